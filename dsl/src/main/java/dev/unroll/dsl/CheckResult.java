@@ -1,0 +1,35 @@
+package dev.unroll.dsl;
+
+import dev.unroll.dsl.model.NetworkModel;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * What the front end made of one file.
+ *
+ * @param path the file as the user named it
+ * @param source the decoded file, or empty when it could not be read
+ * @param models the valid models; empty whenever there is an error
+ * @param diagnostics every error and warning, ordered by position
+ */
+public record CheckResult(String path, Optional<SourceFile> source, List<NetworkModel> models,
+        List<Diagnostic> diagnostics) {
+
+    public CheckResult {
+        models = List.copyOf(models);
+        diagnostics = List.copyOf(diagnostics);
+    }
+
+    /** Returns true when there is at least one error. */
+    public boolean hasErrors() {
+        return diagnostics.stream().anyMatch(Diagnostic::isError);
+    }
+
+    /** Returns every diagnostic formatted with its source line and caret, one after another. */
+    public String formattedDiagnostics() {
+        return diagnostics.stream()
+                .map(d -> d.format(source.orElse(null)))
+                .collect(Collectors.joining("\n"));
+    }
+}

@@ -1,0 +1,89 @@
+package dev.unroll.dsl.parse;
+
+import dev.unroll.dsl.Diagnostics;
+import dev.unroll.dsl.SourceFile;
+import dev.unroll.dsl.SourcePosition;
+import dev.unroll.dsl.ast.SpecFile;
+import java.util.function.Predicate;
+import org.antlr.v4.runtime.BaseErrorListener;
+import org.antlr.v4.runtime.CharStreams;
+import org.antlr.v4.runtime.CommonTokenStream;
+import org.antlr.v4.runtime.LexerNoViableAltException;
+import org.antlr.v4.runtime.RecognitionException;
+import org.antlr.v4.runtime.Recognizer;
+import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.misc.Interval;
+
+/**
+ * Turns the text of a {@code .rnn} file into its syntax tree, reporting every syntax error to a
+ * {@link Diagnostics} instead of the console. Never throws for any input.
+ *
+ * <pre>{@code
+ * Diagnostics diagnostics = new Diagnostics(source.path());
+ * SpecFile tree = SpecParser.parse(source, diagnostics, Keywords::isStatementKeyword);
+ * }</pre>
+ */
+public final class SpecParser {
+    private SpecParser() {}
+
+    /**
+     * Parses a file.
+     *
+     * @param source the file
+     * @param diagnostics receives every syntax error
+     * @param isStatementKeyword tells which words start a statement; a statement that runs on to a
+     *     new line starting with one of them is taken to be missing its {@code ;}
+     * @return the tree of everything that parsed; statements with syntax errors are left out
+     */
+    public static SpecFile parse(SourceFile source, Diagnostics diagnostics, Predicate<String> isStatementKeyword) {
+        RnnLexer lexer = new RnnLexer(CharStreams.fromString(source.text(), source.path()));
+        lexer.removeErrorListeners();
+        lexer.addErrorListener(new LexerErrors(diagnostics));
+        CommonTokenStream tokens = new CommonTokenStream(lexer);
+        tokens.fill();
+        for (Token token : tokens.getTokens()) {
+            if (token.getType() == RnnLexer.UNTERMINATED_COMMENT) {
+                diagnostics.error(Tokens.startOf(token), "comment is not closed; expected '*/' before end of file");
+            } else if (token.getType() == RnnLexer.UNTERMINATED_STRING) {
+                diagnostics.error(Tokens.startOf(token), "string is not closed; expected '\"' before end of line");
+            }
+        }
+        RnnParser parser = new RnnParser(tokens);
+        parser.removeErrorListeners();
+        parser.setErrorHandler(new SyntaxErrorStrategy(diagnostics));
+        RnnParser.SpecFileContext tree = parser.specFile();
+        return new AstBuilder(tokens, diagnostics, isStatementKeyword).build(tree);
+    }
+
+    /** Lexer errors arrive as ANTLR messages without a token; this rewrites them in words. */
+    private static final class LexerErrors extends BaseErrorListener {
+        private final Diagnostics diagnostics;
+
+        LexerErrors(Diagnostics diagnostics) {
+            this.diagnostics = diagnostics;
+        }
+
+        @Override
+        public void syntaxError(Recognizer<?, ?> recognizer, Object offendingSymbol, int line,
+                int charPositionInLine, String msg, RecognitionException e) {
+            String what = "character";
+            if (e instanceof LexerNoViableAltException noViable) {
+                int start = noViable.getStartIndex();
+                String text = noViable.getInputStream().getText(Interval.of(start, start));
+                what = describeCharacter(text);
+            }
+            diagnostics.error(new SourcePosition(Math.max(1, line), charPositionInLine + 1), "unexpected " + what);
+        }
+
+        private static String describeCharacter(String text) {
+            if (text.isEmpty()) {
+                return "character";
+            }
+            int cp = text.codePointAt(0);
+            if (cp >= 0x21 && cp < 0x7f) {
+                return "character '" + text + "'";
+            }
+            return String.format("character U+%04X", cp);
+        }
+    }
+}

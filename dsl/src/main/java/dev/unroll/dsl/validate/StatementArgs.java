@@ -1,0 +1,307 @@
+package dev.unroll.dsl.validate;
+
+import dev.unroll.dsl.Diagnostics;
+import dev.unroll.dsl.SourcePosition;
+import dev.unroll.dsl.ast.Argument;
+import dev.unroll.dsl.ast.Statement;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * Reads the arguments of one statement: first its positional arguments, in order, then named
+ * options. Every problem is reported at the argument it concerns; a reader never throws.
+ *
+ * <p>Option kinds: a {@link OptionKind#FLAG} takes no value ({@code peepholes}); a
+ * {@link OptionKind#NUMBER} takes a number ({@code learning_rate 0.1}); a
+ * {@link OptionKind#CHOICE} takes an optional word from a fixed set ({@code bidirectional sum}).
+ */
+final class StatementArgs {
+
+    /** What follows an option's name. */
+    enum OptionKind { FLAG, NUMBER, CHOICE }
+
+    /** An option as written: its name and, for numbers and choices, its value. */
+    record Option(Argument.Word name, Optional<Argument> value) {
+        SourcePosition position() {
+            return value.map(Argument::position).orElse(name.position());
+        }
+    }
+
+    /** The declaration of one option. */
+    record OptionDecl(String name, OptionKind kind, List<String> choices) {
+        static OptionDecl flag(String name) {
+            return new OptionDecl(name, OptionKind.FLAG, List.of());
+        }
+
+        static OptionDecl number(String name) {
+            return new OptionDecl(name, OptionKind.NUMBER, List.of());
+        }
+
+        static OptionDecl choice(String name, String... choices) {
+            return new OptionDecl(name, OptionKind.CHOICE, List.of(choices));
+        }
+    }
+
+    private final Statement statement;
+    private final Diagnostics diagnostics;
+    private final String subject;
+    private int next;
+
+    /**
+     * @param subject how messages name the statement, e.g. "lstm layer" or "optimizer"
+     */
+    StatementArgs(Statement statement, Diagnostics diagnostics, String subject) {
+        this.statement = statement;
+        this.diagnostics = diagnostics;
+        this.subject = subject;
+    }
+
+    Statement statement() {
+        return statement;
+    }
+
+    /** Where a missing argument is reported: just after the last thing written. */
+    private SourcePosition afterLast() {
+        List<Argument> args = statement.arguments();
+        if (args.isEmpty()) {
+            return statement.keyword().position();
+        }
+        return args.get(args.size() - 1).position();
+    }
+
+    private Optional<Argument> peek() {
+        return next < statement.arguments().size() ? Optional.of(statement.arguments().get(next)) : Optional.empty();
+    }
+
+    /**
+     * Reads a required positional integer in {@code [min, max]}.
+     *
+     * @param meaning what the number is, e.g. "hidden size"
+     * @param example a statement showing the argument, for the message when it is missing
+     */
+    Optional<Integer> requiredInt(String meaning, int min, int max, String example) {
+        Optional<Argument> arg = peek();
+        if (arg.isEmpty() || !(arg.get() instanceof Argument.NumberLiteral number)) {
+            SourcePosition at = arg.map(Argument::position).orElse(afterLast());
+            diagnostics.error(at, subject + " needs a " + meaning + ", e.g. '" + example + "'");
+            return Optional.empty();
+        }
+        next++;
+        OptionalLong value = Numbers.integer(number, meaning, min, max, diagnostics);
+        return value.isPresent() ? Optional.of((int) value.getAsLong()) : Optional.empty();
+    }
+
+    /** Reads a required positional number (any finite value; range is the caller's to check). */
+    OptionalDouble requiredNumber(String meaning, String example) {
+        Optional<Argument> arg = peek();
+        if (arg.isEmpty() || !(arg.get() instanceof Argument.NumberLiteral number)) {
+            SourcePosition at = arg.map(Argument::position).orElse(afterLast());
+            diagnostics.error(at, subject + " needs a " + meaning + ", e.g. '" + example + "'");
+            return OptionalDouble.empty();
+        }
+        next++;
+        return Numbers.real(number, diagnostics);
+    }
+
+    /** The position of the argument {@link #requiredNumber} or {@link #requiredInt} just read. */
+    SourcePosition previousPosition() {
+        return next == 0 ? statement.keyword().position() : statement.arguments().get(next - 1).position();
+    }
+
+    /**
+     * Reads a required positional word from {@code choices}.
+     *
+     * @param meaning what the word is, e.g. "loss"
+     * @return the chosen word, or empty (reported) when missing or unknown
+     */
+    Optional<String> requiredChoice(String meaning, List<String> choices) {
+        Optional<Argument> arg = peek();
+        if (arg.isEmpty() || !(arg.get() instanceof Argument.Word word)) {
+            SourcePosition at = arg.map(Argument::position).orElse(afterLast());
+            diagnostics.error(at, subject + " needs a " + meaning + ": " + Suggestions.oneOf(choices));
+            if (arg.isPresent()) {
+                next++;
+            }
+            return Optional.empty();
+        }
+        next++;
+        if (!choices.contains(word.text())) {
+            diagnostics.error(word.position(), "unknown " + meaning + " '" + word.text() + "'"
+                    + Suggestions.hint(word.text(), choices));
+            return Optional.empty();
+        }
+        return Optional.of(word.text());
+    }
+
+    /**
+     * Reads an optional positional word. A word from {@code choices} is taken; a word that is not
+     * a known option name either is reported as an unknown {@code meaning}; anything else is left
+     * for {@link #options}.
+     */
+    Optional<String> optionalChoice(String meaning, List<String> choices, Set<String> optionNames) {
+        Optional<Argument> arg = peek();
+        if (arg.isEmpty() || !(arg.get() instanceof Argument.Word word)) {
+            return Optional.empty();
+        }
+        if (choices.contains(word.text())) {
+            next++;
+            return Optional.of(word.text());
+        }
+        if (optionNames.contains(word.text()) || Suggestions.closest(word.text(), optionNames).isPresent()
+                && Suggestions.closest(word.text(), choices).isEmpty()) {
+            return Optional.empty();
+        }
+        next++;
+        diagnostics.error(word.position(), "unknown " + meaning + " '" + word.text() + "'"
+                + Suggestions.hint(word.text(), choices));
+        return Optional.empty();
+    }
+
+    /**
+     * Reads the remaining arguments as options.
+     *
+     * @param allowed the options this statement takes
+     * @param elsewhere options that exist for related statements but not this one, mapped to
+     *     where they do apply, for a message better than "unknown"
+     * @return the options given, by name, in source order
+     */
+    Map<String, Option> options(List<OptionDecl> allowed, Map<String, String> elsewhere) {
+        Map<String, OptionDecl> byName = new LinkedHashMap<>();
+        for (OptionDecl decl : allowed) {
+            byName.put(decl.name(), decl);
+        }
+        Map<String, Option> given = new LinkedHashMap<>();
+        List<Argument> args = statement.arguments();
+        while (next < args.size()) {
+            Argument arg = args.get(next++);
+            if (!(arg instanceof Argument.Word word)) {
+                String what = arg instanceof Argument.NumberLiteral ? "number " + arg.text() : "string " + arg.text();
+                String hint = allowed.isEmpty() ? "" : "; a value follows an option name, e.g. '"
+                        + example(allowed) + "'";
+                diagnostics.error(arg.position(), "unexpected " + what + " in " + subject + hint);
+                continue;
+            }
+            OptionDecl decl = byName.get(word.text());
+            if (decl == null) {
+                reportUnknownOption(word, byName.keySet(), elsewhere);
+                skipValue();
+                continue;
+            }
+            Optional<Argument> value = Optional.empty();
+            switch (decl.kind()) {
+                case FLAG -> { }
+                case NUMBER -> {
+                    Optional<Argument> candidate = peek();
+                    if (candidate.isPresent() && candidate.get() instanceof Argument.NumberLiteral) {
+                        value = candidate;
+                        next++;
+                    } else {
+                        diagnostics.error(candidate.map(Argument::position).orElse(word.position()),
+                                "option '" + word.text() + "' needs a number, e.g. '" + word.text() + " "
+                                        + exampleValue(word.text()) + "'");
+                        continue;
+                    }
+                }
+                case CHOICE -> {
+                    Optional<Argument> candidate = peek();
+                    if (candidate.isPresent() && candidate.get() instanceof Argument.Word choice
+                            && !byName.containsKey(choice.text()) && !elsewhere.containsKey(choice.text())) {
+                        next++;
+                        if (!decl.choices().contains(choice.text())) {
+                            diagnostics.error(choice.position(), "unknown value '" + choice.text() + "' for option '"
+                                    + word.text() + "'" + Suggestions.hint(choice.text(), decl.choices()));
+                            continue;
+                        }
+                        value = candidate;
+                    }
+                }
+            }
+            Option previous = given.get(word.text());
+            if (previous != null) {
+                diagnostics.error(word.position(), "option '" + word.text() + "' is given twice in " + subject
+                        + "; the first is at " + previous.name().position());
+                continue;
+            }
+            given.put(word.text(), new Option(word, value));
+        }
+        return given;
+    }
+
+    /** Reports arguments left over by a statement that takes no options. */
+    void noMoreArguments() {
+        List<Argument> args = statement.arguments();
+        if (next < args.size()) {
+            Argument extra = args.get(next);
+            diagnostics.error(extra.position(), "unexpected " + describe(extra) + " in " + subject);
+            next = args.size();
+        }
+    }
+
+    private void reportUnknownOption(Argument.Word word, Set<String> allowed, Map<String, String> elsewhere) {
+        String where = elsewhere.get(word.text());
+        if (where != null) {
+            diagnostics.error(word.position(), "option '" + word.text() + "' does not apply to " + subject
+                    + " (only to " + where + ")");
+            return;
+        }
+        String message = "unknown option '" + word.text() + "' for " + subject;
+        if (allowed.isEmpty()) {
+            message = "unexpected " + describe(word) + " in " + subject;
+        } else {
+            message += Suggestions.hint(word.text(), allowed);
+        }
+        diagnostics.error(word.position(), message);
+    }
+
+    /** After an unknown option, its number (if any) belongs to it and is not reported again. */
+    private void skipValue() {
+        Optional<Argument> candidate = peek();
+        if (candidate.isPresent() && candidate.get() instanceof Argument.NumberLiteral) {
+            next++;
+        }
+    }
+
+    private static String describe(Argument arg) {
+        if (arg instanceof Argument.NumberLiteral) {
+            return "number " + arg.text();
+        }
+        if (arg instanceof Argument.StringLiteral) {
+            return "string " + arg.text();
+        }
+        return "'" + arg.text() + "'";
+    }
+
+    private static String example(List<OptionDecl> allowed) {
+        for (OptionDecl decl : allowed) {
+            if (decl.kind() == OptionKind.NUMBER) {
+                return decl.name() + " " + exampleValue(decl.name());
+            }
+        }
+        return allowed.get(0).name();
+    }
+
+    private static String exampleValue(String option) {
+        return switch (option) {
+            case "steps", "input_steps", "output_steps", "every", "period" -> "100";
+            case "learning_rate" -> "0.01";
+            case "epsilon" -> "1e-8";
+            default -> "0.5";
+        };
+    }
+
+    /** Returns the list of names, for {@link OptionDecl} lists. */
+    static List<String> names(List<OptionDecl> decls) {
+        List<String> names = new ArrayList<>();
+        for (OptionDecl decl : decls) {
+            names.add(decl.name());
+        }
+        return names;
+    }
+}
