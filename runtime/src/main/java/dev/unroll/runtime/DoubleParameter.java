@@ -1,0 +1,79 @@
+package dev.unroll.runtime;
+
+import java.util.Arrays;
+import java.util.Objects;
+import org.ejml.data.DMatrixRMaj;
+
+/** A float64 {@link Parameter}. The arrays are public for the generated code's inner loops. */
+public final class DoubleParameter implements Parameter {
+    private final String name;
+    private final int[] shape;
+    /** The values, row-major. */
+    public final double[] value;
+    /** The gradient of the loss with respect to {@link #value}, row-major. */
+    public final double[] grad;
+
+    /** Creates a zero-filled parameter. */
+    public DoubleParameter(String name, int... shape) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.shape = shape.clone();
+        int size = Parameter.checkedSize(name, shape);
+        this.value = new double[size];
+        this.grad = new double[size];
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    @Override
+    public int size() {
+        return value.length;
+    }
+
+    @Override
+    public double value(int i) {
+        return value[i];
+    }
+
+    @Override
+    public void setValue(int i, double v) {
+        value[i] = v;
+    }
+
+    @Override
+    public double grad(int i) {
+        return grad[i];
+    }
+
+    @Override
+    public void setGrad(int i, double v) {
+        grad[i] = v;
+    }
+
+    @Override
+    public void zeroGrad() {
+        Arrays.fill(grad, 0);
+    }
+
+    /** Returns an EJML view of the values sharing this parameter's storage (vectors are n x 1). */
+    public DMatrixRMaj valueMatrix() {
+        return DMatrixRMaj.wrap(shape[0], shape.length == 2 ? shape[1] : 1, value);
+    }
+
+    /** Returns an EJML view of the gradient sharing this parameter's storage. */
+    public DMatrixRMaj gradMatrix() {
+        return DMatrixRMaj.wrap(shape[0], shape.length == 2 ? shape[1] : 1, grad);
+    }
+
+    @Override
+    public String toString() {
+        return Parameter.describe(name, shape);
+    }
+}
