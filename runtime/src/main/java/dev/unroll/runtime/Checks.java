@@ -1,0 +1,110 @@
+package dev.unroll.runtime;
+
+/**
+ * Argument checks for the public entry points of generated models. Each failure is an
+ * {@link IllegalArgumentException} naming the argument, the index and the expected size, so that
+ * a wrong-sized array never reaches generated loops as an {@code ArrayIndexOutOfBoundsException}.
+ */
+public final class Checks {
+    private Checks() {}
+
+    /** Checks the number of sequences in a batch (and, when {@code fixedBatch > 0}, that it is exactly that). */
+    public static void batch(int length, int fixedBatch, String name) {
+        if (length == 0) {
+            throw new IllegalArgumentException(name + ": the batch is empty");
+        }
+        if (fixedBatch > 0 && length != fixedBatch) {
+            throw new IllegalArgumentException(name + ": expected a batch of " + fixedBatch
+                    + " sequences (the spec's fixed batch size), got " + length);
+        }
+    }
+
+    /** Checks that two batch arguments hold the same number of sequences. */
+    public static void sameBatch(int inputs, int targets) {
+        if (inputs != targets) {
+            throw new IllegalArgumentException("inputs and targets differ in batch size: " + inputs + " inputs, "
+                    + targets + " targets");
+        }
+    }
+
+    /** Checks a non-null array reference. */
+    public static void notNull(Object value, String name) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + " is null");
+        }
+    }
+
+    /** Checks a vector of {@code size} finite values. */
+    public static void vector(double[] x, int size, String name, String what) {
+        notNull(x, name);
+        if (x.length != size) {
+            throw new IllegalArgumentException(name + ": expected " + size + " values (" + what + "), got " + x.length);
+        }
+        for (int i = 0; i < size; i++) {
+            if (!Double.isFinite(x[i])) {
+                throw new IllegalArgumentException(name + "[" + i + "] is " + x[i] + "; inputs must be finite");
+            }
+        }
+    }
+
+    /** Checks a vector of {@code size} finite values. */
+    public static void vector(float[] x, int size, String name, String what) {
+        notNull(x, name);
+        if (x.length != size) {
+            throw new IllegalArgumentException(name + ": expected " + size + " values (" + what + "), got " + x.length);
+        }
+        for (int i = 0; i < size; i++) {
+            if (!Float.isFinite(x[i])) {
+                throw new IllegalArgumentException(name + "[" + i + "] is " + x[i] + "; inputs must be finite");
+            }
+        }
+    }
+
+    /** Checks a sequence of {@code steps} vectors of {@code size} finite values. */
+    public static void sequence(double[][] x, int steps, int size, String name, String what) {
+        notNull(x, name);
+        if (x.length != steps) {
+            throw new IllegalArgumentException(name + ": expected " + steps + " steps, got " + x.length);
+        }
+        for (int t = 0; t < steps; t++) {
+            vector(x[t], size, name + "[" + t + "]", what);
+        }
+    }
+
+    /** Checks a sequence of {@code steps} vectors of {@code size} finite values. */
+    public static void sequence(float[][] x, int steps, int size, String name, String what) {
+        notNull(x, name);
+        if (x.length != steps) {
+            throw new IllegalArgumentException(name + ": expected " + steps + " steps, got " + x.length);
+        }
+        for (int t = 0; t < steps; t++) {
+            vector(x[t], size, name + "[" + t + "]", what);
+        }
+    }
+
+    /** Checks a symbol index in {@code [0, vocabulary)}. */
+    public static void symbol(int symbol, int vocabulary, String name) {
+        if (symbol < 0 || symbol >= vocabulary) {
+            throw new IllegalArgumentException(name + " is " + symbol + ", outside [0, " + vocabulary + ")");
+        }
+    }
+
+    /** Checks a sequence of {@code steps} symbol indices in {@code [0, vocabulary)}. */
+    public static void symbols(int[] x, int steps, int vocabulary, String name) {
+        notNull(x, name);
+        if (x.length != steps) {
+            throw new IllegalArgumentException(name + ": expected " + steps + " steps, got " + x.length);
+        }
+        for (int t = 0; t < steps; t++) {
+            symbol(x[t], vocabulary, name + "[" + t + "]");
+        }
+    }
+
+    /** Checks an output array the caller provides to be filled. */
+    public static void outputSequence(Object[] out, int steps, String name) {
+        notNull(out, name);
+        if (out.length != steps) {
+            throw new IllegalArgumentException(name + ": expected " + steps + " rows, got " + out.length);
+        }
+    }
+}
