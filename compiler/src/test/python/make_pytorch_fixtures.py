@@ -1,0 +1,601 @@
+#!/usr/bin/python3
+"""PyTorch reference fixtures for Unroll's generated forward pass and BPTT.
+
+What it writes
+    compiler/src/test/resources/fixtures/pytorch/<case>.safetensors, one file per case, and
+    compiler/src/test/resources/fixtures/pytorch/manifest.json listing every case (sorted by name)
+    with its metadata. Any stale *.safetensors in that folder are removed first.
+
+    Each case is a small recurrent network (B=2 sequences, input I=3, hidden H=4, output O=3,
+    T=4 steps; one_to_one has T=1) built from one PyTorch module
+    ``rnn = nn.RNN/LSTM/GRU(I, H, num_layers=L, batch_first=True)`` with zero initial states and a
+    head ``head = nn.Linear(H, O)`` on the top layer's h_t, followed by an output activation
+    (softmax, sigmoid, tanh or linear). Everything is float64.
+
+    Tensors in a file (names sorted; all F64 little-endian except integer inputs/targets, I64):
+        param.<name>      every parameter, <name> as PyTorch names it: rnn.weight_ih_l0,
+                          rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0, ..._l1, head.weight,
+                          head.bias (PyTorch layouts: gates stacked i,f,g,o for LSTM, r,z,n for GRU)
+        x                 dense input [B, T_in, I] (F64) or one-hot indices [B, T_in] (I64)
+        target            [B, T_out] class indices (I64, cross_entropy) or [B, T_out, O] (F64)
+        logits            pre-activation head output z, [B, T_out, O]
+        y                 activation(z), [B, T_out, O]
+        loss              [1], 'mean' reduction
+        grad.<name>       d loss / d parameter
+        grad.x            d loss / d x (dense inputs only)
+      clipping cases only (the gradients above are the unclipped ones):
+        clip_value.grad.<name>          clip_grad_value_ with 0.05
+        clip_per_parameter.grad.<name>  each gradient times min(1, 0.1 / (||g||_2 + 1e-6))
+        clip_norm.grad.<name>           clip_grad_norm_ with max norm 0.1 over all parameters
+        clip_all.grad.<name>            value, then per-parameter, then global norm, in that order
+    The safetensors ``__metadata__`` (all strings) holds cell, layers, topology, head, loss, input,
+    batch, steps, input_steps, output_steps, input_size, hidden_size, output_size, case, model,
+    seed, parameters (comma-separated, PyTorch order) and spec (the equivalent .rnn file; for the
+    clipping cases it declares all three clips, i.e. it matches clip_all).
+
+How to regenerate (from the repository root)
+    apt-get install -y python3-torch
+    /usr/bin/python3 compiler/src/test/python/make_pytorch_fixtures.py
+    (or scripts/regenerate-pytorch-fixtures.sh, which does both). Optional:
+    --check-specs path/to/unroll.jar  also runs `java -jar unroll.jar check` on every spec.
+
+Weights: PyTorch's default init under torch.manual_seed(seed), then every weight and bias replaced
+by uniform(-0.5, 0.5) from torch.Generator().manual_seed(seed); x, then target, come from the same
+generator. seed is the CRC-32 of the case name; a draw is rejected, and seed advanced by 7919, when
+a gradient element is exactly zero where the structure does not force it (dead relu units; the
+zeros that remain are structural: weight_hh of one_to_one, LSTM forget-gate rows when c_prev = 0,
+one-hot columns of symbols that never occur), when a relu pre-activation is within 1e-4 of 0, or,
+for clipping cases, when a clipping would change nothing. The seed used is in the metadata.
+
+Deterministic: fixed seeds, torch runs single-threaded and deterministic, and the files are
+written byte by byte in a fixed order, so rerunning gives byte-identical files (with the same
+torch version).
+
+Self-checks before anything is written: a hand-written implementation of every cell's equations
+must reproduce the PyTorch modules; the step-by-step loop used for feedback must reproduce the
+full-sequence module when feedback is off; for a few cases the autograd gradients are compared
+with central finite differences; every written file is read back and compared.
+"""
+
+import argparse
+import json
+import math
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+torch.set_num_threads(1)
+torch.use_deterministic_algorithms(True)
+
+B, I, H, O, T = 2, 3, 4, 3, 4
+
+CELLS = ["rnn_tanh", "rnn_relu", "lstm", "gru"]
+LAYERS = [1, 2]
+TOPOLOGIES = ["one_to_one", "one_to_many", "one_to_many_feedback", "many_to_one", "many_to_many"]
+HEADS = ["softmax", "sigmoid", "linear", "tanh"]
+LOSS_OF_HEAD = {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy", "linear": "mse", "tanh": "mse"}
+ONE_HOT_TOPOLOGIES = ["many_to_many", "many_to_one", "one_to_many_feedback"]
+
+CLIP_VALUE = 0.05
+CLIP_PER_PARAMETER_NORM = 0.1
+CLIP_NORM = 0.1
+CLIP_EPS = 1e-6  # the epsilon of torch.nn.utils.clip_grad_norm_
+
+# Cases whose gradients are also checked against central finite differences.
+FINITE_DIFFERENCE_CASES = [
+    "lstm-l2-one_to_many_feedback-tanh-dense",
+    "gru-l2-many_to_many-sigmoid-dense",
+    "rnn_relu-l2-many_to_one-linear-dense",
+    "rnn_tanh-l1-one_to_many_feedback-softmax-one_hot",
+    "gru-l1-one_to_many-softmax-dense",
+]
+
+REPO = Path(__file__).resolve().parents[4]
+OUT_DIR = REPO / "compiler" / "src" / "test" / "resources" / "fixtures" / "pytorch"
+
+
+# ---- cases -------------------------------------------------------------------------------------
+
+def case_name(cell, layers, topology, head, encoding, clip=False):
+    return ("clip-" if clip else "") + f"{cell}-l{layers}-{topology}-{head}-{encoding}"
+
+
+def model_name(name):
+    return "".join(part[:1].upper() + part[1:] for part in name.replace("-", "_").split("_"))
+
+
+def all_cases():
+    cases = []
+    for cell in CELLS:
+        for layers in LAYERS:
+            for topology in TOPOLOGIES:
+                for head in HEADS:
+                    cases.append(dict(cell=cell, layers=layers, topology=topology, head=head,
+                                      encoding="dense", clip=False))
+            for topology in ONE_HOT_TOPOLOGIES:
+                cases.append(dict(cell=cell, layers=layers, topology=topology, head="softmax",
+                                  encoding="one_hot", clip=False))
+            cases.append(dict(cell=cell, layers=layers, topology="many_to_many", head="softmax",
+                              encoding="dense", clip=True))
+    for c in cases:
+        c["name"] = case_name(c["cell"], c["layers"], c["topology"], c["head"], c["encoding"], c["clip"])
+        c["steps"] = 1 if c["topology"] == "one_to_one" else T
+        c["input_steps"] = c["steps"] if c["topology"] in ("many_to_one", "many_to_many") else 1
+        c["output_steps"] = 1 if c["topology"] in ("one_to_one", "many_to_one") else c["steps"]
+    return sorted(cases, key=lambda c: c["name"])
+
+
+def spec_text(c):
+    layer = {"rnn_tanh": f"rnn {H} tanh;", "rnn_relu": f"rnn {H} relu;",
+             "lstm": f"lstm {H};", "gru": f"gru {H};"}[c["cell"]]
+    topology = {"one_to_one": "one_to_one;",
+                "one_to_many": f"one_to_many steps {c['steps']};",
+                "one_to_many_feedback": f"one_to_many steps {c['steps']} feedback;",
+                "many_to_one": f"many_to_one steps {c['steps']};",
+                "many_to_many": f"many_to_many steps {c['steps']};"}[c["topology"]]
+    lines = ["package fixtures;", "", f"model {model_name(c['name'])} {{",
+             f"    input {I}{' one_hot' if c['encoding'] == 'one_hot' else ''};"]
+    lines += [f"    {layer}"] * c["layers"]
+    lines += [f"    output {O} {c['head']};", f"    {topology}", f"    loss {LOSS_OF_HEAD[c['head']]};",
+              f"    batch {B};"]
+    if c["clip"]:
+        lines += [f"    clip value {CLIP_VALUE};", f"    clip per_parameter_norm {CLIP_PER_PARAMETER_NORM};",
+                  f"    clip norm {CLIP_NORM};"]
+    lines += ["    precision float64;", "}", ""]
+    return "\n".join(lines)
+
+
+# ---- the network -------------------------------------------------------------------------------
+
+def build(c):
+    torch.manual_seed(c["seed"])  # PyTorch's default init, then every value replaced below
+    if c["cell"] in ("rnn_tanh", "rnn_relu"):
+        rnn = nn.RNN(input_size=I, hidden_size=H, num_layers=c["layers"], batch_first=True,
+                     nonlinearity=c["cell"][4:])
+    elif c["cell"] == "lstm":
+        rnn = nn.LSTM(input_size=I, hidden_size=H, num_layers=c["layers"], batch_first=True)
+    else:
+        rnn = nn.GRU(input_size=I, hidden_size=H, num_layers=c["layers"], batch_first=True)
+    head = nn.Linear(H, O)
+    model = nn.ModuleDict({"rnn": rnn, "head": head})
+    g = torch.Generator().manual_seed(c["seed"])
+    with torch.no_grad():
+        for _, p in model.named_parameters():
+            p.uniform_(-0.5, 0.5, generator=g)
+            assert bool((p != 0).all())
+    return model, g
+
+
+def make_data(c, g):
+    t_in, t_out = c["input_steps"], c["output_steps"]
+    if c["encoding"] == "one_hot":
+        x = torch.randint(0, I, (B, t_in), generator=g, dtype=torch.int64)
+    else:
+        x = torch.rand(B, t_in, I, generator=g) * 2 - 1
+    if c["head"] == "softmax":
+        target = torch.randint(0, O, (B, t_out), generator=g, dtype=torch.int64)
+    elif c["head"] == "sigmoid":
+        target = torch.rand(B, t_out, O, generator=g)
+    else:
+        target = torch.rand(B, t_out, O, generator=g) * 2 - 1
+    return x, target
+
+
+def activate(head, z):
+    if head == "softmax":
+        return torch.softmax(z, dim=-1)
+    if head == "sigmoid":
+        return torch.sigmoid(z)
+    if head == "tanh":
+        return torch.tanh(z)
+    return z
+
+
+def dense_input(c, x):
+    return F.one_hot(x, I).double() if c["encoding"] == "one_hot" else x
+
+
+def initial_state(c):
+    h0 = torch.zeros(c["layers"], B, H)
+    return (h0, torch.zeros(c["layers"], B, H)) if c["cell"] == "lstm" else h0
+
+
+def forward_full(c, model, x):
+    """The whole sequence through the module at once (every topology but feedback)."""
+    assert c["topology"] != "one_to_many_feedback"
+    seq = dense_input(c, x)
+    if c["topology"] == "one_to_many":
+        seq = torch.cat([seq, torch.zeros(B, c["steps"] - 1, I)], dim=1)
+    out, _ = model["rnn"](seq, initial_state(c))
+    if c["topology"] in ("one_to_one", "many_to_one"):
+        out = out[:, -1:, :]
+    z = model["head"](out)
+    return z, activate(c["head"], z)
+
+
+def forward_steps(c, model, x, feedback):
+    """one_to_many run one step at a time; the next input is y_t (feedback) or zeros."""
+    state = initial_state(c)
+    inp = dense_input(c, x)[:, 0:1, :]
+    zs, ys = [], []
+    for t in range(c["steps"]):
+        out, state = model["rnn"](inp, state)
+        z = model["head"](out)
+        y = activate(c["head"], z)
+        zs.append(z)
+        ys.append(y)
+        inp = y if feedback else torch.zeros(B, 1, I)
+    return torch.cat(zs, dim=1), torch.cat(ys, dim=1)
+
+
+def forward(c, model, x):
+    if c["topology"] == "one_to_many_feedback":
+        return forward_steps(c, model, x, feedback=True)
+    return forward_full(c, model, x)
+
+
+def loss_of(c, z, y, target):
+    if c["head"] == "softmax":
+        return F.cross_entropy(z.reshape(-1, O), target.reshape(-1))
+    if c["head"] == "sigmoid":
+        return F.binary_cross_entropy_with_logits(z, target)
+    return F.mse_loss(y, target)
+
+
+def forward_manual(c, model, x):
+    """The cell equations written out by hand, for checking the modules (and relu margins)."""
+    p = {n: v.detach() for n, v in model.named_parameters()}
+    L = c["layers"]
+    h = [torch.zeros(B, H) for _ in range(L)]
+    cs = [torch.zeros(B, H) for _ in range(L)]
+    seq = dense_input(c, x).detach()
+    feedback = c["topology"] == "one_to_many_feedback"
+    relu_margin = math.inf
+    zs = []
+    inp = seq[:, 0, :]
+    for t in range(c["steps"]):
+        below = inp
+        for l in range(L):
+            gi = below @ p[f"rnn.weight_ih_l{l}"].T + p[f"rnn.bias_ih_l{l}"]
+            gh = h[l] @ p[f"rnn.weight_hh_l{l}"].T + p[f"rnn.bias_hh_l{l}"]
+            if c["cell"] == "rnn_tanh":
+                h[l] = torch.tanh(gi + gh)
+            elif c["cell"] == "rnn_relu":
+                a = gi + gh
+                relu_margin = min(relu_margin, float(a.abs().min()))
+                h[l] = torch.clamp(a, min=0)
+            elif c["cell"] == "lstm":
+                gi_, gf, gg, go = (gi + gh).split(H, dim=1)
+                cs[l] = torch.sigmoid(gf) * cs[l] + torch.sigmoid(gi_) * torch.tanh(gg)
+                h[l] = torch.sigmoid(go) * torch.tanh(cs[l])
+            else:
+                ir, iz, in_ = gi.split(H, dim=1)
+                hr, hz, hn = gh.split(H, dim=1)
+                r = torch.sigmoid(ir + hr)
+                u = torch.sigmoid(iz + hz)
+                n = torch.tanh(in_ + r * hn)
+                h[l] = (1 - u) * n + u * h[l]
+            below = h[l]
+        z = h[L - 1] @ p["head.weight"].T + p["head.bias"]
+        zs.append(z)
+        if t + 1 < c["steps"]:
+            if feedback:
+                inp = activate(c["head"], z)
+            elif c["topology"] == "one_to_many":
+                inp = torch.zeros(B, I)
+            else:
+                inp = seq[:, t + 1, :]
+    z = torch.stack(zs, dim=1)
+    if c["topology"] in ("one_to_one", "many_to_one"):
+        z = z[:, -1:, :]
+    return z, relu_margin
+
+
+# ---- clipping ----------------------------------------------------------------------------------
+
+def clip_value(grads):
+    return {n: g.clamp(-CLIP_VALUE, CLIP_VALUE) for n, g in grads.items()}
+
+
+def clip_per_parameter(grads):
+    out = {}
+    for n, g in grads.items():
+        factor = min(1.0, CLIP_PER_PARAMETER_NORM / (float(torch.linalg.vector_norm(g, 2)) + CLIP_EPS))
+        out[n] = g * factor
+    return out
+
+
+def clip_norm(grads):
+    # torch.nn.utils.clip_grad_norm_ itself, on copies
+    copies = {n: nn.Parameter(torch.zeros_like(g)) for n, g in grads.items()}
+    for n, p in copies.items():
+        p.grad = grads[n].clone()
+    torch.nn.utils.clip_grad_norm_(list(copies.values()), CLIP_NORM)
+    return {n: p.grad.detach().clone() for n, p in copies.items()}
+
+
+def clip_value_torch(grads):
+    copies = {n: nn.Parameter(torch.zeros_like(g)) for n, g in grads.items()}
+    for n, p in copies.items():
+        p.grad = grads[n].clone()
+    torch.nn.utils.clip_grad_value_(list(copies.values()), CLIP_VALUE)
+    return {n: p.grad.detach().clone() for n, p in copies.items()}
+
+
+# ---- one case ----------------------------------------------------------------------------------
+
+def allowed_zero_gradients(c, x, model):
+    """Gradient elements that are zero by construction, whatever the weights."""
+    allowed = {n: torch.zeros_like(p, dtype=torch.bool) for n, p in model.named_parameters()}
+    forget = slice(H, 2 * H)  # LSTM gate order i, f, g, o
+    for l in range(c["layers"]):
+        if c["topology"] == "one_to_one":  # h0 = 0 (and c0 = 0): one step never sees the state
+            allowed[f"rnn.weight_hh_l{l}"][:] = True
+            if c["cell"] == "lstm":
+                for n in ("weight_ih", "bias_ih", "bias_hh"):
+                    allowed[f"rnn.{n}_l{l}"][forget] = True
+    if c["topology"] == "one_to_many" and c["cell"] == "lstm":  # layer 0 only sees input at step 1, when c0 = 0
+        allowed["rnn.weight_ih_l0"][forget] = True
+    if c["encoding"] == "one_hot" and c["topology"] != "one_to_many_feedback":
+        for k in range(I):  # a symbol that never occurs contributes nothing to its column
+            if not bool((x == k).any()):
+                allowed["rnn.weight_ih_l0"][:, k] = True
+    return allowed
+
+
+def attempt_case(c):
+    """One draw of weights and data; returns None when the draw is rejected (see run_case)."""
+    model, g = build(c)
+    x, target = make_data(c, g)
+    if c["encoding"] == "dense":
+        x.requires_grad_(True)
+    z, y = forward(c, model, x)
+    loss = loss_of(c, z, y, target)
+    model.zero_grad()
+    loss.backward()
+
+    names = [n for n, _ in model.named_parameters()]
+    grads = {n: p.grad.detach().clone() for n, p in model.named_parameters()}
+
+    # self-check: the hand-written equations give the same logits
+    zm, relu_margin = forward_manual(c, model, x)
+    assert torch.allclose(zm, z.detach(), rtol=1e-12, atol=1e-13), c["name"]
+
+    # self-check: step by step without feedback equals the full-sequence module
+    if c["topology"] == "one_to_many":
+        with torch.no_grad():
+            zs, ys = forward_steps(c, model, x, feedback=False)
+        assert torch.allclose(zs, z.detach(), rtol=1e-13, atol=1e-14), c["name"]
+        assert torch.allclose(ys, y.detach(), rtol=1e-13, atol=1e-14), c["name"]
+
+    # reject draws with dead relu units (gradients zero where the structure does not force it) or a
+    # relu pre-activation so close to 0 that rounding could flip its branch
+    allowed = allowed_zero_gradients(c, x.detach(), model)
+    unexpected = sum(int(((grads[n] == 0) & ~allowed[n]).sum()) for n in names)
+    if unexpected or relu_margin < 1e-4:
+        return None
+    if c["clip"]:  # each clipping must actually do something, or the case tests nothing
+        norms = [float(torch.linalg.vector_norm(grads[n], 2)) for n in names]
+        if (not any(bool((grads[n].abs() > CLIP_VALUE).any()) for n in names)
+                or not any(v > CLIP_PER_PARAMETER_NORM for v in norms)
+                or not any(v <= CLIP_PER_PARAMETER_NORM for v in norms)
+                or math.sqrt(sum(v * v for v in norms)) <= CLIP_NORM):
+            return None
+    return model, x, target, z, y, loss, names, grads, relu_margin
+
+
+def run_case(c):
+    """Draws weights and data for a case, retrying with the next seed when a draw is rejected."""
+    base = zlib.crc32(c["name"].encode("utf-8"))
+    for attempt in range(1000):
+        c["seed"] = (base + 7919 * attempt) % (1 << 32)
+        c["attempt"] = attempt
+        result = attempt_case(c)
+        if result is not None:
+            break
+    else:
+        raise AssertionError(f"no acceptable draw for {c['name']}")
+    model, x, target, z, y, loss, names, grads, relu_margin = result
+
+    tensors = {"x": x.detach().clone(), "target": target.clone(), "logits": z.detach().clone(),
+               "y": y.detach().clone(), "loss": loss.detach().reshape(1).clone()}
+    for n in names:
+        tensors["param." + n] = dict(model.named_parameters())[n].detach().clone()
+        tensors["grad." + n] = grads[n]
+    if c["encoding"] == "dense":
+        tensors["grad.x"] = x.grad.detach().clone()
+
+    notes = {}
+    if c["clip"]:
+        v = clip_value(grads)
+        vt = clip_value_torch(grads)
+        assert all(torch.equal(v[n], vt[n]) for n in names)
+        per = clip_per_parameter(grads)
+        glob = clip_norm(grads)
+        both = clip_norm(clip_per_parameter(clip_value(grads)))
+        for prefix, gs in (("clip_value", v), ("clip_per_parameter", per), ("clip_norm", glob), ("clip_all", both)):
+            for n in names:
+                tensors[f"{prefix}.grad.{n}"] = gs[n]
+        norms = [float(torch.linalg.vector_norm(grads[n], 2)) for n in names]
+        total = math.sqrt(sum(nv * nv for nv in norms))
+        notes = {"elements_value_clipped": sum(int((grads[n].abs() > CLIP_VALUE).sum()) for n in names),
+                 "parameters_norm_clipped": sum(nv > CLIP_PER_PARAMETER_NORM for nv in norms),
+                 "parameters": len(names), "global_norm": total}
+
+    zero_grad_elements = sum(int((grads[n] == 0).sum()) for n in names)
+    return tensors, names, {"zero_grad_elements": zero_grad_elements, "relu_margin": relu_margin,
+                            "attempt": c["attempt"], **notes}
+
+
+def finite_difference_check(c, eps=1e-6):
+    model, g = build(c)
+    x, target = make_data(c, g)
+    if c["encoding"] == "dense":
+        x.requires_grad_(True)
+    z, y = forward(c, model, x)
+    loss_of(c, z, y, target).backward()
+
+    def loss_now():
+        with torch.no_grad():
+            zz, yy = forward(c, model, x)
+            return float(loss_of(c, zz, yy, target))
+
+    worst = 0.0
+    leaves = [(n, p) for n, p in model.named_parameters()]
+    if c["encoding"] == "dense":
+        leaves.append(("x", x))
+    for n, p in leaves:
+        analytic = p.grad.detach().clone().reshape(-1)
+        flat = p.data.view(-1)
+        for k in range(flat.numel()):
+            keep = float(flat[k])
+            flat[k] = keep + eps
+            up = loss_now()
+            flat[k] = keep - eps
+            down = loss_now()
+            flat[k] = keep
+            numeric = (up - down) / (2 * eps)
+            err = abs(numeric - float(analytic[k])) / max(1.0, abs(numeric))
+            worst = max(worst, err)
+            assert err < 1e-7, (c["name"], n, k, numeric, float(analytic[k]))
+    return worst
+
+
+# ---- safetensors -------------------------------------------------------------------------------
+
+DTYPES = {torch.float64: ("F64", "<f8"), torch.int64: ("I64", "<i8")}
+
+
+def safetensors_bytes(tensors, metadata):
+    header = {"__metadata__": {k: metadata[k] for k in sorted(metadata)}}
+    chunks = []
+    offset = 0
+    for name in sorted(tensors):
+        t = tensors[name].detach().contiguous()
+        dtype, np_dtype = DTYPES[t.dtype]
+        data = t.numpy().astype(np_dtype, copy=False).tobytes(order="C")
+        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    head = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    head += b" " * ((8 - len(head) % 8) % 8)
+    return struct.pack("<Q", len(head)) + head + b"".join(chunks)
+
+
+def read_safetensors(blob):
+    (n,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8:8 + n].decode("utf-8"))
+    metadata = header.pop("__metadata__")
+    body = blob[8 + n:]
+    out = {}
+    end = 0
+    for name, info in header.items():
+        b, e = info["data_offsets"]
+        dtype = {"F64": torch.float64, "I64": torch.int64}[info["dtype"]]
+        t = torch.frombuffer(bytearray(body[b:e]), dtype=dtype) if e > b else torch.zeros(0, dtype=dtype)
+        out[name] = t.reshape(info["shape"])
+        end = max(end, e)
+    assert end == len(body)
+    return out, metadata
+
+
+# ---- main --------------------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", type=Path, default=OUT_DIR, help="output folder (default: %(default)s)")
+    ap.add_argument("--check-specs", metavar="JAR", type=Path,
+                    help="also run `java -jar JAR check` on every spec (must exit 0)")
+    ap.add_argument("--skip-finite-differences", action="store_true")
+    args = ap.parse_args()
+
+    cases = all_cases()
+    names_seen = {c["name"] for c in cases}
+    assert len(names_seen) == len(cases)
+    for n in FINITE_DIFFERENCE_CASES:
+        assert n in names_seen, n
+
+    files = {}
+    manifest = []
+    summary = {"zero_grad_elements": {}, "relu_margin": math.inf, "clip": {}, "redrawn": {}}
+    for c in cases:
+        tensors, param_names, notes = run_case(c)
+        metadata = {
+            "case": c["name"], "model": model_name(c["name"]), "seed": str(c["seed"]),
+            "cell": c["cell"], "layers": str(c["layers"]), "topology": c["topology"], "head": c["head"],
+            "loss": LOSS_OF_HEAD[c["head"]], "input": c["encoding"], "batch": str(B), "steps": str(c["steps"]),
+            "input_steps": str(c["input_steps"]), "output_steps": str(c["output_steps"]),
+            "input_size": str(I), "hidden_size": str(H), "output_size": str(O),
+            "parameters": ",".join(param_names), "spec": spec_text(c),
+        }
+        if c["clip"]:
+            metadata.update({"clip_value": str(CLIP_VALUE), "clip_per_parameter_norm": str(CLIP_PER_PARAMETER_NORM),
+                             "clip_norm": str(CLIP_NORM), "clip_order": "value,per_parameter_norm,norm"})
+            summary["clip"][c["name"]] = {k: notes[k] for k in
+                                          ("elements_value_clipped", "parameters_norm_clipped", "parameters",
+                                           "global_norm")}
+        if notes["attempt"]:
+            summary["redrawn"][c["name"]] = notes["attempt"]
+        if notes["zero_grad_elements"]:
+            summary["zero_grad_elements"][c["name"]] = notes["zero_grad_elements"]
+        summary["relu_margin"] = min(summary["relu_margin"], notes["relu_margin"])
+        blob = safetensors_bytes(tensors, metadata)
+        back, meta_back = read_safetensors(blob)
+        assert meta_back == metadata
+        assert sorted(back) == sorted(tensors)
+        for k, t in tensors.items():
+            assert back[k].dtype == t.dtype and torch.equal(back[k], t.detach()), (c["name"], k)
+        files[c["name"] + ".safetensors"] = blob
+        manifest.append({"name": c["name"], "file": c["name"] + ".safetensors", "metadata": metadata})
+
+    # after run_case, which fixed each case's seed
+    if not args.skip_finite_differences:
+        for n in FINITE_DIFFERENCE_CASES:
+            worst = finite_difference_check(next(c for c in cases if c["name"] == n))
+            print(f"finite differences {n}: worst relative error {worst:.2e}")
+
+    manifest_bytes = (json.dumps({"format": "safetensors", "cases": manifest}, indent=2, sort_keys=True,
+                                 ensure_ascii=False) + "\n").encode("utf-8")
+
+    if args.check_specs:
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = []
+            for c in cases:
+                path = Path(tmp) / (model_name(c["name"]) + ".rnn")
+                path.write_text(spec_text(c), encoding="utf-8")
+                paths.append(str(path))
+            r = subprocess.run(["java", "-jar", str(args.check_specs), "check", *paths],
+                               capture_output=True, text=True)
+            if r.stderr.strip():
+                print(r.stderr, file=sys.stderr)
+            assert r.returncode == 0, f"spec check failed with exit {r.returncode}"
+            print(f"checked {len(paths)} specs with {args.check_specs}: exit 0")
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for old in sorted(args.out.glob("*.safetensors")):
+        old.unlink()
+    for fname, blob in files.items():
+        (args.out / fname).write_bytes(blob)
+    (args.out / "manifest.json").write_bytes(manifest_bytes)
+
+    total = sum(len(b) for b in files.values()) + len(manifest_bytes)
+    print(f"wrote {len(files)} cases + manifest.json to {args.out} ({total} bytes)")
+    print(f"smallest relu pre-activation magnitude: {summary['relu_margin']:.3e}")
+    for n, k in summary["redrawn"].items():
+        print(f"redrawn: {n}: accepted draw {k}")
+    for n, k in summary["zero_grad_elements"].items():
+        print(f"exactly-zero gradient elements: {n}: {k}")
+    for n, s in summary["clip"].items():
+        print(f"clip {n}: {s}")
+
+
+if __name__ == "__main__":
+    main()
