@@ -1,0 +1,60 @@
+package dev.unroll.cli;
+
+import dev.unroll.compiler.UnrollCompiler;
+import dev.unroll.dsl.CheckResult;
+import dev.unroll.dsl.Diagnostic;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code unroll generate -d OUTDIR FILE...}: checks the specs and, when none has an error, writes
+ * one Java source per model under OUTDIR in its package folders.
+ */
+@Command(
+        name = "generate",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Generates Java sources from .rnn specs into OUTDIR (package folders are created).",
+            "Nothing is written when any spec has an error; exits 1 then."
+        })
+final class GenerateCommand implements Callable<Integer> {
+
+    @Option(names = {"-d", "--output-directory"}, required = true, paramLabel = "OUTDIR",
+            description = "Where to write the generated sources.")
+    private Path outputDirectory;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "The .rnn files to compile.")
+    private List<Path> files;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        UnrollCompiler.Result result;
+        try {
+            result = UnrollCompiler.compile(files, outputDirectory);
+        } catch (IOException e) {
+            err.println(outputDirectory + ": error: cannot write generated sources: " + e.getMessage());
+            return 1;
+        }
+        for (Diagnostic diagnostic : result.diagnostics()) {
+            CheckResult check = result.checks().stream()
+                    .filter(c -> c.path().equals(diagnostic.path())).findFirst().orElse(null);
+            err.println(diagnostic.format(check == null ? null : check.source().orElse(null)));
+        }
+        for (Path written : result.written()) {
+            spec.commandLine().getOut().println(written);
+        }
+        err.flush();
+        return result.hasErrors() ? 1 : 0;
+    }
+}

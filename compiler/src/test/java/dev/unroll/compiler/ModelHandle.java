@@ -1,0 +1,67 @@
+package dev.unroll.compiler;
+
+import dev.unroll.runtime.ParameterSet;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+
+/**
+ * Test support: calls a generated model class through reflection, so that one test can drive
+ * models whose method signatures differ by topology and precision.
+ */
+final class ModelHandle {
+    final Object model;
+    final Object workspace;
+    private final Class<?> type;
+
+    ModelHandle(Class<?> type) {
+        this.type = type;
+        try {
+            this.model = type.getConstructor().newInstance();
+            this.workspace = call("newWorkspace");
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    ParameterSet parameters() {
+        return (ParameterSet) call("parameters");
+    }
+
+    /** Calls the public method called {@code name} taking {@code args.length} arguments. */
+    Object call(String name, Object... args) {
+        for (Method m : type.getMethods()) {
+            if (m.getName().equals(name) && m.getParameterCount() == args.length && accepts(m, args)) {
+                try {
+                    return m.invoke(model, args);
+                } catch (InvocationTargetException e) {
+                    if (e.getCause() instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    throw new AssertionError(e.getCause());
+                } catch (IllegalAccessException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }
+        throw new AssertionError("no method " + name + " with " + args.length + " matching arguments on " + type);
+    }
+
+    private static boolean accepts(Method m, Object[] args) {
+        Class<?>[] types = m.getParameterTypes();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] == null) {
+                continue;
+            }
+            Class<?> t = types[i].isPrimitive() ? box(types[i]) : types[i];
+            if (!t.isInstance(args[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Class<?> box(Class<?> primitive) {
+        return primitive == int.class ? Integer.class : primitive == double.class ? Double.class
+                : primitive == float.class ? Float.class : primitive == long.class ? Long.class : Boolean.class;
+    }
+}

@@ -1,0 +1,215 @@
+package dev.unroll.compiler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.unroll.dsl.model.NetworkModel;
+import dev.unroll.runtime.Parameter;
+import dev.unroll.runtime.checkpoint.SafeTensors;
+import dev.unroll.runtime.checkpoint.Tensor;
+import dev.unroll.runtime.checkpoint.TensorFile;
+import java.io.IOException;
+import java.lang.reflect.Array;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Generated code against PyTorch: for every fixture written by
+ * {@code src/test/python/make_pytorch_fixtures.py} (cell x layers x topology x head x input
+ * encoding), the generated model loads PyTorch's weights and must reproduce PyTorch's outputs,
+ * loss and every gradient, to 1e-9 relative in float64 and 1e-4 in float32.
+ *
+ * <p>Tolerances are element-wise, {@code |java - torch| <= rtol * |torch| + atol}, with an
+ * absolute floor {@code atol = rtol * 1e-3 * max|torch tensor|} that only matters for elements
+ * PyTorch gives as (near) zero, such as gradients that are structurally zero.
+ */
+class PyTorchParityTest {
+    static final Path FIXTURES = Path.of(System.getProperty("unroll.sourceRoot", "."),
+            "src/test/resources/fixtures/pytorch");
+
+    @TempDir
+    static Path work;
+
+    private static final List<Case> cases = new ArrayList<>();
+    private static Map<String, Class<?>> classes;
+
+    /** One fixture in one precision. */
+    record Case(String name, TensorFile data, NetworkModel model, boolean isFloat) {}
+
+    @BeforeAll
+    static void generateAndCompileEveryCase() throws Exception {
+        List<Path> files;
+        try (Stream<Path> list = Files.list(FIXTURES)) {
+            files = list.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList();
+        }
+        assertTrue(files.size() >= 192, "expected the 192 PyTorch fixtures in " + FIXTURES + ", found " + files.size());
+        List<NetworkModel> models = new ArrayList<>();
+        for (Path file : files) {
+            TensorFile data = SafeTensors.read(file);
+            String spec = data.metadata().get("spec");
+            String name = file.getFileName().toString().replace(".safetensors", "");
+            NetworkModel f64 = GeneratedCode.model(name + ".rnn", spec);
+            NetworkModel f32 = GeneratedCode.model(name + "-f32.rnn", spec
+                    .replace("package fixtures;", "package fixtures.f32;")
+                    .replace("precision float64;", "precision float32;"));
+            cases.add(new Case(name, data, f64, false));
+            cases.add(new Case(name + " (float32)", data, f32, true));
+            models.add(f64);
+            models.add(f32);
+        }
+        classes = GeneratedCode.compile(models, work);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> matchesPyTorch() {
+        return cases.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c)));
+    }
+
+    private static void check(Case c) {
+        ModelHandle model = new ModelHandle(classes.get(c.model().qualifiedName()));
+        TensorFile data = c.data();
+        for (Parameter p : model.parameters()) {
+            Tensor source = data.tensor("param." + p.name());
+            assertEquals(p.size(), source.elementCount(), p.name());
+            for (int i = 0; i < p.size(); i++) {
+                p.setValue(i, source.getDouble(i));
+            }
+        }
+        Map<String, String> meta = data.metadata();
+        boolean oneHot = meta.get("input").equals("one_hot");
+        boolean crossEntropy = meta.get("loss").equals("cross_entropy");
+        String topology = meta.get("topology");
+        boolean sequenceIn = topology.startsWith("many_to");
+        boolean sequenceOut = topology.equals("many_to_many") || topology.startsWith("one_to_many");
+        Class<?> real = c.isFloat() ? float.class : double.class;
+        Object xs = batch(data.tensor("x"), oneHot ? int.class : real, sequenceIn);
+        Object targets = batch(data.tensor("target"), crossEntropy ? int.class : real, sequenceOut);
+        double rtol = c.isFloat() ? 1e-4 : 1e-9;
+
+        Object inputGrads = null;
+        double loss;
+        if (oneHot) {
+            loss = (double) model.call("computeGradients", model.workspace, xs, targets);
+        } else {
+            inputGrads = zerosLike(xs);
+            loss = (double) model.call("computeGradients", model.workspace, xs, targets, inputGrads);
+        }
+        assertClose("loss", data.tensor("loss"), new double[] {loss}, rtol);
+        for (Parameter p : model.parameters()) {
+            double[] grad = new double[p.size()];
+            for (int i = 0; i < grad.length; i++) {
+                grad[i] = p.grad(i);
+            }
+            assertClose("grad." + p.name(), data.tensor("grad." + p.name()), grad, rtol);
+        }
+        if (!oneHot) {
+            assertClose("grad.x", data.tensor("grad.x"), flatten(inputGrads), rtol);
+        }
+        Object outputs = model.call("forward", model.workspace, xs);
+        assertClose("y", data.tensor("y"), flatten(outputs), rtol);
+        double lossOnly = (double) model.call("loss", model.workspace, xs, targets);
+        assertEquals(loss, lossOnly, 0.0, "loss() must equal the loss of computeGradients()");
+    }
+
+    /** Builds a batch array from a tensor [B, T, ...]: rank 2 or 3 per sequence, or without T when not a sequence. */
+    private static Object batch(Tensor t, Class<?> element, boolean sequence) {
+        int[] shape = t.shape();
+        int b = shape[0];
+        int steps = shape[1];
+        int width = shape.length == 3 ? shape[2] : 1;
+        boolean vector = shape.length == 3;
+        List<Integer> dims = new ArrayList<>();
+        dims.add(b);
+        if (sequence) {
+            dims.add(steps);
+        }
+        if (vector) {
+            dims.add(width);
+        }
+        Object array = Array.newInstance(element, dims.stream().mapToInt(Integer::intValue).toArray());
+        for (int i = 0; i < b; i++) {
+            for (int s = 0; s < (sequence ? steps : 1); s++) {
+                for (int k = 0; k < width; k++) {
+                    double v = t.getDouble((i * steps + s) * width + k);
+                    Object row = Array.get(array, i);
+                    if (sequence && vector) {
+                        set(Array.get(row, s), k, v, element);
+                    } else if (sequence) {
+                        set(row, s, v, element);
+                    } else if (vector) {
+                        set(row, k, v, element);
+                    } else {
+                        set(array, i, v, element);
+                    }
+                }
+            }
+        }
+        return array;
+    }
+
+    private static void set(Object array, int index, double v, Class<?> element) {
+        if (element == int.class) {
+            Array.setInt(array, index, (int) v);
+        } else if (element == float.class) {
+            Array.setFloat(array, index, (float) v);
+        } else {
+            Array.setDouble(array, index, v);
+        }
+    }
+
+    private static Object zerosLike(Object array) {
+        int n = Array.getLength(array);
+        Class<?> component = array.getClass().getComponentType();
+        Object copy = Array.newInstance(component, n);
+        for (int i = 0; i < n; i++) {
+            Object element = Array.get(array, i);
+            if (component.isArray()) {
+                Array.set(copy, i, zerosLike(element));
+            }
+        }
+        return copy;
+    }
+
+    private static double[] flatten(Object array) {
+        List<Double> values = new ArrayList<>();
+        flattenInto(array, values);
+        return values.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static void flattenInto(Object array, List<Double> out) {
+        int n = Array.getLength(array);
+        for (int i = 0; i < n; i++) {
+            Object element = Array.get(array, i);
+            if (element.getClass().isArray()) {
+                flattenInto(element, out);
+            } else {
+                out.add(((Number) element).doubleValue());
+            }
+        }
+    }
+
+    static void assertClose(String what, Tensor expected, double[] actual, double rtol) {
+        assertEquals(expected.elementCount(), actual.length, what + ": element count");
+        double scale = 0;
+        for (int i = 0; i < actual.length; i++) {
+            scale = Math.max(scale, Math.abs(expected.getDouble(i)));
+        }
+        double atol = rtol * 1e-3 * scale;
+        for (int i = 0; i < actual.length; i++) {
+            double e = expected.getDouble(i);
+            double a = actual[i];
+            if (!(Math.abs(a - e) <= rtol * Math.abs(e) + atol)) {
+                throw new AssertionError(String.format("%s[%d]: expected %.17g (PyTorch), got %.17g; |diff| %.3g,"
+                        + " relative %.3g > %.1g", what, i, e, a, Math.abs(a - e), Math.abs(a - e) / Math.abs(e), rtol));
+            }
+        }
+    }
+}
