@@ -1,0 +1,365 @@
+package dev.unroll.runtime.checkpoint;
+
+import dev.unroll.runtime.Parameter;
+import dev.unroll.runtime.ParameterSet;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Imports a PyTorch {@code state_dict} saved as safetensors into an Unroll model.
+ *
+ * <p>The source is typically written with
+ * {@code safetensors.torch.save_file(model.state_dict(), "model.safetensors")} from a module
+ * holding one {@code nn.RNN}, {@code nn.LSTM} or {@code nn.GRU} (under some attribute, e.g.
+ * {@code rnn}, {@code lstm}, {@code encoder}, or the recurrent module itself, with no prefix) and
+ * an {@code nn.Linear} head (e.g. {@code fc}, {@code head}, {@code decoder}). Its tensors are mapped
+ * onto the model's canonical names:
+ *
+ * <pre>
+ *   {recurrent prefix}weight_ih_l{k}[_reverse]  -&gt;  rnn.weight_ih_l{k}[_reverse]   (same for weight_hh, bias_ih, bias_hh)
+ *   {head prefix}weight / {head prefix}bias      -&gt;  head.weight / head.bias
+ * </pre>
+ *
+ * Model parameters outside {@code rnn.} and {@code head.} are matched by their exact name.
+ *
+ * <p>The prefixes are detected unless given: the recurrent prefix is whatever precedes the
+ * {@code weight_ih_l0}-style names (all of them must share one); the head is the remaining group
+ * {@code X.weight}/{@code X.bias}, chosen by the shape of {@code head.weight} when several groups
+ * exist. F32, F64 (and F16/BF16) sources are converted to the model's precision.
+ *
+ * <p>Every layer {@code _l0}, {@code _l1}, ... is mapped. The import is refused, with one message
+ * listing every problem and naming the tensors, for: unknown tensors, missing tensors, tensors of
+ * the wrong shape (with a hint at the cell type and hidden size the checkpoint looks like), a
+ * bidirectional checkpoint ({@code _reverse} tensors) for a unidirectional model, a layer count
+ * that differs from the model's, LSTM projections ({@code weight_hr}), integer or non-finite
+ * tensors. A refused import leaves the model unchanged.
+ */
+public final class PyTorchImport {
+    /** The canonical prefix of the recurrent parameters. */
+    public static final String RECURRENT = "rnn.";
+    /** The canonical prefix of the output head's parameters. */
+    public static final String HEAD = "head.";
+
+    private static final Pattern RECURRENT_NAME =
+            Pattern.compile("^(.*?)((?:weight|bias)_(?:ih|hh|hr)_l(\\d+)(_reverse)?)$");
+    private static final Pattern HEAD_NAME = Pattern.compile("^(|.*\\.)(weight|bias)$");
+
+    /**
+     * What an import did.
+     *
+     * @param recurrentPrefix the recurrent module's prefix in the source, e.g. {@code "lstm."} ({@code ""} for none)
+     * @param headPrefix the head's prefix in the source, e.g. {@code "fc."}; null when the model has no head
+     * @param layers the number of recurrent layers imported
+     * @param bidirectional whether {@code _reverse} tensors were imported
+     * @param mapping source tensor name to model parameter name, in model order
+     */
+    public record Report(String recurrentPrefix, String headPrefix, int layers, boolean bidirectional,
+                         Map<String, String> mapping) {
+        /** Copies the mapping. */
+        public Report {
+            mapping = Collections.unmodifiableMap(new LinkedHashMap<>(mapping));
+        }
+    }
+
+    private PyTorchImport() {
+    }
+
+    /**
+     * Imports a state_dict file, detecting the prefixes.
+     *
+     * @throws CheckpointException when the file is invalid or does not fit the model; the model is then unchanged
+     */
+    public static Report importStateDict(Path file, ParameterSet model) throws CheckpointException {
+        return importStateDict(SafeTensors.read(file), model, null, null);
+    }
+
+    /**
+     * Imports a state_dict file with the given prefixes.
+     *
+     * @param recurrentPrefix e.g. {@code "lstm."}, {@code ""} for none, or null to detect it
+     * @param headPrefix e.g. {@code "fc."}, or null to detect it
+     * @throws CheckpointException when the file is invalid or does not fit the model; the model is then unchanged
+     */
+    public static Report importStateDict(Path file, ParameterSet model, String recurrentPrefix, String headPrefix)
+            throws CheckpointException {
+        return importStateDict(SafeTensors.read(file), model, recurrentPrefix, headPrefix);
+    }
+
+    /**
+     * Imports an already read state_dict with the given prefixes (null to detect).
+     *
+     * @throws CheckpointException when the tensors do not fit the model; the model is then unchanged
+     */
+    public static Report importStateDict(TensorFile source, ParameterSet model, String recurrentPrefix,
+                                         String headPrefix) throws CheckpointException {
+        String where = "PyTorch state_dict " + source.source() + ": ";
+        boolean modelHasRecurrent = false;
+        boolean modelHasHead = false;
+        boolean modelBidirectional = false;
+        TreeSet<Integer> modelLayers = new TreeSet<>();
+        for (Parameter p : model) {
+            if (p.name().startsWith(RECURRENT)) {
+                modelHasRecurrent = true;
+                Matcher m = RECURRENT_NAME.matcher(p.name().substring(RECURRENT.length()));
+                if (m.matches() && m.group(1).isEmpty()) {
+                    modelLayers.add(Integer.parseInt(m.group(3)));
+                    modelBidirectional |= m.group(4) != null;
+                }
+            } else if (p.name().startsWith(HEAD)) {
+                modelHasHead = true;
+            }
+        }
+
+        // ---- the recurrent prefix
+        String rp = recurrentPrefix;
+        if (rp == null && modelHasRecurrent) {
+            TreeSet<String> prefixes = new TreeSet<>();
+            for (String name : source.names()) {
+                Matcher m = RECURRENT_NAME.matcher(name);
+                if (m.matches()) {
+                    prefixes.add(m.group(1));
+                }
+            }
+            if (prefixes.isEmpty()) {
+                throw new CheckpointException(where + "no recurrent tensors (like 'lstm.weight_ih_l0') found; "
+                        + "the tensors are " + describeAll(source));
+            }
+            if (prefixes.size() > 1) {
+                throw new CheckpointException(where + "recurrent tensors under several prefixes "
+                        + quoteAll(prefixes) + "; pass the one to import explicitly");
+            }
+            rp = prefixes.first();
+        }
+
+        Map<String, String> mapping = new LinkedHashMap<>(); // source -> model
+        List<String> problems = new ArrayList<>();
+        TreeMap<Integer, List<String>> sourceLayers = new TreeMap<>();
+        List<String> reverse = new ArrayList<>();
+        List<String> projections = new ArrayList<>();
+        if (rp != null) {
+            for (String name : source.names()) {
+                if (!name.startsWith(rp)) {
+                    continue;
+                }
+                Matcher m = RECURRENT_NAME.matcher(name.substring(rp.length()));
+                if (!m.matches() || !m.group(1).isEmpty()) {
+                    continue;
+                }
+                if (m.group(2).contains("_hr_")) {
+                    projections.add(name);
+                    continue;
+                }
+                sourceLayers.computeIfAbsent(Integer.parseInt(m.group(3)), k -> new ArrayList<>()).add(name);
+                if (m.group(4) != null) {
+                    reverse.add(name);
+                }
+                mapping.put(name, RECURRENT + m.group(2));
+            }
+        }
+        if (!projections.isEmpty()) {
+            problems.add("LSTM projections (proj_size) are not supported: tensors " + projections);
+        }
+        if (!reverse.isEmpty() && !modelBidirectional) {
+            problems.add("the checkpoint is bidirectional but the model is not: tensors " + reverse);
+        }
+        if (modelHasRecurrent && !sourceLayers.isEmpty() && !sourceLayers.keySet().equals(modelLayers)) {
+            problems.add("layer count mismatch: '" + rp + "' has " + describeLayers(sourceLayers.keySet())
+                    + ", the model has " + describeLayers(modelLayers));
+        }
+
+        // ---- the head prefix
+        String hp = headPrefix;
+        if (hp == null && modelHasHead) {
+            hp = detectHead(where, source, mapping, model);
+        }
+        if (hp != null) {
+            for (String kind : List.of("weight", "bias")) {
+                if (source.contains(hp + kind) && !mapping.containsKey(hp + kind)) {
+                    mapping.put(hp + kind, HEAD + kind);
+                }
+            }
+        }
+
+        // ---- everything else by exact name
+        for (String name : source.names()) {
+            if (!mapping.containsKey(name) && model.contains(name)
+                    && !name.startsWith(RECURRENT) && !name.startsWith(HEAD)) {
+                mapping.put(name, name);
+            }
+        }
+
+        // ---- unknown, missing, mis-shaped
+        boolean layersReported = problems.stream().anyMatch(s -> s.startsWith("layer count"));
+        List<String> unknown = new ArrayList<>();
+        for (String name : source.names()) {
+            String target = mapping.get(name);
+            if (projections.contains(name) || reverse.contains(name) && !modelBidirectional) {
+                continue; // reported above
+            }
+            if (target == null) {
+                unknown.add(name + " " + Arrays.toString(source.tensor(name).shape()));
+            } else if (!model.contains(target) && !(layersReported && !modelLayers.contains(layerOf(target)))) {
+                unknown.add(name + " " + Arrays.toString(source.tensor(name).shape()) + " (would be '" + target + "')");
+            }
+        }
+        if (!unknown.isEmpty()) {
+            problems.add("unknown tensors " + unknown);
+        }
+        Map<String, String> inverse = new LinkedHashMap<>();
+        mapping.forEach((s, t) -> inverse.put(t, s));
+        List<String> missing = new ArrayList<>();
+        Map<Parameter, Tensor> sources = new LinkedHashMap<>();
+        Map<String, String> used = new LinkedHashMap<>();
+        for (Parameter p : model) {
+            String s = inverse.get(p.name());
+            if (s == null) {
+                if (!(layersReported && !sourceLayers.containsKey(layerOf(p.name())))) {
+                    missing.add(p.name() + " " + Arrays.toString(p.shape()) + expectedSourceName(p.name(), rp, hp));
+                }
+                continue;
+            }
+            Tensor t = source.tensor(s);
+            String problem = Checkpoints.checkTensor(t, "tensor '" + s + "' (for '" + p.name() + "')", p,
+                    Checkpoints.DtypePolicy.CONVERT);
+            if (problem != null) {
+                problems.add(problem + cellHint(source, rp, model, p.name()));
+            } else {
+                sources.put(p, t);
+                used.put(s, p.name());
+            }
+        }
+        if (!missing.isEmpty()) {
+            problems.add("missing tensors " + missing);
+        }
+        if (!problems.isEmpty()) {
+            throw new CheckpointException(where + Checkpoints.joinProblems(problems) + "; the model was not changed");
+        }
+        Checkpoints.copyAll(sources);
+        return new Report(rp == null ? "" : rp, modelHasHead ? hp : null, modelLayers.size(), modelBidirectional, used);
+    }
+
+    /** Returns the layer index of a canonical recurrent name ({@code rnn.weight_ih_l3} gives 3), or -1. */
+    private static int layerOf(String modelName) {
+        if (!modelName.startsWith(RECURRENT)) {
+            return -1;
+        }
+        Matcher m = RECURRENT_NAME.matcher(modelName.substring(RECURRENT.length()));
+        return m.matches() && m.group(1).isEmpty() ? Integer.parseInt(m.group(3)) : -1;
+    }
+
+    private static String detectHead(String where, TensorFile source, Map<String, String> recurrentMapping,
+                                     ParameterSet model) throws CheckpointException {
+        TreeMap<String, List<String>> groups = new TreeMap<>();
+        for (String name : source.names()) {
+            if (recurrentMapping.containsKey(name) || RECURRENT_NAME.matcher(name).matches()) {
+                continue;
+            }
+            Matcher m = HEAD_NAME.matcher(name);
+            if (m.matches() && (name.startsWith(HEAD) || !model.contains(name))) {
+                groups.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(name);
+            }
+        }
+        if (groups.isEmpty()) {
+            return null; // reported as missing head tensors
+        }
+        if (groups.size() == 1) {
+            return groups.firstKey();
+        }
+        int[] expected = model.contains(HEAD + "weight") ? model.get(HEAD + "weight").shape() : null;
+        List<String> fitting = new ArrayList<>();
+        for (String prefix : groups.keySet()) {
+            if (expected != null && source.find(prefix + "weight")
+                    .map(t -> Arrays.equals(t.shape(), expected)).orElse(false)) {
+                fitting.add(prefix);
+            }
+        }
+        if (fitting.size() == 1) {
+            return fitting.get(0);
+        }
+        throw new CheckpointException(where + "cannot tell which module is the output head: candidates "
+                + quoteAll(groups.keySet()) + (expected == null ? "" : ", " + fitting.size() + " with a weight of shape "
+                + Arrays.toString(expected)) + "; pass the head prefix explicitly");
+    }
+
+    /** For a missing model parameter, names the source tensor that was looked for. */
+    private static String expectedSourceName(String modelName, String rp, String hp) {
+        if (modelName.startsWith(RECURRENT) && rp != null) {
+            return " (looked for '" + rp + modelName.substring(RECURRENT.length()) + "')";
+        }
+        if (modelName.startsWith(HEAD) && hp != null) {
+            return " (looked for '" + hp + modelName.substring(HEAD.length()) + "')";
+        }
+        return "";
+    }
+
+    /** When a recurrent shape is wrong, says what cell and hidden size both sides look like. */
+    private static String cellHint(TensorFile source, String rp, ParameterSet model, String modelName) {
+        if (rp == null || !modelName.startsWith(RECURRENT)) {
+            return "";
+        }
+        Matcher m = RECURRENT_NAME.matcher(modelName.substring(RECURRENT.length()));
+        if (!m.matches()) {
+            return "";
+        }
+        String hh = "weight_hh_l" + m.group(3) + (m.group(4) == null ? "" : "_reverse");
+        int[] theirs = source.find(rp + hh).map(Tensor::shape).orElse(null);
+        int[] ours = model.contains(RECURRENT + hh) ? model.get(RECURRENT + hh).shape() : null;
+        if (theirs == null || ours == null || theirs.length != 2 || ours.length != 2) {
+            return "";
+        }
+        String a = cellGuess(theirs);
+        String b = cellGuess(ours);
+        return a.equals(b) ? "" : " (the checkpoint looks like " + a + ", the model is " + b + ")";
+    }
+
+    private static String cellGuess(int[] weightHh) {
+        int h = weightHh[1];
+        if (h == 0 || weightHh[0] % h != 0) {
+            return "hidden size ?";
+        }
+        String cell = switch (weightHh[0] / h) {
+            case 1 -> "an RNN";
+            case 3 -> "a GRU";
+            case 4 -> "an LSTM";
+            default -> "a cell with " + weightHh[0] / h + " gates";
+        };
+        return cell + " with hidden size " + h;
+    }
+
+    private static String describeLayers(Set<Integer> layers) {
+        if (layers.isEmpty()) {
+            return "no layers";
+        }
+        boolean contiguous = layers.contains(0) && Collections.max(layers) == layers.size() - 1;
+        return layers.size() + (layers.size() == 1 ? " layer" : " layers")
+                + (contiguous ? " (l0-l" + (layers.size() - 1) + ")" : " " + layers.stream().map(k -> "l" + k).toList());
+    }
+
+    private static String describeAll(TensorFile source) {
+        List<String> all = new ArrayList<>();
+        for (Tensor t : source.tensors()) {
+            all.add(t.name() + " " + Arrays.toString(t.shape()));
+        }
+        return all.toString();
+    }
+
+    private static String quoteAll(Collection<String> prefixes) {
+        List<String> out = new ArrayList<>();
+        for (String p : prefixes) {
+            out.add("'" + Objects.toString(p) + "'");
+        }
+        return out.toString();
+    }
+}
