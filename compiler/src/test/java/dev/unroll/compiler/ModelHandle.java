@@ -46,6 +46,26 @@ final class ModelHandle {
         throw new AssertionError("no method " + name + " with " + args.length + " matching arguments on " + type);
     }
 
+    /** Calls a public method of any object (a stepper, a workspace) by name and argument count. */
+    static Object invoke(Object target, String name, Object... args) {
+        for (Method m : target.getClass().getMethods()) {
+            if (m.getName().equals(name) && m.getParameterCount() == args.length && accepts(m, args)) {
+                try {
+                    m.setAccessible(true);
+                    return m.invoke(target, args);
+                } catch (InvocationTargetException e) {
+                    if (e.getCause() instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    throw new AssertionError(e.getCause());
+                } catch (IllegalAccessException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }
+        throw new AssertionError("no method " + name + " on " + target.getClass());
+    }
+
     private static boolean accepts(Method m, Object[] args) {
         Class<?>[] types = m.getParameterTypes();
         for (int i = 0; i < args.length; i++) {

@@ -115,6 +115,17 @@ class PyTorchParityTest {
         }
         Object outputs = model.call("forward", model.workspace, xs);
         assertClose("y", data.tensor("y"), flatten(outputs), rtol);
+        if (topology.equals("many_to_many")) {
+            // streaming one step at a time computes exactly what the whole-sequence pass computes
+            Object stepper = model.call("newStepper");
+            Object first = Array.get(xs, 0);
+            Object expected = Array.get(outputs, 0);
+            for (int t = 0; t < Array.getLength(first); t++) {
+                Object y = ModelHandle.invoke(stepper, "step", Array.get(first, t));
+                assertTrue(java.util.Arrays.equals(flatten(y), flatten(Array.get(expected, t))),
+                        "stepper output at step " + t + " differs from forward()");
+            }
+        }
         double lossOnly = (double) model.call("loss", model.workspace, xs, targets);
         assertEquals(loss, lossOnly, 0.0, "loss() must equal the loss of computeGradients()");
     }

@@ -151,7 +151,14 @@ public final class ModelWriter {
             type.addMethod(layer.backward());
         }
         addHead(type);
+        type.addMethod(MethodSpec.methodBuilder("newStepper")
+                .addModifiers(Modifier.PUBLIC)
+                .returns(ClassName.get("", "Stepper"))
+                .addJavadoc("Returns a stepper that runs this model one step at a time from a zero state.\n")
+                .addStatement("return new Stepper()")
+                .build());
         type.addType(new WorkspaceWriter().workspace());
+        type.addType(stepper());
         return type.build();
     }
 
@@ -687,6 +694,64 @@ public final class ModelWriter {
             m.addStatement("return $T.copyOf(ws.y, $L)", Arrays.class, outputSize);
         }
         return m.build();
+    }
+
+    // ---- streaming -------------------------------------------------------------------------------
+
+    /** Writes the inner {@code Stepper} class: explicit state, one step per call, no history kept. */
+    private TypeSpec stepper() {
+        TypeSpec.Builder type = TypeSpec.classBuilder("Stepper")
+                .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
+                .addJavadoc("Runs the network one step at a time with explicit state, for inference over an endless"
+                        + " stream:\n<pre>{@code\n$L.Stepper stepper = model.newStepper();\n"
+                        + "for (...) {\n    $L[] y = stepper.step(x);\n}\n}</pre>\n"
+                        + "Each step runs every layer once from the state the previous step left, then the head. A"
+                        + " stepper\nowns its state: use one per stream and per thread. {@link #reset()} starts a"
+                        + " new stream.\n", model.name(), num.keyword())
+                .addField(FieldSpec.builder(WORKSPACE, "ws", Modifier.PRIVATE, Modifier.FINAL)
+                        .initializer("new Workspace()").build())
+                .addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
+        MethodSpec.Builder reset = MethodSpec.methodBuilder("reset")
+                .addModifiers(Modifier.PUBLIC)
+                .addJavadoc("Sets the state (every layer's {@code h}, and {@code c} for LSTM) back to zero.\n");
+        for (LayerSpec layer : model.layers()) {
+            reset.addStatement("$T.fill(ws.h$L, 0, $L, 0)", Arrays.class, layer.index(), layer.hiddenSize());
+            if (layer.cell() instanceof CellSpec.Lstm) {
+                reset.addStatement("$T.fill(ws.c$L, 0, $L, 0)", Arrays.class, layer.index(), layer.hiddenSize());
+            }
+        }
+        type.addMethod(reset.build());
+        MethodSpec.Builder step = MethodSpec.methodBuilder("step")
+                .addModifiers(Modifier.PUBLIC)
+                .returns(num.array(1))
+                .addJavadoc("Feeds one input, advances the state by one step, and returns this step's output"
+                        + " {@code y[o]}.\n\n@throws IllegalArgumentException if the input has the wrong size or"
+                        + " is not finite\n");
+        if (oneHot) {
+            step.addParameter(int.class, "symbol")
+                    .addStatement("$T.symbol(symbol, $L, $S)", CHECKS, inputSize, "symbol")
+                    .addStatement("ws.symbols[0] = symbol");
+        } else {
+            step.addParameter(num.array(1), "x")
+                    .addStatement("$T.vector(x, $L, $S, $S)", CHECKS, inputSize, "x", "the input size")
+                    .addStatement("System.arraycopy(x, 0, ws.x, 0, $L)", inputSize);
+        }
+        for (LayerWriter layer : layers) {
+            step.addStatement("$L(ws, 0)", layer.forwardName());
+        }
+        step.addStatement("headForward(ws, 0, 0)");
+        step.addComment("the state after this step becomes the state before the next");
+        for (LayerSpec layer : model.layers()) {
+            step.addStatement("System.arraycopy(ws.h$L, $L, ws.h$L, 0, $L)", layer.index(), layer.hiddenSize(),
+                    layer.index(), layer.hiddenSize());
+            if (layer.cell() instanceof CellSpec.Lstm) {
+                step.addStatement("System.arraycopy(ws.c$L, $L, ws.c$L, 0, $L)", layer.index(), layer.hiddenSize(),
+                        layer.index(), layer.hiddenSize());
+            }
+        }
+        step.addStatement("return $T.copyOf(ws.y, $L)", Arrays.class, outputSize);
+        type.addMethod(step.build());
+        return type.build();
     }
 
     // ---- the workspace ----------------------------------------------------------------------------
