@@ -26,11 +26,14 @@ import org.antlr.v4.runtime.tree.TerminalNode;
  */
 final class AstBuilder {
     private final CommonTokenStream tokens;
+    private final SyntaxErrorStrategy errors;
     private final Diagnostics diagnostics;
     private final Predicate<String> isStatementKeyword;
 
-    AstBuilder(CommonTokenStream tokens, Diagnostics diagnostics, Predicate<String> isStatementKeyword) {
+    AstBuilder(CommonTokenStream tokens, SyntaxErrorStrategy errors, Diagnostics diagnostics,
+            Predicate<String> isStatementKeyword) {
         this.tokens = tokens;
+        this.errors = errors;
         this.diagnostics = diagnostics;
         this.isStatementKeyword = isStatementKeyword;
     }
@@ -42,9 +45,10 @@ final class AstBuilder {
             packageName = Optional.of(qualifiedName(pkg.qualifiedName()));
         }
         List<ModelDecl> models = new ArrayList<>();
-        for (RnnParser.ModelDeclContext model : file.modelDecl()) {
+        List<RnnParser.ModelDeclContext> declared = file.modelDecl();
+        for (RnnParser.ModelDeclContext model : declared) {
             if (isReal(model.MODEL() == null ? null : model.MODEL().getSymbol()) && isReal(model.name)) {
-                models.add(model(model));
+                models.add(model(model, model == declared.get(declared.size() - 1)));
             }
         }
         return new SpecFile(SourcePosition.START, packageName, models);
@@ -58,15 +62,44 @@ final class AstBuilder {
         return new QualifiedName(parts.get(0).position(), parts);
     }
 
-    private ModelDecl model(RnnParser.ModelDeclContext ctx) {
+    private ModelDecl model(RnnParser.ModelDeclContext ctx, boolean last) {
         List<Statement> statements = new ArrayList<>();
+        // Complete unless the parser had to set aside something the user wrote in the body. A
+        // missing ';' loses nothing, nor does a missing '}' before the next model; but a model
+        // still open at the end of the file was probably cut short.
+        boolean closed = ctx.RBRACE() != null && isReal(ctx.RBRACE().getSymbol());
+        boolean complete = ctx.LBRACE() != null && isReal(ctx.LBRACE().getSymbol()) && (closed || !last);
+        for (ParseTree child : ctx.children == null ? List.<ParseTree>of() : ctx.children) {
+            if (child instanceof ErrorNode error && isReal(error.getSymbol())) {
+                complete = false;
+            }
+        }
         for (RnnParser.StatementContext statement : ctx.statement()) {
-            if (isIntact(statement) && isReal(statement.keyword)) {
+            if (isReal(statement.keyword) && (isIntact(statement) || onlyMissesSemicolon(statement))) {
                 splitAtMissingSemicolons(statement, statements);
+            } else {
+                complete = false;
             }
         }
         Token modelToken = ctx.MODEL().getSymbol();
-        return new ModelDecl(Tokens.startOf(modelToken), identifier(ctx.name), docComment(modelToken), statements);
+        return new ModelDecl(Tokens.startOf(modelToken), identifier(ctx.name), docComment(modelToken), statements,
+                complete);
+    }
+
+    /** True for a statement whose only flaw is its missing ';', which was reported already. */
+    private boolean onlyMissesSemicolon(RnnParser.StatementContext statement) {
+        if (!errors.onlyMissesSemicolon(statement)) {
+            return false;
+        }
+        for (ParseTree child : statement.children) {
+            if (child instanceof ErrorNode error && isReal(error.getSymbol())) {
+                return false;
+            }
+            if (child instanceof ParserRuleContext rule && !isIntact(rule)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -139,7 +172,8 @@ final class AstBuilder {
         if (hidden == null || hidden.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(DocComments.strip(hidden.get(hidden.size() - 1).getText()));
+        String text = DocComments.strip(hidden.get(hidden.size() - 1).getText());
+        return text.isEmpty() ? Optional.empty() : Optional.of(text);
     }
 
     private static Identifier identifier(Token token) {

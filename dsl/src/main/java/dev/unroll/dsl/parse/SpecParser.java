@@ -41,18 +41,21 @@ public final class SpecParser {
         lexer.addErrorListener(new LexerErrors(diagnostics));
         CommonTokenStream tokens = new CommonTokenStream(lexer);
         tokens.fill();
+        boolean endsInComment = false;
         for (Token token : tokens.getTokens()) {
             if (token.getType() == RnnLexer.UNTERMINATED_COMMENT) {
                 diagnostics.error(Tokens.startOf(token), "comment is not closed; expected '*/' before end of file");
+                endsInComment = true;
             } else if (token.getType() == RnnLexer.UNTERMINATED_STRING) {
                 diagnostics.error(Tokens.startOf(token), "string is not closed; expected '\"' before end of line");
             }
         }
         RnnParser parser = new RnnParser(tokens);
         parser.removeErrorListeners();
-        parser.setErrorHandler(new SyntaxErrorStrategy(diagnostics));
+        SyntaxErrorStrategy errors = new SyntaxErrorStrategy(diagnostics, endsInComment);
+        parser.setErrorHandler(errors);
         RnnParser.SpecFileContext tree = parser.specFile();
-        return new AstBuilder(tokens, diagnostics, isStatementKeyword).build(tree);
+        return new AstBuilder(tokens, errors, diagnostics, isStatementKeyword).build(tree);
     }
 
     /** Lexer errors arrive as ANTLR messages without a token; this rewrites them in words. */
@@ -66,24 +69,13 @@ public final class SpecParser {
         @Override
         public void syntaxError(Recognizer<?, ?> recognizer, Object offendingSymbol, int line,
                 int charPositionInLine, String msg, RecognitionException e) {
+            // Not reached with the current grammar (BAD_CHAR matches any character), kept as a safety net.
             String what = "character";
             if (e instanceof LexerNoViableAltException noViable) {
                 int start = noViable.getStartIndex();
-                String text = noViable.getInputStream().getText(Interval.of(start, start));
-                what = describeCharacter(text);
+                what = Tokens.describeCharacter(noViable.getInputStream().getText(Interval.of(start, start)));
             }
             diagnostics.error(new SourcePosition(Math.max(1, line), charPositionInLine + 1), "unexpected " + what);
-        }
-
-        private static String describeCharacter(String text) {
-            if (text.isEmpty()) {
-                return "character";
-            }
-            int cp = text.codePointAt(0);
-            if (cp >= 0x21 && cp < 0x7f) {
-                return "character '" + text + "'";
-            }
-            return String.format("character U+%04X", cp);
         }
     }
 }

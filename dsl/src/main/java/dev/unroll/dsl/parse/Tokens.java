@@ -5,7 +5,7 @@ import org.antlr.v4.runtime.Token;
 
 /** How tokens are named and located in diagnostics. */
 final class Tokens {
-    private static final int MAX_SHOWN = 24;
+    private static final int MAX_SHOWN = 64;
 
     private Tokens() {}
 
@@ -29,10 +29,44 @@ final class Tokens {
         if (text == null) {
             return kindName(token.getType());
         }
-        if (text.codePointCount(0, text.length()) > MAX_SHOWN) {
-            text = text.substring(0, text.offsetByCodePoints(0, MAX_SHOWN)) + "...";
+        if (token.getType() == RnnLexer.BAD_CHAR) {
+            return describeCharacter(text);
         }
-        return "'" + text + "'";
+        return "'" + shown(text) + "'";
+    }
+
+    /** Returns the text, shortened with "..." when it is too long to repeat in a message. */
+    static String shown(String text) {
+        if (text.codePointCount(0, text.length()) <= MAX_SHOWN) {
+            return text;
+        }
+        return text.substring(0, text.offsetByCodePoints(0, MAX_SHOWN - 3)) + "...";
+    }
+
+    /**
+     * Describes a character the language has no use for: {@code character '@'},
+     * {@code character 'é' (U+00E9)}, {@code character U+0007}.
+     */
+    static String describeCharacter(String text) {
+        if (text.isEmpty()) {
+            return "character";
+        }
+        int cp = text.codePointAt(0);
+        if (cp >= 0x21 && cp < 0x7f) {
+            return "character '" + new String(Character.toChars(cp)) + "'";
+        }
+        String code = String.format("U+%04X", cp);
+        boolean visible = switch (Character.getType(cp)) {
+            case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE,
+                    Character.UNASSIGNED, Character.SPACE_SEPARATOR, Character.LINE_SEPARATOR,
+                    Character.PARAGRAPH_SEPARATOR, Character.NON_SPACING_MARK, Character.ENCLOSING_MARK,
+                    Character.COMBINING_SPACING_MARK -> false;
+            default -> true;
+        };
+        if (Character.isSpaceChar(cp)) {
+            return "space character " + code;
+        }
+        return visible ? "character '" + new String(Character.toChars(cp)) + "' (" + code + ")" : "character " + code;
     }
 
     /** Names a token type in words: "a name", "a number", "';'", "end of file". */

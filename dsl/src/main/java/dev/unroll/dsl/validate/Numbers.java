@@ -3,12 +3,16 @@ package dev.unroll.dsl.validate;
 import dev.unroll.dsl.Diagnostics;
 import dev.unroll.dsl.ast.Argument;
 import java.math.BigDecimal;
-import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
+import java.util.function.DoublePredicate;
 
 /** Converts number literals, reporting range problems instead of throwing. */
 final class Numbers {
+    /** Longer literals are refused unread; reading them exactly would only cost time. */
+    private static final int MAX_DIGITS = 100_000;
+
     private Numbers() {}
 
     /**
@@ -17,59 +21,66 @@ final class Numbers {
      */
     static OptionalLong integer(Argument.NumberLiteral number, String meaning, long min, long max,
             Diagnostics diagnostics) {
-        BigDecimal value = parse(number);
-        String wanted = min == 1 ? "a positive integer" : min == 0 ? "a non-negative integer" : "an integer";
+        BigDecimal value = parse(number, diagnostics);
         if (value == null) {
-            diagnostics.error(number.position(), meaning + " must be " + wanted + ", got " + number.text());
             return OptionalLong.empty();
         }
-        BigInteger integer;
-        try {
-            integer = value.toBigIntegerExact();
-        } catch (ArithmeticException notInteger) {
-            diagnostics.error(number.position(), meaning + " must be " + wanted + ", got " + number.text());
+        String shown = Texts.shown(number.text());
+        String wanted = min == 1 ? "a positive integer" : min == 0 ? "a non-negative integer" : "an integer";
+        // Compared before anything else: compareTo is cheap even for 1e999999999.
+        if (value.compareTo(BigDecimal.valueOf(max)) > 0) {
+            diagnostics.error(number.position(), meaning + " must be at most " + max + ", got " + shown);
             return OptionalLong.empty();
         }
-        if (integer.compareTo(BigInteger.valueOf(min)) < 0) {
-            diagnostics.error(number.position(), meaning + " must be " + wanted + ", got " + number.text());
+        if (value.compareTo(BigDecimal.valueOf(min)) < 0
+                || value.scale() > 0 && value.setScale(0, RoundingMode.DOWN).compareTo(value) != 0) {
+            diagnostics.error(number.position(), meaning + " must be " + wanted + ", got " + shown);
             return OptionalLong.empty();
         }
-        if (integer.compareTo(BigInteger.valueOf(max)) > 0) {
-            diagnostics.error(number.position(), meaning + " must be at most " + max + ", got " + number.text());
-            return OptionalLong.empty();
-        }
-        return OptionalLong.of(integer.longValueExact());
+        return OptionalLong.of(value.longValue());
     }
 
-    /** Reads a finite double; "1e999" is reported as out of range. */
-    static OptionalDouble real(Argument.NumberLiteral number, Diagnostics diagnostics) {
-        BigDecimal value = parse(number);
-        double d = value == null ? Double.NaN : value.doubleValue();
+    /**
+     * Reads a finite double that satisfies {@code valid}; otherwise reports
+     * "{@code name} {@code requirement}, got {@code text}" or, for a value the range allows but a
+     * double cannot hold, that it is out of range or too small to represent.
+     */
+    static OptionalDouble real(Argument.NumberLiteral number, String name, DoublePredicate valid, String requirement,
+            Diagnostics diagnostics) {
+        BigDecimal value = parse(number, diagnostics);
+        if (value == null) {
+            return OptionalDouble.empty();
+        }
+        String shown = Texts.shown(number.text());
+        double d = value.doubleValue(); // +-Infinity beyond the double range, 0 below it
+        if (!valid.test(d)) {
+            diagnostics.error(number.position(), name + " " + requirement + ", got " + shown);
+            return OptionalDouble.empty();
+        }
         if (!Double.isFinite(d)) {
-            diagnostics.error(number.position(), "number " + number.text() + " is out of range");
+            diagnostics.error(number.position(), "number " + shown + " is out of range");
             return OptionalDouble.empty();
         }
         if (d == 0 && value.signum() != 0) {
-            diagnostics.error(number.position(), "number " + number.text() + " is too small to represent");
+            diagnostics.error(number.position(), "number " + shown + " is too small to represent");
             return OptionalDouble.empty();
         }
-        return OptionalDouble.of(d);
+        return OptionalDouble.of(d == 0 ? 0.0 : d); // no -0.0
     }
 
-    /** Parses a literal; null when it is beyond any range the language uses. */
-    private static BigDecimal parse(Argument.NumberLiteral number) {
+    /** Parses a literal exactly; null (reported) when it is too long to be worth reading. */
+    private static BigDecimal parse(Argument.NumberLiteral number, Diagnostics diagnostics) {
         String text = number.text();
-        if (text.length() > 1000) {
+        if (text.length() > MAX_DIGITS) {
+            diagnostics.error(number.position(), "number " + Texts.shown(text) + " has too many digits ("
+                    + text.length() + " characters)");
             return null;
         }
         try {
-            BigDecimal value = new BigDecimal(text);
-            // Exponents such as 1e999999999 are legal BigDecimals but far beyond double.
-            if (value.signum() != 0 && Math.abs((long) value.precision() - value.scale()) > 1000) {
-                return null;
-            }
-            return value;
+            return new BigDecimal(text);
         } catch (NumberFormatException | ArithmeticException e) {
+            // The lexer only produces decimal literals; an exponent beyond int range gets here.
+            diagnostics.error(number.position(), "number " + Texts.shown(text) + " is out of range");
             return null;
         }
     }

@@ -87,32 +87,54 @@ final class StatementArgs {
      * @param example a statement showing the argument, for the message when it is missing
      */
     Optional<Integer> requiredInt(String meaning, int min, int max, String example) {
+        return requiredInt(meaning, meaning, min, max, example);
+    }
+
+    /**
+     * Reads a required positional integer in {@code [min, max]}.
+     *
+     * @param meaning what the number is, for the message when it is missing: "input needs a size"
+     * @param rangeName what the number is, for the message when it is out of range: "input size
+     *     must be a positive integer"
+     * @param example a statement showing the argument, for the message when it is missing
+     */
+    Optional<Integer> requiredInt(String meaning, String rangeName, int min, int max, String example) {
         Optional<Argument> arg = peek();
         if (arg.isEmpty() || !(arg.get() instanceof Argument.NumberLiteral number)) {
-            SourcePosition at = arg.map(Argument::position).orElse(afterLast());
-            diagnostics.error(at, subject + " needs a " + meaning + ", e.g. '" + example + "'");
+            missing(arg, meaning, example);
             return Optional.empty();
         }
         next++;
-        OptionalLong value = Numbers.integer(number, meaning, min, max, diagnostics);
+        OptionalLong value = Numbers.integer(number, rangeName, min, max, diagnostics);
         return value.isPresent() ? Optional.of((int) value.getAsLong()) : Optional.empty();
     }
 
-    /** Reads a required positional number (any finite value; range is the caller's to check). */
-    OptionalDouble requiredNumber(String meaning, String example) {
+    /**
+     * Reads a required positional number that satisfies {@code valid}; otherwise reports
+     * "{@code rangeName} {@code requirement}, got ...".
+     */
+    OptionalDouble requiredNumber(String meaning, String example, String rangeName,
+            java.util.function.DoublePredicate valid, String requirement) {
         Optional<Argument> arg = peek();
         if (arg.isEmpty() || !(arg.get() instanceof Argument.NumberLiteral number)) {
-            SourcePosition at = arg.map(Argument::position).orElse(afterLast());
-            diagnostics.error(at, subject + " needs a " + meaning + ", e.g. '" + example + "'");
+            missing(arg, meaning, example);
             return OptionalDouble.empty();
         }
         next++;
-        return Numbers.real(number, diagnostics);
+        return Numbers.real(number, rangeName, valid, requirement, diagnostics);
     }
 
-    /** The position of the argument {@link #requiredNumber} or {@link #requiredInt} just read. */
-    SourcePosition previousPosition() {
-        return next == 0 ? statement.keyword().position() : statement.arguments().get(next - 1).position();
+    /**
+     * Reports a missing positional argument, at the argument of the wrong kind written in its
+     * place (which is then consumed, so that it is not reported a second time as unexpected) or
+     * just after the statement's last argument.
+     */
+    private void missing(Optional<Argument> arg, String meaning, String example) {
+        SourcePosition at = arg.map(Argument::position).orElse(afterLast());
+        diagnostics.error(at, subject + " needs " + Texts.article(meaning) + " " + meaning + ", e.g. '" + example + "'");
+        if (arg.isPresent()) {
+            next++;
+        }
     }
 
     /**
@@ -125,7 +147,13 @@ final class StatementArgs {
         Optional<Argument> arg = peek();
         if (arg.isEmpty() || !(arg.get() instanceof Argument.Word word)) {
             SourcePosition at = arg.map(Argument::position).orElse(afterLast());
-            diagnostics.error(at, subject + " needs a " + meaning + ": " + Suggestions.oneOf(choices));
+            if (arg.isPresent() && arg.get() instanceof Argument.StringLiteral string
+                    && choices.contains(string.value())) {
+                diagnostics.error(at, "write " + string.value() + " without quotes");
+            } else {
+                String needs = subject.equals(meaning) ? "one of " : Texts.article(meaning) + " " + meaning + ": ";
+                diagnostics.error(at, subject + " needs " + needs + Suggestions.oneOf(choices));
+            }
             if (arg.isPresent()) {
                 next++;
             }
@@ -133,7 +161,7 @@ final class StatementArgs {
         }
         next++;
         if (!choices.contains(word.text())) {
-            diagnostics.error(word.position(), "unknown " + meaning + " '" + word.text() + "'"
+            diagnostics.error(word.position(), "unknown " + meaning + " '" + Texts.shown(word.text()) + "'"
                     + Suggestions.hint(word.text(), choices));
             return Optional.empty();
         }
@@ -159,7 +187,7 @@ final class StatementArgs {
             return Optional.empty();
         }
         next++;
-        diagnostics.error(word.position(), "unknown " + meaning + " '" + word.text() + "'"
+        diagnostics.error(word.position(), "unknown " + meaning + " '" + Texts.shown(word.text()) + "'"
                 + Suggestions.hint(word.text(), choices));
         return Optional.empty();
     }
@@ -182,7 +210,7 @@ final class StatementArgs {
         while (next < args.size()) {
             Argument arg = args.get(next++);
             if (!(arg instanceof Argument.Word word)) {
-                String what = arg instanceof Argument.NumberLiteral ? "number " + arg.text() : "string " + arg.text();
+                String what = describe(arg);
                 String hint = allowed.isEmpty() ? "" : "; a value follows an option name, e.g. '"
                         + example(allowed) + "'";
                 diagnostics.error(arg.position(), "unexpected " + what + " in " + subject + hint);
@@ -206,6 +234,9 @@ final class StatementArgs {
                         diagnostics.error(candidate.map(Argument::position).orElse(word.position()),
                                 "option '" + word.text() + "' needs a number, e.g. '" + word.text() + " "
                                         + exampleValue(word.text()) + "'");
+                        if (candidate.isPresent() && candidate.get() instanceof Argument.StringLiteral) {
+                            next++; // a quoted value: meant as this option's, not to be reported again
+                        }
                         continue;
                     }
                 }
@@ -215,7 +246,8 @@ final class StatementArgs {
                             && !byName.containsKey(choice.text()) && !elsewhere.containsKey(choice.text())) {
                         next++;
                         if (!decl.choices().contains(choice.text())) {
-                            diagnostics.error(choice.position(), "unknown value '" + choice.text() + "' for option '"
+                            diagnostics.error(choice.position(), "unknown value '" + Texts.shown(choice.text())
+                                    + "' for option '"
                                     + word.text() + "'" + Suggestions.hint(choice.text(), decl.choices()));
                             continue;
                         }
@@ -251,7 +283,7 @@ final class StatementArgs {
                     + " (only to " + where + ")");
             return;
         }
-        String message = "unknown option '" + word.text() + "' for " + subject;
+        String message = "unknown option '" + Texts.shown(word.text()) + "' for " + subject;
         if (allowed.isEmpty()) {
             message = "unexpected " + describe(word) + " in " + subject;
         } else {
@@ -268,14 +300,15 @@ final class StatementArgs {
         }
     }
 
-    private static String describe(Argument arg) {
+    /** Describes an argument in a message: {@code number 5}, {@code string "a"}, {@code 'word'}. */
+    static String describe(Argument arg) {
         if (arg instanceof Argument.NumberLiteral) {
-            return "number " + arg.text();
+            return "number " + Texts.shown(arg.text());
         }
         if (arg instanceof Argument.StringLiteral) {
-            return "string " + arg.text();
+            return "string " + Texts.shown(arg.text());
         }
-        return "'" + arg.text() + "'";
+        return "'" + Texts.shown(arg.text()) + "'";
     }
 
     private static String example(List<OptionDecl> allowed) {

@@ -4,14 +4,14 @@ import java.util.Collection;
 import java.util.Optional;
 
 /** "Did you mean" suggestions by edit distance. */
-final class Suggestions {
+public final class Suggestions {
     private Suggestions() {}
 
     /**
      * Returns the candidate closest to {@code word} when it is close enough to be a likely typo:
      * at most 2 edits, and at most a third of the word's length (but 1 edit is always allowed).
      */
-    static Optional<String> closest(String word, Collection<String> candidates) {
+    public static Optional<String> closest(String word, Collection<String> candidates) {
         int limit = Math.min(2, Math.max(1, word.length() / 3));
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
@@ -26,7 +26,7 @@ final class Suggestions {
     }
 
     /** Optimal string alignment distance: Levenshtein plus transposition of adjacent letters. */
-    static int distance(String a, String b) {
+    public static int distance(String a, String b) {
         if (Math.abs(a.length() - b.length()) > 8) {
             return Math.abs(a.length() - b.length());
         }
@@ -50,14 +50,14 @@ final class Suggestions {
     }
 
     /** Formats " did you mean 'x'?" or, without a close match, "; expected one of: a, b, c". */
-    static String hint(String word, Collection<String> candidates) {
+    public static String hint(String word, Collection<String> candidates) {
         return closest(word, candidates)
                 .map(s -> "; did you mean '" + s + "'?")
                 .orElseGet(() -> "; expected " + oneOf(candidates));
     }
 
     /** Formats {@code 'a', 'b' or 'c'}. */
-    static String oneOf(Collection<String> candidates) {
+    public static String oneOf(Collection<String> candidates) {
         StringBuilder sb = new StringBuilder();
         int i = 0;
         for (String candidate : candidates) {

@@ -66,14 +66,16 @@ public final class Validator {
     /** A vanilla RNN unrolled this far without clipping gets a warning. */
     static final int LONG_VANILLA_RNN_STEPS = 50;
 
+    /** Java's reserved keywords and literals: no identifier may be one of them. */
     private static final Set<String> JAVA_KEYWORDS = Set.of(
             "abstract", "assert", "boolean", "break", "byte", "case", "catch", "char", "class", "const",
             "continue", "default", "do", "double", "else", "enum", "extends", "final", "finally", "float",
             "for", "goto", "if", "implements", "import", "instanceof", "int", "interface", "long", "native",
             "new", "package", "private", "protected", "public", "return", "short", "static", "strictfp",
             "super", "switch", "synchronized", "this", "throw", "throws", "transient", "try", "void",
-            "volatile", "while", "true", "false", "null", "_", "var", "yield", "record", "sealed",
-            "permits", "non-sealed");
+            "volatile", "while", "true", "false", "null", "_");
+    /** Contextual keywords that Java allows in package names but not as a class name (JLS 3.9). */
+    private static final Set<String> RESTRICTED_TYPE_NAMES = Set.of("var", "yield", "record", "sealed", "permits");
 
     private static final List<OptionDecl> COMMON_LAYER_OPTIONS = List.of(
             OptionDecl.choice("bidirectional", "concat", "sum"), OptionDecl.number("dropout"));
@@ -140,7 +142,7 @@ public final class Validator {
         String packageName = "";
         if (file.packageName().isPresent()) {
             for (Identifier part : file.packageName().get().parts()) {
-                checkJavaName(part, "package name part");
+                checkJavaName(part, "package name part", false);
             }
             packageName = file.packageName().get().text();
         }
@@ -149,7 +151,7 @@ public final class Validator {
         for (ModelDecl decl : file.models()) {
             ModelDecl first = seen.putIfAbsent(decl.name().text(), decl);
             if (first != null) {
-                diagnostics.error(decl.name().position(), "model '" + decl.name().text()
+                diagnostics.error(decl.name().position(), "model '" + Texts.shown(decl.name().text())
                         + "' is already declared at " + first.name().position());
             }
             int errorsBefore = diagnostics.errorCount();
@@ -164,10 +166,21 @@ public final class Validator {
         return models;
     }
 
-    private void checkJavaName(Identifier name, String what) {
+    private void checkJavaName(Identifier name, String what, boolean isClassName) {
         if (JAVA_KEYWORDS.contains(name.text())) {
             diagnostics.error(name.position(), "'" + name.text() + "' is a Java keyword and cannot be a " + what);
+        } else if (isClassName && RESTRICTED_TYPE_NAMES.contains(name.text())) {
+            diagnostics.error(name.position(), "'" + name.text() + "' cannot be a " + what
+                    + ": Java does not allow it as a class name");
         }
+    }
+
+    /** Joins words as "a", "a and b", "a, b and c". */
+    static String joinAnd(List<String> words) {
+        if (words.size() <= 1) {
+            return String.join("", words);
+        }
+        return String.join(", ", words.subList(0, words.size() - 1)) + " and " + words.get(words.size() - 1);
     }
 
     private static <T> List<T> concat(List<T> a, List<T> b) {
@@ -213,7 +226,7 @@ public final class Validator {
         }
 
         Optional<NetworkModel> validate() {
-            checkJavaName(decl.name(), "model name");
+            checkJavaName(decl.name(), "model name", true);
             for (Statement statement : decl.statements()) {
                 statement(statement);
             }
@@ -286,11 +299,18 @@ public final class Validator {
             boolean looksLikeLayer = suggestion.map(Keywords.CELLS::contains).orElse(false)
                     || suggestion.isEmpty() && !st.arguments().isEmpty()
                     && st.arguments().get(0) instanceof Argument.NumberLiteral;
+            // A misspelled statement is the user's attempt at that statement: it is not missing too.
             if (looksLikeLayer) {
-                diagnostics.error(st.keyword().position(), "unknown cell type '" + keyword + "'"
+                attempted.add("layer");
+            } else {
+                suggestion.ifPresent(s -> attempted.add(Keywords.TOPOLOGIES.contains(s) ? "topology" : s));
+            }
+            String shown = Texts.shown(keyword);
+            if (looksLikeLayer) {
+                diagnostics.error(st.keyword().position(), "unknown cell type '" + shown + "'"
                         + Suggestions.hint(keyword, Keywords.CELLS));
             } else {
-                diagnostics.error(st.keyword().position(), "unknown statement '" + keyword + "'"
+                diagnostics.error(st.keyword().position(), "unknown statement '" + shown + "'"
                         + suggestion.map(s -> "; did you mean '" + s + "'?").orElse(""));
             }
         }
@@ -320,7 +340,7 @@ public final class Validator {
 
         private void input(Statement st) {
             StatementArgs args = new StatementArgs(st, diagnostics, "input");
-            Optional<Integer> size = args.requiredInt("size", 1, MAX_IO_SIZE, "input 65 one_hot;");
+            Optional<Integer> size = args.requiredInt("size", "input size", 1, MAX_IO_SIZE, "input 65 one_hot;");
             Optional<String> encoding = args.optionalChoice("input encoding", List.of("dense", "one_hot"), Set.of());
             args.noMoreArguments();
             size.filter(n -> clean()).ifPresent(n -> input = new Located<>(new InputSpec(n,
@@ -333,14 +353,16 @@ public final class Validator {
             StatementArgs args = new StatementArgs(st, diagnostics, cell + " layer");
             Optional<Integer> hidden = args.requiredInt("hidden size", 1, MAX_HIDDEN_SIZE, cell + " 128;");
             List<OptionDecl> allowed = LAYER_OPTIONS.get(cell);
-            Map<String, String> elsewhere = new HashMap<>();
+            Map<String, List<String>> owners = new LinkedHashMap<>();
             for (String other : Keywords.CELLS) {
                 for (OptionDecl decl : LAYER_OPTIONS.get(other)) {
                     if (!StatementArgs.names(allowed).contains(decl.name())) {
-                        elsewhere.merge(decl.name(), other, (a, b) -> a + " and " + b);
+                        owners.computeIfAbsent(decl.name(), k -> new ArrayList<>()).add(other);
                     }
                 }
             }
+            Map<String, String> elsewhere = new HashMap<>();
+            owners.forEach((option, cells) -> elsewhere.put(option, joinAnd(cells) + " layers"));
             Map<String, Option> options = args.options(allowed, elsewhere);
 
             Direction direction = Direction.FORWARD;
@@ -348,16 +370,13 @@ public final class Validator {
                 direction = options.get("bidirectional").value()
                         .map(v -> Direction.valueOf(v.text().toUpperCase(Locale.ROOT))).orElse(Direction.CONCAT);
             }
-            double dropout = 0;
-            if (options.containsKey("dropout")) {
-                dropout = number(options.get("dropout"), "dropout", v -> v >= 0 && v < 1, "must be in [0, 1)").orElse(0);
-            }
+            double dropout = number(options.get("dropout"), "dropout", v -> v >= 0 && v < 1, "must be in [0, 1)")
+                    .orElse(0);
             CellSpec spec = switch (cell) {
                 case "rnn" -> new CellSpec.Rnn(exclusiveFlags(options, "tanh", "relu")
                         .map(f -> RnnActivation.valueOf(f.toUpperCase(Locale.ROOT))).orElse(RnnActivation.TANH));
                 case "lstm" -> new CellSpec.Lstm(
-                        options.containsKey("forget_bias")
-                                ? number(options.get("forget_bias"), "forget_bias", v -> true, "").orElse(0) : 0,
+                        number(options.get("forget_bias"), "forget_bias", v -> true, "").orElse(0),
                         options.containsKey("peepholes"),
                         options.containsKey("cell_clip")
                                 ? number(options.get("cell_clip"), "cell_clip", v -> v > 0, "must be > 0")
@@ -382,7 +401,7 @@ public final class Validator {
 
         private void output(Statement st) {
             StatementArgs args = new StatementArgs(st, diagnostics, "output");
-            Optional<Integer> size = args.requiredInt("size", 1, MAX_IO_SIZE, "output 65 softmax;");
+            Optional<Integer> size = args.requiredInt("size", "output size", 1, MAX_IO_SIZE, "output 65 softmax;");
             Optional<String> activation = args.optionalChoice("output activation",
                     List.of("linear", "softmax", "sigmoid", "tanh"), Set.of());
             args.noMoreArguments();
@@ -394,14 +413,16 @@ public final class Validator {
         private void topology(Statement st) {
             String keyword = st.keyword().text();
             StatementArgs args = new StatementArgs(st, diagnostics, keyword);
-            Map<String, String> elsewhere = new HashMap<>();
-            for (Map.Entry<String, List<OptionDecl>> entry : TOPOLOGY_OPTIONS.entrySet()) {
-                for (OptionDecl d : entry.getValue()) {
+            Map<String, List<String>> owners = new LinkedHashMap<>();
+            for (String other : Keywords.TOPOLOGIES) { // a fixed order: Map.of iterates in a random one
+                for (OptionDecl d : TOPOLOGY_OPTIONS.get(other)) {
                     if (!StatementArgs.names(TOPOLOGY_OPTIONS.get(keyword)).contains(d.name())) {
-                        elsewhere.merge(d.name(), entry.getKey(), (a, b) -> a.compareTo(b) < 0 ? a + " and " + b : b + " and " + a);
+                        owners.computeIfAbsent(d.name(), k -> new ArrayList<>()).add(other);
                     }
                 }
             }
+            Map<String, String> elsewhere = new HashMap<>();
+            owners.forEach((option, topologies) -> elsewhere.put(option, joinAnd(topologies)));
             Map<String, Option> options = args.options(TOPOLOGY_OPTIONS.get(keyword), elsewhere);
             boolean feedback = options.containsKey("feedback");
             boolean variable = options.containsKey("variable_length");
@@ -471,14 +492,15 @@ public final class Validator {
                 args.noMoreArguments();
                 return;
             }
-            Optional<Integer> size = args.requiredInt("batch size", 1, MAX_BATCH, "batch 32;' or 'batch any;");
+            Optional<Integer> size = args.requiredInt("size", "batch size", 1, MAX_BATCH, "batch 32;' or 'batch any;");
             args.noMoreArguments();
             size.ifPresent(n -> batch = new Located<>(n, st));
         }
 
         private void truncatedBptt(Statement st) {
             StatementArgs args = new StatementArgs(st, diagnostics, "truncated_bptt");
-            Optional<Integer> window = args.requiredInt("window", 1, MAX_STEPS, "truncated_bptt 20;");
+            Optional<Integer> window = args.requiredInt("window", "truncated_bptt window", 1, MAX_STEPS,
+                    "truncated_bptt 20;");
             args.noMoreArguments();
             window.ifPresent(n -> bpttWindow = new Located<>(n, st));
         }
@@ -505,14 +527,17 @@ public final class Validator {
             for (String name : OPTIMIZER_OPTIONS.get(kind)) {
                 allowed.add(name.equals("nesterov") ? OptionDecl.flag(name) : OptionDecl.number(name));
             }
-            Map<String, String> elsewhere = new HashMap<>();
+            Map<String, List<String>> owners = new LinkedHashMap<>();
             for (OptimizerKind other : OptimizerKind.values()) {
                 for (String name : OPTIMIZER_OPTIONS.get(other)) {
                     if (!OPTIMIZER_OPTIONS.get(kind).contains(name)) {
-                        elsewhere.merge(name, other.keyword(), (a, b) -> a + ", " + b);
+                        owners.computeIfAbsent(name, k -> new ArrayList<>()).add(other.keyword());
                     }
                 }
             }
+            Map<String, String> elsewhere = new HashMap<>();
+            owners.forEach((option, kinds2) -> elsewhere.put(option,
+                    (kinds2.size() == 1 ? "optimizer " : "optimizers ") + joinAnd(kinds2)));
             Map<String, Option> options = args.options(allowed, elsewhere);
             OptimizerSpec defaults = OptimizerDefaults.of(kind);
             double lr = number(options.get("learning_rate"), "learning_rate", v -> v > 0, "must be > 0")
@@ -549,7 +574,7 @@ public final class Validator {
             for (ScheduleKind other : ScheduleKind.values()) {
                 for (OptionDecl d : SCHEDULE_OPTIONS.get(other)) {
                     if (!allowed.contains(d)) {
-                        elsewhere.put(d.name(), other.keyword());
+                        elsewhere.put(d.name(), "schedule " + other.keyword());
                     }
                 }
             }
@@ -613,13 +638,13 @@ public final class Validator {
             StatementArgs args = new StatementArgs(st, diagnostics, "seed");
             List<Argument> raw = st.arguments();
             if (raw.isEmpty() || !(raw.get(0) instanceof Argument.NumberLiteral number)) {
-                args.requiredInt("seed", 0, Integer.MAX_VALUE, "seed 42;");
+                args.requiredInt("number", "seed", 0, Integer.MAX_VALUE, "seed 42;");
                 args.noMoreArguments();
                 return;
             }
             java.util.OptionalLong value = Numbers.integer(number, "seed", 0, Long.MAX_VALUE, diagnostics);
             if (raw.size() > 1) {
-                diagnostics.error(raw.get(1).position(), "unexpected " + raw.get(1).text() + " in seed");
+                diagnostics.error(raw.get(1).position(), "unexpected " + StatementArgs.describe(raw.get(1)) + " in seed");
             }
             value.ifPresent(v -> seed = new Located<>(v, st));
         }
@@ -633,13 +658,10 @@ public final class Validator {
             ClipKind kind = ClipKind.valueOf(kindWord.get().toUpperCase(Locale.ROOT));
             StatementArgs thresholdArgs = new StatementArgs(st, diagnostics, "clip " + kindWord.get());
             thresholdArgs.requiredChoice("clipping mode", List.of(kindWord.get()));
-            OptionalDouble threshold = thresholdArgs.requiredNumber("threshold", "clip " + kindWord.get() + " 5.0;");
+            OptionalDouble threshold = thresholdArgs.requiredNumber("threshold", "clip " + kindWord.get() + " 5.0;",
+                    "clip " + kindWord.get() + " threshold", v -> v > 0, "must be > 0");
             thresholdArgs.noMoreArguments();
             if (threshold.isEmpty()) {
-                return;
-            }
-            if (!(threshold.getAsDouble() > 0)) {
-                diagnostics.error(thresholdArgs.previousPosition(), "clip " + kindWord.get() + " threshold must be > 0");
                 return;
             }
             Located<ClipSpec> first = clips.putIfAbsent(kind, new Located<>(new ClipSpec(kind, threshold.getAsDouble()), st));
@@ -669,12 +691,7 @@ public final class Validator {
                 return OptionalDouble.empty();
             }
             Argument.NumberLiteral literal = (Argument.NumberLiteral) option.value().get();
-            OptionalDouble value = Numbers.real(literal, diagnostics);
-            if (value.isPresent() && !valid.test(value.getAsDouble())) {
-                diagnostics.error(literal.position(), name + " " + requirement + ", got " + literal.text());
-                return OptionalDouble.empty();
-            }
-            return value;
+            return Numbers.real(literal, name, valid, requirement, diagnostics);
         }
 
         private OptionalInt integer(Option option, String name, int min, int max) {
@@ -688,17 +705,22 @@ public final class Validator {
         private Optional<NetworkModel> resolve() {
             SourcePosition at = decl.name().position();
             String name = decl.name().text();
+            String shownName = Texts.shown(name);
+            if (!decl.complete()) {
+                // Syntax errors set part of the body aside: what looks missing may be in that part.
+                attempted.addAll(List.of("input", "layer", "output", "topology", "clip"));
+            }
             if (input == null && !attempted.contains("input")) {
-                diagnostics.error(at, "model " + name + " has no input; add e.g. 'input 65 one_hot;'");
+                diagnostics.error(at, "model " + shownName + " has no input; add e.g. 'input 65 one_hot;'");
             }
             if (layers.isEmpty() && !attempted.contains("layer")) {
-                diagnostics.error(at, "model " + name + " has no recurrent layer; add e.g. 'lstm 128;'");
+                diagnostics.error(at, "model " + shownName + " has no recurrent layer; add e.g. 'lstm 128;'");
             }
             if (output == null && !attempted.contains("output")) {
-                diagnostics.error(at, "model " + name + " has no output; add e.g. 'output 65 softmax;'");
+                diagnostics.error(at, "model " + shownName + " has no output; add e.g. 'output 65 softmax;'");
             }
             if (topology == null && !attempted.contains("topology")) {
-                diagnostics.error(at, "model " + name + " has no topology; add e.g. 'many_to_many steps 25;'");
+                diagnostics.error(at, "model " + shownName + " has no topology; add e.g. 'many_to_many steps 25;'");
             }
             if (input == null || layers.isEmpty() || output == null || topology == null) {
                 return Optional.empty();
@@ -816,7 +838,7 @@ public final class Validator {
         private void checkLongVanillaRnn(TopologyDraft t) {
             int steps = t.kind() == Topology.ENCODER_DECODER ? t.inputSteps() + t.outputSteps()
                     : Math.max(t.inputSteps(), t.outputSteps());
-            if (steps < LONG_VANILLA_RNN_STEPS || !clips.isEmpty()) {
+            if (steps < LONG_VANILLA_RNN_STEPS || !clips.isEmpty() || attempted.contains("clip")) {
                 return;
             }
             for (Located<LayerDraft> layer : layers) {
