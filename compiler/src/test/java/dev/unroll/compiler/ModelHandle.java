@@ -34,16 +34,19 @@ final class ModelHandle {
                 try {
                     return m.invoke(model, args);
                 } catch (InvocationTargetException e) {
-                    if (e.getCause() instanceof RuntimeException r) {
-                        throw r;
-                    }
-                    throw new AssertionError(e.getCause());
+                    throw ModelHandle.<RuntimeException>rethrow(e.getCause());
                 } catch (IllegalAccessException e) {
                     throw new AssertionError(e);
                 }
             }
         }
         throw new AssertionError("no method " + name + " with " + args.length + " matching arguments on " + type);
+    }
+
+    /** Rethrows what a generated method threw, checked or not, so tests can assert on it. */
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> T rethrow(Throwable t) throws T {
+        throw (T) t;
     }
 
     /** Calls a public method of any object (a stepper, a workspace) by name and argument count. */

@@ -145,6 +145,7 @@ public final class ModelWriter {
                 .addStatement("return new Workspace()")
                 .build());
         addPublicApi(type);
+        new TrainingWriter(model, ArrayTypeName.of(inputType()), ArrayTypeName.of(targetType())).addTo(type);
         addSequencePasses(type);
         for (LayerWriter layer : layers) {
             type.addMethod(layer.forward());

@@ -1,0 +1,179 @@
+package dev.unroll.compiler.codegen;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterizedTypeName;
+import com.palantir.javapoet.TypeName;
+import com.palantir.javapoet.TypeSpec;
+import dev.unroll.dsl.model.ClipSpec;
+import dev.unroll.dsl.model.NetworkModel;
+import dev.unroll.dsl.model.OptimizerSpec;
+import dev.unroll.dsl.model.ScheduleSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Writes what a model needs to train and to persist itself: the optimizer, schedule and clipping
+ * rules of the spec as constants, {@code trainStep}, and checkpoint save, load and PyTorch import.
+ * The algorithms live in the runtime; the generated code only wires the spec's choices to them.
+ */
+final class TrainingWriter {
+    private static final String OPTIM = "dev.unroll.runtime.optim";
+    private static final ClassName OPTIMIZER = ClassName.get(OPTIM, "Optimizer");
+    private static final ClassName OPTIMIZER_CONFIG = ClassName.get(OPTIM, "OptimizerConfig");
+    private static final ClassName SCHEDULE = ClassName.get(OPTIM, "LearningRateSchedule");
+    private static final ClassName CLIPPING = ClassName.get(OPTIM, "GradientClipping");
+    private static final ClassName CLIP_CONFIG = ClassName.get(OPTIM, "ClipConfig");
+    private static final ClassName NON_FINITE = ClassName.get(OPTIM, "NonFinite");
+    private static final ClassName NON_FINITE_EXCEPTION = ClassName.get("dev.unroll.runtime", "NonFiniteException");
+    private static final ClassName TRAINABLE = ClassName.get("dev.unroll.runtime", "Trainable");
+    private static final ClassName CHECKPOINTS = ClassName.get("dev.unroll.runtime.checkpoint", "Checkpoints");
+    private static final ClassName CHECKPOINT_EXCEPTION =
+            ClassName.get("dev.unroll.runtime.checkpoint", "CheckpointException");
+    private static final ClassName PYTORCH_IMPORT = ClassName.get("dev.unroll.runtime.checkpoint", "PyTorchImport");
+
+    private final NetworkModel model;
+    private final TypeName batchInput;
+    private final TypeName batchTarget;
+
+    TrainingWriter(NetworkModel model, TypeName batchInput, TypeName batchTarget) {
+        this.model = model;
+        this.batchInput = batchInput;
+        this.batchTarget = batchTarget;
+    }
+
+    void addTo(TypeSpec.Builder type) {
+        type.addSuperinterface(ParameterizedTypeName.get(TRAINABLE, batchInput, batchTarget));
+        OptimizerSpec o = model.training().optimizer();
+        type.addField(FieldSpec.builder(OPTIMIZER, "optimizer", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("The spec's optimizer: $L.\n", o.kind().keyword())
+                .initializer("new $T(new $T($T.Kind.$L, $L, $L, $L, $L, $L, $L, $L, $L))", OPTIMIZER, OPTIMIZER_CONFIG,
+                        OPTIMIZER_CONFIG, o.kind().name(), o.learningRate(), o.momentum(), o.nesterov(), o.beta1(),
+                        o.beta2(), o.epsilon(), o.alpha(), o.weightDecay())
+                .build());
+        type.addField(FieldSpec.builder(SCHEDULE, "schedule", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("The spec's learning-rate schedule: $L.\n", model.training().schedule().kind().keyword())
+                .initializer(schedule())
+                .build());
+        type.addField(FieldSpec.builder(CLIPPING, "clipping", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("The spec's gradient clipping, applied in this order.\n")
+                .initializer(clipping())
+                .build());
+        type.addField(FieldSpec.builder(ModelWriter.WORKSPACE, "trainingWorkspace", Modifier.PRIVATE, Modifier.FINAL)
+                .initializer("new Workspace()")
+                .build());
+        type.addField(FieldSpec.builder(double.class, "lastGradientNorm", Modifier.PRIVATE).build());
+
+        type.addMethod(MethodSpec.methodBuilder("trainStep")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(batchInput, "xs")
+                .addParameter(batchTarget, "targets")
+                .returns(double.class)
+                .addJavadoc("Does one training update on a batch: gradients by BPTT, a check that the loss and every"
+                        + " gradient are\nfinite, clipping, then the optimizer step. Not thread-safe.\n\n"
+                        + "@return the batch's mean loss before the update\n"
+                        + "@throws $T if the loss or a gradient is NaN or infinite; the weights are left unchanged\n",
+                        NON_FINITE_EXCEPTION)
+                .addStatement("final double loss = computeGradients(trainingWorkspace, xs, targets)")
+                .beginControlFlow("if (!Double.isFinite(loss))")
+                .addStatement("throw new $T($S + loss + $S + optimizer.stepCount() + $S)", NON_FINITE_EXCEPTION,
+                        "loss is ", " at update ", "; nothing was updated")
+                .endControlFlow()
+                .addStatement("$T.requireFiniteGradients(parameters)", NON_FINITE)
+                .addStatement("lastGradientNorm = clipping.clip(parameters)")
+                .addStatement("optimizer.step(parameters, schedule)")
+                .addStatement("return loss")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("updates")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .returns(long.class)
+                .addJavadoc("Returns the number of training updates done so far.\n")
+                .addStatement("return optimizer.stepCount()")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("learningRate")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .returns(double.class)
+                .addJavadoc("Returns the learning rate the next update will use, as the schedule gives it.\n")
+                .addStatement("return schedule.learningRate(optimizer.stepCount())")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("lastGradientNorm")
+                .addModifiers(Modifier.PUBLIC)
+                .returns(double.class)
+                .addJavadoc("Returns the global L2 norm of the gradients of the last update, before clipping.\n")
+                .addStatement("return lastGradientNorm")
+                .build());
+
+        type.addMethod(MethodSpec.methodBuilder("save")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(Path.class, "file")
+                .addException(CHECKPOINT_EXCEPTION)
+                .addJavadoc("Saves the weights as safetensors, atomically: a crash mid-save leaves the previous file"
+                        + " intact.\nTensor names are PyTorch's, so the file also loads into the equivalent PyTorch"
+                        + " module.\n")
+                .addStatement("$T.save(file, parameters, $T.of($S, $S, $S, $S))", CHECKPOINTS, Map.class,
+                        "unroll.model", model.qualifiedName(), "unroll.spec", model.sourceName())
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("load")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(Path.class, "file")
+                .addException(CHECKPOINT_EXCEPTION)
+                .addJavadoc("Loads weights saved by {@link #save}. A corrupt, truncated or mismatched file is refused"
+                        + " with a message\nnaming the tensor and the expected and found shapes, and the weights are"
+                        + " left unchanged.\n")
+                .addStatement("$T.load(file, parameters)", CHECKPOINTS)
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("importPyTorch")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(Path.class, "file")
+                .returns(ClassName.get("dev.unroll.runtime.checkpoint", "PyTorchImport", "Report"))
+                .addException(CHECKPOINT_EXCEPTION)
+                .addJavadoc("Imports a PyTorch {@code state_dict} saved as safetensors: an {@code nn.$L} with"
+                        + " {@code num_layers=$L} under\none prefix and an {@code nn.Linear} head under another"
+                        + " (prefixes are detected). Unknown, missing or mis-shaped\ntensors are refused by name.\n",
+                        pytorchModule(), model.layers().size())
+                .addStatement("return $T.importStateDict(file, parameters)", PYTORCH_IMPORT)
+                .build());
+    }
+
+    private String pytorchModule() {
+        return switch (model.layers().get(0).cell().type()) {
+            case RNN -> "RNN";
+            case LSTM -> "LSTM";
+            case GRU -> "GRU";
+        };
+    }
+
+    private CodeBlock schedule() {
+        ScheduleSpec s = model.training().schedule();
+        double lr = model.training().optimizer().learningRate();
+        return switch (s.kind()) {
+            case CONSTANT -> CodeBlock.of("$T.constant($L)", SCHEDULE, lr);
+            case STEP -> CodeBlock.of("$T.step($L, $L, $LL)", SCHEDULE, lr, s.gamma(), s.every());
+            case COSINE -> CodeBlock.of("$T.cosine($L, $L, $LL)", SCHEDULE, lr, s.minLearningRate(), s.period());
+        };
+    }
+
+    private CodeBlock clipping() {
+        List<CodeBlock> rules = new ArrayList<>();
+        for (ClipSpec clip : model.training().clipping()) {
+            String factory = switch (clip.kind()) {
+                case VALUE -> "value";
+                case PER_PARAMETER_NORM -> "perParameterNorm";
+                case NORM -> "globalNorm";
+            };
+            rules.add(CodeBlock.of("$T.$L($L)", CLIP_CONFIG, factory, clip.threshold()));
+        }
+        if (rules.isEmpty()) {
+            return CodeBlock.of("$T.none()", CLIPPING);
+        }
+        return CodeBlock.of("$T.of($L)", CLIPPING, CodeBlock.join(rules, ", "));
+    }
+}

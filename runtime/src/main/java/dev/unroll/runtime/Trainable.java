@@ -1,0 +1,30 @@
+package dev.unroll.runtime;
+
+/**
+ * A model that can do one training update on a batch. Every generated model implements it, with
+ * {@code X} its batched input type and {@code Y} its batched target type (for a many-to-many
+ * character model, {@code int[][]} and {@code int[][]}), so that {@link Trainer} can drive any of
+ * them.
+ *
+ * @param <X> a batch of inputs
+ * @param <Y> a batch of targets
+ */
+public interface Trainable<X, Y> {
+
+    /**
+     * Computes the batch's loss and gradients, checks them, clips them and updates the weights.
+     *
+     * @return the batch's mean loss before the update
+     * @throws NonFiniteException if the loss or a gradient is not finite (nothing is updated)
+     */
+    double trainStep(X inputs, Y targets);
+
+    /** Returns the number of updates done so far. */
+    long updates();
+
+    /** Returns the learning rate the next update will use. */
+    double learningRate();
+
+    /** Returns the model's parameters. */
+    ParameterSet parameters();
+}

@@ -1,0 +1,106 @@
+package dev.unroll.runtime;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A small training loop: asks a {@link Batches} source for a batch, calls
+ * {@link Trainable#trainStep}, and reports progress to a {@link Listener}.
+ *
+ * <pre>{@code
+ * Trainer.Progress last = Trainer.train(model, update -> nextBatch(), 2000, Trainer.progressBar(System.out, 2000));
+ * }</pre>
+ */
+public final class Trainer {
+    private Trainer() {}
+
+    /**
+     * One batch: inputs and their targets.
+     *
+     * @param inputs a batch of inputs
+     * @param targets their targets
+     */
+    public record Batch<X, Y>(X inputs, Y targets) {}
+
+    /** Supplies the batch for each update. */
+    @FunctionalInterface
+    public interface Batches<X, Y> {
+        /** Returns the batch for update number {@code update} (counted from 0 in this run). */
+        Batch<X, Y> next(long update);
+    }
+
+    /**
+     * Where training stands after an update.
+     *
+     * @param update the updates done in this run
+     * @param totalUpdates the updates this run will do
+     * @param loss the last batch's loss
+     * @param smoothedLoss an exponential moving average of the loss (factor 0.05 per update; the plain
+     *     mean over the first 20 updates)
+     * @param learningRate the learning rate the next update will use
+     * @param elapsedNanos time since the run started
+     */
+    public record Progress(long update, long totalUpdates, double loss, double smoothedLoss, double learningRate,
+            long elapsedNanos) {}
+
+    /** Receives progress after every update. */
+    @FunctionalInterface
+    public interface Listener {
+        /** Called after each update. */
+        void onUpdate(Progress progress);
+    }
+
+    /**
+     * Runs {@code updates} training updates.
+     *
+     * @return the progress after the last update
+     * @throws NonFiniteException if an update meets a non-finite loss or gradient
+     */
+    public static <X, Y> Progress train(Trainable<X, Y> model, Batches<X, Y> batches, long updates, Listener listener) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(batches, "batches");
+        if (updates < 1) {
+            throw new IllegalArgumentException("updates must be at least 1, got " + updates);
+        }
+        Listener report = listener == null ? p -> { } : listener;
+        long start = System.nanoTime();
+        double smoothed = 0;
+        Progress progress = null;
+        for (long u = 0; u < updates; u++) {
+            Batch<X, Y> batch = batches.next(u);
+            if (batch == null) {
+                throw new IllegalStateException("the batch source returned null for update " + u);
+            }
+            double loss = model.trainStep(batch.inputs(), batch.targets());
+            long n = u + 1;
+            smoothed = n <= 20 ? smoothed + (loss - smoothed) / n : smoothed + 0.05 * (loss - smoothed);
+            progress = new Progress(n, updates, loss, smoothed, model.learningRate(), System.nanoTime() - start);
+            report.onUpdate(progress);
+        }
+        return progress;
+    }
+
+    /**
+     * Returns a listener that draws a one-line progress bar with the smoothed loss, redrawn in place
+     * ({@code \r}) about {@code redraws} times over the run, and ends the line after the last update.
+     */
+    public static Listener progressBar(PrintStream out, int redraws) {
+        return p -> {
+            long every = Math.max(1, p.totalUpdates() / Math.max(1, redraws));
+            if (p.update() % every != 0 && p.update() != p.totalUpdates()) {
+                return;
+            }
+            int width = 30;
+            int filled = (int) (width * p.update() / p.totalUpdates());
+            double seconds = p.elapsedNanos() / 1e9;
+            out.print(String.format(Locale.ROOT, "\r[%s%s] %d/%d  loss %.4f  lr %.3g  %.1f s",
+                    "=".repeat(filled), " ".repeat(width - filled), p.update(), p.totalUpdates(), p.smoothedLoss(),
+                    p.learningRate(), seconds));
+            if (p.update() == p.totalUpdates()) {
+                out.println();
+            }
+            out.flush();
+        };
+    }
+}
