@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unroll.dsl.model.NetworkModel;
 import dev.unroll.runtime.Parameter;
+import dev.unroll.runtime.ParameterSet;
+import dev.unroll.runtime.optim.ClipConfig;
+import dev.unroll.runtime.optim.GradientClipping;
 import dev.unroll.runtime.checkpoint.SafeTensors;
 import dev.unroll.runtime.checkpoint.Tensor;
 import dev.unroll.runtime.checkpoint.TensorFile;
@@ -115,6 +118,9 @@ class PyTorchParityTest {
         }
         Object outputs = model.call("forward", model.workspace, xs);
         assertClose("y", data.tensor("y"), flatten(outputs), rtol);
+        if (c.name().startsWith("clip-")) {
+            checkClipping(model, data, rtol);
+        }
         if (topology.equals("many_to_many")) {
             // streaming one step at a time computes exactly what the whole-sequence pass computes
             Object stepper = model.call("newStepper");
@@ -128,6 +134,49 @@ class PyTorchParityTest {
         }
         double lossOnly = (double) model.call("loss", model.workspace, xs, targets);
         assertEquals(loss, lossOnly, 0.0, "loss() must equal the loss of computeGradients()");
+    }
+
+    /**
+     * The runtime's clipping rules applied to the generated model's gradients reproduce
+     * {@code clip_grad_value_}, per-parameter norms and {@code clip_grad_norm_}, alone and chained.
+     */
+    private static void checkClipping(ModelHandle model, TensorFile data, double rtol) {
+        Map<String, String> meta = data.metadata();
+        double value = Double.parseDouble(meta.get("clip_value"));
+        double perParameter = Double.parseDouble(meta.get("clip_per_parameter_norm"));
+        double norm = Double.parseDouble(meta.get("clip_norm"));
+        Map<String, GradientClipping> rules = Map.of(
+                "clip_value", GradientClipping.of(ClipConfig.value(value)),
+                "clip_per_parameter", GradientClipping.of(ClipConfig.perParameterNorm(perParameter)),
+                "clip_norm", GradientClipping.of(ClipConfig.globalNorm(norm)),
+                "clip_all", GradientClipping.of(ClipConfig.value(value), ClipConfig.perParameterNorm(perParameter),
+                        ClipConfig.globalNorm(norm)));
+        ParameterSet parameters = model.parameters();
+        double[][] unclipped = new double[parameters.size()][];
+        for (int k = 0; k < parameters.size(); k++) {
+            Parameter p = parameters.list().get(k);
+            unclipped[k] = new double[p.size()];
+            for (int i = 0; i < p.size(); i++) {
+                unclipped[k][i] = p.grad(i);
+            }
+        }
+        for (Map.Entry<String, GradientClipping> rule : new java.util.TreeMap<>(rules).entrySet()) {
+            for (int k = 0; k < parameters.size(); k++) {
+                Parameter p = parameters.list().get(k);
+                for (int i = 0; i < p.size(); i++) {
+                    p.setGrad(i, unclipped[k][i]);
+                }
+            }
+            rule.getValue().clip(parameters);
+            for (Parameter p : parameters) {
+                double[] grad = new double[p.size()];
+                for (int i = 0; i < grad.length; i++) {
+                    grad[i] = p.grad(i);
+                }
+                assertClose(rule.getKey() + ".grad." + p.name(), data.tensor(rule.getKey() + ".grad." + p.name()), grad,
+                        rtol);
+            }
+        }
     }
 
     /** Builds a batch array from a tensor [B, T, ...]: rank 2 or 3 per sequence, or without T when not a sequence. */
