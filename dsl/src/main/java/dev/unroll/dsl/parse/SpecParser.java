@@ -52,7 +52,7 @@ public final class SpecParser {
         }
         RnnParser parser = new RnnParser(tokens);
         parser.removeErrorListeners();
-        SyntaxErrorStrategy errors = new SyntaxErrorStrategy(diagnostics, endsInComment);
+        SyntaxErrorStrategy errors = new SyntaxErrorStrategy(diagnostics, isStatementKeyword, endsInComment);
         parser.setErrorHandler(errors);
         RnnParser.SpecFileContext tree = parser.specFile();
         return new AstBuilder(tokens, errors, diagnostics, isStatementKeyword).build(tree);

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.antlr.v4.runtime.DefaultErrorStrategy;
 import org.antlr.v4.runtime.Parser;
 import org.antlr.v4.runtime.ParserRuleContext;
@@ -34,6 +35,7 @@ import org.antlr.v4.runtime.misc.IntervalSet;
  */
 final class SyntaxErrorStrategy extends DefaultErrorStrategy {
     private final Diagnostics diagnostics;
+    private final Predicate<String> isStatementKeyword;
     /** The file ends inside an unclosed comment: whatever is missing at its end is a consequence. */
     private final boolean endsInComment;
     /** Statements whose only flaw is a missing ';' (already reported): their content is kept. */
@@ -45,8 +47,9 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
     /** True while ANTLR deletes a token it found extra (the token after it fits). */
     private boolean deleting;
 
-    SyntaxErrorStrategy(Diagnostics diagnostics, boolean endsInComment) {
+    SyntaxErrorStrategy(Diagnostics diagnostics, Predicate<String> isStatementKeyword, boolean endsInComment) {
         this.diagnostics = diagnostics;
+        this.isStatementKeyword = isStatementKeyword;
         this.endsInComment = endsInComment;
     }
 
@@ -211,7 +214,16 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
             topLevel(file, offending, wanted);
             return;
         }
-        String message = "unexpected " + Tokens.describe(offending);
+        if (type == RnnLexer.NUMBER && context instanceof RnnParser.ModelDeclContext m && m.LBRACE() == null) {
+            Token after = recognizer.getInputStream().LT(2);
+            String name = offending.getText()
+                    + (after.getType() == RnnLexer.IDENT && after.getStartIndex() == offending.getStopIndex() + 1
+                            ? after.getText() : "");
+            diagnostics.error(Tokens.startOf(offending), "a model name starts with a letter or '_', got '"
+                    + Tokens.shown(name) + "'");
+            return;
+        }
+        String message = "unexpected " + Tokens.describeUnexpected(offending);
         if (type != RnnLexer.BAD_CHAR) {
             String what = describe(context, wanted);
             if (!what.isEmpty()) {
@@ -234,7 +246,12 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
             }
             return;
         }
-        String message = "unexpected " + Tokens.describe(offending);
+        String message = "unexpected " + Tokens.describeUnexpected(offending);
+        if (type == RnnLexer.IDENT && isStatementKeyword.test(offending.getText())) {
+            diagnostics.error(Tokens.startOf(offending), "'" + offending.getText() + "' outside a model; statements"
+                    + " go inside 'model Name { ... }'");
+            return;
+        }
         if (type == RnnLexer.IDENT) {
             List<String> keywords = expected.contains(RnnLexer.PACKAGE) ? List.of("model", "package") : List.of("model");
             String suggestion = Suggestions.closest(offending.getText(), keywords).orElse(null);

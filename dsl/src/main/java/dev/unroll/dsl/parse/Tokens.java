@@ -35,6 +35,20 @@ final class Tokens {
         return "'" + shown(text) + "'";
     }
 
+    /**
+     * Describes a token that is out of place, naming its kind where quotes alone would confuse:
+     * {@code number 3}, {@code string "a.b"}, {@code 'lstm'}, {@code character '@'}.
+     */
+    static String describeUnexpected(Token token) {
+        if (token.getType() == RnnLexer.NUMBER && token.getText() != null) {
+            return "number " + shown(token.getText());
+        }
+        if (token.getType() == RnnLexer.STRING && token.getText() != null) {
+            return "string " + shown(token.getText());
+        }
+        return describe(token);
+    }
+
     /** Returns the text, shortened with "..." when it is too long to repeat in a message. */
     static String shown(String text) {
         if (text.codePointCount(0, text.length()) <= MAX_SHOWN) {

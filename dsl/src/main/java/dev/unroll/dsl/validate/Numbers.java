@@ -43,7 +43,7 @@ final class Numbers {
     /**
      * Reads a finite double that satisfies {@code valid}; otherwise reports
      * "{@code name} {@code requirement}, got {@code text}" or, for a value the range allows but a
-     * double cannot hold, that it is out of range or too small to represent.
+     * double cannot hold, that it is out of range (1e999) or too small to represent (1e-999).
      */
     static OptionalDouble real(Argument.NumberLiteral number, String name, DoublePredicate valid, String requirement,
             Diagnostics diagnostics) {
@@ -53,16 +53,16 @@ final class Numbers {
         }
         String shown = Texts.shown(number.text());
         double d = value.doubleValue(); // +-Infinity beyond the double range, 0 below it
+        if (d == 0 && value.signum() != 0) {
+            diagnostics.error(number.position(), name + " " + shown + " is too small to represent");
+            return OptionalDouble.empty();
+        }
         if (!valid.test(d)) {
             diagnostics.error(number.position(), name + " " + requirement + ", got " + shown);
             return OptionalDouble.empty();
         }
         if (!Double.isFinite(d)) {
-            diagnostics.error(number.position(), "number " + shown + " is out of range");
-            return OptionalDouble.empty();
-        }
-        if (d == 0 && value.signum() != 0) {
-            diagnostics.error(number.position(), "number " + shown + " is too small to represent");
+            diagnostics.error(number.position(), name + " " + shown + " is out of range");
             return OptionalDouble.empty();
         }
         return OptionalDouble.of(d == 0 ? 0.0 : d); // no -0.0

@@ -175,6 +175,11 @@ final class StatementArgs {
      */
     Optional<String> optionalChoice(String meaning, List<String> choices, Set<String> optionNames) {
         Optional<Argument> arg = peek();
+        if (arg.isPresent() && arg.get() instanceof Argument.StringLiteral string && choices.contains(string.value())) {
+            next++;
+            diagnostics.error(string.position(), "write " + string.value() + " without quotes");
+            return Optional.empty();
+        }
         if (arg.isEmpty() || !(arg.get() instanceof Argument.Word word)) {
             return Optional.empty();
         }
@@ -219,7 +224,7 @@ final class StatementArgs {
             OptionDecl decl = byName.get(word.text());
             if (decl == null) {
                 reportUnknownOption(word, byName.keySet(), elsewhere);
-                skipValue();
+                skipValue(word, allowed);
                 continue;
             }
             Optional<Argument> value = Optional.empty();
@@ -237,6 +242,8 @@ final class StatementArgs {
                         if (candidate.isPresent() && candidate.get() instanceof Argument.StringLiteral) {
                             next++; // a quoted value: meant as this option's, not to be reported again
                         }
+                        // Kept, without a value, so that the statement does not also report it missing.
+                        given.putIfAbsent(word.text(), new Option(word, Optional.empty()));
                         continue;
                     }
                 }
@@ -292,10 +299,24 @@ final class StatementArgs {
         diagnostics.error(word.position(), message);
     }
 
-    /** After an unknown option, its number (if any) belongs to it and is not reported again. */
-    private void skipValue() {
+    /**
+     * After an unknown option, its value belongs to it and is not reported again: a number, or,
+     * when the option looks like a misspelled choice option, a word among that option's choices.
+     */
+    private void skipValue(Argument.Word unknown, List<OptionDecl> allowed) {
         Optional<Argument> candidate = peek();
-        if (candidate.isPresent() && candidate.get() instanceof Argument.NumberLiteral) {
+        if (candidate.isEmpty()) {
+            return;
+        }
+        if (candidate.get() instanceof Argument.NumberLiteral) {
+            next++;
+            return;
+        }
+        Map<String, OptionDecl> byName = new LinkedHashMap<>();
+        allowed.forEach(d -> byName.put(d.name(), d));
+        Optional<String> meant = Suggestions.closest(unknown.text(), byName.keySet());
+        if (meant.isPresent() && candidate.get() instanceof Argument.Word word
+                && byName.get(meant.get()).choices().contains(word.text())) {
             next++;
         }
     }

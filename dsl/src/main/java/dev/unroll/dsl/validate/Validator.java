@@ -392,8 +392,15 @@ public final class Validator {
 
         private Optional<String> exclusiveFlags(Map<String, Option> options, String a, String b) {
             if (options.containsKey(a) && options.containsKey(b)) {
+                Option first = options.get(a);
                 Option later = options.get(b);
-                diagnostics.error(later.name().position(), "'" + a + "' and '" + b + "' exclude each other");
+                if (later.name().position().compareTo(first.name().position()) < 0) {
+                    Option swap = first;
+                    first = later;
+                    later = swap;
+                }
+                diagnostics.error(later.name().position(), "'" + first.name().text() + "' and '" + later.name().text()
+                        + "' exclude each other");
                 return Optional.empty();
             }
             return options.containsKey(a) ? Optional.of(a) : options.containsKey(b) ? Optional.of(b) : Optional.empty();
@@ -431,7 +438,7 @@ public final class Validator {
                 case "one_to_one" -> topology = new Located<>(new TopologyDraft(Topology.ONE_TO_ONE, 1, 1, false, false), st);
                 case "one_to_many", "many_to_one" -> {
                     if (!options.containsKey("steps")) {
-                        diagnostics.error(st.keyword().position(), keyword + " needs a number of steps, e.g. " + example);
+                        reportUnlessCaused(st.keyword().position(), keyword + " needs a number of steps, e.g. " + example);
                         return;
                     }
                     OptionalInt steps = integer(options.get("steps"), "steps", 1, MAX_STEPS);
@@ -457,7 +464,7 @@ public final class Validator {
                 return;
             }
             if (!aligned && !split) {
-                diagnostics.error(st.keyword().position(), "many_to_many needs a number of steps, e.g. "
+                reportUnlessCaused(st.keyword().position(), "many_to_many needs a number of steps, e.g. "
                         + "'many_to_many steps 25;' or 'many_to_many input_steps 20 output_steps 10;'");
                 return;
             }
@@ -471,7 +478,7 @@ public final class Validator {
             }
             for (String needed : List.of("input_steps", "output_steps")) {
                 if (!options.containsKey(needed)) {
-                    diagnostics.error(st.keyword().position(), "encoder-decoder many_to_many needs both input_steps"
+                    reportUnlessCaused(st.keyword().position(), "encoder-decoder many_to_many needs both input_steps"
                             + " and output_steps, e.g. 'many_to_many input_steps 20 output_steps 10;'");
                     return;
                 }
@@ -585,7 +592,7 @@ public final class Validator {
                 case CONSTANT -> schedule = new Located<>(new ScheduleSpec(kind, 0, 1, 0, 0), st);
                 case STEP -> {
                     if (!options.containsKey("every")) {
-                        diagnostics.error(st.keyword().position(), "schedule step needs 'every N', e.g. "
+                        reportUnlessCaused(st.keyword().position(), "schedule step needs 'every N', e.g. "
                                 + "'schedule step every 1000 gamma 0.5;'");
                         return;
                     }
@@ -597,7 +604,7 @@ public final class Validator {
                 }
                 case COSINE -> {
                     if (!options.containsKey("period")) {
-                        diagnostics.error(st.keyword().position(), "schedule cosine needs 'period N', e.g. "
+                        reportUnlessCaused(st.keyword().position(), "schedule cosine needs 'period N', e.g. "
                                 + "'schedule cosine period 10000;'");
                         return;
                     }
@@ -678,6 +685,16 @@ public final class Validator {
             p.ifPresent(v -> precision = new Located<>(v.equals("float32") ? Precision.FLOAT32 : Precision.FLOAT64, st));
         }
 
+        /**
+         * Reports that a statement lacks something, unless the statement already reported an error
+         * (a stray number where 'steps 25' belonged explains the missing steps already).
+         */
+        private void reportUnlessCaused(SourcePosition position, String message) {
+            if (clean()) {
+                diagnostics.error(position, message);
+            }
+        }
+
         /** True when the statement being read has reported no error so far. */
         private boolean clean() {
             return !statementHadErrors.getAsBoolean();
@@ -695,6 +712,9 @@ public final class Validator {
         }
 
         private OptionalInt integer(Option option, String name, int min, int max) {
+            if (option == null || option.value().isEmpty()) {
+                return OptionalInt.empty(); // written without its number: reported already
+            }
             Argument.NumberLiteral literal = (Argument.NumberLiteral) option.value().get();
             java.util.OptionalLong value = Numbers.integer(literal, name, min, max, diagnostics);
             return value.isPresent() ? OptionalInt.of((int) value.getAsLong()) : OptionalInt.empty();
@@ -709,6 +729,11 @@ public final class Validator {
             if (!decl.complete()) {
                 // Syntax errors set part of the body aside: what looks missing may be in that part.
                 attempted.addAll(List.of("input", "layer", "output", "topology", "clip"));
+            }
+            if (decl.complete() && decl.statements().isEmpty()) {
+                diagnostics.error(at, "model " + shownName + " is empty; it needs an input, a recurrent layer, an output"
+                        + " and a topology, e.g. 'input 65 one_hot; lstm 128; output 65 softmax; many_to_many steps 25;'");
+                return Optional.empty();
             }
             if (input == null && !attempted.contains("input")) {
                 diagnostics.error(at, "model " + shownName + " has no input; add e.g. 'input 65 one_hot;'");
