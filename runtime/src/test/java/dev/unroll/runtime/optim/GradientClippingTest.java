@@ -1,0 +1,85 @@
+package dev.unroll.runtime.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.unroll.runtime.DoubleParameter;
+import dev.unroll.runtime.FloatParameter;
+import dev.unroll.runtime.ParameterSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class GradientClippingTest {
+
+    static DoubleParameter param(String name, double... grads) {
+        DoubleParameter p = new DoubleParameter(name, grads.length);
+        System.arraycopy(grads, 0, p.grad, 0, grads.length);
+        return p;
+    }
+
+    @Test
+    void appliesValueThenPerParameterThenGlobalWhateverTheGivenOrder() {
+        ParameterSet a = new ParameterSet(List.of(param("a", 3, 4, -10), param("b", 0.5, 0.5)));
+        double raw = Math.sqrt(9 + 16 + 100 + 0.25 + 0.25);
+        GradientClipping c = new GradientClipping(List.of(ClipConfig.globalNorm(1), ClipConfig.value(4),
+                ClipConfig.perParameterNorm(5)));
+        assertEquals(List.of(ClipConfig.Mode.VALUE, ClipConfig.Mode.PER_PARAMETER_NORM, ClipConfig.Mode.GLOBAL_NORM),
+                c.rules().stream().map(ClipConfig::mode).toList());
+        assertEquals(raw, c.clip(a), 1e-15); // the norm on entry
+        // value: [3, 4, -4], norm sqrt(41) > 5 -> * 5/(sqrt(41)+1e-6); b unchanged (norm 0.707)
+        double f1 = 5 / (Math.sqrt(41) + 1e-6);
+        double[] ga = {3 * f1, 4 * f1, -4 * f1};
+        double[] gb = {0.5, 0.5};
+        double global = Math.sqrt(25 * f1 * f1 * 41 / 25 + 0.5);
+        double f2 = 1 / (global + 1e-6);
+        for (int i = 0; i < 3; i++) {
+            ga[i] *= f2;
+        }
+        gb[0] *= f2;
+        gb[1] *= f2;
+        assertArrayEquals(ga, ((DoubleParameter) a.get("a")).grad, 1e-15);
+        assertArrayEquals(gb, ((DoubleParameter) a.get("b")).grad, 1e-15);
+        assertEquals(1, GradientClipping.globalNorm(a), 1e-6);
+    }
+
+    @Test
+    void leavesGradientsBelowTheThresholdsExactlyAlone() {
+        DoubleParameter p = param("p", 0.1, -0.2, 0.3);
+        ParameterSet ps = new ParameterSet(List.of(p));
+        double[] before = p.grad.clone();
+        double n = GradientClipping.of(ClipConfig.value(1), ClipConfig.perParameterNorm(1), ClipConfig.globalNorm(1)).clip(ps);
+        assertEquals(Math.sqrt(0.14), n, 1e-16);
+        assertArrayEquals(before, p.grad);
+        assertEquals(n, GradientClipping.none().clip(ps));
+    }
+
+    @Test
+    void theGlobalNormFactorIncludesTorchsEpsilon() {
+        DoubleParameter p = param("p", 3, 4);
+        GradientClipping.of(ClipConfig.globalNorm(5)).clip(new ParameterSet(List.of(p)));
+        // torch: max_norm / (total_norm + 1e-6) < 1 even when total_norm == max_norm
+        assertEquals(3 * 5 / (5 + 1e-6), p.grad[0], 0);
+    }
+
+    @Test
+    void clipsFloatParametersAndNormsDoNotOverflow() {
+        FloatParameter f = new FloatParameter("f", 2);
+        f.grad[0] = 3e38f;
+        f.grad[1] = -3e38f;
+        ParameterSet ps = new ParameterSet(List.of(f, param("d", 1e300, 1e300)));
+        assertEquals(Math.sqrt(2) * 1e300, GradientClipping.globalNorm(ps), 1e286);
+        assertEquals(Math.sqrt(2) * (double) 3e38f, GradientClipping.norm(f), 1e24);
+        GradientClipping.of(ClipConfig.value(2)).clip(ps);
+        assertArrayEquals(new float[] {2, -2}, f.grad);
+        assertArrayEquals(new double[] {2, 2}, ((DoubleParameter) ps.get("d")).grad);
+    }
+
+    @Test
+    void refusesBadRules() {
+        assertThrows(IllegalArgumentException.class, () -> GradientClipping.of(ClipConfig.value(1), ClipConfig.value(2)));
+        assertThrows(IllegalArgumentException.class, () -> ClipConfig.value(0));
+        assertThrows(IllegalArgumentException.class, () -> ClipConfig.globalNorm(Double.POSITIVE_INFINITY));
+        assertThrows(IllegalArgumentException.class, () -> ClipConfig.perParameterNorm(-1));
+    }
+}

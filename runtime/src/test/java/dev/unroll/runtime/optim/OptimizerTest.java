@@ -1,0 +1,187 @@
+package dev.unroll.runtime.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.unroll.runtime.DoubleParameter;
+import dev.unroll.runtime.FloatParameter;
+import dev.unroll.runtime.NonFiniteException;
+import dev.unroll.runtime.ParameterSet;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class OptimizerTest {
+
+    static ParameterSet pair(double... grads) {
+        DoubleParameter w = new DoubleParameter("w", 2, 2);
+        DoubleParameter b = new DoubleParameter("b", 2);
+        for (int i = 0; i < 4; i++) {
+            w.value[i] = 0.1 * (i + 1);
+            w.grad[i] = grads[i];
+        }
+        b.value[0] = -1;
+        b.value[1] = 1;
+        b.grad[0] = grads[4];
+        b.grad[1] = grads[5];
+        return new ParameterSet(List.of(w, b));
+    }
+
+    @Test
+    void defaultsAreTorchDefaults() {
+        OptimizerConfig adam = OptimizerConfig.adam(1e-3);
+        assertEquals(0.9, adam.beta1());
+        assertEquals(0.999, adam.beta2());
+        assertEquals(1e-8, adam.epsilon());
+        assertEquals(0, adam.weightDecay());
+        assertEquals(0.01, OptimizerConfig.adamW(1e-3).weightDecay());
+        assertEquals(1e-10, OptimizerConfig.adagrad(0.01).epsilon());
+        assertEquals(0.99, OptimizerConfig.rmsprop(0.01).alpha());
+        assertEquals(1e-8, OptimizerConfig.rmsprop(0.01).epsilon());
+        OptimizerConfig m = OptimizerConfig.momentum(0.1, 0.5, true);
+        assertEquals(0.5, m.momentum());
+        assertTrue(m.nesterov());
+        assertEquals(0.2, m.withLearningRate(0.2).learningRate());
+    }
+
+    @Test
+    void refusesInconsistentConfigurations() {
+        assertEquals("optimizer learningRate must be in [0.0, infinity), got -0.1",
+                assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.sgd(-0.1)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.sgd(Double.NaN));
+        assertEquals("optimizer SGD has no momentum, but momentum is 0.9 (use MOMENTUM)",
+                assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.sgd(0.1).withMomentum(0.9)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.adam(0.1).withMomentum(0.9));
+        assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.momentum(0.1, 0, false));
+        assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.momentum(0.1, 1.0, false));
+        assertEquals("nesterov applies to MOMENTUM only, not ADAM",
+                assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.adam(0.1).withNesterov(true)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.adam(0.1).withBetas(0.9, 1.0));
+        assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.adam(0.1).withEpsilon(-1e-8));
+        assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.rmsprop(0.1).withAlpha(1.5));
+        assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.adam(0.1).withWeightDecay(-1));
+        assertEquals(0.5, OptimizerConfig.rmsprop(0.1).withMomentum(0.5).momentum());
+    }
+
+    @Test
+    void aNonFiniteGradientIsRefusedBeforeAnythingChanges() {
+        ParameterSet ps = pair(0.1, 0.2, 0.3, 0.4, 0.5, 0.6);
+        ParameterSet twin = pair(0.1, 0.2, 0.3, 0.4, 0.5, 0.6);
+        Optimizer opt = new Optimizer(OptimizerConfig.adam(0.01));
+        Optimizer ref = new Optimizer(OptimizerConfig.adam(0.01));
+        opt.step(ps);
+        ref.step(twin);
+        double[] w = ((DoubleParameter) ps.get("w")).value.clone();
+        ((DoubleParameter) ps.get("b")).grad[1] = Double.NaN;
+        ((DoubleParameter) ps.get("w")).grad[3] = Double.POSITIVE_INFINITY;
+        NonFiniteException e = assertThrows(NonFiniteException.class, () -> opt.step(ps));
+        assertEquals("gradient of 'w' is Infinity at index 3 [row 1, col 1]; the optimizer step was refused, "
+                + "nothing was updated", e.getMessage());
+        assertArrayEquals(w, ((DoubleParameter) ps.get("w")).value);
+        assertEquals(1, opt.stepCount());
+        // the state was not touched either: the next good step matches an optimizer that never saw the NaN
+        ((DoubleParameter) ps.get("b")).grad[1] = 0.6;
+        ((DoubleParameter) ps.get("w")).grad[3] = 0.4;
+        opt.step(ps);
+        ref.step(twin);
+        assertArrayEquals(((DoubleParameter) twin.get("w")).value, ((DoubleParameter) ps.get("w")).value);
+        assertArrayEquals(((DoubleParameter) twin.get("b")).value, ((DoubleParameter) ps.get("b")).value);
+    }
+
+    @Test
+    void findsNonFiniteValuesAndGradientsByName() {
+        FloatParameter f = new FloatParameter("rnn.weight_hh_l0", 3, 4);
+        f.grad[6] = Float.NaN;
+        f.value[11] = Float.NEGATIVE_INFINITY;
+        ParameterSet ps = new ParameterSet(List.of(new DoubleParameter("a", 2), f));
+        Optional<NonFinite.Location> g = NonFinite.findInGradients(ps);
+        assertEquals("gradient of 'rnn.weight_hh_l0' is NaN at index 6 [row 1, col 2]", g.orElseThrow().message());
+        assertEquals(1, g.get().row());
+        assertEquals(2, g.get().column());
+        assertEquals("value of 'rnn.weight_hh_l0' is -Infinity at index 11 [row 2, col 3]",
+                NonFinite.findInValues(ps).orElseThrow().message());
+        assertThrows(NonFiniteException.class, () -> NonFinite.requireFiniteGradients(ps));
+        f.grad[6] = 0;
+        assertTrue(NonFinite.findInGradients(ps).isEmpty());
+        NonFinite.requireFiniteGradients(ps);
+    }
+
+    @Test
+    void refusesABadLearningRateOrAParameterThatChangedSize() {
+        Optimizer opt = new Optimizer(OptimizerConfig.momentum(0.1, 0.9, false));
+        ParameterSet ps = pair(1, 1, 1, 1, 1, 1);
+        assertThrows(IllegalArgumentException.class, () -> opt.step(ps, Double.POSITIVE_INFINITY));
+        assertThrows(IllegalArgumentException.class, () -> opt.step(ps, -1));
+        opt.step(ps);
+        ParameterSet other = new ParameterSet(List.of(new DoubleParameter("w", 3, 2)));
+        String msg = assertThrows(IllegalStateException.class, () -> opt.step(other)).getMessage();
+        assertEquals("parameter 'w' has 6 elements, but the optimizer's state for it has 4", msg);
+        opt.reset();
+        opt.step(other);
+        assertEquals(1, opt.stepCount());
+    }
+
+    @Test
+    void floatParametersAreUpdatedInDoubleAndRounded() {
+        for (OptimizerConfig c : List.of(OptimizerConfig.adam(0.01), OptimizerConfig.adagrad(0.1),
+                OptimizerConfig.momentum(0.1, 0.9, true).withWeightDecay(0.1), OptimizerConfig.rmsprop(0.01))) {
+            FloatParameter f = new FloatParameter("p", 5);
+            DoubleParameter d = new DoubleParameter("p", 5);
+            Optimizer of = new Optimizer(c);
+            Optimizer od = new Optimizer(c);
+            for (int step = 0; step < 3; step++) {
+                for (int i = 0; i < 5; i++) {
+                    // the same float-representable inputs on both sides
+                    f.value[i] = (float) (0.3 * i - 0.5);
+                    d.value[i] = f.value[i];
+                    f.grad[i] = (float) (0.7 - 0.2 * i + step);
+                    d.grad[i] = f.grad[i];
+                }
+                of.step(new ParameterSet(List.of(f)));
+                od.step(new ParameterSet(List.of(d)));
+                for (int i = 0; i < 5; i++) {
+                    assertEquals((float) d.value[i], f.value[i], c.kind() + " step " + step + " element " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void stepWithAScheduleUsesTheUpdateCount() {
+        DoubleParameter p = new DoubleParameter("p", 1);
+        ParameterSet ps = new ParameterSet(List.of(p));
+        Optimizer opt = new Optimizer(OptimizerConfig.sgd(1));
+        LearningRateSchedule s = LearningRateSchedule.step(1, 0.5, 1);
+        double[] expected = {-1, -1.5, -1.75, -1.875};
+        for (double e : expected) {
+            p.grad[0] = 1;
+            opt.step(ps, s);
+            assertEquals(e, p.value[0]);
+        }
+    }
+
+    @Test
+    void schedulesFollowTheirFormulas() {
+        LearningRateSchedule c = LearningRateSchedule.constant(0.3);
+        assertEquals(0.3, c.learningRate(0));
+        assertEquals(0.3, c.learningRate(1_000_000));
+        LearningRateSchedule s = LearningRateSchedule.step(0.1, 0.5, 3);
+        assertEquals(0.1, s.learningRate(2));
+        assertEquals(0.05, s.learningRate(3));
+        assertEquals(0.1 * Math.pow(0.5, 3), s.learningRate(11));
+        LearningRateSchedule cos = LearningRateSchedule.cosine(1.0, 0.1, 10);
+        assertEquals(1.0, cos.learningRate(0));
+        assertEquals(0.55, cos.learningRate(5), 1e-15);
+        assertEquals(0.1, cos.learningRate(10), 1e-15);
+        assertEquals(cos.learningRate(10), cos.learningRate(25)); // stays at the minimum
+        assertTrue(cos.learningRate(3) > cos.learningRate(4));
+        assertThrows(IllegalArgumentException.class, () -> c.learningRate(-1));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.step(0.1, 0, 3));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.step(0.1, 0.5, 0));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.cosine(0.1, 0.2, 10));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.cosine(0.1, 0.0, 0));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.constant(Double.NaN));
+    }
+}
