@@ -65,6 +65,23 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
         }
         ATNState state = recognizer.getInterpreter().atn.states.get(recognizer.getState());
         int la = recognizer.getInputStream().LA(1);
+        if (recognizer.getContext() instanceof RnnParser.ModelDeclContext model && model.LBRACE() != null
+                && la != RnnLexer.IDENT && la != RnnLexer.RBRACE && la != RnnLexer.MODEL && la != RnnLexer.PACKAGE
+                && la != Token.EOF) {
+            // Where a statement should start, something else does ("65 one_hot;" lacking its
+            // keyword): report it, and skip the rest of that statement, up to and including its
+            // ';', rather than reading what follows as a statement of its own.
+            reportUnwantedToken(recognizer);
+            TokenStream input = recognizer.getInputStream();
+            for (int type = input.LA(1); type != Token.EOF && type != RnnLexer.RBRACE && type != RnnLexer.MODEL;
+                    type = input.LA(1)) {
+                recognizer.consume();
+                if (type == RnnLexer.SEMI) {
+                    break;
+                }
+            }
+            return;
+        }
         IntervalSet next = recognizer.getATN().nextTokens(state);
         boolean blockStart = switch (state.getStateType()) {
             case ATNState.BLOCK_START, ATNState.STAR_BLOCK_START, ATNState.PLUS_BLOCK_START,
