@@ -353,14 +353,14 @@ class RobustnessTest {
 
     @Test
     void longTokens() {
-        survive("1 MB identifier", "model " + "a".repeat(1 << 20) + " { }");
-        survive("1 MB unknown statement", "model A { " + "a".repeat(1 << 20) + " 5; }");
-        survive("1 MB string", "model A { input \"" + "s".repeat(1 << 20) + "\"; }");
-        survive("1 MB unterminated string", "model A { input \"" + "s".repeat(1 << 20));
-        survive("1 MB comment", "/*" + "*".repeat(1 << 20));
-        survive("1 MB of dots", ".".repeat(1 << 20));
-        survive("1 MB of minus signs", "model A { input " + "-".repeat(1 << 20) + "; }");
-        survive("1 MB line of semicolons", "model A {" + ";".repeat(1 << 20) + "}");
+        survive("256 KB identifier", "model " + "a".repeat(1 << 18) + " { }");
+        survive("256 KB unknown statement", "model A { " + "a".repeat(1 << 18) + " 5; }");
+        survive("256 KB string", "model A { input \"" + "s".repeat(1 << 18) + "\"; }");
+        survive("256 KB unterminated string", "model A { input \"" + "s".repeat(1 << 18));
+        survive("256 KB comment", "/*" + "*".repeat(1 << 18));
+        survive("256 KB of dots", ".".repeat(1 << 18));
+        survive("256 KB of minus signs", "model A { input " + "-".repeat(1 << 18) + "; }");
+        survive("256 KB line of semicolons", "model A {" + ";".repeat(1 << 18) + "}");
     }
 
     @Test
