@@ -280,11 +280,33 @@ class DiagnosticFormatTest {
         for (int i = 1; i <= Diagnostics.MAX_ERRORS + 10; i++) {
             diagnostics.error(new SourcePosition(i, 1), "e" + i);
         }
-        diagnostics.warning(new SourcePosition(1, 1), "dropped too");
+        diagnostics.warning(new SourcePosition(Diagnostics.MAX_ERRORS + 5, 2), "after the cut: dropped");
         List<Diagnostic> list = diagnostics.toList();
         assertEquals(Diagnostics.MAX_ERRORS + 1, list.size());
+        assertEquals("cap.rnn:50:1: error: e50", list.get(list.size() - 2).summary());
         assertEquals("cap.rnn: error: too many errors; stopped after 50", list.get(list.size() - 1).summary());
         assertEquals(Diagnostics.MAX_ERRORS + 10, diagnostics.errorCount(), "so that callers still see new errors");
+    }
+
+    @Test
+    void theCapKeepsTheFirstErrorsInTheFileNotTheFirstFound() {
+        Diagnostics diagnostics = new Diagnostics("order.rnn");
+        for (int i = 100; i > 0; i--) { // found from the end of the file backwards, as the validator
+            diagnostics.error(new SourcePosition(i, 1), "e" + i); // may find them after the parser's
+        }
+        List<Diagnostic> list = diagnostics.toList();
+        assertEquals("order.rnn:1:1: error: e1", list.get(0).summary());
+        assertEquals("order.rnn:50:1: error: e50", list.get(49).summary());
+        assertEquals("order.rnn: error: too many errors; stopped after 50", list.get(50).summary());
+    }
+
+    @Test
+    void exactlyFiftyErrorsAreAllShownWithoutANote() {
+        Diagnostics diagnostics = new Diagnostics("fifty.rnn");
+        for (int i = 1; i <= Diagnostics.MAX_ERRORS; i++) {
+            diagnostics.error(new SourcePosition(i, 1), "e" + i);
+        }
+        assertEquals(Diagnostics.MAX_ERRORS, diagnostics.toList().size());
     }
 
     @Test
