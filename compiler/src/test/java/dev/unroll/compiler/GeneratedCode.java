@@ -8,6 +8,7 @@ import dev.unroll.dsl.CheckResult;
 import dev.unroll.dsl.RnnFrontEnd;
 import dev.unroll.dsl.SourceFile;
 import dev.unroll.dsl.model.NetworkModel;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URL;
@@ -19,14 +20,28 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 
 /**
  * Test support: turns spec texts into loaded classes, through the real front end, the real
  * generator and the real {@code javac} (with every lint warning an error), in one compilation.
+ *
+ * <p>Every compilation also checks the compiled bytecode with {@link MethodSizes}: no method of a
+ * generated class may reach HotSpot's {@code HugeMethodLimit} (8000 bytes of bytecode), above
+ * which the JIT refuses to compile it. So every test that compiles models checks that too.
+ *
+ * <p>Large compilations are split into independent {@code javac} runs on all cores: the generated
+ * classes do not refer to each other, and {@code javac} is single-threaded.
  */
 final class GeneratedCode {
+    /** Files per {@code javac} run below which splitting does not pay for itself. */
+    private static final int FILES_PER_TASK = 24;
+
     private GeneratedCode() {}
 
     /** Returns the one valid model of a spec text, failing the test on any error. */
@@ -42,28 +57,39 @@ final class GeneratedCode {
      * models' qualified names.
      */
     static Map<String, Class<?>> compile(List<NetworkModel> models, Path workDir) {
+        Map<String, String> sources = new LinkedHashMap<>();
+        for (NetworkModel model : models) {
+            JavaFile file = UnrollCompiler.generate(model);
+            sources.put(model.qualifiedName(), file.toString());
+        }
+        return compileSources(sources, workDir);
+    }
+
+    /**
+     * Compiles Java sources given by the qualified name of their one top-level class (with
+     * {@code -Xlint:all -Werror} against the runtime), checks the bytecode's method sizes, and
+     * loads the classes.
+     */
+    static Map<String, Class<?>> compileSources(Map<String, String> sources, Path workDir) {
         try {
             Path src = Files.createDirectories(workDir.resolve("src"));
             Path classes = Files.createDirectories(workDir.resolve("classes"));
             List<String> files = new ArrayList<>();
-            for (NetworkModel model : models) {
-                JavaFile file = UnrollCompiler.generate(model);
-                file.writeTo(src);
-                files.add(src.resolve(file.toJavaFileObject().getName()).toString());
+            for (Map.Entry<String, String> source : sources.entrySet()) {
+                Path file = src.resolve(source.getKey().replace('.', '/') + ".java");
+                Files.createDirectories(file.getParent());
+                Files.writeString(file, source.getValue(), StandardCharsets.UTF_8);
+                files.add(file.toString());
+                // created up front so that parallel javac runs never race to create a package folder
+                Files.createDirectories(classes.resolve(source.getKey().replace('.', '/')).getParent());
             }
-            JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-            List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-classpath",
-                    System.getProperty("java.class.path"), "--release", "17", "-Xlint:all", "-Werror",
-                    "-encoding", "UTF-8"));
-            args.addAll(files);
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            int status = javac.run(null, out, out, args.toArray(String[]::new));
-            assertTrue(status == 0, "javac failed on generated code in " + src + "\n" + out);
+            javac(files, classes, src);
+            MethodSizes.assertBelowHugeMethodLimit(classes);
             URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
                     GeneratedCode.class.getClassLoader());
             Map<String, Class<?>> loaded = new LinkedHashMap<>();
-            for (NetworkModel model : models) {
-                loaded.put(model.qualifiedName(), loader.loadClass(model.qualifiedName()));
+            for (String name : sources.keySet()) {
+                loaded.put(name, loader.loadClass(name));
             }
             return loaded;
         } catch (IOException e) {
@@ -71,6 +97,59 @@ final class GeneratedCode {
         } catch (ClassNotFoundException e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** Returns the folder {@link #compile} writes class files to, under its {@code workDir}. */
+    static Path classesDirectory(Path workDir) {
+        return workDir.resolve("classes");
+    }
+
+    private static void javac(List<String> files, Path classes, Path src) {
+        int tasks = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(),
+                files.size() / FILES_PER_TASK));
+        List<List<String>> chunks = new ArrayList<>();
+        for (int i = 0; i < tasks; i++) {
+            chunks.add(new ArrayList<>());
+        }
+        for (int i = 0; i < files.size(); i++) {
+            chunks.get(i % tasks).add(files.get(i));
+        }
+        if (tasks == 1) {
+            javacRun(chunks.get(0), classes, src);
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(tasks);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (List<String> chunk : chunks) {
+                done.add(pool.submit(() -> javacRun(chunk, classes, src)));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AssertionError a) {
+                throw a;
+            }
+            throw new AssertionError(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void javacRun(List<String> files, Path classes, Path src) {
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-classpath",
+                System.getProperty("java.class.path"), "--release", "17", "-Xlint:all", "-Werror",
+                "-implicit:none", "-encoding", "UTF-8"));
+        args.addAll(files);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int status = javac.run(null, out, out, args.toArray(String[]::new));
+        assertTrue(status == 0, () -> "javac failed on generated code in " + src + "\n"
+                + out.toString(StandardCharsets.UTF_8));
     }
 
     /** Reads a UTF-8 text file. */

@@ -43,6 +43,30 @@ final class ModelHandle {
         throw new AssertionError("no method " + name + " with " + args.length + " matching arguments on " + type);
     }
 
+    /**
+     * Resolves once the public method called {@code name} that accepts {@code args}, for tests that
+     * call it in a loop ({@link #call} searches every time).
+     */
+    Method method(String name, Object... args) {
+        for (Method m : type.getMethods()) {
+            if (m.getName().equals(name) && m.getParameterCount() == args.length && accepts(m, args)) {
+                return m;
+            }
+        }
+        throw new AssertionError("no method " + name + " with " + args.length + " matching arguments on " + type);
+    }
+
+    /** Calls a method resolved by {@link #method} on this model, rethrowing what it threw. */
+    Object call(Method method, Object... args) {
+        try {
+            return method.invoke(model, args);
+        } catch (InvocationTargetException e) {
+            throw ModelHandle.<RuntimeException>rethrow(e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** Rethrows what a generated method threw, checked or not, so tests can assert on it. */
     @SuppressWarnings("unchecked")
     private static <T extends Throwable> T rethrow(Throwable t) throws T {

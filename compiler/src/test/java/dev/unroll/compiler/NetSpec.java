@@ -1,0 +1,203 @@
+package dev.unroll.compiler;
+
+import dev.unroll.dsl.model.NetworkModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Test support: a small network described by the test's own terms, written out as {@code .rnn}
+ * text. The tests that compare generated code with an independent computation
+ * ({@link FiniteDifferenceTest}, {@link ReferenceOracleTest}) build their cases from these, so that
+ * the reference side never reads the generator's view of the model.
+ *
+ * @param packageName the spec's package (distinct per case, so that cases never share a class)
+ * @param name the model name
+ * @param layers the recurrent stack, input side first
+ * @param inputSize numbers per step, or the vocabulary of a one-hot input
+ * @param oneHot whether the input is one-hot symbols
+ * @param outputSize the head's size
+ * @param head the head's activation and the loss
+ * @param topology how inputs and outputs line up
+ * @param steps unrolled steps (ignored, 1, for one_to_one)
+ * @param fixedBatch the spec's {@code batch N}, or 0 for {@code batch any}
+ * @param float64 double precision (else float32)
+ */
+record NetSpec(String packageName, String name, List<Layer> layers, int inputSize, boolean oneHot, int outputSize,
+        Head head, Topo topology, int steps, int fixedBatch, boolean float64) {
+
+    /** The four cells (the rnn cell with each of its nonlinearities). */
+    enum Cell {
+        RNN_TANH("rnn"), RNN_RELU("rnn"), LSTM("lstm"), GRU("gru");
+
+        final String keyword;
+
+        Cell(String keyword) {
+            this.keyword = keyword;
+        }
+
+        /** Gate blocks per layer: PyTorch's G. */
+        int gates() {
+            return switch (this) {
+                case RNN_TANH, RNN_RELU -> 1;
+                case LSTM -> 4;
+                case GRU -> 3;
+            };
+        }
+
+        String statement(int hidden) {
+            return keyword + " " + hidden + (this == RNN_RELU ? " relu" : "") + ";";
+        }
+    }
+
+    /** The heads and losses covered: activation and loss. */
+    enum Head {
+        SOFTMAX_CE("softmax", "cross_entropy"),
+        SIGMOID_BCE("sigmoid", "binary_cross_entropy"),
+        LINEAR_MSE("linear", "mse"),
+        TANH_MSE("tanh", "mse"),
+        SIGMOID_MSE("sigmoid", "mse"),
+        SOFTMAX_MSE("softmax", "mse");
+
+        final String activation;
+        final String loss;
+
+        Head(String activation, String loss) {
+            this.activation = activation;
+            this.loss = loss;
+        }
+
+        boolean classTargets() {
+            return this == SOFTMAX_CE;
+        }
+    }
+
+    /** The topologies the generator supports. */
+    enum Topo {
+        ONE_TO_ONE, ONE_TO_MANY, ONE_TO_MANY_FEEDBACK, MANY_TO_ONE, MANY_TO_MANY;
+
+        boolean sequenceInput() {
+            return this == MANY_TO_ONE || this == MANY_TO_MANY;
+        }
+
+        boolean sequenceOutput() {
+            return this == ONE_TO_MANY || this == ONE_TO_MANY_FEEDBACK || this == MANY_TO_MANY;
+        }
+
+        boolean feedback() {
+            return this == ONE_TO_MANY_FEEDBACK;
+        }
+
+        String statement(int steps) {
+            return switch (this) {
+                case ONE_TO_ONE -> "one_to_one;";
+                case ONE_TO_MANY -> "one_to_many steps " + steps + ";";
+                case ONE_TO_MANY_FEEDBACK -> "one_to_many steps " + steps + " feedback;";
+                case MANY_TO_ONE -> "many_to_one steps " + steps + ";";
+                case MANY_TO_MANY -> "many_to_many steps " + steps + ";";
+            };
+        }
+    }
+
+    /** One layer: its cell and hidden size. */
+    record Layer(Cell cell, int hidden) {}
+
+    /** Steps the network runs: 1 for one_to_one. */
+    int unrolledSteps() {
+        return topology == Topo.ONE_TO_ONE ? 1 : steps;
+    }
+
+    /** Input steps per sequence in the public API: the unrolled steps for many_to_*, else 1. */
+    int inputSteps() {
+        return topology.sequenceInput() ? steps : 1;
+    }
+
+    /** Outputs per sequence. */
+    int outputSteps() {
+        return topology.sequenceOutput() ? steps : 1;
+    }
+
+    String qualifiedName() {
+        return packageName + "." + name;
+    }
+
+    /** Input size of layer {@code k}. */
+    int layerInput(int k) {
+        return k == 0 ? inputSize : layers.get(k - 1).hidden();
+    }
+
+    /** Whether a one-hot input makes sense: with feedback, only into a softmax of the vocabulary's size. */
+    static boolean oneHotAllowed(Topo topology, Head head) {
+        return !topology.feedback() || head.activation.equals("softmax");
+    }
+
+    /** The spec text. */
+    String text() {
+        StringBuilder s = new StringBuilder();
+        s.append("package ").append(packageName).append(";\n\n");
+        s.append("model ").append(name).append(" {\n");
+        s.append("    input ").append(inputSize).append(oneHot ? " one_hot" : "").append(";\n");
+        for (Layer layer : layers) {
+            s.append("    ").append(layer.cell().statement(layer.hidden())).append("\n");
+        }
+        s.append("    output ").append(outputSize).append(' ').append(head.activation).append(";\n");
+        s.append("    ").append(topology.statement(steps)).append("\n");
+        s.append("    loss ").append(head.loss).append(";\n");
+        s.append("    batch ").append(fixedBatch == 0 ? "any" : Integer.toString(fixedBatch)).append(";\n");
+        s.append("    precision ").append(float64 ? "float64" : "float32").append(";\n");
+        s.append("}\n");
+        return s.toString();
+    }
+
+    /** Runs the spec through the front end (warnings allowed, e.g. mse on softmax). */
+    NetworkModel model() {
+        return GeneratedCode.model(name + ".rnn", text());
+    }
+
+    /** The same network in the other precision, in its own package. */
+    NetSpec withPrecision(boolean f64, String newPackage) {
+        return new NetSpec(newPackage, name, layers, inputSize, oneHot, outputSize, head, topology, steps,
+                fixedBatch, f64);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder(name).append(" [");
+        for (int k = 0; k < layers.size(); k++) {
+            s.append(k == 0 ? "" : " > ").append(layers.get(k).cell().name().toLowerCase()).append(' ')
+                    .append(layers.get(k).hidden());
+        }
+        return s.append("; ").append(topology.name().toLowerCase()).append("; ")
+                .append(head.name().toLowerCase()).append("; ").append(oneHot ? "one_hot " : "dense ")
+                .append(inputSize).append(" -> ").append(outputSize).append("; T=").append(unrolledSteps())
+                .append(float64 ? "; float64]" : "; float32]").toString();
+    }
+
+    /**
+     * A random small network of the given shape: sizes drawn from {@code random}, every layer of
+     * {@code cell} except that a 3-layer stack always mixes hidden sizes.
+     */
+    static NetSpec random(SplittableRandom random, String packageName, String name, Cell cell, int layerCount,
+            Topo topology, Head head, boolean oneHot, boolean float64, int maxSize, int maxSteps) {
+        int outputSize = 2 + random.nextInt(maxSize - 1);
+        int inputSize = topology.feedback() ? outputSize : 1 + random.nextInt(maxSize);
+        if (oneHot && inputSize < 2) {
+            inputSize = 2;
+        }
+        List<Layer> layers = new ArrayList<>();
+        for (int k = 0; k < layerCount; k++) {
+            int hidden = 1 + random.nextInt(maxSize);
+            if (layerCount == 3) {
+                // different hidden sizes in every 3-layer stack: 2..maxSize, distinct from the one below
+                hidden = 2 + random.nextInt(maxSize - 1);
+                while (k > 0 && hidden == layers.get(k - 1).hidden()) {
+                    hidden = 2 + random.nextInt(maxSize - 1);
+                }
+            }
+            layers.add(new Layer(cell, hidden));
+        }
+        int steps = topology == Topo.ONE_TO_ONE ? 1 : 2 + random.nextInt(maxSteps - 1);
+        return new NetSpec(packageName, name, layers, inputSize, oneHot, outputSize, head, topology, steps,
+                random.nextBoolean() ? 0 : 2, float64);
+    }
+}

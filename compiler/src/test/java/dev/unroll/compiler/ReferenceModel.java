@@ -1,0 +1,276 @@
+package dev.unroll.compiler;
+
+import dev.unroll.runtime.Parameter;
+import dev.unroll.runtime.ParameterSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.DoubleUnaryOperator;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+
+/**
+ * Test support: a plain reference implementation of what a {@link NetSpec} network computes,
+ * written from the language reference (docs/language.md, sections 4 to 6, which are PyTorch's
+ * equations) with EJML matrix operations and nothing from the generator. Everything is in double
+ * precision, on column vectors.
+ *
+ * <pre>
+ * rnn:   h' = act(W_ih x + b_ih + W_hh h + b_hh)
+ * lstm:  [i; f; g; o] = W_ih x + b_ih + W_hh h + b_hh,  i, f, o = sigmoid, g = tanh
+ *        c' = f * c + i * g,  h' = o * tanh(c')
+ * gru:   a = W_ih x + b_ih,  b = W_hh h + b_hh,  each [r; z; n]
+ *        r = sigmoid(a_r + b_r),  z = sigmoid(a_z + b_z),  n = tanh(a_n + r * b_n)
+ *        h' = (1 - z) * n + z * h
+ * head:  logits = W o + b,  y = act(logits)
+ * </pre>
+ */
+final class ReferenceModel {
+    private final NetSpec spec;
+    private final List<DMatrixRMaj[]> weights = new ArrayList<>(); // per layer: W_ih, W_hh, b_ih, b_hh
+    private final DMatrixRMaj headWeight;
+    private final DMatrixRMaj headBias;
+
+    /** What the reference computes for a batch. */
+    record Result(double[][][] y, double[][][] logits, double loss, double smallestReluPreactivation) {
+        /** The outputs in the order a generated model's batched {@code forward} returns them. */
+        double[] flatY() {
+            List<Double> out = new ArrayList<>();
+            for (double[][] sequence : y) {
+                for (double[] step : sequence) {
+                    for (double v : step) {
+                        out.add(v);
+                    }
+                }
+            }
+            return out.stream().mapToDouble(Double::doubleValue).toArray();
+        }
+    }
+
+    /** Reads the current values of a generated model's parameters (by their PyTorch names). */
+    ReferenceModel(NetSpec spec, ParameterSet parameters) {
+        this.spec = spec;
+        for (int k = 0; k < spec.layers().size(); k++) {
+            int gh = spec.layers().get(k).cell().gates() * spec.layers().get(k).hidden();
+            weights.add(new DMatrixRMaj[] {
+                matrix(parameters.get("rnn.weight_ih_l" + k), gh, spec.layerInput(k)),
+                matrix(parameters.get("rnn.weight_hh_l" + k), gh, spec.layers().get(k).hidden()),
+                matrix(parameters.get("rnn.bias_ih_l" + k), gh, 1),
+                matrix(parameters.get("rnn.bias_hh_l" + k), gh, 1),
+            });
+        }
+        int top = spec.layers().get(spec.layers().size() - 1).hidden();
+        headWeight = matrix(parameters.get("head.weight"), spec.outputSize(), top);
+        headBias = matrix(parameters.get("head.bias"), spec.outputSize(), 1);
+    }
+
+    private static DMatrixRMaj matrix(Parameter p, int rows, int cols) {
+        if (p == null || p.size() != rows * cols) {
+            throw new AssertionError("parameter " + (p == null ? "missing" : p.name() + " has " + p.size()
+                    + " values") + ", expected " + rows + " x " + cols);
+        }
+        DMatrixRMaj m = new DMatrixRMaj(rows, cols);
+        for (int i = 0; i < rows * cols; i++) {
+            m.data[i] = p.value(i); // PyTorch's layout is row-major, as DMatrixRMaj
+        }
+        return m;
+    }
+
+    /** Runs the batch: every sequence from zero states, the topology's inputs and outputs, the mean loss. */
+    Result run(TestBatch batch) {
+        int n = batch.size();
+        double[][][] y = new double[n][][];
+        double[][][] logits = new double[n][][];
+        double lossSum = 0;
+        double smallestRelu = Double.POSITIVE_INFINITY;
+        for (int b = 0; b < n; b++) {
+            Sequence s = sequence(batch, b);
+            y[b] = s.y;
+            logits[b] = s.logits;
+            smallestRelu = Math.min(smallestRelu, s.smallestRelu);
+            for (int o = 0; o < s.y.length; o++) {
+                lossSum += loss(s.logits[o], s.y[o], batch, b, o);
+            }
+        }
+        // PyTorch's reduction='mean': over B x TY for cross-entropy, over B x TY x O otherwise
+        double count = (double) n * spec.outputSteps() * (spec.head().classTargets() ? 1 : spec.outputSize());
+        return new Result(y, logits, lossSum / count, smallestRelu);
+    }
+
+    private record Sequence(double[][] y, double[][] logits, double smallestRelu) {}
+
+    private Sequence sequence(TestBatch batch, int b) {
+        int layers = spec.layers().size();
+        DMatrixRMaj[] h = new DMatrixRMaj[layers];
+        DMatrixRMaj[] c = new DMatrixRMaj[layers];
+        for (int k = 0; k < layers; k++) {
+            h[k] = new DMatrixRMaj(spec.layers().get(k).hidden(), 1); // h_0 = 0
+            c[k] = new DMatrixRMaj(spec.layers().get(k).hidden(), 1); // c_0 = 0 (lstm)
+        }
+        double[][] ys = new double[spec.outputSteps()][];
+        double[][] zs = new double[spec.outputSteps()][];
+        double smallestRelu = Double.POSITIVE_INFINITY;
+        double[] previousY = null;
+        for (int t = 0; t < spec.unrolledSteps(); t++) {
+            DMatrixRMaj x = new DMatrixRMaj(spec.inputSize(), 1);
+            if (spec.topology().sequenceInput() || t == 0) {
+                x.data = batch.inputVector(b, spec.topology().sequenceInput() ? t : 0);
+            } else if (spec.topology().feedback()) {
+                x.data = previousY.clone(); // the previous output, after the head's activation
+            } // else: one_to_many reads zeros after the first step
+            for (int k = 0; k < layers; k++) {
+                DMatrixRMaj[] p = weights.get(k);
+                switch (spec.layers().get(k).cell()) {
+                    case RNN_TANH, RNN_RELU -> {
+                        DMatrixRMaj a = affine(p[0], x, p[2]);
+                        CommonOps_DDRM.addEquals(a, affine(p[1], h[k], p[3]));
+                        if (spec.layers().get(k).cell() == NetSpec.Cell.RNN_RELU) {
+                            for (double v : a.data) {
+                                smallestRelu = Math.min(smallestRelu, Math.abs(v));
+                            }
+                            h[k] = map(a, v -> Math.max(v, 0));
+                        } else {
+                            h[k] = map(a, Math::tanh);
+                        }
+                    }
+                    case LSTM -> {
+                        int hs = spec.layers().get(k).hidden();
+                        DMatrixRMaj gates = affine(p[0], x, p[2]);
+                        CommonOps_DDRM.addEquals(gates, affine(p[1], h[k], p[3]));
+                        DMatrixRMaj i = map(block(gates, 0, hs), ReferenceModel::sigmoid);
+                        DMatrixRMaj f = map(block(gates, 1, hs), ReferenceModel::sigmoid);
+                        DMatrixRMaj g = map(block(gates, 2, hs), Math::tanh);
+                        DMatrixRMaj o = map(block(gates, 3, hs), ReferenceModel::sigmoid);
+                        DMatrixRMaj cNext = new DMatrixRMaj(hs, 1);
+                        CommonOps_DDRM.elementMult(f, c[k], cNext);
+                        DMatrixRMaj ig = new DMatrixRMaj(hs, 1);
+                        CommonOps_DDRM.elementMult(i, g, ig);
+                        CommonOps_DDRM.addEquals(cNext, ig);
+                        c[k] = cNext;
+                        DMatrixRMaj hNext = new DMatrixRMaj(hs, 1);
+                        CommonOps_DDRM.elementMult(o, map(cNext, Math::tanh), hNext);
+                        h[k] = hNext;
+                    }
+                    case GRU -> {
+                        int hs = spec.layers().get(k).hidden();
+                        DMatrixRMaj a = affine(p[0], x, p[2]);
+                        DMatrixRMaj bh = affine(p[1], h[k], p[3]);
+                        DMatrixRMaj r = new DMatrixRMaj(hs, 1);
+                        CommonOps_DDRM.add(block(a, 0, hs), block(bh, 0, hs), r);
+                        r = map(r, ReferenceModel::sigmoid);
+                        DMatrixRMaj z = new DMatrixRMaj(hs, 1);
+                        CommonOps_DDRM.add(block(a, 1, hs), block(bh, 1, hs), z);
+                        z = map(z, ReferenceModel::sigmoid);
+                        DMatrixRMaj rn = new DMatrixRMaj(hs, 1);
+                        CommonOps_DDRM.elementMult(r, block(bh, 2, hs), rn);
+                        DMatrixRMaj nPre = new DMatrixRMaj(hs, 1);
+                        CommonOps_DDRM.add(block(a, 2, hs), rn, nPre);
+                        DMatrixRMaj nGate = map(nPre, Math::tanh);
+                        DMatrixRMaj oneMinusZ = map(z, v -> 1 - v);
+                        DMatrixRMaj hNext = new DMatrixRMaj(hs, 1);
+                        CommonOps_DDRM.elementMult(oneMinusZ, nGate, hNext);
+                        DMatrixRMaj zh = new DMatrixRMaj(hs, 1);
+                        CommonOps_DDRM.elementMult(z, h[k], zh);
+                        CommonOps_DDRM.addEquals(hNext, zh);
+                        h[k] = hNext;
+                    }
+                }
+                x = h[k];
+            }
+            boolean writes = spec.topology().sequenceOutput() || t == spec.unrolledSteps() - 1;
+            if (writes) {
+                DMatrixRMaj z = affine(headWeight, h[layers - 1], headBias);
+                double[] out = activate(z.data);
+                int s = spec.topology().sequenceOutput() ? t : 0;
+                zs[s] = z.data.clone();
+                ys[s] = out;
+                previousY = out;
+            }
+        }
+        return new Sequence(ys, zs, smallestRelu);
+    }
+
+    /** {@code W x + b}. */
+    private static DMatrixRMaj affine(DMatrixRMaj w, DMatrixRMaj x, DMatrixRMaj bias) {
+        DMatrixRMaj out = new DMatrixRMaj(w.numRows, 1);
+        CommonOps_DDRM.mult(w, x, out);
+        CommonOps_DDRM.addEquals(out, bias);
+        return out;
+    }
+
+    /** Gate block {@code index} (rows {@code index*H .. (index+1)*H - 1}) of a stacked vector. */
+    private static DMatrixRMaj block(DMatrixRMaj stacked, int index, int hidden) {
+        return CommonOps_DDRM.extract(stacked, index * hidden, (index + 1) * hidden, 0, 1);
+    }
+
+    private static DMatrixRMaj map(DMatrixRMaj m, DoubleUnaryOperator f) {
+        DMatrixRMaj out = new DMatrixRMaj(m.numRows, m.numCols);
+        for (int i = 0; i < m.getNumElements(); i++) {
+            out.data[i] = f.applyAsDouble(m.data[i]);
+        }
+        return out;
+    }
+
+    static double sigmoid(double v) {
+        return 1 / (1 + Math.exp(-v));
+    }
+
+    private double[] activate(double[] z) {
+        return switch (spec.head().activation) {
+            case "linear" -> z.clone();
+            case "tanh" -> map(new DMatrixRMaj(z), Math::tanh).data;
+            case "sigmoid" -> map(new DMatrixRMaj(z), ReferenceModel::sigmoid).data;
+            case "softmax" -> {
+                double max = Double.NEGATIVE_INFINITY;
+                for (double v : z) {
+                    max = Math.max(max, v);
+                }
+                double sum = 0;
+                double[] e = new double[z.length];
+                for (int i = 0; i < z.length; i++) {
+                    e[i] = Math.exp(z[i] - max);
+                    sum += e[i];
+                }
+                for (int i = 0; i < z.length; i++) {
+                    e[i] /= sum;
+                }
+                yield e;
+            }
+            default -> throw new AssertionError(spec.head());
+        };
+    }
+
+    /** The summed loss of one output step (section 6.1 of the language reference). */
+    private double loss(double[] z, double[] y, TestBatch batch, int b, int s) {
+        switch (spec.head().loss) {
+            case "cross_entropy" -> {
+                double max = Double.NEGATIVE_INFINITY;
+                for (double v : z) {
+                    max = Math.max(max, v);
+                }
+                double sum = 0;
+                for (double v : z) {
+                    sum += Math.exp(v - max);
+                }
+                return max + Math.log(sum) - z[batch.classes()[b][s]];
+            }
+            case "binary_cross_entropy" -> {
+                double total = 0;
+                double[] t = batch.targets()[b][s];
+                for (int o = 0; o < z.length; o++) {
+                    // -(t log sigmoid(z) + (1 - t) log(1 - sigmoid(z))), in the stable form
+                    total += Math.max(z[o], 0) - z[o] * t[o] + Math.log1p(Math.exp(-Math.abs(z[o])));
+                }
+                return total;
+            }
+            case "mse" -> {
+                double total = 0;
+                double[] t = batch.targets()[b][s];
+                for (int o = 0; o < y.length; o++) {
+                    total += (y[o] - t[o]) * (y[o] - t[o]);
+                }
+                return total;
+            }
+            default -> throw new AssertionError(spec.head());
+        }
+    }
+}
