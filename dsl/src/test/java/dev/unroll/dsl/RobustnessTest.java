@@ -141,7 +141,7 @@ class RobustnessTest {
     @Test
     void tokenSoups() {
         Random random = new Random(2);
-        for (int i = 0; i < 1500; i++) {
+        for (int i = 0; i < 1000; i++) {
             StringBuilder soup = new StringBuilder();
             int length = random.nextInt(80);
             if (random.nextBoolean()) {
@@ -160,7 +160,7 @@ class RobustnessTest {
         List<String> specs = goodSpecs();
         Random random = new Random(3);
         Pattern token = Pattern.compile("[A-Za-z_][A-Za-z_0-9]*|-?[0-9][0-9.eE+-]*|\\S");
-        for (int i = 0; i < 1500; i++) {
+        for (int i = 0; i < 1200; i++) {
             String spec = specs.get(random.nextInt(specs.size()));
             List<int[]> spans = new ArrayList<>();
             Matcher m = token.matcher(spec);
@@ -332,22 +332,22 @@ class RobustnessTest {
     void manyRepeatedModels() {
         String model = "model M%d { input 4; lstm 8; output 4; many_to_one steps 5; }\n";
         StringBuilder spec = new StringBuilder();
-        for (int i = 0; i < 10_000; i++) {
+        for (int i = 0; i < 5_000; i++) {
             spec.append(String.format(model, i));
         }
-        CheckResult result = survive("10,000 models", spec.toString());
-        assertEquals(10_000, result.models().size());
+        CheckResult result = survive("5,000 models", spec.toString());
+        assertEquals(5_000, result.models().size());
 
-        CheckResult sameName = survive("10,000 models with one name", "model A { input 4; lstm 8; output 4; one_to_one; }\n"
-                .repeat(10_000));
+        CheckResult sameName = survive("5,000 models with one name", "model A { input 4; lstm 8; output 4; one_to_one; }\n"
+                .repeat(5_000));
         assertTrue(sameName.hasErrors());
         StringBuilder warnings = new StringBuilder();
-        for (int i = 0; i < 10_000; i++) {
+        for (int i = 0; i < 5_000; i++) {
             warnings.append("model W").append(i).append(" { input 4; rnn 8; output 4; many_to_many steps 60; }\n");
         }
-        CheckResult warned = survive("10,000 models with a warning", warnings.toString());
+        CheckResult warned = survive("5,000 models with a warning", warnings.toString());
         assertFalse(warned.hasErrors());
-        assertEquals(10_000, warned.models().size());
+        assertEquals(5_000, warned.models().size());
         assertEquals(Diagnostics.MAX_WARNINGS + 1, warned.diagnostics().size(), "warnings are capped too");
     }
 
