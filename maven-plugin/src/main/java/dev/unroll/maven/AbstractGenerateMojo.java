@@ -52,7 +52,7 @@ public abstract class AbstractGenerateMojo extends AbstractMojo {
 
     /**
      * Ant-style patterns, relative to the source directory, of the specs to compile. When empty,
-     * every {@code **}{@code /*.rnn} file.
+     * every {@code .rnn} file in the source directory and its sub-folders.
      */
     @Parameter
     private Set<String> includes = new HashSet<>();
@@ -108,7 +108,10 @@ public abstract class AbstractGenerateMojo extends AbstractMojo {
             report = generator.run(specs);
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot generate sources from " + sources + " into " + outputs
-                    + ": " + e.getMessage(), e);
+                    + ": " + e, e);
+        } catch (RuntimeException e) { // a bug in the compiler: still a clear build error, nothing moved
+            throw new MojoExecutionException("Internal error while generating sources from " + sources
+                    + "; please report it: " + e, e);
         }
 
         report.plan().stale().forEach((spec, why) -> {
