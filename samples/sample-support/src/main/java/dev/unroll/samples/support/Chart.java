@@ -32,6 +32,11 @@ public final class Chart {
         return new Chart(title, xLabel, yLabel);
     }
 
+    /** Colors that tell lines apart, in order: blue, orange, green, red, purple, brown, grey. */
+    public static final java.awt.Color[] PALETTE = {new java.awt.Color(0x1f77b4), new java.awt.Color(0xff7f0e),
+        new java.awt.Color(0x2ca02c), new java.awt.Color(0xd62728), new java.awt.Color(0x9467bd),
+        new java.awt.Color(0x8c564b), new java.awt.Color(0x7f7f7f)};
+
     public Chart add(Series s) {
         series.add(s);
         return this;
@@ -65,6 +70,12 @@ public final class Chart {
             }
             XYSeries line = chart.addSeries(s.name(), s.xs(), s.ys());
             line.setMarker(SeriesMarkers.NONE);
+            if (s.color() != null) {
+                line.setLineColor(s.color());
+            }
+            if (s.isDashed()) {
+                line.setLineStyle(org.knowm.xchart.style.lines.SeriesLines.DASH_DASH);
+            }
         }
         try {
             Path parent = png.toAbsolutePath().getParent();

@@ -7,6 +7,8 @@ import java.util.List;
 public final class Series {
     private final String name;
     private final List<double[]> points = new ArrayList<>();
+    private java.awt.Color color;
+    private boolean dashed;
 
     public Series(String name) {
         this.name = name;
@@ -22,6 +24,35 @@ public final class Series {
             points.add(new double[] {x, y});
         }
         return this;
+    }
+
+    /** Draws the line in this color (XChart picks one otherwise). */
+    public Series color(java.awt.Color color) {
+        this.color = color;
+        return this;
+    }
+
+    /** Draws a dashed line. */
+    public Series dashed() {
+        this.dashed = true;
+        return this;
+    }
+
+    java.awt.Color color() {
+        return color;
+    }
+
+    boolean isDashed() {
+        return dashed;
+    }
+
+    /** A copy with another name (and the same points, color and dashes). */
+    public Series renamed(String newName) {
+        Series copy = new Series(newName);
+        copy.points.addAll(points);
+        copy.color = color;
+        copy.dashed = dashed;
+        return copy;
     }
 
     public int size() {
