@@ -26,7 +26,7 @@ public final class GenerationSample {
     public static void main(String[] args) {
         Path dir = Options.sampleDir();
         Options options = new Options("GenerationSample [options]")
-                .option("updates", 1500, "Waveform training updates, of " + BATCH + " waveforms")
+                .option("updates", 1200, "Waveform training updates, of " + BATCH + " waveforms")
                 .option("arpeggio-updates", 300, "Arpeggio training updates (each sees all 8 patterns)")
                 .option("plot", dir.resolve("learning-curve.png"), "learning-curve PNG to write")
                 .option("waves-plot", dir.resolve("waveforms.png"), "PNG of generated waveforms to write")
@@ -48,8 +48,8 @@ public final class GenerationSample {
                 .add(new Series("flat line at 0").add(0, silence).add(updates, silence))
                 .save(Path.of(options.string("plot")));
 
-        Chart waves = Chart.lines("generated waveforms and their targets (offset for clarity)", "step", "value")
-                .size(900, 520);
+        Chart waves = Chart.lines("generated waveforms (solid) and their targets (dashed), offset for clarity",
+                "step", "value").size(900, 640).legendBelow();
         Waveform.Workspace ws = waveform.newWorkspace();
         Waves.Spec[] shown = {new Waves.Spec(0, 2, 0.8), new Waves.Spec(1, 1.5, 0.6), new Waves.Spec(2, 3, 0.7),
             new Waves.Spec(3, 2.5, 0.5)};
@@ -58,8 +58,9 @@ public final class GenerationSample {
             float[][] y = waveform.forward(ws, spec.input());
             float[][] target = spec.target();
             double offset = 2.0 * (shown.length - 1 - i);
-            Series generated = new Series(spec + " (generated)");
-            Series wanted = new Series(Waves.SHAPES[spec.shape()] + " (target)");
+            java.awt.Color color = Chart.PALETTE[i];
+            Series generated = new Series(spec + ", generated").color(color);
+            Series wanted = new Series(Waves.SHAPES[spec.shape()] + ", target").color(color).dashed();
             for (int t = 0; t < y.length; t++) {
                 generated.add(t, y[t][0] + offset);
                 wanted.add(t, target[t][0] + offset);

@@ -41,8 +41,8 @@ public final class LongMemorySample {
         Options options = new Options("LongMemorySample [options]")
                 .option("lengths", "10,25,50,100", "sequence lengths, among " + Arrays.toString(Nets.LENGTHS))
                 .option("cells", "rnn,lstm,gru", "cells to compare")
-                .option("updates", 2000, "training updates per model, of " + BATCH + " sequences")
-                .option("clip-updates", 1000, "updates of each run of the clipping experiment (0 skips it)")
+                .option("updates", 1500, "training updates per model, of " + BATCH + " sequences")
+                .option("clip-updates", 300, "updates of each run of the clipping experiment (0 skips it)")
                 .option("plot", dir.resolve("learning-curve.png"), "learning-curve PNG to write")
                 .option("clip-plot", dir.resolve("clipping.png"), "clipping-experiment PNG to write")
                 .parse(args);
@@ -104,9 +104,9 @@ public final class LongMemorySample {
     }
 
     private static void clipping(int updates, Path plot) {
-        System.out.printf(Locale.ROOT, "%nExploding gradients: ReLU RNN, orthogonal init, SGD learning rate 0.05, "
-                + "%d steps, %d updates (non-finite batches are skipped; 100 in a row end the run)%n%n",
-                ExplodingRnn.STEPS, updates);
+        System.out.printf(Locale.ROOT, "%nExploding gradients: ReLU RNN, orthogonal recurrent matrix times %.1f, SGD learning rate "
+                + "0.05, %d steps, %d updates (non-finite batches are skipped; 100 in a row end the run)%n%n",
+                Nets.GAIN, ExplodingRnn.STEPS, updates);
         Chart chart = Chart.lines("exploding gradients: relu RNN, SGD, " + ExplodingRnn.STEPS + " steps", "update",
                 "log scale").logY();
         List<String> rows = new ArrayList<>();

@@ -1,5 +1,7 @@
 package dev.unroll.samples.longmemory;
 
+import dev.unroll.runtime.FloatParameter;
+import dev.unroll.runtime.ParameterSet;
 import dev.unroll.runtime.Trainable;
 import java.util.function.DoubleSupplier;
 
@@ -45,15 +47,35 @@ public final class Nets {
         };
     }
 
-    /** The ReLU RNN trained with SGD, without clipping ({@code clipped = false}) or with {@code clip norm 1.0}. */
+    /** What the recurrent matrix of the exploding-gradient models is multiplied by after initialization. */
+    public static final double GAIN = 1.5;
+
+    /**
+     * The ReLU RNN trained with SGD, without clipping ({@code clipped = false}) or with {@code clip norm 1.0},
+     * its recurrent matrix multiplied by {@link #GAIN}.
+     */
     public static Net exploding(boolean clipped) {
         if (clipped) {
             var m = new ClippedRnn();
+            scaleRecurrentWeights(m, GAIN);
             return new Net("relu rnn, clip norm 1.0", ClippedRnn.STEPS, m, (x, y) -> m.loss(m.newWorkspace(), x, y),
                     m::lastGradientNorm);
         }
         var m = new ExplodingRnn();
+        scaleRecurrentWeights(m, GAIN);
         return new Net("relu rnn, no clipping", ExplodingRnn.STEPS, m, (x, y) -> m.loss(m.newWorkspace(), x, y),
                 m::lastGradientNorm);
+    }
+
+    /**
+     * Multiplies {@code rnn.weight_hh_l0} by {@code gain}: weights written through a parameter's value array,
+     * then {@link ParameterSet#markChanged()} so that the forward pass sees them.
+     */
+    static void scaleRecurrentWeights(Trainable<?, ?> model, double gain) {
+        FloatParameter w = (FloatParameter) model.parameters().get("rnn.weight_hh_l0");
+        for (int i = 0; i < w.value.length; i++) {
+            w.value[i] *= (float) gain;
+        }
+        model.parameters().markChanged();
     }
 }

@@ -19,6 +19,7 @@ public final class Chart {
     private final String yLabel;
     private final List<Series> series = new ArrayList<>();
     private boolean logY;
+    private boolean legendBelow;
     private int width = 800;
     private int height = 480;
 
@@ -47,6 +48,12 @@ public final class Chart {
         return this;
     }
 
+    /** Puts the legend under the plot instead of inside its upper right corner. */
+    public Chart legendBelow() {
+        this.legendBelow = true;
+        return this;
+    }
+
     public Chart size(int width, int height) {
         this.width = width;
         this.height = height;
@@ -63,7 +70,8 @@ public final class Chart {
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         chart.getStyler().setYAxisLogarithmic(logY);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(legendBelow ? org.knowm.xchart.style.Styler.LegendPosition.OutsideS
+                : org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
         for (Series s : series) {
             if (s.size() == 0) {
                 continue;
