@@ -9,23 +9,24 @@ import java.util.Set;
 
 /**
  * Collects the diagnostics of one file. Problems are reported, never thrown, so that a single run
- * shows all of them. After {@link #MAX_ERRORS} errors the rest are dropped (a binary file would
- * otherwise produce one error per byte) and a final note says so; likewise after
- * {@link #MAX_WARNINGS} warnings. Reporting the same diagnostic twice keeps one.
+ * shows all of them. {@link #toList()} returns the first {@link #MAX_ERRORS} errors in the file
+ * (by position, not by the order they were found in) and drops the rest (a binary file would
+ * otherwise produce one error per byte), with a final note saying so; likewise for warnings
+ * beyond {@link #MAX_WARNINGS}. Reporting the same diagnostic twice keeps one.
  */
 public final class Diagnostics {
     /** The most errors reported for one file. */
     public static final int MAX_ERRORS = 50;
     /** The most warnings reported for one file (a generated spec may repeat one thousands of times). */
     public static final int MAX_WARNINGS = 50;
+    /** The most diagnostics kept before sorting; beyond it, memory would grow with the input. */
+    private static final int MAX_KEPT = 5_000;
 
     private final String path;
     private final List<Diagnostic> diagnostics = new ArrayList<>();
     private final Set<Diagnostic> seen = new HashSet<>();
     private int errorCount;
-    private int warningCount;
-    private boolean truncated;
-    private boolean warningsTruncated;
+    private boolean overflow;
 
     /** Creates an empty collector for the file reported as {@code path}. */
     public Diagnostics(String path) {
@@ -49,22 +50,18 @@ public final class Diagnostics {
 
     private void add(Severity severity, Optional<SourcePosition> position, String message) {
         Diagnostic diagnostic = new Diagnostic(severity, path, position, message);
+        if (diagnostics.size() >= MAX_KEPT) {
+            overflow = true;
+            if (severity == Severity.ERROR) {
+                errorCount++; // counted even when dropped, so that callers comparing counts see new errors
+            }
+            return;
+        }
         if (!seen.add(diagnostic)) {
             return; // the same problem reached by two routes is still one problem
         }
         if (severity == Severity.ERROR) {
-            // Counted even when dropped, so that callers comparing counts still see new errors.
             errorCount++;
-        }
-        if (truncated || severity == Severity.ERROR && errorCount > MAX_ERRORS) {
-            truncated = true;
-            seen.remove(diagnostic); // keeps the set bounded when a file yields millions of errors
-            return;
-        }
-        if (severity == Severity.WARNING && ++warningCount > MAX_WARNINGS) {
-            warningsTruncated = true;
-            seen.remove(diagnostic);
-            return;
         }
         diagnostics.add(diagnostic);
     }
@@ -74,28 +71,45 @@ public final class Diagnostics {
         return errorCount > 0;
     }
 
-    /** Returns the number of errors reported, including those dropped after {@link #MAX_ERRORS}. */
+    /** Returns the number of errors reported, including those {@link #toList()} leaves out. */
     public int errorCount() {
         return errorCount;
     }
 
     /**
-     * Returns every diagnostic ordered by position (file-level ones first), stable for equal
-     * positions, with a closing "too many errors" error when some were dropped.
+     * Returns the diagnostics ordered by position (file-level ones first), stable for equal
+     * positions: the first {@link #MAX_ERRORS} errors and {@link #MAX_WARNINGS} warnings, followed
+     * by a "too many" note for each kind that had more.
      */
     public List<Diagnostic> toList() {
         List<Diagnostic> sorted = new ArrayList<>(diagnostics);
         sorted.sort(Comparator.comparing(
                 (Diagnostic d) -> d.position().orElse(null),
                 Comparator.nullsFirst(Comparator.naturalOrder())));
-        if (warningsTruncated && !truncated) {
-            sorted.add(new Diagnostic(Severity.WARNING, path, Optional.empty(),
+        List<Diagnostic> shown = new ArrayList<>();
+        int errors = 0;
+        int warnings = 0;
+        boolean tooManyErrors = overflow && errorCount > MAX_ERRORS;
+        boolean tooManyWarnings = false;
+        for (Diagnostic d : sorted) {
+            if (d.isError() && ++errors > MAX_ERRORS) {
+                tooManyErrors = true;
+                break; // nothing after the last error shown: it would be out of context
+            }
+            if (!d.isError() && ++warnings > MAX_WARNINGS) {
+                tooManyWarnings = true;
+                continue;
+            }
+            shown.add(d);
+        }
+        if (tooManyWarnings && !tooManyErrors) {
+            shown.add(new Diagnostic(Severity.WARNING, path, Optional.empty(),
                     "too many warnings; stopped after " + MAX_WARNINGS));
         }
-        if (truncated) {
-            sorted.add(new Diagnostic(Severity.ERROR, path, Optional.empty(),
+        if (tooManyErrors) {
+            shown.add(new Diagnostic(Severity.ERROR, path, Optional.empty(),
                     "too many errors; stopped after " + MAX_ERRORS));
         }
-        return List.copyOf(sorted);
+        return List.copyOf(shown);
     }
 }

@@ -26,7 +26,7 @@ public final class Trainer {
     /** Supplies the batch for each update. */
     @FunctionalInterface
     public interface Batches<X, Y> {
-        /** Returns the batch for update number {@code update} (counted from 0 in this run). */
+        /** Returns batch number {@code n} of this run, counted from 0 (skipped batches are counted too). */
         Batch<X, Y> next(long update);
     }
 
@@ -40,9 +40,26 @@ public final class Trainer {
      *     mean over the first 20 updates)
      * @param learningRate the learning rate the next update will use
      * @param elapsedNanos time since the run started
+     * @param skippedBatches batches skipped so far because their loss or gradients were not finite
+     *     (only with {@link OnNonFinite#SKIP_BATCH})
      */
     public record Progress(long update, long totalUpdates, double loss, double smoothedLoss, double learningRate,
-            long elapsedNanos) {}
+            long elapsedNanos, long skippedBatches) {}
+
+    /** What to do when a batch's loss or gradients are NaN or infinite. */
+    public enum OnNonFinite {
+        /** Stop training: the {@link NonFiniteException} propagates (the weights are unchanged). */
+        THROW,
+        /**
+         * Skip the batch, count it in {@link Progress#skippedBatches()}, and go on with the next; after
+         * {@link #MAX_CONSECUTIVE_SKIPS} skipped batches in a row training has diverged, and the
+         * exception propagates.
+         */
+        SKIP_BATCH;
+
+        /** Consecutive skipped batches after which {@link #SKIP_BATCH} gives up. */
+        public static final int MAX_CONSECUTIVE_SKIPS = 100;
+    }
 
     /** Receives progress after every update. */
     @FunctionalInterface
@@ -58,7 +75,19 @@ public final class Trainer {
      * @throws NonFiniteException if an update meets a non-finite loss or gradient
      */
     public static <X, Y> Progress train(Trainable<X, Y> model, Batches<X, Y> batches, long updates, Listener listener) {
+        return train(model, batches, updates, listener, OnNonFinite.THROW);
+    }
+
+    /**
+     * Runs {@code updates} training updates, handling non-finite batches as {@code onNonFinite} says.
+     * Skipped batches do not count as updates.
+     *
+     * @return the progress after the last update
+     */
+    public static <X, Y> Progress train(Trainable<X, Y> model, Batches<X, Y> batches, long updates, Listener listener,
+            OnNonFinite onNonFinite) {
         Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(onNonFinite, "onNonFinite");
         Objects.requireNonNull(batches, "batches");
         if (updates < 1) {
             throw new IllegalArgumentException("updates must be at least 1, got " + updates);
@@ -67,15 +96,29 @@ public final class Trainer {
         long start = System.nanoTime();
         double smoothed = 0;
         Progress progress = null;
-        for (long u = 0; u < updates; u++) {
-            Batch<X, Y> batch = batches.next(u);
+        long skipped = 0;
+        int consecutiveSkips = 0;
+        long batchNumber = 0;
+        for (long u = 0; u < updates; ) {
+            Batch<X, Y> batch = batches.next(batchNumber++);
             if (batch == null) {
                 throw new IllegalStateException("the batch source returned null for update " + u);
             }
-            double loss = model.trainStep(batch.inputs(), batch.targets());
-            long n = u + 1;
+            double loss;
+            try {
+                loss = model.trainStep(batch.inputs(), batch.targets());
+            } catch (NonFiniteException e) {
+                if (onNonFinite == OnNonFinite.THROW || ++consecutiveSkips > OnNonFinite.MAX_CONSECUTIVE_SKIPS) {
+                    throw e;
+                }
+                skipped++;
+                continue;
+            }
+            consecutiveSkips = 0;
+            long n = ++u;
             smoothed = n <= 20 ? smoothed + (loss - smoothed) / n : smoothed + 0.05 * (loss - smoothed);
-            progress = new Progress(n, updates, loss, smoothed, model.learningRate(), System.nanoTime() - start);
+            progress = new Progress(n, updates, loss, smoothed, model.learningRate(), System.nanoTime() - start,
+                    skipped);
             report.onUpdate(progress);
         }
         return progress;

@@ -36,6 +36,7 @@ public final class ModelWriter {
     static final ClassName LOSSES = ClassName.get("dev.unroll.runtime", "Losses");
     static final ClassName CHECKS = ClassName.get("dev.unroll.runtime", "Checks");
     static final ClassName PARAMETER_SET = ClassName.get("dev.unroll.runtime", "ParameterSet");
+    static final ClassName INITIALIZERS = ClassName.get("dev.unroll.runtime.init", "Initializers");
 
     private final NetworkModel model;
     private final Num num;
@@ -246,26 +247,16 @@ public final class ModelWriter {
                 .addParameter(long.class, "seed")
                 .addJavadoc("Creates the model with weights initialized as the spec says, from {@code seed}.\n")
                 .addStatement(list.build())
-                .addStatement("$T random = new $T(seed)", java.util.SplittableRandom.class,
-                        java.util.SplittableRandom.class);
-        seeded.addComment("PyTorch's default: U(-1/sqrt(H), 1/sqrt(H)) for recurrent layers, 1/sqrt(fan_in) for the head");
+                .addStatement("$T.initialize(parameters, $T.Scheme.$L, $T.Scheme.$L, $T.random(seed))",
+                        INITIALIZERS, INITIALIZERS, model.training().init().weights().name(), INITIALIZERS,
+                        model.training().init().recurrent().name(), INITIALIZERS);
         for (LayerSpec layer : model.layers()) {
-            double bound = 1.0 / Math.sqrt(layer.hiddenSize());
-            for (String kind : List.of("weightIh", "weightHh", "biasIh", "biasHh")) {
-                seeded.addStatement("uniform(random, $L, $L)", param(kind, layer.index()), bound);
+            if (layer.cell() instanceof CellSpec.Lstm lstm) {
+                seeded.addComment("layer $L forget_bias: the forget gate's block of b_ih", layer.index())
+                        .addStatement("$T.setGateBlock($L, 4, 1, $L)", INITIALIZERS, param("biasIh", layer.index()),
+                                lstm.forgetBias());
             }
         }
-        seeded.addStatement("uniform(random, headWeight, $L)", 1.0 / Math.sqrt(top.outputSize()));
-        seeded.addStatement("uniform(random, headBias, $L)", 1.0 / Math.sqrt(top.outputSize()));
-        type.addMethod(MethodSpec.methodBuilder("uniform")
-                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                .addParameter(java.util.SplittableRandom.class, "random")
-                .addParameter(num.parameterClass(), "p")
-                .addParameter(double.class, "bound")
-                .beginControlFlow("for (int i = 0; i < p.value.length; i++)")
-                .addStatement("p.value[i] = $L", num.narrow("random.nextDouble(-bound, bound)"))
-                .endControlFlow()
-                .build());
         type.addMethod(seeded.build());
     }
 

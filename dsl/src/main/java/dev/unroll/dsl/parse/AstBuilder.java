@@ -103,9 +103,10 @@ final class AstBuilder {
     }
 
     /**
-     * A statement whose ';' was forgotten swallows the next line: {@code lstm 128 \n output 65;}
-     * parses as one statement. When an argument is a statement keyword at the start of a new line,
-     * report the missing ';' there and carry on with two statements, as the user meant.
+     * A statement whose ';' was forgotten swallows the next one: {@code lstm 128 \n output 65;}
+     * (or {@code input 4 lstm 8;} on one line) parses as one statement. No statement takes a
+     * statement keyword as an argument, so where one appears among the arguments, report the
+     * missing ';' and carry on with two statements, as the user meant.
      */
     private void splitAtMissingSemicolons(RnnParser.StatementContext ctx, List<Statement> out) {
         Token keyword = ctx.keyword;
@@ -113,8 +114,7 @@ final class AstBuilder {
         List<Argument> arguments = new ArrayList<>();
         for (RnnParser.ArgumentContext argCtx : ctx.argument()) {
             Token token = argCtx.getStart();
-            if (token.getType() == RnnLexer.IDENT && token.getLine() > previous.getLine()
-                    && isStatementKeyword.test(token.getText()) && startsLine(token)) {
+            if (token.getType() == RnnLexer.IDENT && isStatementKeyword.test(token.getText())) {
                 diagnostics.error(Tokens.endOf(previous), "expected ';' after " + Tokens.describe(previous));
                 out.add(new Statement(Tokens.startOf(keyword), identifier(keyword), arguments));
                 keyword = token;
@@ -125,16 +125,6 @@ final class AstBuilder {
             previous = token;
         }
         out.add(new Statement(Tokens.startOf(keyword), identifier(keyword), arguments));
-    }
-
-    private boolean startsLine(Token token) {
-        for (int i = token.getTokenIndex() - 1; i >= 0; i--) {
-            Token before = tokens.get(i);
-            if (before.getChannel() == Token.DEFAULT_CHANNEL) {
-                return before.getLine() < token.getLine();
-            }
-        }
-        return true;
     }
 
     private static Argument argument(RnnParser.ArgumentContext ctx, Token token) {

@@ -65,6 +65,22 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
         }
         ATNState state = recognizer.getInterpreter().atn.states.get(recognizer.getState());
         int la = recognizer.getInputStream().LA(1);
+        if (recognizer.getContext() instanceof RnnParser.ModelDeclContext model && model.LBRACE() != null
+                && la != RnnLexer.IDENT && la != RnnLexer.RBRACE && la != RnnLexer.MODEL && la != Token.EOF) {
+            // Where a statement should start, something else does ("65 one_hot;" lacking its
+            // keyword): report it, and skip the rest of that statement, up to and including its
+            // ';', rather than reading what follows as a statement of its own.
+            reportUnwantedToken(recognizer);
+            TokenStream input = recognizer.getInputStream();
+            for (int type = input.LA(1); type != Token.EOF && type != RnnLexer.RBRACE && type != RnnLexer.MODEL;
+                    type = input.LA(1)) {
+                recognizer.consume();
+                if (type == RnnLexer.SEMI) {
+                    break;
+                }
+            }
+            return;
+        }
         IntervalSet next = recognizer.getATN().nextTokens(state);
         boolean blockStart = switch (state.getStateType()) {
             case ATNState.BLOCK_START, ATNState.STAR_BLOCK_START, ATNState.PLUS_BLOCK_START,
@@ -161,7 +177,7 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
         RnnParser.ModelDeclContext model = enclosingModel(recognizer);
         IntervalSet wanted = expected == null ? new IntervalSet() : expected;
         boolean unclosedModel = wanted.contains(RnnLexer.RBRACE) && model != null && model.LBRACE() != null
-                && (type == Token.EOF || type == RnnLexer.MODEL || type == RnnLexer.PACKAGE);
+                && (type == Token.EOF || type == RnnLexer.MODEL);
         if (context instanceof RnnParser.StatementContext statement && !unclosedModel
                 && !statementsWithErrors.add(statement)) {
             return;
@@ -212,6 +228,10 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
         }
         if (context instanceof RnnParser.SpecFileContext file) {
             topLevel(file, offending, wanted);
+            return;
+        }
+        if (type == RnnLexer.PACKAGE && context instanceof RnnParser.ModelDeclContext) {
+            diagnostics.error(Tokens.startOf(offending), "the package declaration must come before the first model");
             return;
         }
         if (type == RnnLexer.NUMBER && context instanceof RnnParser.ModelDeclContext m && m.LBRACE() == null) {

@@ -52,6 +52,8 @@ final class StatementArgs {
     private final Statement statement;
     private final Diagnostics diagnostics;
     private final String subject;
+    /** Option names of this kind of statement: a missing number is not to be confused with them. */
+    private final Set<String> optionNames = new java.util.HashSet<>();
     private int next;
 
     /**
@@ -65,6 +67,14 @@ final class StatementArgs {
 
     Statement statement() {
         return statement;
+    }
+
+    /**
+     * Declares words that are options of this statement, so that one written where a required
+     * number belongs ("lstm dropout 0.2;") is left to be read as the option it is.
+     */
+    void knowOptions(java.util.Collection<String> names) {
+        optionNames.addAll(names);
     }
 
     /** Where a missing argument is reported: just after the last thing written. */
@@ -132,7 +142,7 @@ final class StatementArgs {
     private void missing(Optional<Argument> arg, String meaning, String example) {
         SourcePosition at = arg.map(Argument::position).orElse(afterLast());
         diagnostics.error(at, subject + " needs " + Texts.article(meaning) + " " + meaning + ", e.g. '" + example + "'");
-        if (arg.isPresent()) {
+        if (arg.isPresent() && !(arg.get() instanceof Argument.Word word && optionNames.contains(word.text()))) {
             next++;
         }
     }
@@ -157,6 +167,14 @@ final class StatementArgs {
             if (arg.isPresent()) {
                 next++;
             }
+            return Optional.empty();
+        }
+        if (!choices.contains(word.text()) && optionNames.contains(word.text())) {
+            // "init recurrent xavier": the choice is missing, the option is fine and read later.
+            String before = " before '" + word.text() + "'";
+            diagnostics.error(word.position(), subject + " needs " + (subject.equals(meaning)
+                    ? "one of " + Suggestions.oneOf(choices) + before
+                    : Texts.article(meaning) + " " + meaning + before + ": " + Suggestions.oneOf(choices)));
             return Optional.empty();
         }
         next++;

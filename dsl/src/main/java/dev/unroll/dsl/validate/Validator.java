@@ -85,6 +85,31 @@ public final class Validator {
                     OptionDecl.flag("peepholes"), OptionDecl.number("cell_clip"))),
             "gru", concat(COMMON_LAYER_OPTIONS, List.of(OptionDecl.flag("reset_after"), OptionDecl.flag("cho"))));
 
+    /** Every layer option of any cell. */
+    private static final Set<String> ALL_LAYER_OPTIONS = Set.copyOf(LAYER_OPTIONS.values().stream()
+            .flatMap(List::stream).map(OptionDecl::name).toList());
+    /** For each cell, the options of other cells mapped to where they apply ("lstm layers"). */
+    private static final Map<String, Map<String, String>> LAYER_OPTIONS_ELSEWHERE = layerOptionsElsewhere();
+
+    private static Map<String, Map<String, String>> layerOptionsElsewhere() {
+        Map<String, Map<String, String>> all = new HashMap<>();
+        for (String cell : Keywords.CELLS) {
+            List<String> allowed = StatementArgs.names(LAYER_OPTIONS.get(cell));
+            Map<String, List<String>> owners = new LinkedHashMap<>();
+            for (String other : Keywords.CELLS) {
+                for (OptionDecl decl : LAYER_OPTIONS.get(other)) {
+                    if (!allowed.contains(decl.name())) {
+                        owners.computeIfAbsent(decl.name(), k -> new ArrayList<>()).add(other);
+                    }
+                }
+            }
+            Map<String, String> elsewhere = new HashMap<>();
+            owners.forEach((option, cells) -> elsewhere.put(option, joinAnd(cells) + " layers"));
+            all.put(cell, Map.copyOf(elsewhere));
+        }
+        return Map.copyOf(all);
+    }
+
     private static final Map<OptimizerKind, List<String>> OPTIMIZER_OPTIONS = new EnumMap<>(Map.of(
             OptimizerKind.SGD, List.of("learning_rate", "weight_decay"),
             OptimizerKind.MOMENTUM, List.of("learning_rate", "momentum", "nesterov", "weight_decay"),
@@ -114,7 +139,9 @@ public final class Validator {
             "learning_rate", "the optimizer, e.g. 'optimizer adam learning_rate 0.001;'",
             "steps", "the topology, e.g. 'many_to_many steps 25;'",
             "variable_length", "the topology, e.g. 'many_to_one steps 50 variable_length;'",
-            "feedback", "one_to_many, e.g. 'one_to_many steps 20 feedback;'");
+            "feedback", "one_to_many, e.g. 'one_to_many steps 20 feedback;'",
+            "input_steps", "the topology, e.g. 'many_to_many input_steps 20 output_steps 10;'",
+            "output_steps", "the topology, e.g. 'many_to_many input_steps 20 output_steps 10;'");
 
     private static final List<String> INITS = List.of("pytorch", "xavier", "orthogonal");
 
@@ -291,6 +318,9 @@ public final class Validator {
             String keyword = st.keyword().text();
             String owner = OPTION_OWNERS.get(keyword);
             if (owner != null) {
+                // Its statement is probably the one whose keyword went missing: not also "no layer".
+                attempted.add(owner.startsWith("the topology") || owner.startsWith("one_to_many") ? "topology"
+                        : owner.startsWith("the optimizer") ? "optimizer" : "layer");
                 diagnostics.error(st.keyword().position(), "'" + keyword + "' is not a statement but an option of "
                         + owner);
                 return;
@@ -351,19 +381,9 @@ public final class Validator {
         private void layer(Statement st) {
             String cell = st.keyword().text();
             StatementArgs args = new StatementArgs(st, diagnostics, cell + " layer");
+            args.knowOptions(ALL_LAYER_OPTIONS);
             Optional<Integer> hidden = args.requiredInt("hidden size", 1, MAX_HIDDEN_SIZE, cell + " 128;");
-            List<OptionDecl> allowed = LAYER_OPTIONS.get(cell);
-            Map<String, List<String>> owners = new LinkedHashMap<>();
-            for (String other : Keywords.CELLS) {
-                for (OptionDecl decl : LAYER_OPTIONS.get(other)) {
-                    if (!StatementArgs.names(allowed).contains(decl.name())) {
-                        owners.computeIfAbsent(decl.name(), k -> new ArrayList<>()).add(other);
-                    }
-                }
-            }
-            Map<String, String> elsewhere = new HashMap<>();
-            owners.forEach((option, cells) -> elsewhere.put(option, joinAnd(cells) + " layers"));
-            Map<String, Option> options = args.options(allowed, elsewhere);
+            Map<String, Option> options = args.options(LAYER_OPTIONS.get(cell), LAYER_OPTIONS_ELSEWHERE.get(cell));
 
             Direction direction = Direction.FORWARD;
             if (options.containsKey("bidirectional")) {
@@ -521,6 +541,7 @@ public final class Validator {
 
         private void optimizer(Statement st) {
             StatementArgs args = new StatementArgs(st, diagnostics, "optimizer");
+            OPTIMIZER_OPTIONS.values().forEach(args::knowOptions);
             List<String> kinds = List.of("sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw");
             Optional<String> kindWord = args.requiredChoice("optimizer", kinds);
             if (kindWord.isEmpty()) {
@@ -571,6 +592,7 @@ public final class Validator {
 
         private void schedule(Statement st) {
             StatementArgs args = new StatementArgs(st, diagnostics, "schedule");
+            SCHEDULE_OPTIONS.values().forEach(decls -> args.knowOptions(StatementArgs.names(decls)));
             Optional<String> kindWord = args.requiredChoice("schedule", List.of("constant", "step", "cosine"));
             if (kindWord.isEmpty()) {
                 return;
@@ -621,6 +643,7 @@ public final class Validator {
 
         private void init(Statement st) {
             StatementArgs args = new StatementArgs(st, diagnostics, "init");
+            args.knowOptions(List.of("recurrent"));
             Optional<String> weights = args.requiredChoice("initialization", INITS);
             Map<String, Option> options = args.options(List.of(OptionDecl.choice("recurrent", INITS.toArray(String[]::new))),
                     Map.of());

@@ -131,7 +131,8 @@ public final class Tensor {
     }
 
     /**
-     * Returns all elements as longs; only for the integer and boolean types.
+     * Returns all elements as longs; only for the integer and boolean types. U64 values above
+     * 2^63 - 1 come out as their two's-complement bits (negative), as {@code Long.toUnsignedString} reads them.
      *
      * @throws IllegalStateException for a floating-point tensor
      */

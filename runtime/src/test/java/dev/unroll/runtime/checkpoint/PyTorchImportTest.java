@@ -104,6 +104,17 @@ class PyTorchImportTest {
     }
 
     @Test
+    void importsAFileThatAlreadyUsesTheCanonicalNames() throws Exception {
+        Map<String, double[]> sd = stateDict(1, 2, 3, 2, 2, "rnn.", "head.", false, 15);
+        ParameterSet model = Models.recurrent(1, 2, 3, 2, 2, true);
+        PyTorchImport.Report r = PyTorchImport.importStateDict(file(sd, false), model, null, null);
+        assertEquals("rnn.", r.recurrentPrefix());
+        assertEquals("head.", r.headPrefix());
+        assertArrayEquals(sd.get("rnn.weight_hh_l1"), ((DoubleParameter) model.get("rnn.weight_hh_l1")).value);
+        assertArrayEquals(sd.get("head.bias"), ((DoubleParameter) model.get("head.bias")).value);
+    }
+
+    @Test
     void choosesTheHeadByShapeAndRefusesTheOtherGroupAsUnknown() throws Exception {
         Map<String, double[]> sd = stateDict(4, 3, 5, 1, 2, "lstm.", "fc.", false, 4);
         sd.put("embedding.weight", new double[30]);
@@ -193,7 +204,7 @@ class PyTorchImportTest {
     @Test
     void importsARealPyTorchStateDict() throws Exception {
         // written by src/test/python/make_optimizer_fixtures.py from torch.nn.LSTM(3, 4, num_layers=2) + nn.Linear(4, 2)
-        Path f = Path.of("src/test/resources/fixtures/pytorch_lstm2_state_dict.safetensors");
+        Path f = Path.of(PyTorchImportTest.class.getResource("/fixtures/pytorch_lstm2_state_dict.safetensors").toURI());
         TensorFile tf = SafeTensors.read(f);
         ParameterSet model = Models.recurrent(4, 3, 4, 2, 2, false);
         PyTorchImport.Report r = PyTorchImport.importStateDict(f, model);

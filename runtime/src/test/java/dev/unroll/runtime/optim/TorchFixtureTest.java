@@ -29,7 +29,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (float32).
  */
 class TorchFixtureTest {
-    static final Path FIXTURES = Path.of("src/test/resources/fixtures");
+    static final Path FIXTURES = fixturesDirectory();
+
+    /** The fixtures, from the test classpath (target/test-classes/fixtures). */
+    static Path fixturesDirectory() {
+        try {
+            return Path.of(TorchFixtureTest.class.getResource("/fixtures").toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     static Stream<String> fixtures() throws IOException {
         try (Stream<Path> s = Files.list(FIXTURES)) {

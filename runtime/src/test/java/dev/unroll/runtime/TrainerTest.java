@@ -1,0 +1,125 @@
+package dev.unroll.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class TrainerTest {
+
+    /** A model whose loss is the batch number's reciprocal, and whose chosen batches are non-finite. */
+    private static final class FakeModel implements Trainable<Integer, Integer> {
+        private final Set<Integer> bad;
+        private long updates;
+
+        FakeModel(Set<Integer> bad) {
+            this.bad = bad;
+        }
+
+        @Override
+        public double trainStep(Integer inputs, Integer targets) {
+            if (bad.contains(inputs)) {
+                throw new NonFiniteException("loss is NaN at update " + updates + "; nothing was updated");
+            }
+            updates++;
+            return 1.0 / (inputs + 1);
+        }
+
+        @Override
+        public long updates() {
+            return updates;
+        }
+
+        @Override
+        public double learningRate() {
+            return 0.1;
+        }
+
+        @Override
+        public ParameterSet parameters() {
+            return new ParameterSet(List.of());
+        }
+    }
+
+    private static Trainer.Batch<Integer, Integer> batch(long n) {
+        return new Trainer.Batch<>((int) n, (int) n);
+    }
+
+    @Test
+    void reportsEveryUpdateWithLossAndSmoothedLoss() {
+        List<Trainer.Progress> seen = new ArrayList<>();
+        Trainer.Progress last = Trainer.train(new FakeModel(Set.of()), TrainerTest::batch, 5, seen::add);
+        assertEquals(5, seen.size());
+        assertEquals(5, last.update());
+        assertEquals(1.0 / 5, last.loss(), 0);
+        assertEquals((1.0 + 1.0 / 2 + 1.0 / 3 + 1.0 / 4 + 1.0 / 5) / 5, last.smoothedLoss(), 1e-15);
+        assertEquals(0, last.skippedBatches());
+    }
+
+    @Test
+    void nonFiniteBatchStopsTrainingByDefault() {
+        FakeModel model = new FakeModel(Set.of(2));
+        assertThrows(NonFiniteException.class, () -> Trainer.train(model, TrainerTest::batch, 5, null));
+        assertEquals(2, model.updates());
+    }
+
+    @Test
+    void nonFiniteBatchesCanBeSkipped() {
+        FakeModel model = new FakeModel(Set.of(2, 3));
+        Trainer.Progress last = Trainer.train(model, TrainerTest::batch, 5, null, Trainer.OnNonFinite.SKIP_BATCH);
+        assertEquals(5, model.updates());
+        assertEquals(5, last.update());
+        assertEquals(2, last.skippedBatches());
+        assertEquals(1.0 / 7, last.loss(), 0, "batches 0, 1, 4, 5, 6 were used");
+    }
+
+    @Test
+    void skippingGivesUpWhenTrainingHasDiverged() {
+        FakeModel model = new FakeModel(new java.util.AbstractSet<>() {
+            @Override
+            public boolean contains(Object o) {
+                return (Integer) o >= 1;
+            }
+
+            @Override
+            public java.util.Iterator<Integer> iterator() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int size() {
+                return Integer.MAX_VALUE;
+            }
+        });
+        assertThrows(NonFiniteException.class,
+                () -> Trainer.train(model, TrainerTest::batch, 5, null, Trainer.OnNonFinite.SKIP_BATCH));
+        assertEquals(1, model.updates());
+    }
+
+    @Test
+    void progressBarDrawsInPlaceAndEndsTheLine() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        Trainer.train(new FakeModel(Set.of()), TrainerTest::batch, 10, Trainer.progressBar(out, 5));
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(5, text.chars().filter(c -> c == '\r').count(), text);
+        assertTrue(text.endsWith("\n"), text);
+        assertTrue(text.contains("10/10"), text);
+        assertTrue(text.contains("[==============================]"), text);
+    }
+
+    @Test
+    void rejectsNonsense() {
+        assertThrows(IllegalArgumentException.class,
+                () -> Trainer.train(new FakeModel(Set.of()), TrainerTest::batch, 0, null));
+        assertThrows(IllegalStateException.class,
+                () -> Trainer.train(new FakeModel(Set.of()), n -> null, 1, null));
+    }
+}
