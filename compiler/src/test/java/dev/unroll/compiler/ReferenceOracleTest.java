@@ -49,6 +49,8 @@ class ReferenceOracleTest {
     private static Map<String, Class<?>> classes;
     private static final double[] worst = new double[2]; // relative error, float64 and float32
     private static final String[] worstWhere = {"", ""};
+    private static double compileSeconds;
+    private static double compileCpuSeconds;
 
     @BeforeAll
     static void generateAndCompile() {
@@ -83,7 +85,16 @@ class ReferenceOracleTest {
             models.add(spec.model());
             models.add(f32.model());
         }
+        double cpu = processCpuSeconds();
+        long start = System.nanoTime();
         classes = GeneratedCode.compile(models, work);
+        compileSeconds = (System.nanoTime() - start) / 1e9;
+        compileCpuSeconds = processCpuSeconds() - cpu;
+    }
+
+    private static double processCpuSeconds() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() / 1e9 : Double.NaN;
     }
 
     private static NetSpec mixed(String name, NetSpec.Topo topology, NetSpec.Head head, boolean oneHot, int inputSize,
@@ -95,9 +106,9 @@ class ReferenceOracleTest {
 
     @AfterAll
     static void report() {
-        System.out.printf("ReferenceOracleTest: %d models; largest relative difference from the EJML reference:"
-                + " float64 %.3g (%s), float32 %.3g (%s)%n", cases.size(), worst[0], worstWhere[0], worst[1],
-                worstWhere[1]);
+        System.out.printf("ReferenceOracleTest: %d models (compiled in %.1f s, %.1f s of cpu); largest relative"
+                + " difference from the EJML reference: float64 %.3g (%s), float32 %.3g (%s)%n", cases.size(),
+                compileSeconds, compileCpuSeconds, worst[0], worstWhere[0], worst[1], worstWhere[1]);
     }
 
     @TestFactory
