@@ -821,7 +821,8 @@ public final class Validator {
                         + " to equal input size " + inputSize);
             } else if (input.value().encoding() == InputEncoding.ONE_HOT && out.activation() != OutputActivation.SOFTMAX) {
                 diagnostics.error(topology.position(), "one_to_many with feedback into a one_hot input needs a softmax"
-                        + " output to choose the next symbol, got " + out.activation().keyword());
+                        + " output, whose probabilities are fed back as the next input, got "
+                        + out.activation().keyword());
             }
         }
 
