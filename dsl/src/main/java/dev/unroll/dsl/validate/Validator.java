@@ -586,6 +586,11 @@ public final class Validator {
                 diagnostics.warning(options.get("learning_rate").position(), "learning_rate " + options
                         .get("learning_rate").value().get().text() + " is unusually large; training will likely diverge");
             }
+            if (options.containsKey("nesterov") && momentum == 0 && options.containsKey("momentum")) {
+                // PyTorch's SGD raises "Nesterov momentum requires a momentum and zero dampening".
+                diagnostics.error(options.get("nesterov").name().position(), "nesterov needs a momentum above 0,"
+                        + " but momentum is " + Texts.shown(options.get("momentum").value().get().text()));
+            }
             optimizer = new Located<>(new OptimizerSpec(kind, lr, momentum, options.containsKey("nesterov"),
                     beta1, beta2, epsilon, alpha, weightDecay), st);
         }
