@@ -57,8 +57,19 @@ import java.util.Set;
 public final class Validator {
     /** Largest input or output size: a generous vocabulary. */
     static final int MAX_IO_SIZE = 1 << 20;
-    /** Largest hidden size; beyond it the weights alone would not fit in a Java array. */
+    /**
+     * Largest hidden size. It keeps the recurrent weights {@code weight_hh} ({@code 4H x H} at
+     * most, 2^30 elements) within a Java array, but not every parameter: the input weights
+     * {@code weight_ih} ({@code G*H x I}) and the head ({@code O x F}) also depend on the sizes
+     * around the layer, so the resolved model is checked tensor by tensor against
+     * {@link #MAX_TENSOR_ELEMENTS}.
+     */
     static final int MAX_HIDDEN_SIZE = 1 << 14;
+    /**
+     * Most elements of one parameter tensor: parameters are stored in one flat Java array each,
+     * and the largest array HotSpot allocates has {@code Integer.MAX_VALUE - 8} elements.
+     */
+    static final long MAX_TENSOR_ELEMENTS = Integer.MAX_VALUE - 8;
     /** Longest unrolling. */
     static final int MAX_STEPS = 1_000_000;
     /** Largest fixed batch. */
@@ -244,6 +255,8 @@ public final class Validator {
         private Located<Precision> precision;
         /** Tells whether the statement being read reported an error; its value is then left out. */
         private java.util.function.BooleanSupplier statementHadErrors = () -> false;
+        /** Set when a layer statement had errors: the layers above it would read the wrong size. */
+        private boolean layerDiscarded;
         /** Set when a required statement was present but invalid, so it is not also reported missing. */
         private final Set<String> attempted = new java.util.HashSet<>();
 
@@ -298,7 +311,10 @@ public final class Validator {
         private void discard(String keyword, Statement st) {
             switch (keyword) {
                 case "input" -> input = null;
-                case "rnn", "lstm", "gru" -> layers.removeIf(l -> l.statement() == st);
+                case "rnn", "lstm", "gru" -> {
+                    layers.removeIf(l -> l.statement() == st);
+                    layerDiscarded = true;
+                }
                 case "output" -> output = null;
                 case "one_to_one", "one_to_many", "many_to_one", "many_to_many" -> topology = null;
                 case "batch" -> batch = null;
@@ -797,6 +813,9 @@ public final class Validator {
                 resolved.add(layer);
                 width = layer.outputSize();
             }
+            if (!layerDiscarded) { // else the sizes between the layers left are not the ones written
+                checkTensorSizes(resolved, width, out, t);
+            }
             TopologySpec topologySpec = new TopologySpec(t.kind(), t.inputSteps(), t.outputSteps(), t.feedback(),
                     t.variableLength(), batch == null ? OptionalInt.empty() : OptionalInt.of(batch.value()),
                     bpttWindow == null ? OptionalInt.empty() : OptionalInt.of(bpttWindow.value()));
@@ -814,6 +833,35 @@ public final class Validator {
             return Optional.of(new NetworkModel(sourceName, decl.position(), packageName, name, decl.doc(),
                     input.value(), resolved, new OutputSpec(width, out.size(), out.activation()), topologySpec,
                     training, precision == null ? Precision.FLOAT32 : precision.value()));
+        }
+
+        /**
+         * Every parameter is one flat Java array, so no tensor may have more elements than an
+         * array can hold: per layer {@code weight_ih} ({@code G*H x I}) and {@code weight_hh}
+         * ({@code G*H x H}), the biases being smaller; {@code head.weight} ({@code O x F}); and in
+         * an encoder-decoder the decoder's first {@code weight_ih}, which reads the outputs.
+         */
+        private void checkTensorSizes(List<LayerSpec> resolved, int topWidth, OutputDraft out, TopologyDraft t) {
+            for (int k = 0; k < resolved.size(); k++) {
+                LayerSpec layer = resolved.get(k);
+                SourcePosition at = layers.get(k).position();
+                long rows = (long) layer.cell().gateCount() * layer.hiddenSize();
+                checkTensorSize(at, "rnn.weight_ih_l" + k, rows, layer.inputSize(), "");
+                checkTensorSize(at, "rnn.weight_hh_l" + k, rows, layer.hiddenSize(), "");
+                if (k == 0 && t.kind() == Topology.ENCODER_DECODER) {
+                    checkTensorSize(at, "the decoder's weight_ih_l0", rows, out.size(),
+                            " (the decoder's first layer reads the " + out.size() + " outputs)");
+                }
+            }
+            checkTensorSize(output.position(), "head.weight", out.size(), topWidth, "");
+        }
+
+        private void checkTensorSize(SourcePosition at, String tensor, long rows, long columns, String why) {
+            long elements = rows * columns; // at most 2^16 * 2^20: no overflow
+            if (elements > MAX_TENSOR_ELEMENTS) {
+                diagnostics.error(at, tensor + " would have " + rows + " x " + columns + " = " + elements
+                        + " elements" + why + ", more than a Java array can hold (" + MAX_TENSOR_ELEMENTS + ")");
+            }
         }
 
         private void checkFeedback(TopologyDraft t, OutputDraft out) {
