@@ -257,6 +257,10 @@ public final class Validator {
         private java.util.function.BooleanSupplier statementHadErrors = () -> false;
         /** Set when a layer statement had errors: the layers above it would read the wrong size. */
         private boolean layerDiscarded;
+        /** The min_learning_rate option of a cosine schedule, for the check against the learning rate. */
+        private Option minLearningRate;
+        /** The learning_rate option of the optimizer, if written, for the same check. */
+        private Option learningRate;
         /** Set when a required statement was present but invalid, so it is not also reported missing. */
         private final Set<String> attempted = new java.util.HashSet<>();
 
@@ -609,6 +613,7 @@ public final class Validator {
             }
             optimizer = new Located<>(new OptimizerSpec(kind, lr, momentum, options.containsKey("nesterov"),
                     beta1, beta2, epsilon, alpha, weightDecay), st);
+            learningRate = options.containsKey("learning_rate") ? options.get("learning_rate") : null;
         }
 
         private void schedule(Statement st) {
@@ -656,6 +661,7 @@ public final class Validator {
                             "must be >= 0");
                     if (period.isPresent()) {
                         schedule = new Located<>(new ScheduleSpec(kind, 0, 1, period.getAsInt(), min.orElse(0)), st);
+                        minLearningRate = min.isPresent() ? options.get("min_learning_rate") : null;
                     }
                 }
                 default -> throw new AssertionError(kind);
@@ -816,6 +822,7 @@ public final class Validator {
             if (!layerDiscarded) { // else the sizes between the layers left are not the ones written
                 checkTensorSizes(resolved, width, out, t);
             }
+            checkMinLearningRate();
             TopologySpec topologySpec = new TopologySpec(t.kind(), t.inputSteps(), t.outputSteps(), t.feedback(),
                     t.variableLength(), batch == null ? OptionalInt.empty() : OptionalInt.of(batch.value()),
                     bpttWindow == null ? OptionalInt.empty() : OptionalInt.of(bpttWindow.value()));
@@ -862,6 +869,27 @@ public final class Validator {
                 diagnostics.error(at, tensor + " would have " + rows + " x " + columns + " = " + elements
                         + " elements" + why + ", more than a Java array can hold (" + MAX_TENSOR_ELEMENTS + ")");
             }
+        }
+
+        /**
+         * A cosine schedule falls from the learning rate to min_learning_rate: a minimum above the
+         * rate would make it rise instead. The rate is the optimizer's, or its default.
+         */
+        private void checkMinLearningRate() {
+            if (minLearningRate == null || schedule == null || schedule.value().kind() != ScheduleKind.COSINE
+                    || optimizer == null && attempted.contains("optimizer")) {
+                return; // no cosine minimum, or an optimizer statement with errors: its rate is unknown
+            }
+            double min = schedule.value().minLearningRate();
+            OptimizerSpec spec = optimizer == null ? OptimizerDefaults.of(OptimizerKind.ADAM) : optimizer.value();
+            if (min <= spec.learningRate()) {
+                return;
+            }
+            String rate = learningRate != null ? Texts.shown(learningRate.value().get().text())
+                    : java.math.BigDecimal.valueOf(spec.learningRate()).stripTrailingZeros().toPlainString()
+                            + " (the default of optimizer " + spec.kind().keyword() + ")";
+            diagnostics.error(minLearningRate.name().position(), "min_learning_rate "
+                    + Texts.shown(minLearningRate.value().get().text()) + " is above the learning rate " + rate);
         }
 
         private void checkFeedback(TopologyDraft t, OutputDraft out) {
