@@ -67,7 +67,8 @@ public final class Validator {
     static final int MAX_HIDDEN_SIZE = 1 << 14;
     /**
      * Most elements of one parameter tensor: parameters are stored in one flat Java array each,
-     * and the largest array HotSpot allocates has {@code Integer.MAX_VALUE - 8} elements.
+     * and {@code Integer.MAX_VALUE - 8} is the longest array the JDK relies on allocating (its
+     * own collections stop there; some JVMs refuse lengths closer to {@code Integer.MAX_VALUE}).
      */
     static final long MAX_TENSOR_ELEMENTS = Integer.MAX_VALUE - 8;
     /** Longest unrolling. */
