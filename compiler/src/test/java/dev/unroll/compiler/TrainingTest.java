@@ -128,6 +128,27 @@ class TrainingTest {
     }
 
     @Test
+    void weightsWrittenThroughEjmlViewsAreUsedAfterParametersChanged() {
+        ModelHandle model = new ModelHandle(classes.get("training.EchoLstm"));
+        ModelHandle twin = new ModelHandle(classes.get("training.EchoLstm"));
+        int[] x = {0, 1, 2, 3, 0, 1, 2, 3, 0, 1};
+        Object before = model.call("forward", model.workspace, x);
+        // scale the recurrent weights: once through the EJML view, once through setValue
+        org.ejml.data.FMatrixRMaj view =
+                ((dev.unroll.runtime.FloatParameter) model.parameters().get("rnn.weight_hh_l0")).valueMatrix();
+        org.ejml.dense.row.CommonOps_FDRM.scale(3f, view);
+        model.call("parametersChanged");
+        Parameter twinWeights = twin.parameters().get("rnn.weight_hh_l0");
+        for (int i = 0; i < twinWeights.size(); i++) {
+            twinWeights.setValue(i, (float) (3f * (float) twinWeights.value(i)));
+        }
+        Object after = model.call("forward", model.workspace, x);
+        Object expected = twin.call("forward", twin.workspace, x);
+        assertTrue(java.util.Arrays.deepEquals((float[][]) after, (float[][]) expected));
+        assertTrue(!java.util.Arrays.deepEquals((float[][]) after, (float[][]) before));
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void nonFiniteGradientIsRefusedBeforeTouchingTheWeights() {
         ModelHandle handle = new ModelHandle(classes.get("training.EchoGru"));

@@ -8,6 +8,7 @@ import org.ejml.data.FMatrixRMaj;
 public final class FloatParameter implements Parameter {
     private final String name;
     private final int[] shape;
+    private long version;
     /** The values, row-major. */
     public final float[] value;
     /** The gradient of the loss with respect to {@link #value}, row-major. */
@@ -43,7 +44,18 @@ public final class FloatParameter implements Parameter {
     }
 
     @Override
+    public long version() {
+        return version;
+    }
+
+    @Override
+    public void markChanged() {
+        version++;
+    }
+
+    @Override
     public void setValue(int i, double v) {
+        version++;
         value[i] = (float) v;
     }
 

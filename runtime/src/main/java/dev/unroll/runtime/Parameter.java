@@ -9,7 +9,8 @@ import java.util.Arrays;
  * <p>A generated model of precision float64 holds {@link DoubleParameter}s, of float32
  * {@link FloatParameter}s. The arrays are shared, not copied: the EJML matrices a parameter hands
  * out ({@code valueMatrix()}, {@code gradMatrix()}) wrap the same storage the generated code
- * reads, so what a user writes through them is what the model uses.
+ * reads. Writes through {@link #setValue} are seen by the model at once; after writing the arrays
+ * or the EJML views directly, call {@link #markChanged()} (see {@link #version()}).
  */
 public sealed interface Parameter permits DoubleParameter, FloatParameter {
 
@@ -36,6 +37,20 @@ public sealed interface Parameter permits DoubleParameter, FloatParameter {
 
     /** Sets every gradient element to zero. */
     void zeroGrad();
+
+    /**
+     * Returns a counter that grows whenever the values change through {@link #setValue} or
+     * {@link #markChanged}. Generated models compare it with what they last saw to refresh the
+     * faster weight layout their forward pass reads.
+     */
+    long version();
+
+    /**
+     * Records that the values changed by other means than {@link #setValue}: after writing the
+     * {@code value} array or an EJML view of it directly, call this (or the model's
+     * {@code parametersChanged()}) so that the model's forward pass sees the new weights.
+     */
+    void markChanged();
 
     /** Returns "name [r, c]" for messages. */
     static String describe(String name, int[] shape) {

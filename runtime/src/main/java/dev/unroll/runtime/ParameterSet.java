@@ -63,6 +63,22 @@ public final class ParameterSet implements Iterable<Parameter> {
         return List.copyOf(byName.keySet());
     }
 
+    /** Returns the sum of the parameters' {@link Parameter#version()}s: it grows whenever any value changes. */
+    public long version() {
+        long v = 0;
+        for (Parameter p : parameters) {
+            v += p.version();
+        }
+        return v;
+    }
+
+    /** Marks every parameter as changed (after writing values directly, or after an optimizer step). */
+    public void markChanged() {
+        for (Parameter p : parameters) {
+            p.markChanged();
+        }
+    }
+
     /** Sets every gradient to zero. */
     public void zeroGrad() {
         for (Parameter p : parameters) {

@@ -14,9 +14,11 @@ import javax.lang.model.element.Modifier;
  * that C2 sees counted loops with constant bounds and each method stays far below the JIT's
  * 8000-bytecode limit whatever the sizes.
  *
- * <p>Weights are read in PyTorch's row-major layout {@code W[k * cols + i]}: the forward pass is a
- * dot product per gate row, the backward pass accumulates {@code dW += dz x^T} row by row and
- * forms {@code W^T dz} as AXPY updates over rows, which have no reductions.
+ * <p>The forward pass reads packed transposed weights, {@code W^T} as one array per input
+ * element, and adds one scaled column per input element ({@code z += x_i * W[:, i]}): an AXPY
+ * without a reduction, which C2 vectorizes, where a dot product per row would stay scalar. The
+ * backward pass reads PyTorch's row-major layout {@code W[k * cols + i]} directly: it accumulates
+ * {@code dW += dz x^T} row by row and forms {@code W^T dz} as AXPY updates over rows.
  */
 final class LayerWriter {
     private final LayerSpec layer;
@@ -76,10 +78,8 @@ final class LayerWriter {
                 .addJavadoc("Layer $L ($L, $L units), forward at step {@code t}: $L\n", l, cellName(), h,
                         forwardEquation());
         CodeBlock.Builder b = CodeBlock.builder();
-        String w = ModelWriter.param("weightIh", l);
-        String u = ModelWriter.param("weightHh", l);
-        b.addStatement("final $L[] wih = $L.value", num.keyword(), w);
-        b.addStatement("final $L[] whh = $L.value", num.keyword(), u);
+        b.addStatement("final $L[][] wihT = $L", num.keyword(), ModelWriter.packed("weightIh", l));
+        b.addStatement("final $L[][] whhT = $L", num.keyword(), ModelWriter.packed("weightHh", l));
         b.addStatement("final $L[] bih = $L.value", num.keyword(), ModelWriter.param("biasIh", l));
         b.addStatement("final $L[] bhh = $L.value", num.keyword(), ModelWriter.param("biasHh", l));
         b.addStatement("final $L[] h = ws.h$L", num.keyword(), l);
@@ -199,34 +199,33 @@ final class LayerWriter {
     }
 
     private void denseInputForward(CodeBlock.Builder b, String acc, String off) {
+        b.add("// one AXPY per input element over a column of W_ih (a row of the packed W_ih^T): no reduction\n");
         b.addStatement("final $L[] x = $L", num.keyword(), sourceArray);
         b.addStatement("final int xo = $L", sourceOffset());
-        b.beginControlFlow("for (int k = 0; k < $L; k++)", gh);
-        b.addStatement("final int row = k * $L", sourceSize);
-        b.addStatement("$L s = 0", num.keyword());
-        b.beginControlFlow("for (int i = 0; i < $L; i++)", sourceSize)
-                .addStatement("s += wih[row + i] * x[xo + i]")
+        b.beginControlFlow("for (int i = 0; i < $L; i++)", sourceSize);
+        b.addStatement("final $L xi = x[xo + i]", num.keyword());
+        b.addStatement("final $L[] column = wihT[i]", num.keyword());
+        b.beginControlFlow("for (int k = 0; k < $L; k++)", gh)
+                .addStatement("$L[$L + k] += xi * column[k]", acc, off)
                 .endControlFlow();
-        b.addStatement("$L[$L + k] += s", acc, off);
         b.endControlFlow();
     }
 
     private void symbolInputForward(CodeBlock.Builder b, String acc, String off) {
         b.add("// a one-hot input selects one column of W_ih\n");
-        b.addStatement("final int symbol = ws.symbols[t]");
+        b.addStatement("final $L[] symbolColumn = wihT[ws.symbols[t]]", num.keyword());
         b.beginControlFlow("for (int k = 0; k < $L; k++)", gh)
-                .addStatement("$L[$L + k] += wih[k * $L + symbol]", acc, off, sourceSize)
+                .addStatement("$L[$L + k] += symbolColumn[k]", acc, off)
                 .endControlFlow();
     }
 
     private void recurrentForward(CodeBlock.Builder b, String acc, String off) {
-        b.beginControlFlow("for (int k = 0; k < $L; k++)", gh);
-        b.addStatement("final int row = k * $L", h);
-        b.addStatement("$L s = 0", num.keyword());
-        b.beginControlFlow("for (int j = 0; j < $L; j++)", h)
-                .addStatement("s += whh[row + j] * h[prev + j]")
+        b.beginControlFlow("for (int j = 0; j < $L; j++)", h);
+        b.addStatement("final $L hj = h[prev + j]", num.keyword());
+        b.addStatement("final $L[] column = whhT[j]", num.keyword());
+        b.beginControlFlow("for (int k = 0; k < $L; k++)", gh)
+                .addStatement("$L[$L + k] += hj * column[k]", acc, off)
                 .endControlFlow();
-        b.addStatement("$L[$L + k] += s", acc, off);
         b.endControlFlow();
     }
 

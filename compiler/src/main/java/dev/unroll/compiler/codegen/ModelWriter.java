@@ -100,6 +100,11 @@ public final class ModelWriter {
         return kind + "L" + layer;
     }
 
+    /** The packed, transposed copy of a weight that the forward pass reads. */
+    static String packed(String kind, int layer) {
+        return "packed" + Character.toUpperCase(kind.charAt(0)) + kind.substring(1) + "L" + layer;
+    }
+
     // ---- types of the public API ---------------------------------------------------------------
 
     /** One sequence's input. */
@@ -215,6 +220,67 @@ public final class ModelWriter {
         parameterField(type, p, "headWeight", "head.weight", outputSize, top.outputSize());
         parameterField(type, p, "headBias", "head.bias", outputSize);
         type.addField(FieldSpec.builder(PARAMETER_SET, "parameters", Modifier.PRIVATE, Modifier.FINAL).build());
+        addPackedWeights(type);
+    }
+
+    /**
+     * The forward pass reads transposed copies of the weights, one array per input element, so that
+     * its inner loops are AXPYs. They are refreshed from the parameters whenever
+     * {@link dev.unroll.runtime.ParameterSet#version()} changed since the last refresh.
+     */
+    private void addPackedWeights(TypeSpec.Builder type) {
+        MethodSpec.Builder repack = MethodSpec.methodBuilder("repack")
+                .addModifiers(Modifier.PRIVATE)
+                .addJavadoc("Copies every weight, transposed, into the arrays the forward pass reads.\n");
+        for (LayerSpec layer : model.layers()) {
+            int gh = layer.cell().gateCount() * layer.hiddenSize();
+            packedField(type, repack, packed("weightIh", layer.index()), param("weightIh", layer.index()),
+                    gh, layer.inputSize(), "rnn.weight_ih_l" + layer.index());
+            packedField(type, repack, packed("weightHh", layer.index()), param("weightHh", layer.index()),
+                    gh, layer.hiddenSize(), "rnn.weight_hh_l" + layer.index());
+        }
+        packedField(type, repack, "packedHeadWeight", "headWeight", outputSize, top.outputSize(), "head.weight");
+        type.addMethod(repack.build());
+        type.addField(FieldSpec.builder(long.class, "packedVersion", Modifier.PRIVATE, Modifier.VOLATILE)
+                .addJavadoc("The parameters' version the packed weights were made from.\n")
+                .initializer("Long.MIN_VALUE")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("syncPackedWeights")
+                .addModifiers(Modifier.PRIVATE)
+                .addJavadoc("Refreshes the packed weights if the parameters changed since they were made. Safe when"
+                        + " several threads\nrun inference at once (the refresh happens once, under the lock).\n")
+                .addStatement("final long version = parameters.version()")
+                .beginControlFlow("if (version != packedVersion)")
+                .beginControlFlow("synchronized (this)")
+                .beginControlFlow("if (version != packedVersion)")
+                .addStatement("repack()")
+                .addStatement("packedVersion = version")
+                .endControlFlow()
+                .endControlFlow()
+                .endControlFlow()
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("parametersChanged")
+                .addModifiers(Modifier.PUBLIC)
+                .addJavadoc("Tells the model that weights were written directly, through the {@code value} arrays or"
+                        + " EJML views of\n{@link #parameters()}: the next forward pass then uses them. Writes through"
+                        + " {@code Parameter.setValue},\n{@code load}, {@code importPyTorch} and training are seen"
+                        + " without this call.\n")
+                .addStatement("parameters.markChanged()")
+                .build());
+    }
+
+    private void packedField(TypeSpec.Builder type, MethodSpec.Builder repack, String field, String source, int rows,
+            int cols, String name) {
+        type.addField(FieldSpec.builder(num.array(2), field, Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("{@code $L} transposed: {@code $L[i][k] = W[k][i]}.\n", name, field)
+                .initializer("new $T[$L][$L]", num.type(), cols, rows)
+                .build());
+        repack.beginControlFlow("for (int i = 0; i < $L; i++)", cols)
+                .addStatement("final $L[] column = $L[i]", num.keyword(), field)
+                .beginControlFlow("for (int k = 0; k < $L; k++)", rows)
+                .addStatement("column[k] = $L.value[k * $L + i]", source, cols)
+                .endControlFlow()
+                .endControlFlow();
     }
 
     private static void parameterField(TypeSpec.Builder type, ClassName p, String field, String name, int... shape) {
@@ -359,19 +425,18 @@ public final class ModelWriter {
                 .addParameter(int.class, "s")
                 .addJavadoc("Output {@code s} from the top layer's {@code h_t}: {@code y = $L(W h_t + b)}.\n",
                         model.output().activation().keyword())
-                .addStatement("final $L[] w = headWeight.value", num.keyword())
-                .addStatement("final $L[] b = headBias.value", num.keyword())
+                .addStatement("final $L[][] wT = packedHeadWeight", num.keyword())
                 .addStatement("final $L[] h = $L", num.keyword(), hArray)
                 .addStatement("final $L[] z = ws.logits", num.keyword())
                 .addStatement("final int ho = (t + 1) * $L", hs)
                 .addStatement("final int zo = s * $L", outputSize)
-                .beginControlFlow("for (int o = 0; o < $L; o++)", outputSize)
-                .addStatement("final int row = o * $L", hs)
-                .addStatement("$L sum = b[o]", num.keyword())
+                .addStatement("System.arraycopy(headBias.value, 0, z, zo, $L)", outputSize)
                 .beginControlFlow("for (int j = 0; j < $L; j++)", hs)
-                .addStatement("sum += w[row + j] * h[ho + j]")
+                .addStatement("final $L hj = h[ho + j]", num.keyword())
+                .addStatement("final $L[] column = wT[j]", num.keyword())
+                .beginControlFlow("for (int o = 0; o < $L; o++)", outputSize)
+                .addStatement("z[zo + o] += hj * column[o]")
                 .endControlFlow()
-                .addStatement("z[zo + o] = sum")
                 .endControlFlow();
         switch (model.output().activation()) {
             case SOFTMAX -> forward.addStatement("$T.softmax(z, zo, $L, ws.y, zo)", ACTIVATIONS, outputSize);
@@ -487,6 +552,7 @@ public final class ModelWriter {
                         sequenceInput ? "sequence {@code x[t][i]}" : "{@code x}",
                         sequenceOutput ? "its outputs {@code y[t][o]}" : "its output {@code y[o]}")
                 .addStatement("$T.notNull(ws, $S)", CHECKS, "ws")
+                .addStatement("syncPackedWeights()")
                 .addStatement("loadInput(ws, x, $S)", "x")
                 .addStatement("forwardSequence(ws)")
                 .addStatement("return copyOutput(ws)")
@@ -500,6 +566,8 @@ public final class ModelWriter {
                 .addJavadoc("Runs the network over a batch of sequences and returns the outputs of each.\n")
                 .addStatement("$T.notNull(xs, $S)", CHECKS, "xs")
                 .addStatement("$T.batch(xs.length, FIXED_BATCH_SIZE, $S)", CHECKS, "xs")
+                .addStatement("$T.notNull(ws, $S)", CHECKS, "ws")
+                .addStatement("syncPackedWeights()")
                 .addStatement("$T out = new $T[xs.length]$L", ArrayTypeName.of(outputType()), num.type(),
                         sequenceOutput ? "[][]" : "[]")
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)")
@@ -570,7 +638,8 @@ public final class ModelWriter {
                 .addStatement("$T.notNull(xs, $S)", CHECKS, "xs")
                 .addStatement("$T.notNull(targets, $S)", CHECKS, "targets")
                 .addStatement("$T.batch(xs.length, FIXED_BATCH_SIZE, $S)", CHECKS, "xs")
-                .addStatement("$T.sameBatch(xs.length, targets.length)", CHECKS);
+                .addStatement("$T.sameBatch(xs.length, targets.length)", CHECKS)
+                .addStatement("syncPackedWeights()");
         if (dense) {
             m.beginControlFlow("if (inputGradients != null && inputGradients.length != xs.length)")
                     .addStatement("throw new IllegalArgumentException($S + xs.length + $S + inputGradients.length)",
@@ -728,6 +797,7 @@ public final class ModelWriter {
                     .addStatement("$T.vector(x, $L, $S, $S)", CHECKS, inputSize, "x", "the input size")
                     .addStatement("System.arraycopy(x, 0, ws.x, 0, $L)", inputSize);
         }
+        step.addStatement("syncPackedWeights()");
         for (LayerWriter layer : layers) {
             step.addStatement("$L(ws, 0)", layer.forwardName());
         }

@@ -3,6 +3,8 @@ lexer grammar RnnLexer;
 
 channels { DOC_CHANNEL }
 
+// Keywords, except as a part of a package name ("package com.example.model;"), where
+// SpecParser turns them into names (IDENT): see SpecParser.namesInPackageDeclarations.
 PACKAGE : 'package' ;
 MODEL   : 'model' ;
 

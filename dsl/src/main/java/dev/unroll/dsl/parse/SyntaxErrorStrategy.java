@@ -202,7 +202,10 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
             }
             return;
         }
-        if ((missing || type == Token.EOF) && previous != null) {
+        // "package com.example." then "model A {": the name after the dot is missing, the model is not extra.
+        boolean modelAfterPackage = type == RnnLexer.MODEL && (context instanceof RnnParser.PackageDeclContext
+                || context instanceof RnnParser.QualifiedNameContext);
+        if ((missing || type == Token.EOF || modelAfterPackage) && previous != null) {
             diagnostics.error(Tokens.endOf(previous), "expected " + describe(context, wanted) + " after "
                     + Tokens.describe(previous));
             return;

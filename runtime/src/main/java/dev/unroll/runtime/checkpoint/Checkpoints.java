@@ -172,6 +172,7 @@ public final class Checkpoints {
                 float[] v = t.toFloatArray();
                 System.arraycopy(v, 0, ((FloatParameter) p).value, 0, v.length);
             }
+            p.markChanged();
         }
     }
 

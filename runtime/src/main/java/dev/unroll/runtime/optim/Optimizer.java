@@ -130,6 +130,7 @@ public final class Optimizer {
                     f.value[i] = (float) s.scratchValue[i];
                 }
             }
+            p.markChanged();
         }
         steps++;
     }

@@ -1,0 +1,243 @@
+package dev.unroll.maven;
+
+import dev.unroll.compiler.UnrollCompiler;
+import dev.unroll.dsl.CheckResult;
+import dev.unroll.dsl.Diagnostic;
+import dev.unroll.maven.Staleness.Plan;
+import dev.unroll.maven.Staleness.Spec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Brings an output directory up to date with a source directory of specs, generating only the stale
+ * ones through {@link UnrollCompiler#compile}. Knows nothing of Maven: the mojo scans, calls
+ * {@link #run}, and reports what the {@link Report} says.
+ *
+ * <p>Stale specs are compiled into a fresh temporary directory, one sub-folder per spec, and their
+ * files are moved into the output directory only when every spec compiled without error and no two
+ * specs produce the same file. A failure therefore changes nothing in the output directory, and
+ * leaves the build state as it was so that the next run tries the same specs again.
+ */
+final class IncrementalGenerator {
+    private final Path sourceDirectory;
+    private final Path outputDirectory;
+    private final Path stateFile;
+    private final String generator;
+
+    /**
+     * @param sourceDirectory where the specs are
+     * @param outputDirectory where the generated sources go
+     * @param stateFile the build state; its folder also holds the temporary directory
+     * @param generator the generator's version; a change regenerates everything
+     */
+    IncrementalGenerator(Path sourceDirectory, Path outputDirectory, Path stateFile, String generator) {
+        this.sourceDirectory = sourceDirectory.toAbsolutePath().normalize();
+        this.outputDirectory = outputDirectory.toAbsolutePath().normalize();
+        this.stateFile = stateFile.toAbsolutePath().normalize();
+        this.generator = generator;
+    }
+
+    /**
+     * One spec generated.
+     *
+     * @param spec relative to the source directory
+     * @param outputs the files written, relative to the output directory
+     */
+    record Generated(String spec, List<String> outputs) {}
+
+    /**
+     * A diagnostic of a spec.
+     *
+     * @param diagnostic the diagnostic
+     * @param file the spec
+     * @param formatted its summary, then the source line and a caret under the column
+     */
+    record Problem(Diagnostic diagnostic, Path file, String formatted) {}
+
+    /**
+     * What a run did.
+     *
+     * @param plan which specs were stale, and why, and which were up to date
+     * @param generated the specs generated, in path order; empty when the run failed
+     * @param removed obsolete outputs deleted, relative to the output directory
+     * @param problems every error and warning of the stale specs
+     * @param conflicts outputs that two specs produce; the run then failed
+     */
+    record Report(Plan plan, List<Generated> generated, SortedSet<String> removed, List<Problem> problems,
+            List<String> conflicts) {
+        /** Returns the number of errors, conflicts included. */
+        long errorCount() {
+            return problems.stream().filter(p -> p.diagnostic().isError()).count() + conflicts.size();
+        }
+
+        /** Returns true when nothing was written because of an error. */
+        boolean failed() {
+            return errorCount() > 0;
+        }
+    }
+
+    /** Returns the source directory, absolute. */
+    Path sourceDirectory() {
+        return sourceDirectory;
+    }
+
+    /** Returns the output directory, absolute. */
+    Path outputDirectory() {
+        return outputDirectory;
+    }
+
+    /** Returns true when a build state exists, that is when some run completed before. */
+    boolean hasState() {
+        return Files.isRegularFile(stateFile);
+    }
+
+    /**
+     * Generates the stale specs among {@code specs}, removes obsolete outputs, and records the new
+     * state. Does nothing to the output directory when a spec has an error.
+     *
+     * @param specs every spec that the source directory holds now
+     * @throws IOException if a file cannot be read, written, moved or deleted
+     */
+    Report run(List<Spec> specs) throws IOException {
+        Optional<BuildState> previous = BuildState.read(stateFile);
+        String sources = sourceDirectory.toString();
+        String outputs = outputDirectory.toString();
+        Plan plan = Staleness.plan(previous, generator, sources, outputs, specs, this::outputTime);
+
+        Path temp = plan.stale().isEmpty() ? null : createTempDirectory();
+        try {
+            Map<String, Path> folders = new LinkedHashMap<>();
+            Map<String, List<String>> produced = new LinkedHashMap<>();
+            List<Problem> problems = new ArrayList<>();
+            for (String spec : plan.stale().keySet()) {
+                Path folder = temp.resolve(Integer.toString(folders.size()));
+                folders.put(spec, folder);
+                UnrollCompiler.Result result = UnrollCompiler.compile(List.of(sourceDirectory.resolve(spec)), folder);
+                problems.addAll(problems(result));
+                produced.put(spec, result.written().stream().map(file -> slashes(folder.relativize(file))).toList());
+            }
+            List<Generated> none = List.of();
+            if (problems.stream().anyMatch(p -> p.diagnostic().isError())) {
+                return new Report(plan, none, new TreeSet<>(), problems, List.of());
+            }
+            BuildState next = Staleness.next(previous, generator, sources, outputs, specs, plan, produced);
+            List<String> conflicts = Staleness.conflicts(next);
+            if (!conflicts.isEmpty()) {
+                return new Report(plan, none, new TreeSet<>(), problems, conflicts);
+            }
+
+            List<Generated> generated = new ArrayList<>();
+            for (Map.Entry<String, List<String>> entry : produced.entrySet()) {
+                Path folder = folders.get(entry.getKey());
+                for (String output : entry.getValue()) {
+                    moveInto(folder.resolve(output), output);
+                }
+                generated.add(new Generated(entry.getKey(), entry.getValue()));
+            }
+            SortedSet<String> removed = new TreeSet<>();
+            for (String output : Staleness.obsolete(previous, next)) {
+                if (delete(output)) {
+                    removed.add(output);
+                }
+            }
+            if (previous.isEmpty() || !previous.get().equals(next)) {
+                next.write(stateFile);
+            }
+            return new Report(plan, generated, removed, problems, List.of());
+        } finally {
+            if (temp != null) {
+                deleteTree(temp);
+            }
+        }
+    }
+
+    private OptionalLong outputTime(String output) {
+        try {
+            return OptionalLong.of(Files.getLastModifiedTime(outputDirectory.resolve(output)).toMillis());
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    private Path createTempDirectory() throws IOException {
+        Path parent = stateFile.getParent();
+        Files.createDirectories(parent);
+        return Files.createTempDirectory(parent, "generating-");
+    }
+
+    private static List<Problem> problems(UnrollCompiler.Result result) {
+        List<Problem> problems = new ArrayList<>();
+        for (Diagnostic diagnostic : result.diagnostics()) {
+            CheckResult check = result.checks().stream()
+                    .filter(c -> c.path().equals(diagnostic.path())).findFirst().orElse(null);
+            String formatted = diagnostic.format(check == null ? null : check.source().orElse(null));
+            problems.add(new Problem(diagnostic, Path.of(diagnostic.path()), formatted));
+        }
+        return problems;
+    }
+
+    /** Moves a generated file over its output; each file is replaced whole, never seen half-written. */
+    private void moveInto(Path generated, String output) throws IOException {
+        Path target = resolveOutput(output);
+        Files.createDirectories(target.getParent());
+        try {
+            Files.move(generated, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) { // another file system
+            Files.move(generated, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Deletes an obsolete output and the package folders it leaves empty; false if it was already gone. */
+    private boolean delete(String output) throws IOException {
+        Path file = resolveOutput(output);
+        boolean deleted = Files.deleteIfExists(file);
+        for (Path dir = file.getParent(); !dir.equals(outputDirectory); dir = dir.getParent()) {
+            try {
+                Files.delete(dir);
+            } catch (DirectoryNotEmptyException | NoSuchFileException e) {
+                break;
+            }
+        }
+        return deleted;
+    }
+
+    /** Resolves an output path from the state, refusing one that would leave the output directory. */
+    private Path resolveOutput(String output) throws IOException {
+        Path file = outputDirectory.resolve(output).normalize();
+        if (!file.startsWith(outputDirectory) || file.equals(outputDirectory)) {
+            throw new IOException("refusing to touch " + file + ": it is outside " + outputDirectory);
+        }
+        return file;
+    }
+
+    private static String slashes(Path relative) {
+        return relative.toString().replace(relative.getFileSystem().getSeparator(), "/");
+    }
+
+    /** Deletes the temporary directory, best effort: a leftover under target/ harms nothing. */
+    private static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // keep the original outcome of the run
+        }
+    }
+}
