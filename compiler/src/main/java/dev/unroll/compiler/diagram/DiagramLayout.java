@@ -162,7 +162,6 @@ public final class DiagramLayout {
             partHeaderY = y + 12;
             y += 26;
         }
-        int top = y;
         outputY = y + IO_H / 2;
         y += IO_H;
         for (int l = layers.size() - 1; l >= 0; l--) {
@@ -187,7 +186,7 @@ public final class DiagramLayout {
         int bottom = timeY + 6;
 
         if (partHeaderY > 0) {
-            partHeaders(partHeaderY, top - 4, bottom);
+            partHeaders(partHeaderY, bottom);
         }
         rowLabels();
         inputs();
@@ -468,7 +467,7 @@ public final class DiagramLayout {
         }
     }
 
-    private void partHeaders(int baseline, int lineTop, int lineBottom) {
+    private void partHeaders(int baseline, int lineBottom) {
         int encoderLeft = first(Part.ENCODER).cx() - PITCH / 2;
         Column lastEncoder = columns.stream().filter(c -> c.part() == Part.ENCODER).reduce((a, b) -> b).orElseThrow();
         Column firstDecoder = first(Part.DECODER);
