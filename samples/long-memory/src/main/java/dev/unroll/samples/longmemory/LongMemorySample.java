@@ -33,7 +33,7 @@ public final class LongMemorySample {
     private LongMemorySample() {}
 
     /** What one training run ended with. */
-    public record Run(Nets.Net net, double testMse, Series curve, Series gradientNorms, long skipped,
+    public record Run(Nets.Net net, double testMse, Series curve, Series losses, Series gradientNorms, long skipped,
             double maxGradientNorm, String failure) {}
 
     public static void main(String[] args) {
@@ -41,8 +41,8 @@ public final class LongMemorySample {
         Options options = new Options("LongMemorySample [options]")
                 .option("lengths", "10,25,50,100", "sequence lengths, among " + Arrays.toString(Nets.LENGTHS))
                 .option("cells", "rnn,lstm,gru", "cells to compare")
-                .option("updates", 1500, "training updates per model, of " + BATCH + " sequences")
-                .option("clip-updates", 300, "updates of each run of the clipping experiment (0 skips it)")
+                .option("updates", 1500, "training updates per model, of " + BATCH + " sequences (0 skips the comparison)")
+                .option("clip-updates", 150, "updates of each run of the clipping experiment (0 skips it)")
                 .option("plot", dir.resolve("learning-curve.png"), "learning-curve PNG to write")
                 .option("clip-plot", dir.resolve("clipping.png"), "clipping-experiment PNG to write")
                 .parse(args);
@@ -50,6 +50,16 @@ public final class LongMemorySample {
         String[] cells = options.string("cells").split(",");
         int updates = options.integer("updates");
 
+        if (updates > 0) {
+            compare(lengths, cells, updates, Path.of(options.string("plot")));
+        }
+        int clipUpdates = options.integer("clip-updates");
+        if (clipUpdates > 0) {
+            clipping(clipUpdates, Path.of(options.string("clip-plot")));
+        }
+    }
+
+    private static void compare(int[] lengths, String[] cells, int updates, Path plot) {
         Map<String, Run> runs = new LinkedHashMap<>();
         long start = System.nanoTime();
         for (int steps : lengths) {
@@ -95,32 +105,27 @@ public final class LongMemorySample {
         }
         curves.add(new Series("always answering 1").add(0, AddingProblem.BASELINE_MSE)
                 .add(updates, AddingProblem.BASELINE_MSE).color(Chart.PALETTE[6]).dashed());
-        System.out.println("\nlearning curves: " + curves.save(Path.of(options.string("plot"))));
-
-        int clipUpdates = options.integer("clip-updates");
-        if (clipUpdates > 0) {
-            clipping(clipUpdates, Path.of(options.string("clip-plot")));
-        }
+        System.out.println("\nlearning curves: " + curves.save(plot));
     }
 
     private static void clipping(int updates, Path plot) {
         System.out.printf(Locale.ROOT, "%nExploding gradients: ReLU RNN, orthogonal recurrent matrix times %.1f, SGD learning rate "
                 + "0.05, %d steps, %d updates (non-finite batches are skipped; 100 in a row end the run)%n%n",
                 Nets.GAIN, ExplodingRnn.STEPS, updates);
-        Chart chart = Chart.lines("exploding gradients: relu RNN, SGD, " + ExplodingRnn.STEPS + " steps", "update",
-                "log scale").logY();
+        Chart chart = Chart.lines("exploding gradients: relu RNN, SGD, " + ExplodingRnn.STEPS + " steps (the unclipped run "
+                + "stops where it diverged)", "update", "log scale").logY().legendBelow().size(800, 560);
         List<String> rows = new ArrayList<>();
         for (boolean clipped : new boolean[] {false, true}) {
             Nets.Net net = Nets.exploding(clipped);
             System.out.println(net.name());
             Run run = train(net, updates, 1, Trainer.progressBar(System.out, 20), Trainer.OnNonFinite.SKIP_BATCH);
             java.awt.Color color = Chart.PALETTE[clipped ? 0 : 3];
-            chart.add(run.curve().renamed("training mse, " + (clipped ? "clipped" : "not clipped")).color(color));
-            chart.add(run.gradientNorms().renamed("gradient norm before clipping, "
-                    + (clipped ? "clipped" : "not clipped")).color(color).dashed());
+            String which = clipped ? "clip norm 1.0" : "no clipping";
+            chart.add(run.gradientNorms().renamed("gradient norm (before clipping), " + which).color(color));
+            chart.add(run.losses().renamed("training mse, " + which).color(color).dashed());
             rows.add(String.format(Locale.ROOT, "| %s | %s | %d | %.3g | %s |", net.name(),
                     run.failure() == null ? "completed" : run.failure(), run.skipped(), run.maxGradientNorm(),
-                    Double.isFinite(run.testMse()) ? String.format(Locale.ROOT, "%.4f", run.testMse()) : "NaN"));
+                    String.format(Locale.ROOT, run.testMse() < 10 ? "%.4f" : "%.3g", run.testMse())));
         }
         System.out.println();
         System.out.println("| run | training | skipped batches | largest gradient norm | test mse |");
@@ -136,6 +141,7 @@ public final class LongMemorySample {
     public static Run train(Nets.Net net, int updates, long seed, Trainer.Listener progress,
             Trainer.OnNonFinite onNonFinite) {
         LearningCurve curve = new LearningCurve("training mse", 10);
+        Series losses = new Series("training mse");
         Series norms = new Series("gradient norm");
         double[] maxNorm = {0};
         long[] skipped = {0};
@@ -143,9 +149,8 @@ public final class LongMemorySample {
             double norm = net.lastGradientNorm().getAsDouble();
             maxNorm[0] = Math.max(maxNorm[0], norm);
             skipped[0] = p.skippedBatches();
-            if (p.update() % 10 == 0) {
-                norms.add(p.update(), norm);
-            }
+            norms.add(p.update(), norm);
+            losses.add(p.update(), p.loss());
         };
         if (progress != null) {
             listener = LearningCurve.both(progress, listener);
@@ -156,12 +161,13 @@ public final class LongMemorySample {
                     LearningCurve.both(curve, listener), onNonFinite);
         } catch (NonFiniteException e) {
             failure = "diverged after " + net.model().updates() + " updates";
+            skipped[0] += Trainer.OnNonFinite.MAX_CONSECUTIVE_SKIPS;
             System.out.println();
             System.out.println("  gave up: " + e.getMessage());
         }
         Trainer.Batch<float[][][], float[][]> test = AddingProblem.batch(TEST_SEQUENCES, net.steps(),
                 new SplittableRandom(99));
         double mse = net.mse(test.inputs(), test.targets());
-        return new Run(net, mse, curve.series(), norms, skipped[0], maxNorm[0], failure);
+        return new Run(net, mse, curve.series(), losses, norms, skipped[0], maxNorm[0], failure);
     }
 }
