@@ -16,6 +16,7 @@ class GenerationSampleTest {
         double silence = Waves.silenceMse(test.targets());
         GenerationSample.trainWaveform(model, 300, null);
         double mse = model.loss(model.newWorkspace(), test.inputs(), test.targets());
+        System.out.printf("generation: Waveform test mse %.4f, flat line %.4f (must be < 30%% of it)%n", mse, silence);
         assertTrue(mse < 0.3 * silence, "test mse " + mse + ", a flat line scores " + silence);
     }
 

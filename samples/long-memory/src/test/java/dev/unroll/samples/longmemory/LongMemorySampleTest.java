@@ -34,6 +34,7 @@ class LongMemorySampleTest {
             LongMemorySample.Run run = LongMemorySample.train(Nets.adding(cell, 10), 500, 1, null,
                     Trainer.OnNonFinite.THROW);
             assertNull(run.failure());
+            System.out.printf("long-memory: %s over 10 steps, test mse %.4f (must be < 0.02)%n", cell, run.testMse());
             assertTrue(run.testMse() < 0.02, cell + " over 10 steps: test mse " + run.testMse()
                     + " (answering 1 scores 0.167)");
         }
@@ -48,6 +49,8 @@ class LongMemorySampleTest {
 
         LongMemorySample.Run clipped = LongMemorySample.train(Nets.exploding(true), 40, 1, null,
                 Trainer.OnNonFinite.SKIP_BATCH);
+        System.out.printf("long-memory: unclipped %s (largest gradient norm %.3g); clipped test mse %.4f%n",
+                unclipped.failure(), unclipped.maxGradientNorm(), clipped.testMse());
         assertNull(clipped.failure());
         assertEquals(0, clipped.skipped());
         assertTrue(clipped.testMse() < 0.5, "test mse with clipping " + clipped.testMse());

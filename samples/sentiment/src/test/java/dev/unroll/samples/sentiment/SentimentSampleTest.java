@@ -43,6 +43,7 @@ class SentimentSampleTest {
         Sentiment gru = new Sentiment();
         Trainer.train(gru, SentimentSample.batches(train, SentimentSample.BATCH, 7), 250, null);
         SentimentSample.Accuracy accuracy = SentimentSample.accuracy(test, SentimentSample.classifier(gru));
+        System.out.println("sentiment: bag of words " + bow + ", GRU " + accuracy);
         assertTrue(accuracy.orderDecided() > 0.95, "GRU on order-decided reviews: " + accuracy);
         assertTrue(accuracy.byKind().get(Reviews.Kind.PLAIN) > 0.95, "GRU on plain reviews: " + accuracy);
     }
