@@ -57,8 +57,20 @@ import java.util.Set;
 public final class Validator {
     /** Largest input or output size: a generous vocabulary. */
     static final int MAX_IO_SIZE = 1 << 20;
-    /** Largest hidden size; beyond it the weights alone would not fit in a Java array. */
+    /**
+     * Largest hidden size. It keeps the recurrent weights {@code weight_hh} ({@code 4H x H} at
+     * most, 2^30 elements) within a Java array, but not every parameter: the input weights
+     * {@code weight_ih} ({@code G*H x I}) and the head ({@code O x F}) also depend on the sizes
+     * around the layer, so the resolved model is checked tensor by tensor against
+     * {@link #MAX_TENSOR_ELEMENTS}.
+     */
     static final int MAX_HIDDEN_SIZE = 1 << 14;
+    /**
+     * Most elements of one parameter tensor: parameters are stored in one flat Java array each,
+     * and {@code Integer.MAX_VALUE - 8} is the longest array the JDK relies on allocating (its
+     * own collections stop there; some JVMs refuse lengths closer to {@code Integer.MAX_VALUE}).
+     */
+    static final long MAX_TENSOR_ELEMENTS = Integer.MAX_VALUE - 8;
     /** Longest unrolling. */
     static final int MAX_STEPS = 1_000_000;
     /** Largest fixed batch. */
@@ -244,6 +256,12 @@ public final class Validator {
         private Located<Precision> precision;
         /** Tells whether the statement being read reported an error; its value is then left out. */
         private java.util.function.BooleanSupplier statementHadErrors = () -> false;
+        /** Set when a layer statement had errors: the layers above it would read the wrong size. */
+        private boolean layerDiscarded;
+        /** The min_learning_rate option of a cosine schedule, for the check against the learning rate. */
+        private Option minLearningRate;
+        /** The learning_rate option of the optimizer, if written, for the same check. */
+        private Option learningRate;
         /** Set when a required statement was present but invalid, so it is not also reported missing. */
         private final Set<String> attempted = new java.util.HashSet<>();
 
@@ -298,7 +316,10 @@ public final class Validator {
         private void discard(String keyword, Statement st) {
             switch (keyword) {
                 case "input" -> input = null;
-                case "rnn", "lstm", "gru" -> layers.removeIf(l -> l.statement() == st);
+                case "rnn", "lstm", "gru" -> {
+                    layers.removeIf(l -> l.statement() == st);
+                    layerDiscarded = true;
+                }
                 case "output" -> output = null;
                 case "one_to_one", "one_to_many", "many_to_one", "many_to_many" -> topology = null;
                 case "batch" -> batch = null;
@@ -586,8 +607,14 @@ public final class Validator {
                 diagnostics.warning(options.get("learning_rate").position(), "learning_rate " + options
                         .get("learning_rate").value().get().text() + " is unusually large; training will likely diverge");
             }
+            if (options.containsKey("nesterov") && momentum == 0 && options.containsKey("momentum")) {
+                // PyTorch's SGD raises "Nesterov momentum requires a momentum and zero dampening".
+                diagnostics.error(options.get("nesterov").name().position(), "nesterov needs a momentum above 0,"
+                        + " but momentum is " + Texts.shown(options.get("momentum").value().get().text()));
+            }
             optimizer = new Located<>(new OptimizerSpec(kind, lr, momentum, options.containsKey("nesterov"),
                     beta1, beta2, epsilon, alpha, weightDecay), st);
+            learningRate = options.containsKey("learning_rate") ? options.get("learning_rate") : null;
         }
 
         private void schedule(Statement st) {
@@ -635,6 +662,7 @@ public final class Validator {
                             "must be >= 0");
                     if (period.isPresent()) {
                         schedule = new Located<>(new ScheduleSpec(kind, 0, 1, period.getAsInt(), min.orElse(0)), st);
+                        minLearningRate = min.isPresent() ? options.get("min_learning_rate") : null;
                     }
                 }
                 default -> throw new AssertionError(kind);
@@ -792,6 +820,10 @@ public final class Validator {
                 resolved.add(layer);
                 width = layer.outputSize();
             }
+            if (!layerDiscarded) { // else the sizes between the layers left are not the ones written
+                checkTensorSizes(resolved, width, out, t);
+            }
+            checkMinLearningRate();
             TopologySpec topologySpec = new TopologySpec(t.kind(), t.inputSteps(), t.outputSteps(), t.feedback(),
                     t.variableLength(), batch == null ? OptionalInt.empty() : OptionalInt.of(batch.value()),
                     bpttWindow == null ? OptionalInt.empty() : OptionalInt.of(bpttWindow.value()));
@@ -811,6 +843,56 @@ public final class Validator {
                     training, precision == null ? Precision.FLOAT32 : precision.value()));
         }
 
+        /**
+         * Every parameter is one flat Java array, so no tensor may have more elements than an
+         * array can hold: per layer {@code weight_ih} ({@code G*H x I}) and {@code weight_hh}
+         * ({@code G*H x H}), the biases being smaller; {@code head.weight} ({@code O x F}); and in
+         * an encoder-decoder the decoder's first {@code weight_ih}, which reads the outputs.
+         */
+        private void checkTensorSizes(List<LayerSpec> resolved, int topWidth, OutputDraft out, TopologyDraft t) {
+            for (int k = 0; k < resolved.size(); k++) {
+                LayerSpec layer = resolved.get(k);
+                SourcePosition at = layers.get(k).position();
+                long rows = (long) layer.cell().gateCount() * layer.hiddenSize();
+                checkTensorSize(at, "rnn.weight_ih_l" + k, rows, layer.inputSize(), "");
+                checkTensorSize(at, "rnn.weight_hh_l" + k, rows, layer.hiddenSize(), "");
+                if (k == 0 && t.kind() == Topology.ENCODER_DECODER) {
+                    checkTensorSize(at, "the decoder's weight_ih_l0", rows, out.size(),
+                            " (the decoder's first layer reads the " + out.size() + " outputs)");
+                }
+            }
+            checkTensorSize(output.position(), "head.weight", out.size(), topWidth, "");
+        }
+
+        private void checkTensorSize(SourcePosition at, String tensor, long rows, long columns, String why) {
+            long elements = rows * columns; // at most 2^16 * 2^20: no overflow
+            if (elements > MAX_TENSOR_ELEMENTS) {
+                diagnostics.error(at, tensor + " would have " + rows + " x " + columns + " = " + elements
+                        + " elements" + why + ", more than a Java array can hold (" + MAX_TENSOR_ELEMENTS + ")");
+            }
+        }
+
+        /**
+         * A cosine schedule falls from the learning rate to min_learning_rate: a minimum above the
+         * rate would make it rise instead. The rate is the optimizer's, or its default.
+         */
+        private void checkMinLearningRate() {
+            if (minLearningRate == null || schedule == null || schedule.value().kind() != ScheduleKind.COSINE
+                    || optimizer == null && attempted.contains("optimizer")) {
+                return; // no cosine minimum, or an optimizer statement with errors: its rate is unknown
+            }
+            double min = schedule.value().minLearningRate();
+            OptimizerSpec spec = optimizer == null ? OptimizerDefaults.of(OptimizerKind.ADAM) : optimizer.value();
+            if (min <= spec.learningRate()) {
+                return;
+            }
+            String rate = learningRate != null ? Texts.shown(learningRate.value().get().text())
+                    : java.math.BigDecimal.valueOf(spec.learningRate()).stripTrailingZeros().toPlainString()
+                            + " (the default of optimizer " + spec.kind().keyword() + ")";
+            diagnostics.error(minLearningRate.name().position(), "min_learning_rate "
+                    + Texts.shown(minLearningRate.value().get().text()) + " is above the learning rate " + rate);
+        }
+
         private void checkFeedback(TopologyDraft t, OutputDraft out) {
             if (!t.feedback()) {
                 return;
@@ -821,7 +903,8 @@ public final class Validator {
                         + " to equal input size " + inputSize);
             } else if (input.value().encoding() == InputEncoding.ONE_HOT && out.activation() != OutputActivation.SOFTMAX) {
                 diagnostics.error(topology.position(), "one_to_many with feedback into a one_hot input needs a softmax"
-                        + " output to choose the next symbol, got " + out.activation().keyword());
+                        + " output, whose probabilities are fed back as the next input, got "
+                        + out.activation().keyword());
             }
         }
 

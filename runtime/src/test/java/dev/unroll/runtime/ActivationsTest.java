@@ -1,0 +1,69 @@
+package dev.unroll.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class ActivationsTest {
+
+    @Test
+    void floatTanhIsWithinAFewUlpsEverywhere() {
+        double maxAbs = 0;
+        double maxRel = 0;
+        // every float in [-20, 20] at a fine step, plus every power-of-1.01 scale down to the subnormals
+        for (float x = -20f; x <= 20f; x += 1e-4f) {
+            double exact = Math.tanh(x);
+            double error = Math.abs(Activations.tanh(x) - exact);
+            maxAbs = Math.max(maxAbs, error);
+            if (exact != 0) {
+                maxRel = Math.max(maxRel, error / Math.abs(exact));
+            }
+        }
+        for (float x = Float.MIN_NORMAL; x < 1f; x *= 1.01f) {
+            maxRel = Math.max(maxRel, Math.abs(Activations.tanh(x) - Math.tanh(x)) / Math.tanh(x));
+            maxRel = Math.max(maxRel, Math.abs(Activations.tanh(-x) + Math.tanh(x)) / Math.tanh(x));
+        }
+        assertTrue(maxAbs < 4e-7, "max absolute error " + maxAbs);
+        assertTrue(maxRel < 4e-7, "max relative error " + maxRel);
+        assertEquals(0f, Activations.tanh(0f));
+        assertTrue(Float.isNaN(Activations.tanh(Float.NaN)));
+        assertEquals(-Activations.tanh(Float.MAX_VALUE), Activations.tanh(-Float.MAX_VALUE));
+        assertTrue(Activations.tanh(Float.POSITIVE_INFINITY) > 0.9999997f);
+    }
+
+    @Test
+    void floatSigmoidIsWithinAbsoluteTolerance() {
+        double maxAbs = 0;
+        for (float x = -40f; x <= 40f; x += 1e-4f) {
+            double exact = 1.0 / (1.0 + Math.exp(-x));
+            maxAbs = Math.max(maxAbs, Math.abs(Activations.sigmoid(x) - exact));
+        }
+        assertTrue(maxAbs < 2.5e-7, "max absolute error " + maxAbs);
+        assertEquals(0.5f, Activations.sigmoid(0f));
+    }
+
+    @Test
+    void doubleVersionsAreExact() {
+        for (double x = -30; x <= 30; x += 0.01) {
+            assertEquals(Math.tanh(x), Activations.tanh(x), 0.0);
+            assertEquals(1.0 / (1.0 + Math.exp(-x)), Activations.sigmoid(x), 0.0);
+        }
+    }
+
+    @Test
+    void softmaxIsStableForLargeLogits() {
+        double[] z = {1000, 1001, 1002};
+        double[] y = new double[3];
+        Activations.softmax(z, 0, 3, y, 0);
+        double e = Math.exp(-1);
+        double sum = e * e + e + 1;
+        assertEquals(e * e / sum, y[0], 1e-15);
+        assertEquals(1 / sum, y[2], 1e-15);
+        float[] zf = {-1000f, 0f, 1000f};
+        float[] yf = new float[3];
+        Activations.softmax(zf, 0, 3, yf, 0);
+        assertEquals(1f, yf[2]);
+        assertEquals(0f, yf[0]);
+    }
+}
