@@ -90,6 +90,16 @@ def fmt_time(seconds, unit):
     return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}" if value >= 10 else f"{value:,.2f}"
 
 
+def fmt_unroll(cell_results, unit, divide=1):
+    """Unroll's time, with JMH's 99.9% confidence half-width as a percentage when there is one."""
+    value = cell_results.get("unroll")
+    if value is None:
+        return "–"
+    seconds, error = value
+    text = fmt_time(seconds / divide, unit)
+    return text if error is None else f"{text} ±{100 * error / seconds:.0f}%"
+
+
 def fmt_ratio(other, unroll):
     if other is None or unroll is None:
         return "–"
@@ -123,7 +133,7 @@ def report(results, torch_meta):
         for k in by_kind["step"]:
             r = results[k]
             u, e, p = get(r, "unroll"), get(r, "ejml"), get(r, "pytorch")
-            rows.append([k[1], k[2], k[3], fmt_time(u, "ns"), fmt_time(e, "ns"), fmt_time(p, "ns"),
+            rows.append([k[1], k[2], k[3], fmt_unroll(r, "ns"), fmt_time(e, "ns"), fmt_time(p, "ns"),
                          fmt_ratio(e, u), fmt_ratio(p, u),
                          f"{flops(k) / u / 1e9:.1f}" if u else "–"])
         out.append("### Inference, one step at batch 1 (Stepper.step; PyTorch: nn.*Cell + nn.Linear)\n")
@@ -134,7 +144,7 @@ def report(results, torch_meta):
         for k in by_kind["sequence"]:
             r = results[k]
             u, e, p, pc = get(r, "unroll"), get(r, "ejml"), get(r, "pytorch"), get(r, "pytorch_cells")
-            rows.append([k[1], k[2], k[3], k[4], fmt_time(u, "us"), fmt_time(u / k[4] if u else None, "us"),
+            rows.append([k[1], k[2], k[3], k[4], fmt_unroll(r, "us"), fmt_time(u / k[4] if u else None, "us"),
                          fmt_time(e, "us"), fmt_time(p, "us"), fmt_time(pc, "us"),
                          fmt_ratio(e, u), fmt_ratio(p, u), fmt_ratio(pc, u),
                          f"{flops(k) / u / 1e9:.1f}" if u else "–"])
@@ -148,7 +158,7 @@ def report(results, torch_meta):
         for k in by_kind["train"]:
             r = results[k]
             u, e, p = get(r, "unroll"), get(r, "ejml"), get(r, "pytorch")
-            rows.append([k[1], k[2], k[3], k[4], k[5], fmt_time(u, "ms"),
+            rows.append([k[1], k[2], k[3], k[4], k[5], fmt_unroll(r, "ms"),
                          f"{k[5] / u:,.0f}" if u else "–", fmt_time(e, "ms"), fmt_time(p, "ms"),
                          fmt_ratio(e, u), fmt_ratio(p, u), f"{flops(k) / u / 1e9:.1f}" if u else "–"])
         out.append("\n### Training, one update (trainStep: forward, mse, BPTT, clip value 5, Adagrad)\n")
@@ -159,7 +169,7 @@ def report(results, torch_meta):
         for k in by_kind["char"]:
             r = results[k]
             u, e, p = get(r, "unroll"), get(r, "ejml"), get(r, "pytorch")
-            rows.append([k[5], fmt_time(u, "ms"), f"{k[5] / u:,.0f}" if u else "–", fmt_time(e, "ms"),
+            rows.append([k[5], fmt_unroll(r, "ms"), f"{k[5] / u:,.0f}" if u else "–", fmt_time(e, "ms"),
                          fmt_time(p, "ms"), fmt_ratio(e, u), fmt_ratio(p, u),
                          f"{flops(k) / u / 1e9:.1f}" if u else "–"])
         out.append("\n### Training, char-level LSTM (65 one-hot, lstm 128, softmax 65, 25 steps, "
@@ -167,7 +177,7 @@ def report(results, torch_meta):
         out.append(table(["batch", "Unroll ms", "Unroll seq/s", "EJML ms", "PyTorch ms", "EJML / Unroll",
                           "PyTorch / Unroll", "Unroll GFLOP/s"], rows))
     out.append("\nRatios: the other implementation's time / Unroll's (above 1: Unroll is faster). "
-               "Java runs single-threaded"
+               "Unroll's ±: JMH's 99.9% confidence half-width. Java runs single-threaded"
                + (f"; PyTorch {torch_meta['torch']} with {torch_meta['threads']} threads." if torch_meta
                   else "; no PyTorch results in this run."))
     return "\n".join(out) + "\n"
