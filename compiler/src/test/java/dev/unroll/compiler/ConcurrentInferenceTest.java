@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * activations live in the caller's {@code Workspace} (or {@code Stepper}). Eight threads, each
  * with its own workspace, and half of them also streaming through their own stepper, run forward
  * passes on many random inputs at once; every result must be bit-identical to the same
- * computation done on one thread beforehand.
+ * computation done on one thread beforehand. The threads start together right after the weights
+ * were marked changed, so they also race to refresh the model's packed copy of the weights.
  */
 class ConcurrentInferenceTest {
     private static final int THREADS = 8;
@@ -79,6 +80,9 @@ class ConcurrentInferenceTest {
             expectedForward.add(TestBatch.flatten(handle.call(forward, handle.workspace, xs)));
             expectedSteps.add(stream(handle.call("newStepper"), batch));
         }
+        // new weights (the same values) after the single-threaded run: the threads' first calls all
+        // find the model's packed copy of the weights out of date and race to refresh it
+        handle.call("parametersChanged");
         Object model = handle.model;
         Method batchedForward = forward;
         Method singleForward = handle.method("forward", handle.workspace, inputs.get(0).x(0));

@@ -100,6 +100,22 @@ public final class Checks {
         }
     }
 
+    /** Checks a buffer the caller provides to be filled with {@code size} values. */
+    public static void buffer(double[] out, int size, String name) {
+        notNull(out, name);
+        if (out.length != size) {
+            throw new IllegalArgumentException(name + ": expected room for " + size + " values, got " + out.length);
+        }
+    }
+
+    /** Checks a buffer the caller provides to be filled with {@code size} values. */
+    public static void buffer(float[] out, int size, String name) {
+        notNull(out, name);
+        if (out.length != size) {
+            throw new IllegalArgumentException(name + ": expected room for " + size + " values, got " + out.length);
+        }
+    }
+
     /** Checks an output array the caller provides to be filled. */
     public static void outputSequence(Object[] out, int steps, String name) {
         notNull(out, name);

@@ -538,7 +538,9 @@ public final class ModelWriter {
     // ---- public API ---------------------------------------------------------------------------------
 
     private void addPublicApi(TypeSpec.Builder type) {
+        type.addMethod(checkInput());
         type.addMethod(loadInput());
+        type.addMethod(checkTarget());
         type.addMethod(loadTarget());
         type.addMethod(copyOutput());
 
@@ -553,7 +555,8 @@ public final class ModelWriter {
                         sequenceOutput ? "its outputs {@code y[t][o]}" : "its output {@code y[o]}")
                 .addStatement("$T.notNull(ws, $S)", CHECKS, "ws")
                 .addStatement("syncPackedWeights()")
-                .addStatement("loadInput(ws, x, $S)", "x")
+                .addStatement("checkInput(x, $S)", "x")
+                .addStatement("loadInput(ws, x)")
                 .addStatement("forwardSequence(ws)")
                 .addStatement("return copyOutput(ws)")
                 .build());
@@ -568,10 +571,13 @@ public final class ModelWriter {
                 .addStatement("$T.batch(xs.length, FIXED_BATCH_SIZE, $S)", CHECKS, "xs")
                 .addStatement("$T.notNull(ws, $S)", CHECKS, "ws")
                 .addStatement("syncPackedWeights()")
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                .addStatement("checkInput(xs[b], $S + b + $S)", "xs[", "]")
+                .endControlFlow()
                 .addStatement("$T out = new $T[xs.length]$L", ArrayTypeName.of(outputType()), num.type(),
                         sequenceOutput ? "[][]" : "[]")
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)")
-                .addStatement("loadInput(ws, xs[b], $S + b + $S)", "xs[", "]")
+                .addStatement("loadInput(ws, xs[b])")
                 .addStatement("forwardSequence(ws)")
                 .addStatement("out[b] = copyOutput(ws)")
                 .endControlFlow()
@@ -597,7 +603,6 @@ public final class ModelWriter {
                 .returns(double.class)
                 .addJavadoc("Sets every parameter's gradient to that of the batch's mean loss (backpropagation through"
                         + " time)\nand returns the loss.\n")
-                .addStatement("parameters.zeroGrad()")
                 .addStatement("return run(ws, xs, targets, true, null)");
         type.addMethod(gradients.build());
 
@@ -614,8 +619,7 @@ public final class ModelWriter {
                             + " {@code inputGradients},\nwhich must have the shape of {@code xs}.\n",
                             WORKSPACE, ArrayTypeName.of(inputType()), ArrayTypeName.of(targetType()))
                     .addStatement("$T.notNull(inputGradients, $S)", CHECKS, "inputGradients")
-                    .addStatement("parameters.zeroGrad()")
-                    .addStatement("return run(ws, xs, targets, true, inputGradients)")
+                        .addStatement("return run(ws, xs, targets, true, inputGradients)")
                     .build());
         }
         type.addMethod(runMethod());
@@ -641,11 +645,34 @@ public final class ModelWriter {
                 .addStatement("$T.sameBatch(xs.length, targets.length)", CHECKS)
                 .addStatement("syncPackedWeights()");
         if (dense) {
-            m.beginControlFlow("if (inputGradients != null && inputGradients.length != xs.length)")
+            m.addComment("the caller's gradient buffers are checked before anything is computed or written")
+                    .beginControlFlow("if (inputGradients != null)")
+                    .beginControlFlow("if (inputGradients.length != xs.length)")
                     .addStatement("throw new IllegalArgumentException($S + xs.length + $S + inputGradients.length)",
                             "inputGradients: expected ", " sequences, got ")
-                    .endControlFlow();
+                    .endControlFlow()
+                    .beginControlFlow("for (int b = 0; b < xs.length; b++)");
+            if (sequenceInput) {
+                m.addStatement("$T.outputSequence(inputGradients[b], $L, $S + b + $S)", CHECKS, steps,
+                                "inputGradients[", "]")
+                        .beginControlFlow("for (int t = 0; t < $L; t++)", steps)
+                        .addStatement("$T.buffer(inputGradients[b][t], $L, $S + b + $S + t + $S)", CHECKS, inputSize,
+                                "inputGradients[", "][", "]")
+                        .endControlFlow();
+            } else {
+                m.addStatement("$T.buffer(inputGradients[b], $L, $S + b + $S)", CHECKS, inputSize,
+                        "inputGradients[", "]");
+            }
+            m.endControlFlow().endControlFlow();
         }
+        m.addComment("every sequence is checked before any is computed, so a bad one changes nothing")
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                .addStatement("checkInput(xs[b], $S + b + $S)", "xs[", "]")
+                .addStatement("checkTarget(targets[b], $S + b + $S)", "targets[", "]")
+                .endControlFlow()
+                .beginControlFlow("if (backward)")
+                .addStatement("parameters.zeroGrad()")
+                .endControlFlow();
         int perSequence = model.training().loss() == LossKind.CROSS_ENTROPY ? outputSteps : outputSteps * outputSize;
         m.addComment("PyTorch's 'mean': CE averages over sequences and steps, BCE and MSE over every element")
                 .addStatement("final double scale = 1.0 / ((double) xs.length * $L)", perSequence)
@@ -654,8 +681,8 @@ public final class ModelWriter {
             m.addStatement("ws.wantInputGradient = inputGradients != null");
         }
         m.beginControlFlow("for (int b = 0; b < xs.length; b++)")
-                .addStatement("loadInput(ws, xs[b], $S + b + $S)", "xs[", "]")
-                .addStatement("loadTarget(ws, targets[b], $S + b + $S)", "targets[", "]")
+                .addStatement("loadInput(ws, xs[b])")
+                .addStatement("loadTarget(ws, targets[b])")
                 .addStatement("forwardSequence(ws)")
                 .addStatement("loss += sequenceLoss(ws, scale)")
                 .beginControlFlow("if (backward)");
@@ -668,17 +695,12 @@ public final class ModelWriter {
         if (dense) {
             m.beginControlFlow("if (ws.wantInputGradient)");
             if (sequenceInput) {
-                m.addStatement("$T.outputSequence(inputGradients[b], $L, $S + b + $S)", CHECKS, steps,
-                        "inputGradients[", "]");
                 m.beginControlFlow("for (int t = 0; t < $L; t++)", steps)
-                        .addStatement("$T.notNull(inputGradients[b][t], $S + b + $S + t + $S)", CHECKS,
-                                "inputGradients[", "][", "]")
                         .addStatement("System.arraycopy(ws.dx, t * $L, inputGradients[b][t], 0, $L)", inputSize,
                                 inputSize)
                         .endControlFlow();
             } else {
-                m.addStatement("$T.notNull(inputGradients[b], $S + b + $S)", CHECKS, "inputGradients[", "]")
-                        .addStatement("System.arraycopy(ws.dx, 0, inputGradients[b], 0, $L)", inputSize);
+                m.addStatement("System.arraycopy(ws.dx, 0, inputGradients[b], 0, $L)", inputSize);
             }
             m.endControlFlow();
         }
@@ -689,52 +711,78 @@ public final class ModelWriter {
         return m.addStatement("return loss * scale").build();
     }
 
-    private MethodSpec loadInput() {
-        MethodSpec.Builder m = MethodSpec.methodBuilder("loadInput")
-                .addModifiers(Modifier.PRIVATE)
-                .addParameter(WORKSPACE, "ws")
+    private MethodSpec checkInput() {
+        MethodSpec.Builder m = MethodSpec.methodBuilder("checkInput")
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
                 .addParameter(inputType(), "x")
                 .addParameter(String.class, "name")
-                .addJavadoc("Checks one sequence's input and copies it into the workspace.\n");
-        String what = "the input size";
+                .addJavadoc("Checks one sequence's input: sizes, symbol ranges, finite values.\n");
         if (oneHot && sequenceInput) {
-            m.addStatement("$T.symbols(x, $L, $L, name)", CHECKS, steps, inputSize)
-                    .addStatement("System.arraycopy(x, 0, ws.symbols, 0, $L)", steps);
+            m.addStatement("$T.symbols(x, $L, $L, name)", CHECKS, steps, inputSize);
         } else if (oneHot) {
-            m.addStatement("$T.symbol(x, $L, name)", CHECKS, inputSize).addStatement("ws.symbols[0] = x");
+            m.addStatement("$T.symbol(x, $L, name)", CHECKS, inputSize);
         } else if (sequenceInput) {
-            m.addStatement("$T.sequence(x, $L, $L, name, $S)", CHECKS, steps, inputSize, what)
-                    .beginControlFlow("for (int t = 0; t < $L; t++)", steps)
+            m.addStatement("$T.sequence(x, $L, $L, name, $S)", CHECKS, steps, inputSize, "the input size");
+        } else {
+            m.addStatement("$T.vector(x, $L, name, $S)", CHECKS, inputSize, "the input size");
+        }
+        return m.build();
+    }
+
+    private MethodSpec loadInput() {
+        MethodSpec.Builder m = MethodSpec.methodBuilder("loadInput")
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .addParameter(WORKSPACE, "ws")
+                .addParameter(inputType(), "x")
+                .addJavadoc("Copies one checked sequence's input into the workspace.\n");
+        if (oneHot && sequenceInput) {
+            m.addStatement("System.arraycopy(x, 0, ws.symbols, 0, $L)", steps);
+        } else if (oneHot) {
+            m.addStatement("ws.symbols[0] = x");
+        } else if (sequenceInput) {
+            m.beginControlFlow("for (int t = 0; t < $L; t++)", steps)
                     .addStatement("System.arraycopy(x[t], 0, ws.x, t * $L, $L)", inputSize, inputSize)
                     .endControlFlow();
         } else {
-            m.addStatement("$T.vector(x, $L, name, $S)", CHECKS, inputSize, what)
-                    .addStatement("System.arraycopy(x, 0, ws.x, 0, $L)", inputSize);
+            m.addStatement("System.arraycopy(x, 0, ws.x, 0, $L)", inputSize);
+        }
+        return m.build();
+    }
+
+    private MethodSpec checkTarget() {
+        MethodSpec.Builder m = MethodSpec.methodBuilder("checkTarget")
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .addParameter(targetType(), "target")
+                .addParameter(String.class, "name")
+                .addJavadoc("Checks one sequence's target: sizes, class ranges, finite values.\n");
+        if (symbolTargets && sequenceOutput) {
+            m.addStatement("$T.symbols(target, $L, $L, name)", CHECKS, outputSteps, outputSize);
+        } else if (symbolTargets) {
+            m.addStatement("$T.symbol(target, $L, name)", CHECKS, outputSize);
+        } else if (sequenceOutput) {
+            m.addStatement("$T.sequence(target, $L, $L, name, $S)", CHECKS, outputSteps, outputSize, "the output size");
+        } else {
+            m.addStatement("$T.vector(target, $L, name, $S)", CHECKS, outputSize, "the output size");
         }
         return m.build();
     }
 
     private MethodSpec loadTarget() {
         MethodSpec.Builder m = MethodSpec.methodBuilder("loadTarget")
-                .addModifiers(Modifier.PRIVATE)
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
                 .addParameter(WORKSPACE, "ws")
                 .addParameter(targetType(), "target")
-                .addParameter(String.class, "name")
-                .addJavadoc("Checks one sequence's target and copies it into the workspace.\n");
-        String what = "the output size";
+                .addJavadoc("Copies one checked sequence's target into the workspace.\n");
         if (symbolTargets && sequenceOutput) {
-            m.addStatement("$T.symbols(target, $L, $L, name)", CHECKS, outputSteps, outputSize)
-                    .addStatement("System.arraycopy(target, 0, ws.targetSymbols, 0, $L)", outputSteps);
+            m.addStatement("System.arraycopy(target, 0, ws.targetSymbols, 0, $L)", outputSteps);
         } else if (symbolTargets) {
-            m.addStatement("$T.symbol(target, $L, name)", CHECKS, outputSize).addStatement("ws.targetSymbols[0] = target");
+            m.addStatement("ws.targetSymbols[0] = target");
         } else if (sequenceOutput) {
-            m.addStatement("$T.sequence(target, $L, $L, name, $S)", CHECKS, outputSteps, outputSize, what)
-                    .beginControlFlow("for (int s = 0; s < $L; s++)", outputSteps)
+            m.beginControlFlow("for (int s = 0; s < $L; s++)", outputSteps)
                     .addStatement("System.arraycopy(target[s], 0, ws.targets, s * $L, $L)", outputSize, outputSize)
                     .endControlFlow();
         } else {
-            m.addStatement("$T.vector(target, $L, name, $S)", CHECKS, outputSize, what)
-                    .addStatement("System.arraycopy(target, 0, ws.targets, 0, $L)", outputSize);
+            m.addStatement("System.arraycopy(target, 0, ws.targets, 0, $L)", outputSize);
         }
         return m.build();
     }
