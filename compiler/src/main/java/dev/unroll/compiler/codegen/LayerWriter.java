@@ -109,21 +109,23 @@ final class LayerWriter {
     }
 
     private void lstmForward(CodeBlock.Builder b) {
+        b.addStatement("final $L[] a = ws.a$L", num.keyword(), l);
         b.addStatement("final $L[] z = ws.gates$L", num.keyword(), l);
         b.addStatement("final $L[] c = ws.c$L", num.keyword(), l);
         b.addStatement("final $L[] tanhC = ws.tanhC$L", num.keyword(), l);
         b.addStatement("final int g = t * $L", gh);
-        b.add("// gates [i; f; g; o] = b_ih + b_hh + W_ih x_t + W_hh h_{t-1}\n");
-        b.beginControlFlow("for (int k = 0; k < $L; k++)", gh).addStatement("z[g + k] = bih[k] + bhh[k]").endControlFlow();
-        inputForward(b, "z", "g");
-        recurrentForward(b, "z", "g");
+        b.add("// a = [i; f; g; o] pre-activations = b_ih + b_hh + W_ih x_t + W_hh h_{t-1}, summed in a scratch\n"
+                + "// array at offset 0: C2 vectorizes that, but not the same loop at the step's offset in the gates\n");
+        b.beginControlFlow("for (int k = 0; k < $L; k++)", gh).addStatement("a[k] = bih[k] + bhh[k]").endControlFlow();
+        inputForward(b, "a", "0");
+        recurrentForward(b, "a", "0");
         CellSpec.Lstm lstm = (CellSpec.Lstm) layer.cell();
         b.add("// c_t = f * c_{t-1} + i * g,  h_t = o * tanh(c_t); activated gates are kept for BPTT\n");
         b.beginControlFlow("for (int j = 0; j < $L; j++)", h);
-        b.addStatement("final $L ig = $T.sigmoid(z[g + j])", num.keyword(), ModelWriter.ACTIVATIONS);
-        b.addStatement("final $L fg = $T.sigmoid(z[g + $L + j])", num.keyword(), ModelWriter.ACTIVATIONS, h);
-        b.addStatement("final $L gg = $T.tanh(z[g + $L + j])", num.keyword(), ModelWriter.ACTIVATIONS, 2 * h);
-        b.addStatement("final $L og = $T.sigmoid(z[g + $L + j])", num.keyword(), ModelWriter.ACTIVATIONS, 3 * h);
+        b.addStatement("final $L ig = $T.sigmoid(a[j])", num.keyword(), ModelWriter.ACTIVATIONS);
+        b.addStatement("final $L fg = $T.sigmoid(a[$L + j])", num.keyword(), ModelWriter.ACTIVATIONS, h);
+        b.addStatement("final $L gg = $T.tanh(a[$L + j])", num.keyword(), ModelWriter.ACTIVATIONS, 2 * h);
+        b.addStatement("final $L og = $T.sigmoid(a[$L + j])", num.keyword(), ModelWriter.ACTIVATIONS, 3 * h);
         b.addStatement("z[g + j] = ig");
         b.addStatement("z[g + $L + j] = fg", h);
         b.addStatement("z[g + $L + j] = gg", 2 * h);

@@ -430,14 +430,17 @@ public final class ModelWriter {
                 .addStatement("final $L[] z = ws.logits", num.keyword())
                 .addStatement("final int ho = (t + 1) * $L", hs)
                 .addStatement("final int zo = s * $L", outputSize)
-                .addStatement("System.arraycopy(headBias.value, 0, z, zo, $L)", outputSize)
+                .addStatement("final $L[] acc = ws.headAcc", num.keyword())
+                .addComment("summed at offset 0 of a scratch array (vectorizes), then copied to output s")
+                .addStatement("System.arraycopy(headBias.value, 0, acc, 0, $L)", outputSize)
                 .beginControlFlow("for (int j = 0; j < $L; j++)", hs)
                 .addStatement("final $L hj = h[ho + j]", num.keyword())
                 .addStatement("final $L[] column = wT[j]", num.keyword())
                 .beginControlFlow("for (int o = 0; o < $L; o++)", outputSize)
-                .addStatement("z[zo + o] += hj * column[o]")
+                .addStatement("acc[o] += hj * column[o]")
                 .endControlFlow()
-                .endControlFlow();
+                .endControlFlow()
+                .addStatement("System.arraycopy(acc, 0, z, zo, $L)", outputSize);
         switch (model.output().activation()) {
             case SOFTMAX -> forward.addStatement("$T.softmax(z, zo, $L, ws.y, zo)", ACTIVATIONS, outputSize);
             case LINEAR -> forward.addStatement("System.arraycopy(z, zo, ws.y, zo, $L)", outputSize);
@@ -898,6 +901,7 @@ public final class ModelWriter {
                     case RNN -> array("z" + l, gh, "Layer " + l + ": pre-activation of the step.");
                     case LSTM -> {
                         array("gates" + l, steps * gh, "Layer " + l + ": activated gates i, f, g, o per step.");
+                        array("a" + l, gh, "Layer " + l + ": gate pre-activations of the step being computed.");
                         array("c" + l, (steps + 1) * h, "Layer " + l + ": cell state {@code c_t} at {@code (t + 1) * H}.");
                         array("tanhC" + l, steps * h, "Layer " + l + ": {@code tanh(c_t)} per step.");
                         array("dc" + l, h, "Layer " + l + ": {@code dL/dc} of the step being back-propagated.");
@@ -912,6 +916,7 @@ public final class ModelWriter {
                 }
             }
             array("logits", outputSteps * outputSize, "Head pre-activations per output.");
+            array("headAcc", outputSize, "Head pre-activations of the output being computed.");
             array("y", outputSteps * outputSize, "Outputs per output step.");
             array("dLogits", outputSteps * outputSize, "Loss gradient with respect to the logits.");
             if (symbolTargets) {
