@@ -11,8 +11,8 @@ import java.util.SplittableRandom;
  * grammar with a fixed seed. The text is original (no copyright question) and the same on every
  * machine; {@code corpus.txt} in the resources is its output, and a test checks that they agree.
  *
- * <p>Regenerate it with
- * {@code mvn -q -pl samples/char-lstm exec:java -Dexec.mainClass=dev.unroll.samples.charlstm.CorpusGenerator}.
+ * <p>Regenerate it, from the root after a build, with {@code java -cp samples/char-lstm/target/classes
+ * dev.unroll.samples.charlstm.CorpusGenerator samples/char-lstm/src/main/resources/dev/unroll/samples/charlstm/corpus.txt}.
  */
 public final class CorpusGenerator {
     /** Stories in the corpus. */
