@@ -69,6 +69,20 @@ public final class Chart {
                 .yAxisTitle(yLabel).build();
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         chart.getStyler().setYAxisLogarithmic(logY);
+        if (logY) {
+            // Label 2, 3, ... 9 times each power of ten too when the lines span less than two decades.
+            double min = Double.POSITIVE_INFINITY;
+            double max = 0;
+            for (Series s : series) {
+                for (double y : s.ys()) {
+                    if (y > 0) {
+                        min = Math.min(min, y);
+                        max = Math.max(max, y);
+                    }
+                }
+            }
+            chart.getStyler().setYAxisLogarithmicDecadeOnly(max / min > 100);
+        }
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         chart.getStyler().setLegendPosition(legendBelow ? org.knowm.xchart.style.Styler.LegendPosition.OutsideS
                 : org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
