@@ -52,8 +52,11 @@ public final class Activations {
         return clamped * (p / q);
     }
 
-    /** Writes {@code softmax(z[zOff .. zOff+n))} to {@code y[yOff ..]}, shifted by the maximum for stability. */
-    public static void softmax(double[] z, int zOff, int n, double[] y, int yOff) {
+    /**
+     * Writes {@code softmax(z[zOff .. zOff+n))} to {@code y[yOff ..]}, shifted by the maximum for
+     * stability, and returns {@code log(sum(exp(z)))}, which cross-entropy needs.
+     */
+    public static double softmax(double[] z, int zOff, int n, double[] y, int yOff) {
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             max = Math.max(max, z[zOff + i]);
@@ -68,10 +71,11 @@ public final class Activations {
         for (int i = 0; i < n; i++) {
             y[yOff + i] *= inv;
         }
+        return max + Math.log(sum);
     }
 
     /** Float version of {@link #softmax(double[], int, int, double[], int)}; sums in double. */
-    public static void softmax(float[] z, int zOff, int n, float[] y, int yOff) {
+    public static double softmax(float[] z, int zOff, int n, float[] y, int yOff) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             max = Math.max(max, z[zOff + i]);
@@ -86,5 +90,6 @@ public final class Activations {
         for (int i = 0; i < n; i++) {
             y[yOff + i] *= inv;
         }
+        return max + Math.log(sum);
     }
 }

@@ -16,39 +16,23 @@ public final class Losses {
      */
     public static double crossEntropy(double[] z, int off, int n, int target, double[] probs, double scale,
             double[] dz, int dzOff) {
-        Activations.softmax(z, off, n, probs, off);
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, z[off + i]);
-        }
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += Math.exp(z[off + i] - max);
-        }
+        final double logSumExp = Activations.softmax(z, off, n, probs, off);
         for (int i = 0; i < n; i++) {
             dz[dzOff + i] = scale * probs[off + i];
         }
         dz[dzOff + target] -= scale;
-        return max + Math.log(sum) - z[off + target];
+        return logSumExp - z[off + target];
     }
 
     /** Float version of {@link #crossEntropy(double[], int, int, int, double[], double, double[], int)}. */
     public static double crossEntropy(float[] z, int off, int n, int target, float[] probs, double scale,
             float[] dz, int dzOff) {
-        Activations.softmax(z, off, n, probs, off);
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, z[off + i]);
-        }
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += Math.exp(z[off + i] - max);
-        }
+        final double logSumExp = Activations.softmax(z, off, n, probs, off);
         for (int i = 0; i < n; i++) {
             dz[dzOff + i] = (float) (scale * probs[off + i]);
         }
         dz[dzOff + target] -= (float) scale;
-        return max + Math.log(sum) - z[off + target];
+        return logSumExp - z[off + target];
     }
 
     /**
