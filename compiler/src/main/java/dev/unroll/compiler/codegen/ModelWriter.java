@@ -105,6 +105,11 @@ public final class ModelWriter {
         return "packed" + Character.toUpperCase(kind.charAt(0)) + kind.substring(1) + "L" + layer;
     }
 
+    /** The copy of a weight, one array per row, that the backward pass reads. */
+    static String rows(String kind, int layer) {
+        return "rows" + Character.toUpperCase(kind.charAt(0)) + kind.substring(1) + "L" + layer;
+    }
+
     // ---- types of the public API ---------------------------------------------------------------
 
     /** One sequence's input. */
@@ -165,6 +170,8 @@ public final class ModelWriter {
                 .addStatement("return new Stepper()")
                 .build());
         type.addType(new WorkspaceWriter().workspace());
+        type.addType(gradients());
+        type.addMethod(storeGradients());
         type.addType(stepper());
         return type.build();
     }
@@ -231,7 +238,8 @@ public final class ModelWriter {
     private void addPackedWeights(TypeSpec.Builder type) {
         MethodSpec.Builder repack = MethodSpec.methodBuilder("repack")
                 .addModifiers(Modifier.PRIVATE)
-                .addJavadoc("Copies every weight, transposed, into the arrays the forward pass reads.\n");
+                .addJavadoc("Copies every weight, transposed, into the arrays the forward pass reads, and row by row"
+                        + " into those\nthe backward pass reads.\n");
         for (LayerSpec layer : model.layers()) {
             int gh = layer.cell().gateCount() * layer.hiddenSize();
             packedField(type, repack, packed("weightIh", layer.index()), param("weightIh", layer.index()),
@@ -240,6 +248,14 @@ public final class ModelWriter {
                     gh, layer.hiddenSize(), "rnn.weight_hh_l" + layer.index());
         }
         packedField(type, repack, "packedHeadWeight", "headWeight", outputSize, top.outputSize(), "head.weight");
+        for (LayerSpec layer : model.layers()) {
+            int gh = layer.cell().gateCount() * layer.hiddenSize();
+            rowsField(type, repack, rows("weightIh", layer.index()), param("weightIh", layer.index()), gh,
+                    layer.inputSize(), "rnn.weight_ih_l" + layer.index());
+            rowsField(type, repack, rows("weightHh", layer.index()), param("weightHh", layer.index()), gh,
+                    layer.hiddenSize(), "rnn.weight_hh_l" + layer.index());
+        }
+        rowsField(type, repack, "rowsHeadWeight", "headWeight", outputSize, top.outputSize(), "head.weight");
         type.addMethod(repack.build());
         type.addField(FieldSpec.builder(long.class, "packedVersion", Modifier.PRIVATE, Modifier.VOLATILE)
                 .addJavadoc("The parameters' version the packed weights were made from.\n")
@@ -280,6 +296,17 @@ public final class ModelWriter {
                 .beginControlFlow("for (int k = 0; k < $L; k++)", rows)
                 .addStatement("column[k] = $L.value[k * $L + i]", source, cols)
                 .endControlFlow()
+                .endControlFlow();
+    }
+
+    private void rowsField(TypeSpec.Builder type, MethodSpec.Builder repack, String field, String source, int rows,
+            int cols, String name) {
+        type.addField(FieldSpec.builder(num.array(2), field, Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("{@code $L}, one array per row: {@code $L[k][i] = W[k][i]}.\n", name, field)
+                .initializer("new $T[$L][$L]", num.type(), rows, cols)
+                .build());
+        repack.beginControlFlow("for (int k = 0; k < $L; k++)", rows)
+                .addStatement("System.arraycopy($L.value, k * $L, $L[k], 0, $L)", source, cols, field, cols)
                 .endControlFlow();
     }
 
@@ -432,14 +459,10 @@ public final class ModelWriter {
                 .addStatement("final int zo = s * $L", outputSize)
                 .addStatement("final $L[] acc = ws.headAcc", num.keyword())
                 .addComment("summed at offset 0 of a scratch array (vectorizes), then copied to output s")
-                .addStatement("System.arraycopy(headBias.value, 0, acc, 0, $L)", outputSize)
-                .beginControlFlow("for (int j = 0; j < $L; j++)", hs)
-                .addStatement("final $L hj = h[ho + j]", num.keyword())
-                .addStatement("final $L[] column = wT[j]", num.keyword())
-                .beginControlFlow("for (int o = 0; o < $L; o++)", outputSize)
-                .addStatement("acc[o] += hj * column[o]")
-                .endControlFlow()
-                .endControlFlow()
+                .addStatement("System.arraycopy(headBias.value, 0, acc, 0, $L)", outputSize);
+        CodeBlock.Builder axpy = CodeBlock.builder();
+        LayerWriter.axpyColumns(axpy, num, "acc", "wT", "h", "ho", hs, outputSize);
+        forward.addCode(axpy.build())
                 .addStatement("System.arraycopy(acc, 0, z, zo, $L)", outputSize);
         switch (model.output().activation()) {
             case SOFTMAX -> forward.addStatement("$T.softmax(z, zo, $L, ws.y, zo)", ACTIVATIONS, outputSize);
@@ -491,20 +514,22 @@ public final class ModelWriter {
             backward.addComment("the output was also the next step's input: add that path's gradient")
                     .addStatement("addActivationGradient(ws.y, zo, ws.dyFeedback, ws.dLogits)");
         }
-        backward.addStatement("final $L[] w = headWeight.value", num.keyword())
-                .addStatement("final $L[] gw = headWeight.grad", num.keyword())
-                .addStatement("final $L[] gb = headBias.grad", num.keyword())
-                .addStatement("final $L[] h = $L", num.keyword(), hArray)
+        backward.addStatement("final $L[][] w = rowsHeadWeight", num.keyword())
+                .addStatement("final $L[][] gw = ws.grads.headWeight", num.keyword())
+                .addStatement("final $L[] gb = ws.grads.headBias", num.keyword())
+                .addStatement("final $L[] hs = ws.headIn", num.keyword())
                 .addStatement("final $L[] dh = ws.dh$L", num.keyword(), top.index())
                 .addStatement("final $L[] dz = ws.dLogits", num.keyword())
-                .addStatement("final int ho = (t + 1) * $L", hs)
+                .addComment("h_t copied to offset 0, so that the loops over rows vectorize")
+                .addStatement("System.arraycopy($L, (t + 1) * $L, hs, 0, $L)", hArray, hs, hs)
                 .beginControlFlow("for (int o = 0; o < $L; o++)", outputSize)
                 .addStatement("final $L d = dz[zo + o]", num.keyword())
-                .addStatement("final int row = o * $L", hs)
+                .addStatement("final $L[] gRow = gw[o]", num.keyword())
+                .addStatement("final $L[] wRow = w[o]", num.keyword())
                 .addStatement("gb[o] += d")
                 .beginControlFlow("for (int j = 0; j < $L; j++)", hs)
-                .addStatement("gw[row + j] += d * h[ho + j]")
-                .addStatement("dh[j] += w[row + j] * d")
+                .addStatement("gRow[j] += d * hs[j]")
+                .addStatement("dh[j] += wRow[j] * d")
                 .endControlFlow()
                 .endControlFlow();
         type.addMethod(backward.build());
@@ -674,7 +699,10 @@ public final class ModelWriter {
                 .addStatement("checkTarget(targets[b], $S + b + $S)", "targets[", "]")
                 .endControlFlow()
                 .beginControlFlow("if (backward)")
-                .addStatement("parameters.zeroGrad()")
+                .beginControlFlow("if (ws.grads == null)")
+                .addStatement("ws.grads = new Gradients()")
+                .endControlFlow()
+                .addStatement("ws.grads.zero()")
                 .endControlFlow();
         int perSequence = model.training().loss() == LossKind.CROSS_ENTROPY ? outputSteps : outputSteps * outputSize;
         m.addComment("PyTorch's 'mean': CE averages over sequences and steps, BCE and MSE over every element")
@@ -711,6 +739,9 @@ public final class ModelWriter {
         if (dense) {
             m.addStatement("ws.wantInputGradient = false");
         }
+        m.beginControlFlow("if (backward)")
+                .addStatement("storeGradients(ws.grads)")
+                .endControlFlow();
         return m.addStatement("return loss * scale").build();
     }
 
@@ -867,6 +898,95 @@ public final class ModelWriter {
         return type.build();
     }
 
+    // ---- gradients ----------------------------------------------------------------------------------
+
+    /** One parameter's gradient buffer: a weight's as one array per row, a bias's as one array. */
+    private record GradientBuffer(String field, String name, int rows, int cols) {
+        boolean matrix() {
+            return cols > 0;
+        }
+    }
+
+    private List<GradientBuffer> gradientBuffers() {
+        List<GradientBuffer> buffers = new ArrayList<>();
+        for (LayerSpec layer : model.layers()) {
+            int l = layer.index();
+            int gh = layer.cell().gateCount() * layer.hiddenSize();
+            buffers.add(new GradientBuffer(param("weightIh", l), "rnn.weight_ih_l" + l, gh, layer.inputSize()));
+            buffers.add(new GradientBuffer(param("weightHh", l), "rnn.weight_hh_l" + l, gh, layer.hiddenSize()));
+            buffers.add(new GradientBuffer(param("biasIh", l), "rnn.bias_ih_l" + l, gh, 0));
+            buffers.add(new GradientBuffer(param("biasHh", l), "rnn.bias_hh_l" + l, gh, 0));
+        }
+        buffers.add(new GradientBuffer("headWeight", "head.weight", outputSize, top.outputSize()));
+        buffers.add(new GradientBuffer("headBias", "head.bias", outputSize, 0));
+        return buffers;
+    }
+
+    /**
+     * The nested {@code Gradients} class: the backward pass accumulates into one array per weight row (loops over
+     * them vectorize, unlike loops over {@code grad[k * cols + i]}), owned by a workspace so that sequences can be
+     * back-propagated on several threads at once.
+     */
+    private TypeSpec gradients() {
+        TypeSpec.Builder type = TypeSpec.classBuilder("Gradients")
+                .addModifiers(Modifier.STATIC, Modifier.FINAL)
+                .addJavadoc("Gradient buffers of one workspace, laid out for the backward pass: a weight's gradient as one"
+                        + " array per row.\n");
+        MethodSpec.Builder zero = MethodSpec.methodBuilder("zero")
+                .addJavadoc("Sets every gradient to zero.\n");
+        MethodSpec.Builder add = MethodSpec.methodBuilder("add")
+                .addParameter(ClassName.get("", "Gradients"), "other")
+                .addJavadoc("Adds {@code other}'s gradients to these.\n");
+        for (GradientBuffer g : gradientBuffers()) {
+            if (g.matrix()) {
+                type.addField(FieldSpec.builder(num.array(2), g.field(), Modifier.FINAL)
+                        .addJavadoc("{@code $L}: {@code $L[k][i]} is the gradient of {@code W[k][i]}.\n", g.name(),
+                                g.field())
+                        .initializer("new $T[$L][$L]", num.type(), g.rows(), g.cols())
+                        .build());
+                zero.beginControlFlow("for ($L[] row : $L)", num.keyword(), g.field())
+                        .addStatement("$T.fill(row, 0)", Arrays.class)
+                        .endControlFlow();
+                add.beginControlFlow("for (int k = 0; k < $L; k++)", g.rows())
+                        .addStatement("final $L[] row = $L[k]", num.keyword(), g.field())
+                        .addStatement("final $L[] otherRow = other.$L[k]", num.keyword(), g.field())
+                        .beginControlFlow("for (int i = 0; i < $L; i++)", g.cols())
+                        .addStatement("row[i] += otherRow[i]")
+                        .endControlFlow()
+                        .endControlFlow();
+            } else {
+                type.addField(FieldSpec.builder(num.array(1), g.field(), Modifier.FINAL)
+                        .addJavadoc("{@code $L}.\n", g.name())
+                        .initializer("new $T[$L]", num.type(), g.rows())
+                        .build());
+                zero.addStatement("$T.fill($L, 0)", Arrays.class, g.field());
+                add.beginControlFlow("for (int k = 0; k < $L; k++)", g.rows())
+                        .addStatement("$L[k] += other.$L[k]", g.field(), g.field())
+                        .endControlFlow();
+            }
+        }
+        return type.addMethod(zero.build()).addMethod(add.build()).build();
+    }
+
+    /** The model's {@code storeGradients}: copies a workspace's gradient buffers into the parameters' grad arrays. */
+    private MethodSpec storeGradients() {
+        MethodSpec.Builder m = MethodSpec.methodBuilder("storeGradients")
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(ClassName.get("", "Gradients"), "g")
+                .addJavadoc("Sets every parameter's {@code grad} array to the gradients in {@code g}.\n");
+        for (GradientBuffer g : gradientBuffers()) {
+            if (g.matrix()) {
+                m.beginControlFlow("for (int k = 0; k < $L; k++)", g.rows())
+                        .addStatement("System.arraycopy(g.$L[k], 0, $L.grad, k * $L, $L)", g.field(), g.field(),
+                                g.cols(), g.cols())
+                        .endControlFlow();
+            } else {
+                m.addStatement("System.arraycopy(g.$L, 0, $L.grad, 0, $L)", g.field(), g.field(), g.rows());
+            }
+        }
+        return m.build();
+    }
+
     // ---- the workspace ----------------------------------------------------------------------------
 
     /** Writes the nested {@code Workspace} class: every buffer one sequence needs, sized by the spec. */
@@ -895,6 +1015,11 @@ public final class ModelWriter {
                 int h = layer.hiddenSize();
                 int gh = layer.cell().gateCount() * h;
                 array("h" + l, (steps + 1) * h, "Layer " + l + ": {@code h_{t}} at {@code (t + 1) * H}; {@code h_{-1} = 0}.");
+                array("hPrev" + l, h, "Layer " + l + ": {@code h_{t-1}} of the step being back-propagated, at offset 0.");
+                array("hStep" + l, h, "Layer " + l + ": scratch of one step's hidden size, at offset 0.");
+                if (l > 0 || !oneHot || feedback) {
+                    array("inStep" + l, layer.inputSize(), "Layer " + l + ": {@code x_t} of the step being back-propagated.");
+                }
                 array("dh" + l, h, "Layer " + l + ": {@code dL/dh} of the step being back-propagated.");
                 array("dz" + l, gh, "Layer " + l + ": gradient of the gate pre-activations.");
                 switch (layer.cell().type()) {
@@ -904,6 +1029,8 @@ public final class ModelWriter {
                         array("a" + l, gh, "Layer " + l + ": gate pre-activations of the step being computed.");
                         array("c" + l, (steps + 1) * h, "Layer " + l + ": cell state {@code c_t} at {@code (t + 1) * H}.");
                         array("tanhC" + l, steps * h, "Layer " + l + ": {@code tanh(c_t)} per step.");
+                        array("cStep" + l, h, "Layer " + l + ": {@code c} of the step being computed, at offset 0.");
+                        array("tanhCStep" + l, h, "Layer " + l + ": {@code tanh(c_t)} of the step being computed.");
                         array("dc" + l, h, "Layer " + l + ": {@code dL/dc} of the step being back-propagated.");
                     }
                     case GRU -> {
@@ -917,6 +1044,10 @@ public final class ModelWriter {
             }
             array("logits", outputSteps * outputSize, "Head pre-activations per output.");
             array("headAcc", outputSize, "Head pre-activations of the output being computed.");
+            array("headIn", top.outputSize(), "The head's input {@code h_t} of the output being back-propagated.");
+            type.addField(FieldSpec.builder(ClassName.get("", "Gradients"), "grads")
+                    .addJavadoc("Gradient buffers, made by the first backward pass through this workspace.\n")
+                    .build());
             array("y", outputSteps * outputSize, "Outputs per output step.");
             array("dLogits", outputSteps * outputSize, "Loss gradient with respect to the logits.");
             if (symbolTargets) {
