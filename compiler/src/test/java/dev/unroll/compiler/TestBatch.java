@@ -91,6 +91,13 @@ record TestBatch(NetSpec spec, int[][] symbols, double[][][] dense, int[][] clas
         return v;
     }
 
+    /** A batch of one: sequence {@code b} of this batch. */
+    TestBatch subset(int b) {
+        return new TestBatch(spec, symbols == null ? null : new int[][] {symbols[b]},
+                dense == null ? null : new double[][][] {dense[b]}, classes == null ? null : new int[][] {classes[b]},
+                targets == null ? null : new double[][][] {targets[b]});
+    }
+
     /** The batched input argument: {@code xs}. */
     Object xs() {
         Class<?> real = spec.float64() ? double.class : float.class;

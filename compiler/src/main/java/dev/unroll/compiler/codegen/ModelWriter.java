@@ -32,6 +32,7 @@ import javax.lang.model.element.Modifier;
  */
 public final class ModelWriter {
     static final ClassName WORKSPACE = ClassName.get("", "Workspace");
+    static final ClassName FORK_JOIN_TASK = ClassName.get("java.util.concurrent", "ForkJoinTask");
     static final ClassName ACTIVATIONS = ClassName.get("dev.unroll.runtime", "Activations");
     static final ClassName LOSSES = ClassName.get("dev.unroll.runtime", "Losses");
     static final ClassName CHECKS = ClassName.get("dev.unroll.runtime", "Checks");
@@ -148,6 +149,19 @@ public final class ModelWriter {
                 .addJavadoc("Returns the parameters in PyTorch's {@code state_dict} order; their arrays are the model's own.\n")
                 .addStatement("return parameters")
                 .build());
+        type.addField(FieldSpec.builder(boolean.class, "parallel", Modifier.PRIVATE, Modifier.VOLATILE)
+                .addJavadoc("Whether large batches use a second thread; see {@link #setParallel}.\n")
+                .initializer("true")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("setParallel")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(boolean.class, "enabled")
+                .addJavadoc("Lets batches with enough work run their second half on another thread (of the common\n"
+                        + "{@link java.util.concurrent.ForkJoinPool}), or keeps every call on the caller's thread. On by"
+                        + " default.\nThe results are the same either way, to the last bit: the batch is split the"
+                        + " same way and the halves\nsummed in the same order; only where the work runs changes.\n")
+                .addStatement("this.parallel = enabled")
+                .build());
         type.addMethod(MethodSpec.methodBuilder("newWorkspace")
                 .addModifiers(Modifier.PUBLIC)
                 .returns(WORKSPACE)
@@ -205,6 +219,32 @@ public final class ModelWriter {
         int fixedBatch = model.topology().batchSize().orElse(0);
         constant(type, "FIXED_BATCH_SIZE", fixedBatch,
                 "The batch size the spec fixes, or 0 when any batch size is accepted.");
+        type.addField(FieldSpec.builder(long.class, "FORWARD_FLOPS", Modifier.PRIVATE, Modifier.STATIC,
+                        Modifier.FINAL)
+                .addJavadoc("Floating-point operations of one sequence's forward pass (matrix products only).\n")
+                .initializer("$LL", forwardFlops())
+                .build());
+        type.addField(FieldSpec.builder(long.class, "PARALLEL_MIN_FLOPS", Modifier.PRIVATE, Modifier.STATIC,
+                        Modifier.FINAL)
+                .addJavadoc("The forward work each half of a batch needs before it is worth a second thread.\n")
+                .initializer("$LL", PARALLEL_MIN_FLOPS)
+                .build());
+    }
+
+    /**
+     * The least forward work in floating-point operations for which a batch is split over two threads: about 0.1 ms
+     * forward (0.4 ms with the backward pass) at the 10 GFLOP/s the generated loops reach, against a hand-off to a
+     * pool thread and an addition of the gradient buffers that cost tens of microseconds.
+     */
+    static final long PARALLEL_MIN_FLOPS = 1_000_000L;
+
+    private long forwardFlops() {
+        long flops = 0;
+        for (LayerSpec layer : model.layers()) {
+            long gh = (long) layer.cell().gateCount() * layer.hiddenSize();
+            flops += (long) steps * 2 * gh * (layer.inputSize() + layer.hiddenSize());
+        }
+        return flops + (long) outputSteps * 2 * outputSize * top.outputSize();
     }
 
     private static void constant(TypeSpec.Builder type, String name, int value, String doc) {
@@ -651,6 +691,8 @@ public final class ModelWriter {
                     .build());
         }
         type.addMethod(runMethod());
+        type.addMethod(runSequencesMethod());
+        type.addMethod(halfBatchMethod());
     }
 
     private MethodSpec runMethod() {
@@ -699,19 +741,67 @@ public final class ModelWriter {
                 .addStatement("checkTarget(targets[b], $S + b + $S)", "targets[", "]")
                 .endControlFlow()
                 .beginControlFlow("if (backward)")
-                .beginControlFlow("if (ws.grads == null)")
-                .addStatement("ws.grads = new Gradients()")
-                .endControlFlow()
-                .addStatement("ws.grads.zero()")
+                .addStatement("ws.zeroGradients()")
                 .endControlFlow();
         int perSequence = model.training().loss() == LossKind.CROSS_ENTROPY ? outputSteps : outputSteps * outputSize;
         m.addComment("PyTorch's 'mean': CE averages over sequences and steps, BCE and MSE over every element")
-                .addStatement("final double scale = 1.0 / ((double) xs.length * $L)", perSequence)
-                .addStatement("double loss = 0");
+                .addStatement("final double scale = 1.0 / ((double) xs.length * $L)", perSequence);
         if (dense) {
             m.addStatement("ws.wantInputGradient = inputGradients != null");
         }
-        m.beginControlFlow("for (int b = 0; b < xs.length; b++)")
+        m.addStatement("final int half = halfBatch(xs.length)")
+                .addStatement("double loss")
+                .beginControlFlow("if (half == 0)")
+                .addStatement("loss = runSequences(ws, xs, targets, backward, inputGradients, scale, 0, xs.length)")
+                .nextControlFlow("else")
+                .addComment("the second half of the batch on another thread, in the workspace's partner; the split")
+                .addComment("depends only on the batch size, so the sums are the same however many cores run them")
+                .addStatement("final Workspace partner = ws.partner()");
+        if (dense) {
+            m.addStatement("partner.wantInputGradient = ws.wantInputGradient");
+        }
+        m.beginControlFlow("if (backward)")
+                .addStatement("partner.zeroGradients()")
+                .endControlFlow()
+                .addStatement("final $T<Double> second = $T.adapt($W() -> runSequences(partner, xs, targets, backward,"
+                        + " inputGradients, scale, half, xs.length))", FORK_JOIN_TASK, FORK_JOIN_TASK)
+                .beginControlFlow("if (parallel)")
+                .addStatement("second.fork()")
+                .endControlFlow()
+                .addStatement("loss = runSequences(ws, xs, targets, backward, inputGradients, scale, 0, half)")
+                .addStatement("loss += parallel ? second.join() : second.invoke()")
+                .beginControlFlow("if (backward)")
+                .addStatement("ws.grads.add(partner.grads)")
+                .endControlFlow()
+                .endControlFlow();
+        if (dense) {
+            m.addStatement("ws.wantInputGradient = false");
+        }
+        m.beginControlFlow("if (backward)")
+                .addStatement("storeGradients(ws.grads)")
+                .endControlFlow();
+        return m.addStatement("return loss * scale").build();
+    }
+
+    /** The model's {@code runSequences}: forward, loss and optionally BPTT over {@code xs[from, to)}. */
+    private MethodSpec runSequencesMethod() {
+        boolean dense = !oneHot;
+        TypeName gradType = dense ? ArrayTypeName.of(num.array(sequenceInput ? 2 : 1)) : ClassName.OBJECT;
+        MethodSpec.Builder m = MethodSpec.methodBuilder("runSequences")
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(WORKSPACE, "ws")
+                .addParameter(ArrayTypeName.of(inputType()), "xs")
+                .addParameter(ArrayTypeName.of(targetType()), "targets")
+                .addParameter(boolean.class, "backward")
+                .addParameter(gradType, "inputGradients")
+                .addParameter(double.class, "scale")
+                .addParameter(int.class, "from")
+                .addParameter(int.class, "to")
+                .returns(double.class)
+                .addJavadoc("Forward, loss and, when {@code backward}, BPTT into {@code ws.grads} for sequences {@code from}"
+                        + " to {@code to - 1},\none at a time; returns their summed loss.\n")
+                .addStatement("double loss = 0")
+                .beginControlFlow("for (int b = from; b < to; b++)")
                 .addStatement("loadInput(ws, xs[b])")
                 .addStatement("loadTarget(ws, targets[b])")
                 .addStatement("forwardSequence(ws)")
@@ -736,13 +826,26 @@ public final class ModelWriter {
             m.endControlFlow();
         }
         m.endControlFlow().endControlFlow();
-        if (dense) {
-            m.addStatement("ws.wantInputGradient = false");
-        }
-        m.beginControlFlow("if (backward)")
-                .addStatement("storeGradients(ws.grads)")
-                .endControlFlow();
-        return m.addStatement("return loss * scale").build();
+        return m.addStatement("return loss").build();
+    }
+
+    /**
+     * The model's {@code halfBatch}: where a batch is split in two for two threads, or 0 to keep it on one. Splitting
+     * costs a task hand-off and an addition of the gradient buffers; it pays when each half has at least
+     * {@code PARALLEL_MIN_FLOPS} of forward work.
+     */
+    private MethodSpec halfBatchMethod() {
+        return MethodSpec.methodBuilder("halfBatch")
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .addParameter(int.class, "batch")
+                .returns(int.class)
+                .addJavadoc("Returns where a batch is split between two threads, or 0 if it is too small to gain from it."
+                        + "\nThe split depends only on the batch size and the model, never on the machine or on whether"
+                        + " gradients\nare computed, so that {@code loss} and {@code computeGradients} sum in the same"
+                        + " order.\n")
+                .addStatement("final int half = batch / 2")
+                .addStatement("return (long) half * FORWARD_FLOPS >= PARALLEL_MIN_FLOPS ? half : 0")
+                .build();
     }
 
     private MethodSpec checkInput() {
@@ -1047,6 +1150,24 @@ public final class ModelWriter {
             array("headIn", top.outputSize(), "The head's input {@code h_t} of the output being back-propagated.");
             type.addField(FieldSpec.builder(ClassName.get("", "Gradients"), "grads")
                     .addJavadoc("Gradient buffers, made by the first backward pass through this workspace.\n")
+                    .build());
+            type.addField(FieldSpec.builder(WORKSPACE, "partner", Modifier.PRIVATE)
+                    .addJavadoc("The workspace of the second half of a batch split over two threads, made when first needed.\n")
+                    .build());
+            type.addMethod(MethodSpec.methodBuilder("partner")
+                    .returns(WORKSPACE)
+                    .addJavadoc("Returns this workspace's partner for the second half of a split batch.\n")
+                    .beginControlFlow("if (partner == null)")
+                    .addStatement("partner = new Workspace()")
+                    .endControlFlow()
+                    .addStatement("return partner")
+                    .build());
+            type.addMethod(MethodSpec.methodBuilder("zeroGradients")
+                    .addJavadoc("Makes the gradient buffers if needed and sets them to zero.\n")
+                    .beginControlFlow("if (grads == null)")
+                    .addStatement("grads = new Gradients()")
+                    .endControlFlow()
+                    .addStatement("grads.zero()")
                     .build());
             array("y", outputSteps * outputSize, "Outputs per output step.");
             array("dLogits", outputSteps * outputSize, "Loss gradient with respect to the logits.");
