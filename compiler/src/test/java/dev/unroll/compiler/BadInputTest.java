@@ -151,6 +151,11 @@ class BadInputTest {
             calls.add(bind("Stepper.step", stepper, "step", false,
                     new Arg(spec.oneHot() ? "symbol" : "x", step, stepDims, inputLeaf, spec.inputSize(),
                             spec.oneHot())));
+            Object y = Array.newInstance(spec.float64() ? double.class : float.class, spec.outputSize());
+            calls.add(bind("Stepper.step into y", stepper, "step", false,
+                    new Arg(spec.oneHot() ? "symbol" : "x", step, stepDims, inputLeaf, spec.inputSize(),
+                            spec.oneHot()),
+                    new Arg("y", y, new int[] {spec.outputSize()}, Leaf.ANY, 0, false)));
             baselineLoss = (double) handle.call("loss", ws, xs, targets);
             baselineForward = TestBatch.flatten(handle.call("forward", ws, xs));
         }
@@ -468,7 +473,7 @@ class BadInputTest {
         String what = call.label() + " with " + mutations.stream().map(m -> m.describe(call.args()))
                 .collect(Collectors.joining(", "));
         double[] weights = call.trains() ? subject.weights() : null;
-        boolean stepper = call.label().endsWith("Stepper.step");
+        boolean stepper = call.label().contains("Stepper.step");
         double[] expectedStep = null;
         if (stepper) {
             // a refused step must not advance the state: from a reset, a valid step after the bad one

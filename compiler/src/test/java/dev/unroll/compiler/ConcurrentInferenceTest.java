@@ -78,7 +78,7 @@ class ConcurrentInferenceTest {
             Object xs = batch.xs();
             forward = handle.method("forward", handle.workspace, xs);
             expectedForward.add(TestBatch.flatten(handle.call(forward, handle.workspace, xs)));
-            expectedSteps.add(stream(handle.call("newStepper"), batch));
+            expectedSteps.add(stream(handle.call("newStepper"), batch, false));
         }
         // new weights (the same values) after the single-threaded run: the threads' first calls all
         // find the model's packed copy of the weights out of date and race to refresh it
@@ -119,7 +119,9 @@ class ConcurrentInferenceTest {
                         if (!Arrays.equals(expectedForward.get(id), batched)) {
                             return "thread " + id + " round " + round + ": forward(ws, xs) differs";
                         }
-                        if (stepper != null && !Arrays.equals(expectedSteps.get(id), stream(stepper, batch))) {
+                        // rounds after the first step into a reused output buffer: step(x, y)
+                        if (stepper != null
+                                && !Arrays.equals(expectedSteps.get(id), stream(stepper, batch, round > 0))) {
                             return "thread " + id + " round " + round + ": stepper outputs differ";
                         }
                     }
@@ -134,15 +136,21 @@ class ConcurrentInferenceTest {
         }
     }
 
-    /** Every output of a stepper run over each sequence of the batch (reset between sequences). */
-    private static double[] stream(Object stepper, TestBatch batch) {
+    /**
+     * Every output of a stepper run over each sequence of the batch (reset between sequences), through
+     * {@code step(x)} or, {@code intoBuffer}, through {@code step(x, y)} with one reused {@code y}.
+     */
+    private static double[] stream(Object stepper, TestBatch batch, boolean intoBuffer) {
         List<Double> out = new ArrayList<>();
         Object xs = batch.xs();
+        Object y = Array.newInstance(batch.spec().float64() ? double.class : float.class, batch.spec().outputSize());
         for (int b = 0; b < batch.size(); b++) {
             ModelHandle.invoke(stepper, "reset");
             Object x = Array.get(xs, b);
             for (int t = 0; t < Array.getLength(x); t++) {
-                for (double v : TestBatch.flatten(ModelHandle.invoke(stepper, "step", Array.get(x, t)))) {
+                Object output = intoBuffer ? ModelHandle.invoke(stepper, "step", Array.get(x, t), y)
+                        : ModelHandle.invoke(stepper, "step", Array.get(x, t));
+                for (double v : TestBatch.flatten(output)) {
                     out.add(v);
                 }
             }

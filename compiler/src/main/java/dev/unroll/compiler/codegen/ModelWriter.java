@@ -972,12 +972,35 @@ public final class ModelWriter {
             }
         }
         type.addMethod(reset.build());
-        MethodSpec.Builder step = MethodSpec.methodBuilder("step")
+        String inputName = oneHot ? "symbol" : "x";
+        TypeName inputParam = oneHot ? TypeName.INT : num.array(1);
+        type.addMethod(MethodSpec.methodBuilder("step")
                 .addModifiers(Modifier.PUBLIC)
+                .addParameter(inputParam, inputName)
                 .returns(num.array(1))
                 .addJavadoc("Feeds one input, advances the state by one step, and returns this step's output"
-                        + " {@code y[o]}.\n\n@throws IllegalArgumentException if the input has the wrong size or"
-                        + " is not finite\n");
+                        + " {@code y[o]}\nin a new array.\n\n@throws IllegalArgumentException if the input has the"
+                        + " wrong size or is not finite\n")
+                .addStatement("advance($L)", inputName)
+                .addStatement("return $T.copyOf(ws.y, $L)", Arrays.class, outputSize)
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("step")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(inputParam, inputName)
+                .addParameter(num.array(1), "y")
+                .returns(num.array(1))
+                .addJavadoc("Like {@link #step($T)}, but writes the output into {@code y} and returns it: a step that"
+                        + " allocates\nnothing.\n\n@throws IllegalArgumentException if the input or {@code y} has"
+                        + " the wrong size, or the input is not\nfinite; the state is then left unchanged\n",
+                        inputParam)
+                .addStatement("$T.buffer(y, $L, $S)", CHECKS, outputSize, "y")
+                .addStatement("advance($L)", inputName)
+                .addStatement("System.arraycopy(ws.y, 0, y, 0, $L)", outputSize)
+                .addStatement("return y")
+                .build());
+        MethodSpec.Builder step = MethodSpec.methodBuilder("advance")
+                .addModifiers(Modifier.PRIVATE)
+                .addJavadoc("Checks the input, runs one step and leaves its output in {@code ws.y}.\n");
         if (oneHot) {
             step.addParameter(int.class, "symbol")
                     .addStatement("$T.symbol(symbol, $L, $S)", CHECKS, inputSize, "symbol")
@@ -1001,7 +1024,6 @@ public final class ModelWriter {
                         layer.index(), layer.hiddenSize());
             }
         }
-        step.addStatement("return $T.copyOf(ws.y, $L)", Arrays.class, outputSize);
         type.addMethod(step.build());
         return type.build();
     }
