@@ -7,7 +7,8 @@ Reads, in the run directory, every jmh-*.json (JMH's JSON output, the main JDK),
 (the generated code's step on a second JDK, a column of its own), pytorch-*.json
 (bench_pytorch.py's), cpp-eigen.json (benchmarks/cpp's C++ Eigen reference) and environment.txt;
 prints one markdown table per benchmark kind and a summary against the targets of issue 5 to
-stdout and writes them to report.md in the same directory. Any of the files may be missing: its columns and rows are then left out or show "–".
+stdout and writes them to report.md in the same directory, with speedup.svg, a plot of the batch-1
+float step. Any of the files may be missing: its columns and rows are then left out or show "–".
 Only the standard library is used.
 
 A ratio is the other implementation's time divided by Unroll's, measured in the same run:
@@ -18,8 +19,10 @@ update (forward and backward), as PERFORMANCE.md does.
 
 import glob
 import json
+import math
 import os
 import sys
+from xml.sax.saxutils import escape
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 PRECISIONS = ["float", "double"]
@@ -336,6 +339,148 @@ def report(results, meta):
     return "\n".join(out) + "\n"
 
 
+# The plot: speedup of Unroll (the main JDK) over each other implementation, batch-1 float step.
+SERIES = [("pytorch", "PyTorch", "#E69F00"), ("cpp", "C++ Eigen (LSTM, GRU)", "#0072B2"),
+          ("ejml", "EJML", "#009E73")]
+
+
+def step_target(other, cell, hidden):
+    """The goal of issue 5 for a bar of the plot, as other's time / Unroll's, or None."""
+    if other == "pytorch" and cell in ("lstm", "gru"):
+        return 8 if hidden <= 128 else 3 if hidden == 512 else None
+    if other == "cpp":
+        return 1 / 1.5
+    if other == "ejml" and hidden <= 128:
+        return 3
+    return None
+
+
+def log_ticks(lo, hi):
+    """1-2-5 ticks from the largest one <= lo to the smallest one >= hi."""
+    candidates = [m * 10.0 ** e for e in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 2)
+                  for m in (1, 2, 5)]
+    first = max(i for i, v in enumerate(candidates) if v <= lo * 1.0001)
+    last = min(i for i, v in enumerate(candidates) if v >= hi * 0.9999)
+    return candidates[first:last + 1]
+
+
+def join_names(names):
+    """['a', 'b', 'c'] -> 'a, b and c'."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def fmt_tick(value):
+    return f"{value:g}×"
+
+
+def speedup_svg(results, jdk=None):
+    """A standalone SVG (900 x 450) of the batch-1 float step: per cell and hidden size, one bar per
+    other implementation, its time / Unroll's, on a log axis from 1×; or None without data."""
+    groups = []
+    for cell in GATES:
+        for hidden in sorted(k[2] for k in results if k[0] == "step" and k[1] == cell and k[3] == "float"):
+            r = results[key("step", cell, hidden, "float")]
+            u = get(r, "unroll")
+            if u is None:
+                continue
+            ratios = {other: get(r, other) / u for other, _, _ in SERIES if get(r, other) is not None}
+            if ratios:
+                groups.append((cell, hidden, ratios))
+    if not groups:
+        return None
+    series = [s for s in SERIES if any(s[0] in g[2] for g in groups)]
+
+    width, height = 900, 450
+    left, right, top, bottom = 72, 884, 78, 372
+    values = [v for g in groups for v in g[2].values()] + [1.0]
+    values += [t for cell, hidden, ratios in groups for other in ratios
+               if (t := step_target(other, cell, hidden)) is not None]
+    ticks = log_ticks(min(values) / 1.25, max(values) * 1.25)
+    lo, hi = ticks[0], ticks[-1]
+    if len(ticks) > 10:   # keep the axis readable: decades only
+        ticks = [t for t in ticks if abs(math.log10(t) - round(math.log10(t))) < 1e-9]
+
+    def y(value):
+        return bottom - (math.log10(value) - math.log10(lo)) / (math.log10(hi) - math.log10(lo)) * (bottom - top)
+
+    def num(value):
+        return f"{value:.1f}"
+
+    group_width = (right - left) / len(groups)
+    bar_width = min(group_width * 0.78 / len(series), 30)
+    bar_offset = (group_width - bar_width * len(series)) / 2
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{width / 2:.0f}" y="24" font-size="16" font-weight="bold" text-anchor="middle">'
+           f'Unroll vs {join_names([label.split(" (")[0] for _, label, _ in series])}: '
+           'one inference step at batch 1, float'
+           + (f' (Unroll on JDK {major(jdk)})' if jdk else '') + '</text>',
+           f'<text x="{width / 2:.0f}" y="43" font-size="12" text-anchor="middle" fill="#444">'
+           'Bars: the other implementation\'s time / Unroll\'s time, log scale; above 1×, Unroll is faster. '
+           'Black marks: targets of issue 5.</text>']
+    # legend
+    x = left
+    for _, label, color in series:
+        svg.append(f'<rect x="{num(x)}" y="54" width="14" height="12" fill="{color}"/>')
+        svg.append(f'<text x="{num(x + 19)}" y="64" font-size="12">{escape(label)} / Unroll</text>')
+        x += 40 + 6.8 * len(label + " / Unroll")
+    svg.append(f'<line x1="{num(x)}" y1="60" x2="{num(x + 16)}" y2="60" stroke="black" stroke-width="2.5"/>')
+    svg.append(f'<text x="{num(x + 21)}" y="64" font-size="12">target</text>')
+    # grid and y axis
+    for t in ticks:
+        yt = num(y(t))
+        svg.append(f'<line x1="{left}" y1="{yt}" x2="{right}" y2="{yt}" stroke="#ddd" stroke-width="1"/>')
+        svg.append(f'<text x="{left - 6}" y="{float(yt) + 4:.1f}" font-size="11" text-anchor="end">{fmt_tick(t)}</text>')
+    svg.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#333" stroke-width="1"/>')
+    svg.append(f'<text x="18" y="{(top + bottom) / 2:.0f}" font-size="12" text-anchor="middle" '
+               f'transform="rotate(-90 18 {(top + bottom) / 2:.0f})">speedup of Unroll (log scale)</text>')
+    # bars, from the 1× line
+    y1 = y(1.0)
+    labels = []
+    previous_cell = None
+    cell_start = left
+    for i, (cell, hidden, ratios) in enumerate(groups):
+        gx = left + i * group_width
+        if cell != previous_cell:
+            if previous_cell is not None:
+                svg.append(f'<line x1="{num(gx)}" y1="{top}" x2="{num(gx)}" y2="{bottom + 44}" stroke="#999" '
+                           'stroke-width="1" stroke-dasharray="3,3"/>')
+                svg.append(f'<text x="{num((cell_start + gx) / 2)}" y="{bottom + 38}" font-size="13" '
+                           f'font-weight="bold" text-anchor="middle">{previous_cell.upper()}</text>')
+            previous_cell, cell_start = cell, gx
+        svg.append(f'<text x="{num(gx + group_width / 2)}" y="{bottom + 17}" font-size="12" '
+                   f'text-anchor="middle">{hidden}</text>')
+        for j, (other, _, color) in enumerate(series):
+            bx = gx + bar_offset + j * bar_width
+            if other not in ratios:
+                continue
+            ratio = ratios[other]
+            yr = y(ratio)
+            svg.append(f'<rect x="{num(bx)}" y="{num(min(yr, y1))}" width="{num(bar_width - 1)}" '
+                       f'height="{num(max(abs(yr - y1), 0.5))}" fill="{color}"/>')
+            target = step_target(other, cell, hidden)
+            yt = None if target is None else y(target)
+            if yt is not None:
+                svg.append(f'<line x1="{num(bx - 1)}" y1="{num(yt)}" x2="{num(bx + bar_width)}" y2="{num(yt)}" '
+                           'stroke="black" stroke-width="2.5"/>')
+            # the value at the bar's end, moved past the target mark when it would sit on it
+            label = f"{ratio:.0f}" if ratio >= 9.95 else f"{ratio:.1f}" if ratio >= 0.095 else f"{ratio:.2g}"
+            ly = yr - 3 if ratio >= 1 else yr + 11
+            if yt is not None and ly - 11 < yt < ly + 3:
+                ly = yt - 4 if ratio >= 1 else yt + 12
+            labels.append(f'<text x="{num(bx + bar_width / 2)}" y="{num(ly)}" font-size="9.5" '
+                          f'text-anchor="middle" stroke="white" stroke-width="3" paint-order="stroke">{label}</text>')
+    svg.append(f'<text x="{num((cell_start + right) / 2)}" y="{bottom + 38}" font-size="13" '
+               f'font-weight="bold" text-anchor="middle">{previous_cell.upper()}</text>')
+    svg.append(f'<line x1="{left}" y1="{num(y1)}" x2="{right}" y2="{num(y1)}" stroke="#333" stroke-width="1.5"/>')
+    svg += labels
+    svg.append(f'<text x="{width / 2:.0f}" y="{height - 8}" font-size="12" text-anchor="middle">'
+               'hidden size H, per cell (input 64, linear head of 64 outputs)</text>')
+    svg.append("</svg>")
+    return "\n".join(svg) + "\n"
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: report.py RUN_DIRECTORY")
@@ -344,6 +489,13 @@ def main():
     if not any(set(r) - {"cpp"} for r in results.values()):   # the C++ reference alone compares nothing
         sys.exit(f"no JMH or PyTorch results in {run_dir}")
     text = report(results, meta)
+    svg = speedup_svg(results, meta["jdk"])
+    if svg:
+        with open(os.path.join(run_dir, "speedup.svg"), "w") as f:
+            f.write(svg)
+        text += ("\n![Speedup of Unroll, one step at batch 1, float](speedup.svg)\n\n"
+                 "speedup.svg: the other implementation's time / Unroll's for the batch-1 float step, "
+                 "with the targets of issue 5.\n")
     with open(os.path.join(run_dir, "report.md"), "w") as f:
         f.write(text)
     print(text)
