@@ -4,7 +4,7 @@
 # table of ratios (Unroll vs the EJML baseline, Unroll vs PyTorch). See benchmarks/README.md.
 #
 #   benchmarks/run.sh quick            # a subset, few iterations, 1 fork: about 5 minutes
-#   benchmarks/run.sh report           # the published table: about 25 minutes (estimate)
+#   benchmarks/run.sh report           # the published table: about 25 minutes (estimated, see README)
 #   benchmarks/run.sh full             # every configuration, 2 forks: about 2.5 hours
 #   benchmarks/run.sh full step char   # only some groups: step, sequence, train, char
 #   DRY_RUN=1 benchmarks/run.sh report # print the commands and an estimate of the time, run nothing
@@ -362,4 +362,4 @@ echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg); ran in $(elapsed)"
 log "report ($(elapsed) so far)"
 tail -1 "$run/environment.txt"
 python3 benchmarks/src/main/python/report.py "$run"
-log "done in $(elapsed); results in $run"
+log "done in $(elapsed); results in $run (report.md$([ -f "$run/speedup.svg" ] && echo ', speedup.svg'))"
