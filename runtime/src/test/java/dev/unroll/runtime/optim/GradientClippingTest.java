@@ -3,11 +3,13 @@ package dev.unroll.runtime.optim;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unroll.runtime.DoubleParameter;
 import dev.unroll.runtime.FloatParameter;
 import dev.unroll.runtime.ParameterSet;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class GradientClippingTest {
@@ -73,6 +75,72 @@ class GradientClippingTest {
         GradientClipping.of(ClipConfig.value(2)).clip(ps);
         assertArrayEquals(new float[] {2, -2}, f.grad);
         assertArrayEquals(new double[] {2, 2}, ((DoubleParameter) ps.get("d")).grad);
+    }
+
+    /** The eight-accumulator sums against a plain loop, for every length of the unrolled loop's tail. */
+    @Test
+    void normsMatchAPlainSumForEveryTailLength() {
+        SplittableRandom r = new SplittableRandom(3);
+        for (int n = 1; n <= 20; n++) {
+            FloatParameter f = new FloatParameter("f", n);
+            DoubleParameter d = new DoubleParameter("d", n);
+            double plainF = 0;
+            double plainD = 0;
+            for (int i = 0; i < n; i++) {
+                f.grad[i] = (float) r.nextGaussian();
+                d.grad[i] = r.nextGaussian();
+                plainF += (double) f.grad[i] * f.grad[i];
+                plainD += d.grad[i] * d.grad[i];
+            }
+            assertEquals(Math.sqrt(plainF), GradientClipping.norm(f), 1e-15 * Math.sqrt(plainF));
+            assertEquals(Math.sqrt(plainD), GradientClipping.norm(d), 1e-15 * Math.sqrt(plainD));
+            assertEquals(Math.sqrt(plainF + plainD), GradientClipping.globalNorm(new ParameterSet(List.of(f, d))),
+                    1e-15 * Math.sqrt(plainF + plainD));
+        }
+    }
+
+    /** Float gradients are scaled by the float factor: at most one rounding from the product in double. */
+    @Test
+    void floatGradientsAreScaledWithinOneRoundingOfTheDoubleProduct() {
+        FloatParameter f = new FloatParameter("f", 1000);
+        SplittableRandom r = new SplittableRandom(5);
+        for (int i = 0; i < f.size(); i++) {
+            f.grad[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(-8, 8)));
+        }
+        float[] before = f.grad.clone();
+        ParameterSet ps = new ParameterSet(List.of(f));
+        double norm = GradientClipping.globalNorm(ps);
+        double factor = 0.1 / (norm + 1e-6);
+        GradientClipping.of(ClipConfig.globalNorm(0.1)).clip(ps);
+        for (int i = 0; i < f.size(); i++) {
+            float exact = (float) (before[i] * factor);
+            assertTrue(Math.abs(f.grad[i] - exact) <= Math.ulp(exact), before[i] + ": " + f.grad[i] + " vs " + exact);
+        }
+        assertEquals(0.1, GradientClipping.globalNorm(ps), 1e-7);
+    }
+
+    /** min/max give what the comparisons gave, for a threshold that is not a float, NaN, -0 and infinities. */
+    @Test
+    void valueClippingMatchesComparisonsExactly() {
+        double c = 0.1;
+        float[] in = {0.1f, -0.1f, Math.nextUp(0.1f), Math.nextDown(0.1f), 1e30f, -1e30f, -0.0f, 0.0f, Float.NaN,
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0.05f, -Math.nextUp(0.1f)};
+        FloatParameter f = new FloatParameter("f", in.length);
+        DoubleParameter d = new DoubleParameter("d", in.length);
+        for (int i = 0; i < in.length; i++) {
+            f.grad[i] = in[i];
+            d.grad[i] = i % 2 == 0 ? in[i] : (double) in[i] * (1 + 1e-12);
+        }
+        double[] dIn = d.grad.clone();
+        GradientClipping.of(ClipConfig.value(c)).clip(new ParameterSet(List.of(f, d)));
+        for (int i = 0; i < in.length; i++) {
+            float g = in[i];
+            float expected = g > c ? (float) c : g < -c ? (float) -c : g;
+            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(f.grad[i]), "float " + g);
+            double x = dIn[i];
+            double expectedD = x > c ? c : x < -c ? -c : x;
+            assertEquals(Double.doubleToRawLongBits(expectedD), Double.doubleToRawLongBits(d.grad[i]), "double " + x);
+        }
     }
 
     @Test
