@@ -2,6 +2,7 @@ package dev.unroll.runtime.optim;
 
 import dev.unroll.runtime.DoubleParameter;
 import dev.unroll.runtime.FloatParameter;
+import dev.unroll.runtime.NonFiniteException;
 import dev.unroll.runtime.Parameter;
 import dev.unroll.runtime.ParameterSet;
 import java.util.ArrayList;
@@ -22,8 +23,8 @@ import java.util.List;
  *       {@code g *= c / (n + 1e-6)} when that factor is below 1, else nothing changes.</li>
  * </ul>
  * Norms are computed in double for both precisions (and without overflow for huge finite
- * gradients). NaN stays NaN: check with {@link NonFinite} first if that matters (the
- * {@link Optimizer} does).
+ * gradients). NaN stays NaN in {@link #clip}; {@link #checkFiniteAndClip} refuses non-finite
+ * gradients first, at no extra cost: the global norm it computes anyway doubles as the check.
  *
  * <p>The loops are written for speed, as they run over every gradient on every update: the clamp
  * is {@code max(-c, min(c, g))}, which C2 vectorizes (an if/else per element it does not), the
@@ -72,7 +73,33 @@ public final class GradientClipping {
      *     (what to log to watch for exploding gradients)
      */
     public double clip(ParameterSet parameters) {
-        double rawNorm = globalNorm(parameters);
+        return clip(parameters, false);
+    }
+
+    /**
+     * Checks that every gradient is finite, then clips them in place as {@link #clip} does. This
+     * replaces {@link NonFinite#requireFiniteGradients} followed by {@link #clip}, without the
+     * separate pass: a finite sum of the squares of all gradients (which the global norm needs
+     * anyway) proves every gradient finite, and only when it is not does the detailed search run,
+     * to name the offending element, or to find that the sum merely overflowed. After it returns,
+     * the gradients are finite (clipping only shrinks them), so
+     * {@link Optimizer#stepWithoutGradientCheck} may follow.
+     *
+     * @return the global L2 norm of the gradients as they were on entry, before any clipping
+     * @throws NonFiniteException when a gradient holds NaN or an infinity, with the message of
+     *     {@link NonFinite#requireFiniteGradients} (the parameter, index, row and column of the
+     *     first one); no gradient is changed
+     */
+    public double checkFiniteAndClip(ParameterSet parameters) {
+        return clip(parameters, true);
+    }
+
+    private double clip(ParameterSet parameters, boolean requireFinite) {
+        double sum = sumOfSquares(parameters);
+        if (requireFinite && !Double.isFinite(sum)) {
+            NonFinite.requireFiniteGradients(parameters); // throws, unless the sum only overflowed
+        }
+        double rawNorm = Double.isFinite(sum) ? Math.sqrt(sum) : globalNormWithoutOverflow(parameters);
         double globalNow = rawNorm;
         for (ClipConfig r : rules) {
             double c = r.threshold();

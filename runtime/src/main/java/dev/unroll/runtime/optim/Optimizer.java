@@ -33,6 +33,8 @@ import java.util.Objects;
  * {@link DoubleParameter} in float64. Before touching anything,
  * {@link #step} checks every gradient for NaN and infinity ({@link NonFinite#findInGradients}) and
  * that the parameters fit the state it holds, so a refused step changes nothing.
+ * {@link #stepWithoutGradientCheck} skips the first check, for a caller that has just done it
+ * (see {@link GradientClipping#checkFiniteAndClip}).
  *
  * <p>Not thread-safe: one optimizer per training loop.
  */
@@ -166,6 +168,39 @@ public final class Optimizer {
         NonFinite.findInGradients(parameters).ifPresent(at -> {
             throw new NonFiniteException(at.message() + "; the optimizer step was refused, nothing was updated");
         });
+        checkStates(parameters);
+        update(parameters, learningRate);
+    }
+
+    /**
+     * Updates the parameters as {@link #step(ParameterSet, LearningRateSchedule)} does, but without
+     * scanning the gradients for NaN and infinity: for a caller that has just established that
+     * every gradient is finite and has not changed them since, which saves a pass over all
+     * gradients. The generated {@code trainStep} calls it right after
+     * {@link GradientClipping#checkFiniteAndClip}, whose norm doubles as the check.
+     *
+     * <p>A NaN or an infinity passed here anyway is not detected: it goes into the weights and the
+     * optimizer state. When in doubt, call {@link #step(ParameterSet, LearningRateSchedule)}.
+     *
+     * @throws IllegalArgumentException for a bad learning rate from the schedule (nothing is changed)
+     * @throws IllegalStateException when a parameter's size or precision differs from the state
+     *     kept under its name (nothing is changed)
+     */
+    public void stepWithoutGradientCheck(ParameterSet parameters, LearningRateSchedule schedule) {
+        stepWithoutGradientCheck(parameters, schedule.learningRate(steps));
+    }
+
+    /**
+     * Updates the parameters as {@link #step(ParameterSet, double)} does, but without scanning the
+     * gradients for NaN and infinity; see {@link #stepWithoutGradientCheck(ParameterSet,
+     * LearningRateSchedule)} for when that is safe.
+     *
+     * @throws IllegalArgumentException for a bad learning rate (nothing is changed)
+     * @throws IllegalStateException when a parameter's size or precision differs from the state
+     *     kept under its name (nothing is changed)
+     */
+    public void stepWithoutGradientCheck(ParameterSet parameters, double learningRate) {
+        checkLearningRate(learningRate);
         checkStates(parameters);
         update(parameters, learningRate);
     }

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.unroll.runtime.DoubleParameter;
 import dev.unroll.runtime.FloatParameter;
 import dev.unroll.runtime.NonFiniteException;
+import dev.unroll.runtime.Parameter;
 import dev.unroll.runtime.ParameterSet;
+import dev.unroll.runtime.testing.Models;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -211,6 +213,56 @@ class OptimizerTest {
             }
             assertTrue(worst > 0, c + ": bit-identical, so this test did not compare two paths");
         }
+    }
+
+    @Test
+    void stepWithoutGradientCheckUpdatesExactlyAsStep() {
+        for (OptimizerConfig c : everyKind()) {
+            for (boolean float64 : new boolean[] {false, true}) {
+                ParameterSet a = Models.recurrent(4, 3, 5, 1, 2, float64);
+                ParameterSet b = Models.recurrent(4, 3, 5, 1, 2, float64);
+                Optimizer checked = new Optimizer(c);
+                Optimizer unchecked = new Optimizer(c);
+                LearningRateSchedule schedule = LearningRateSchedule.step(c.learningRate(), 0.5, 2);
+                for (int step = 0; step < 4; step++) {
+                    fill(a, step);
+                    fill(b, step);
+                    checked.step(a, schedule);
+                    unchecked.stepWithoutGradientCheck(b, schedule);
+                    for (Parameter p : a) {
+                        for (int i = 0; i < p.size(); i++) {
+                            assertEquals(p.value(i), b.get(p.name()).value(i), c + " " + p.name() + "[" + i + "]");
+                        }
+                    }
+                }
+                assertEquals(4, unchecked.stepCount());
+            }
+        }
+    }
+
+    /** Deterministic values and gradients, the same for the same names and step. */
+    static void fill(ParameterSet ps, int step) {
+        for (Parameter p : ps) {
+            SplittableRandom r = new SplittableRandom(p.name().hashCode() * 31L + step);
+            for (int i = 0; i < p.size(); i++) {
+                if (step == 0) {
+                    p.setValue(i, r.nextDouble(-0.5, 0.5));
+                }
+                p.setGrad(i, r.nextGaussian());
+            }
+        }
+    }
+
+    @Test
+    void stepWithoutGradientCheckStillRefusesABadLearningRateOrAResizedParameter() {
+        Optimizer opt = new Optimizer(OptimizerConfig.adam(0.1));
+        ParameterSet ps = pair(1, 1, 1, 1, 1, 1);
+        assertThrows(IllegalArgumentException.class, () -> opt.stepWithoutGradientCheck(ps, Double.NaN));
+        opt.stepWithoutGradientCheck(ps, LearningRateSchedule.constant(0.1));
+        ParameterSet resized = new ParameterSet(List.of(new DoubleParameter("w", 3, 2)));
+        assertEquals("parameter 'w' has 6 elements, but the optimizer's state for it has 4",
+                assertThrows(IllegalStateException.class, () -> opt.stepWithoutGradientCheck(resized, 0.1)).getMessage());
+        assertEquals(1, opt.stepCount());
     }
 
     @Test
