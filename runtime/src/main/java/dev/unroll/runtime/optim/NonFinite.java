@@ -15,6 +15,9 @@ import java.util.Optional;
  * the parameters and the optimizer state stay as they were (the caller may skip the batch, lower
  * the learning rate, or stop). {@link #findInGradients} returns the same information as a
  * {@link Location} for callers that want to handle it without an exception.
+ * {@link GradientClipping#checkFiniteAndClip} gives the same exception as
+ * {@link #requireFiniteGradients} without a separate pass: the sum of squares its norm needs is
+ * finite only when every gradient is, and only when it is not does it search with this class.
  */
 public final class NonFinite {
     private NonFinite() {

@@ -28,10 +28,13 @@ import java.util.Objects;
  * </pre>
  *
  * <p>The state (momentum buffers, accumulators, moments, the step count of each parameter) is kept
- * per parameter name, in float64 for both precisions; {@link FloatParameter}s are updated through
- * double arithmetic and rounded to float at the end. Before touching anything, {@link #step}
- * checks every gradient for NaN and infinity ({@link NonFinite#requireFiniteGradients}) and that
- * the parameters fit the state it holds, so a refused step changes nothing.
+ * per parameter name, in the parameter's precision, as PyTorch keeps it in the parameter's dtype:
+ * a {@link FloatParameter} is updated in float32 on its own arrays, with no copy, a
+ * {@link DoubleParameter} in float64. Before touching anything,
+ * {@link #step} checks every gradient for NaN and infinity ({@link NonFinite#findInGradients}) and
+ * that the parameters fit the state it holds, so a refused step changes nothing.
+ * {@link #stepWithoutGradientCheck} skips the first check, for a caller that has just done it
+ * (see {@link GradientClipping#checkFiniteAndClip}).
  *
  * <p>Not thread-safe: one optimizer per training loop.
  */
@@ -40,17 +43,81 @@ public final class Optimizer {
     private final Map<String, State> states = new HashMap<>();
     private long steps;
 
-    /** Per-parameter state; the buffers are allocated on first use. */
-    private static final class State {
+    /**
+     * Per-parameter state: the step count and the buffers the kind needs, allocated on first use in
+     * the parameter's precision. The buffers start at zero, which also gives MOMENTUM's first step
+     * {@code b = g} ({@code 0 * momentum + g}) without a separate first-step loop.
+     */
+    private abstract static sealed class State permits FloatState, DoubleState {
         final int size;
         long step;
-        double[] first; // momentum buffer, Adagrad sum, RMSprop square average, Adam m
-        double[] second; // RMSprop momentum buffer, Adam v
-        double[] scratchValue; // float parameters: the values in double
-        double[] scratchGrad; // float parameters: the gradient in double
 
         State(int size) {
             this.size = size;
+        }
+
+        /** Returns "float32" or "float64", for messages. */
+        abstract String precision();
+    }
+
+    private static final class FloatState extends State {
+        final float[] first; // momentum buffer, Adagrad sum, RMSprop square average, Adam m; null for SGD
+        final float[] second; // RMSprop momentum buffer, Adam v; else null
+        final float[] decayed; // grad + weightDecay * w when there is an L2 term; else null
+
+        FloatState(int size, Buffers b) {
+            super(size);
+            first = b.first ? new float[size] : null;
+            second = b.second ? new float[size] : null;
+            decayed = b.decayed ? new float[size] : null;
+        }
+
+        @Override
+        String precision() {
+            return "float32";
+        }
+    }
+
+    private static final class DoubleState extends State {
+        final double[] first;
+        final double[] second;
+        final double[] decayed;
+
+        DoubleState(int size, Buffers b) {
+            super(size);
+            first = b.first ? new double[size] : null;
+            second = b.second ? new double[size] : null;
+            decayed = b.decayed ? new double[size] : null;
+        }
+
+        @Override
+        String precision() {
+            return "float64";
+        }
+    }
+
+    /** Which state buffers a configuration needs. */
+    private record Buffers(boolean first, boolean second, boolean decayed) {
+        static Buffers of(OptimizerConfig c) {
+            OptimizerConfig.Kind k = c.kind();
+            boolean adam = k == OptimizerConfig.Kind.ADAM || k == OptimizerConfig.Kind.ADAMW;
+            return new Buffers(k != OptimizerConfig.Kind.SGD,
+                    adam || (k == OptimizerConfig.Kind.RMSPROP && c.momentum() > 0),
+                    c.weightDecay() != 0 && k != OptimizerConfig.Kind.ADAMW);
+        }
+    }
+
+    /**
+     * Adam's per-step scalars, in double as PyTorch computes them in Python floats.
+     *
+     * @param stepSize {@code lr / (1 - beta1^t)}
+     * @param bc2Sqrt {@code sqrt(1 - beta2^t)}
+     * @param decay {@code 1 - lr * weightDecay} for ADAMW, 1 for ADAM
+     */
+    private record AdamScalars(double stepSize, double bc2Sqrt, double decay) {
+        static AdamScalars of(OptimizerConfig c, long t, double lr) {
+            return new AdamScalars(lr / (1 - Math.pow(c.beta1(), t)), Math.sqrt(1 - Math.pow(c.beta2(), t)),
+                    c.kind() == OptimizerConfig.Kind.ADAMW ? 1 - lr * c.weightDecay() : 1);
         }
     }
 
@@ -89,140 +156,145 @@ public final class Optimizer {
      * Updates every parameter from its gradient with the given learning rate (the other
      * hyper-parameters come from the configuration). The gradients are not modified or zeroed.
      *
-     * @param parameters the parameters; the same names and sizes on every call
+     * @param parameters the parameters; the same names, sizes and precisions on every call
      * @param learningRate this step's learning rate, finite and &ge; 0
      * @throws NonFiniteException when a gradient holds NaN or an infinity (nothing is changed)
      * @throws IllegalArgumentException for a bad learning rate (nothing is changed)
-     * @throws IllegalStateException when a parameter's size differs from the state kept under its
-     *     name (nothing is changed)
+     * @throws IllegalStateException when a parameter's size or precision differs from the state
+     *     kept under its name (nothing is changed)
      */
     public void step(ParameterSet parameters, double learningRate) {
-        if (!(learningRate >= 0 && Double.isFinite(learningRate))) {
-            throw new IllegalArgumentException("learning rate must be finite and >= 0, got " + learningRate);
-        }
+        checkLearningRate(learningRate);
         NonFinite.findInGradients(parameters).ifPresent(at -> {
             throw new NonFiniteException(at.message() + "; the optimizer step was refused, nothing was updated");
         });
+        checkStates(parameters);
+        update(parameters, learningRate);
+    }
+
+    /**
+     * Updates the parameters as {@link #step(ParameterSet, LearningRateSchedule)} does, but without
+     * scanning the gradients for NaN and infinity: for a caller that has just established that
+     * every gradient is finite and has not changed them since, which saves a pass over all
+     * gradients. The generated {@code trainStep} calls it right after
+     * {@link GradientClipping#checkFiniteAndClip}, whose norm doubles as the check.
+     *
+     * <p>A NaN or an infinity passed here anyway is not detected: it goes into the weights and the
+     * optimizer state. When in doubt, call {@link #step(ParameterSet, LearningRateSchedule)}.
+     *
+     * @throws IllegalArgumentException for a bad learning rate from the schedule (nothing is changed)
+     * @throws IllegalStateException when a parameter's size or precision differs from the state
+     *     kept under its name (nothing is changed)
+     */
+    public void stepWithoutGradientCheck(ParameterSet parameters, LearningRateSchedule schedule) {
+        stepWithoutGradientCheck(parameters, schedule.learningRate(steps));
+    }
+
+    /**
+     * Updates the parameters as {@link #step(ParameterSet, double)} does, but without scanning the
+     * gradients for NaN and infinity; see {@link #stepWithoutGradientCheck(ParameterSet,
+     * LearningRateSchedule)} for when that is safe.
+     *
+     * @throws IllegalArgumentException for a bad learning rate (nothing is changed)
+     * @throws IllegalStateException when a parameter's size or precision differs from the state
+     *     kept under its name (nothing is changed)
+     */
+    public void stepWithoutGradientCheck(ParameterSet parameters, double learningRate) {
+        checkLearningRate(learningRate);
+        checkStates(parameters);
+        update(parameters, learningRate);
+    }
+
+    private static void checkLearningRate(double learningRate) {
+        if (!(learningRate >= 0 && Double.isFinite(learningRate))) {
+            throw new IllegalArgumentException("learning rate must be finite and >= 0, got " + learningRate);
+        }
+    }
+
+    /** Checks, before anything changes, that each parameter fits the state kept under its name. */
+    private void checkStates(ParameterSet parameters) {
         for (Parameter p : parameters) {
             State s = states.get(p.name());
-            if (s != null && s.size != p.size()) {
+            if (s == null) {
+                continue;
+            }
+            if (s.size != p.size()) {
                 throw new IllegalStateException("parameter '" + p.name() + "' has " + p.size()
                         + " elements, but the optimizer's state for it has " + s.size);
             }
+            String precision = p instanceof FloatParameter ? "float32" : "float64";
+            if (!s.precision().equals(precision)) {
+                throw new IllegalStateException("parameter '" + p.name() + "' is " + precision
+                        + ", but the optimizer's state for it is " + s.precision());
+            }
         }
+    }
+
+    /** The update proper, once every check has passed. */
+    private void update(ParameterSet parameters, double learningRate) {
+        Buffers buffers = Buffers.of(config);
         for (Parameter p : parameters) {
-            State s = states.computeIfAbsent(p.name(), k -> new State(p.size()));
-            s.step++;
-            if (p instanceof DoubleParameter d) {
-                update(d.value, d.grad, s, learningRate);
+            if (p instanceof FloatParameter f) {
+                FloatState s = (FloatState) states.computeIfAbsent(p.name(), k -> new FloatState(p.size(), buffers));
+                s.step++;
+                update(f, s, learningRate);
             } else {
-                FloatParameter f = (FloatParameter) p;
-                if (s.scratchValue == null) {
-                    s.scratchValue = new double[s.size];
-                    s.scratchGrad = new double[s.size];
-                }
-                for (int i = 0; i < s.size; i++) {
-                    s.scratchValue[i] = f.value[i];
-                    s.scratchGrad[i] = f.grad[i];
-                }
-                update(s.scratchValue, s.scratchGrad, s, learningRate);
-                for (int i = 0; i < s.size; i++) {
-                    f.value[i] = (float) s.scratchValue[i];
-                }
+                DoubleParameter d = (DoubleParameter) p;
+                DoubleState s = (DoubleState) states.computeIfAbsent(p.name(), k -> new DoubleState(p.size(), buffers));
+                s.step++;
+                update(d, s, learningRate);
             }
             p.markChanged();
         }
         steps++;
     }
 
-    /** One update of {@code w}; {@code grad} is read only. */
-    private void update(double[] w, double[] grad, State s, double lr) {
+    /** One float32 update; every hyper-parameter is rounded to float once, as torch does. */
+    private void update(FloatParameter p, FloatState s, double lr) {
         OptimizerConfig c = config;
-        double wd = c.weightDecay();
-        boolean l2 = wd != 0 && c.kind() != OptimizerConfig.Kind.ADAMW;
-        int n = w.length;
+        float[] w = p.value;
+        float[] g = p.grad;
+        if (s.decayed != null) {
+            FloatUpdates.addWeightDecay(s.decayed, g, w, (float) c.weightDecay());
+            g = s.decayed;
+        }
+        float negLr = (float) -lr;
         switch (c.kind()) {
-            case SGD -> {
-                for (int i = 0; i < n; i++) {
-                    double g = l2 ? grad[i] + wd * w[i] : grad[i];
-                    w[i] += -lr * g;
-                }
-            }
-            case MOMENTUM -> {
-                double mu = c.momentum();
-                boolean first = s.first == null;
-                if (first) {
-                    s.first = new double[n];
-                }
-                double[] b = s.first;
-                for (int i = 0; i < n; i++) {
-                    double g = l2 ? grad[i] + wd * w[i] : grad[i];
-                    b[i] = first ? g : b[i] * mu + g;
-                    double d = c.nesterov() ? g + mu * b[i] : b[i];
-                    w[i] += -lr * d;
-                }
-            }
-            case ADAGRAD -> {
-                if (s.first == null) {
-                    s.first = new double[n];
-                }
-                double[] sum = s.first;
-                double eps = c.epsilon();
-                for (int i = 0; i < n; i++) {
-                    double g = l2 ? grad[i] + wd * w[i] : grad[i];
-                    sum[i] += g * g;
-                    double std = Math.sqrt(sum[i]) + eps;
-                    w[i] += -lr * (g / std);
-                }
-            }
-            case RMSPROP -> {
-                if (s.first == null) {
-                    s.first = new double[n];
-                    if (c.momentum() > 0) {
-                        s.second = new double[n];
-                    }
-                }
-                double[] v = s.first;
-                double[] b = s.second;
-                double alpha = c.alpha();
-                double eps = c.epsilon();
-                double mu = c.momentum();
-                for (int i = 0; i < n; i++) {
-                    double g = l2 ? grad[i] + wd * w[i] : grad[i];
-                    v[i] = v[i] * alpha + (1 - alpha) * (g * g);
-                    double avg = Math.sqrt(v[i]) + eps;
-                    if (mu > 0) {
-                        b[i] = b[i] * mu + g / avg;
-                        w[i] += -lr * b[i];
-                    } else {
-                        w[i] += -lr * (g / avg);
-                    }
-                }
-            }
+            case SGD -> FloatUpdates.sgd(w, g, negLr);
+            case MOMENTUM -> FloatUpdates.momentum(w, g, s.first, (float) c.momentum(), c.nesterov(), negLr);
+            case ADAGRAD -> FloatUpdates.adagrad(w, g, s.first, (float) c.epsilon(), negLr);
+            case RMSPROP -> FloatUpdates.rmsprop(w, g, s.first, s.second, (float) c.alpha(), (float) (1 - c.alpha()),
+                    (float) c.epsilon(), (float) c.momentum(), negLr);
             case ADAM, ADAMW -> {
-                if (s.first == null) {
-                    s.first = new double[n];
-                    s.second = new double[n];
-                }
-                double[] m = s.first;
-                double[] v = s.second;
-                double b1 = c.beta1();
-                double b2 = c.beta2();
-                double eps = c.epsilon();
-                double biasCorrection1 = 1 - Math.pow(b1, s.step);
-                double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(b2, s.step));
-                double stepSize = lr / biasCorrection1;
-                double decay = c.kind() == OptimizerConfig.Kind.ADAMW ? 1 - lr * wd : 1;
-                for (int i = 0; i < n; i++) {
-                    if (decay != 1) {
-                        w[i] *= decay;
-                    }
-                    double g = l2 ? grad[i] + wd * w[i] : grad[i];
-                    m[i] = m[i] * b1 + (1 - b1) * g;
-                    v[i] = v[i] * b2 + (1 - b2) * (g * g);
-                    double denom = Math.sqrt(v[i]) / biasCorrection2Sqrt + eps;
-                    w[i] += -stepSize * (m[i] / denom);
-                }
+                AdamScalars a = AdamScalars.of(c, s.step, lr);
+                FloatUpdates.adam(w, g, s.first, s.second, (float) c.beta1(), (float) (1 - c.beta1()),
+                        (float) c.beta2(), (float) (1 - c.beta2()), (float) a.bc2Sqrt(), (float) c.epsilon(),
+                        (float) a.decay(), (float) -a.stepSize());
+            }
+            default -> throw new AssertionError(c.kind());
+        }
+    }
+
+    /** One float64 update: the float32 one with double. */
+    private void update(DoubleParameter p, DoubleState s, double lr) {
+        OptimizerConfig c = config;
+        double[] w = p.value;
+        double[] g = p.grad;
+        if (s.decayed != null) {
+            DoubleUpdates.addWeightDecay(s.decayed, g, w, c.weightDecay());
+            g = s.decayed;
+        }
+        double negLr = -lr;
+        switch (c.kind()) {
+            case SGD -> DoubleUpdates.sgd(w, g, negLr);
+            case MOMENTUM -> DoubleUpdates.momentum(w, g, s.first, c.momentum(), c.nesterov(), negLr);
+            case ADAGRAD -> DoubleUpdates.adagrad(w, g, s.first, c.epsilon(), negLr);
+            case RMSPROP -> DoubleUpdates.rmsprop(w, g, s.first, s.second, c.alpha(), 1 - c.alpha(), c.epsilon(),
+                    c.momentum(), negLr);
+            case ADAM, ADAMW -> {
+                AdamScalars a = AdamScalars.of(c, s.step, lr);
+                DoubleUpdates.adam(w, g, s.first, s.second, c.beta1(), 1 - c.beta1(), c.beta2(), 1 - c.beta2(),
+                        a.bc2Sqrt(), c.epsilon(), a.decay(), -a.stepSize());
             }
             default -> throw new AssertionError(c.kind());
         }
