@@ -29,7 +29,6 @@ final class TrainingWriter {
     private static final ClassName SCHEDULE = ClassName.get(OPTIM, "LearningRateSchedule");
     private static final ClassName CLIPPING = ClassName.get(OPTIM, "GradientClipping");
     private static final ClassName CLIP_CONFIG = ClassName.get(OPTIM, "ClipConfig");
-    private static final ClassName NON_FINITE = ClassName.get(OPTIM, "NonFinite");
     private static final ClassName NON_FINITE_EXCEPTION = ClassName.get("dev.unroll.runtime", "NonFiniteException");
     private static final ClassName TRAINABLE = ClassName.get("dev.unroll.runtime", "Trainable");
     private static final ClassName CHECKPOINTS = ClassName.get("dev.unroll.runtime.checkpoint", "Checkpoints");
@@ -85,9 +84,9 @@ final class TrainingWriter {
                 .addStatement("throw new $T($S + loss + $S + optimizer.stepCount() + $S)", NON_FINITE_EXCEPTION,
                         "loss is ", " at update ", "; nothing was updated")
                 .endControlFlow()
-                .addStatement("$T.requireFiniteGradients(parameters)", NON_FINITE)
-                .addStatement("lastGradientNorm = clipping.clip(parameters)")
-                .addStatement("optimizer.step(parameters, schedule)")
+                .addComment("one pass: a finite sum of squares proves every gradient finite; else it throws")
+                .addStatement("lastGradientNorm = clipping.checkFiniteAndClip(parameters)")
+                .addStatement("optimizer.stepWithoutGradientCheck(parameters, schedule)")
                 .addStatement("return loss")
                 .build());
         type.addMethod(MethodSpec.methodBuilder("updates")
