@@ -328,12 +328,12 @@ final class LayerWriter {
         b.beginControlFlow("for (int k = 0; k < $L; k++)", gh);
         b.addStatement("final $L d = $L[k]", num.keyword(), recurrentDz);
         b.addStatement("final $L[] gRow = gwhh[k]", num.keyword());
-        b.addStatement("final $L[] wRow = whh[k]", num.keyword());
         b.beginControlFlow("for (int j = 0; j < $L; j++)", h)
                 .addStatement("gRow[j] += d * hp[j]")
-                .addStatement("dh[j] += wRow[j] * d")
                 .endControlFlow();
         b.endControlFlow();
+        b.add("// dh_{t-1} = W_hh^T dz_h: AXPYs over the rows of W_hh, four per pass\n");
+        axpyColumns(b, num, "dh", "whh", recurrentDz, "0", gh, h);
         inputBackward(b);
         return m.addCode(b.build()).build();
     }
@@ -458,16 +458,14 @@ final class LayerWriter {
         b.beginControlFlow("for (int k = 0; k < $L; k++)", gh);
         b.addStatement("final $L d = dz[k]", num.keyword());
         b.addStatement("final $L[] gRow = gwih[k]", num.keyword());
-        if (dx != null) {
-            b.addStatement("final $L[] wRow = wih[k]", num.keyword());
-        }
         b.beginControlFlow("for (int i = 0; i < $L; i++)", sourceSize);
         b.addStatement("gRow[i] += d * xs[i]");
+        b.endControlFlow();
+        b.endControlFlow();
         if (dx != null) {
-            b.addStatement("dx[i] += wRow[i] * d");
+            b.add("// dx_t = W_ih^T dz: AXPYs over the rows of W_ih, four per pass\n");
+            axpyColumns(b, num, "dx", "wih", "dz", "0", gh, sourceSize);
         }
-        b.endControlFlow();
-        b.endControlFlow();
     }
 
     private void symbolInputBackward(CodeBlock.Builder b) {

@@ -570,13 +570,15 @@ public final class ModelWriter {
                 .beginControlFlow("for (int o = 0; o < $L; o++)", outputSize)
                 .addStatement("final $L d = dz[zo + o]", num.keyword())
                 .addStatement("final $L[] gRow = gw[o]", num.keyword())
-                .addStatement("final $L[] wRow = w[o]", num.keyword())
                 .addStatement("gb[o] += d")
                 .beginControlFlow("for (int j = 0; j < $L; j++)", hs)
                 .addStatement("gRow[j] += d * hs[j]")
-                .addStatement("dh[j] += wRow[j] * d")
                 .endControlFlow()
-                .endControlFlow();
+                .endControlFlow()
+                .addComment("dh_t += W^T dz: AXPYs over the rows of W, four per pass");
+        CodeBlock.Builder dh = CodeBlock.builder();
+        LayerWriter.axpyColumns(dh, num, "dh", "w", "dz", "zo", outputSize, hs);
+        backward.addCode(dh.build());
         type.addMethod(backward.build());
     }
 
