@@ -702,16 +702,24 @@ public final class ModelWriter {
         type.addMethod(halfBatchMethod());
     }
 
-    private MethodSpec runMethod() {
-        boolean dense = !oneHot;
-        TypeName gradType = dense ? ArrayTypeName.of(num.array(sequenceInput ? 2 : 1)) : ClassName.OBJECT;
-        MethodSpec.Builder m = MethodSpec.methodBuilder("run")
+    /**
+     * A private method taking what {@code run} and {@code runSequences} share: the workspace, the batch, whether
+     * to back-propagate, and the caller's input-gradient buffers (an {@code Object}, always null, for one-hot inputs).
+     */
+    private MethodSpec.Builder batchMethod(String name) {
+        TypeName gradType = oneHot ? ClassName.OBJECT : ArrayTypeName.of(num.array(sequenceInput ? 2 : 1));
+        return MethodSpec.methodBuilder(name)
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(WORKSPACE, "ws")
                 .addParameter(ArrayTypeName.of(inputType()), "xs")
                 .addParameter(ArrayTypeName.of(targetType()), "targets")
                 .addParameter(boolean.class, "backward")
-                .addParameter(gradType, "inputGradients")
+                .addParameter(gradType, "inputGradients");
+    }
+
+    private MethodSpec runMethod() {
+        boolean dense = !oneHot;
+        MethodSpec.Builder m = batchMethod("run")
                 .returns(double.class)
                 .addJavadoc("Loss of a batch, and its gradients when {@code backward}; sequences are processed one by"
                         + " one.\n")
@@ -793,14 +801,7 @@ public final class ModelWriter {
     /** The model's {@code runSequences}: forward, loss and optionally BPTT over {@code xs[from, to)}. */
     private MethodSpec runSequencesMethod() {
         boolean dense = !oneHot;
-        TypeName gradType = dense ? ArrayTypeName.of(num.array(sequenceInput ? 2 : 1)) : ClassName.OBJECT;
-        MethodSpec.Builder m = MethodSpec.methodBuilder("runSequences")
-                .addModifiers(Modifier.PRIVATE)
-                .addParameter(WORKSPACE, "ws")
-                .addParameter(ArrayTypeName.of(inputType()), "xs")
-                .addParameter(ArrayTypeName.of(targetType()), "targets")
-                .addParameter(boolean.class, "backward")
-                .addParameter(gradType, "inputGradients")
+        MethodSpec.Builder m = batchMethod("runSequences")
                 .addParameter(double.class, "scale")
                 .addParameter(int.class, "from")
                 .addParameter(int.class, "to")
