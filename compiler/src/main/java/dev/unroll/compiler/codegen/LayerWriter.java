@@ -74,6 +74,14 @@ final class LayerWriter {
         return "backwardLayer" + l;
     }
 
+    /**
+     * Whether the backward pass reads {@code W_ih} row by row (for {@code W_ih^T dz}): always but for a
+     * one-hot input that is never dense, whose gradient goes nowhere.
+     */
+    boolean readsInputWeightRows() {
+        return l > 0 || (inputMode != InputMode.SYMBOL && inputMode != InputMode.SYMBOL_FIRST);
+    }
+
     // ---- forward -----------------------------------------------------------------------------
 
     MethodSpec forward() {
@@ -298,7 +306,9 @@ final class LayerWriter {
                         + "{@code ws.dh$L} and adds {@code dL/dx_t} to $L.\n", l, l, l,
                         l == 0 ? "the input gradient" : "{@code ws.dh" + (l - 1) + "}");
         CodeBlock.Builder b = CodeBlock.builder();
-        b.addStatement("final $L[][] wih = $L", num.keyword(), ModelWriter.rows("weightIh", l));
+        if (readsInputWeightRows()) {
+            b.addStatement("final $L[][] wih = $L", num.keyword(), ModelWriter.rows("weightIh", l));
+        }
         b.addStatement("final $L[][] whh = $L", num.keyword(), ModelWriter.rows("weightHh", l));
         b.addStatement("final $L[][] gwih = ws.grads.$L", num.keyword(), ModelWriter.param("weightIh", l));
         b.addStatement("final $L[][] gwhh = ws.grads.$L", num.keyword(), ModelWriter.param("weightHh", l));

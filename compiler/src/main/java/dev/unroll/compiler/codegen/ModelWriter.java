@@ -290,8 +290,10 @@ public final class ModelWriter {
         packedField(type, repack, "packedHeadWeight", "headWeight", outputSize, top.outputSize(), "head.weight");
         for (LayerSpec layer : model.layers()) {
             int gh = layer.cell().gateCount() * layer.hiddenSize();
-            rowsField(type, repack, rows("weightIh", layer.index()), param("weightIh", layer.index()), gh,
-                    layer.inputSize(), "rnn.weight_ih_l" + layer.index());
+            if (layers.get(layer.index()).readsInputWeightRows()) {
+                rowsField(type, repack, rows("weightIh", layer.index()), param("weightIh", layer.index()), gh,
+                        layer.inputSize(), "rnn.weight_ih_l" + layer.index());
+            }
             rowsField(type, repack, rows("weightHh", layer.index()), param("weightHh", layer.index()), gh,
                     layer.hiddenSize(), "rnn.weight_hh_l" + layer.index());
         }
