@@ -18,6 +18,7 @@ import dev.unroll.dsl.model.InputEncoding;
 import dev.unroll.dsl.model.InputSpec;
 import dev.unroll.dsl.model.LayerSpec;
 import dev.unroll.dsl.model.LossKind;
+import dev.unroll.dsl.model.ModelPositions;
 import dev.unroll.dsl.model.NetworkModel;
 import dev.unroll.dsl.model.OptimizerKind;
 import dev.unroll.dsl.model.OptimizerSpec;
@@ -27,6 +28,8 @@ import dev.unroll.dsl.model.Precision;
 import dev.unroll.dsl.model.RnnActivation;
 import dev.unroll.dsl.model.ScheduleKind;
 import dev.unroll.dsl.model.ScheduleSpec;
+import dev.unroll.dsl.model.StatementKind;
+import dev.unroll.dsl.model.StatementPositions;
 import dev.unroll.dsl.model.Topology;
 import dev.unroll.dsl.model.TopologySpec;
 import dev.unroll.dsl.model.TrainingSpec;
@@ -254,6 +257,8 @@ public final class Validator {
         private Located<Long> seed;
         private final Map<ClipKind, Located<ClipSpec>> clips = new LinkedHashMap<>();
         private Located<Precision> precision;
+        /** The options each statement that takes options was read with, for the positions of their values. */
+        private final Map<Statement, Map<String, Option>> optionsRead = new java.util.IdentityHashMap<>();
         /** Tells whether the statement being read reported an error; its value is then left out. */
         private java.util.function.BooleanSupplier statementHadErrors = () -> false;
         /** Set when a layer statement had errors: the layers above it would read the wrong size. */
@@ -405,6 +410,7 @@ public final class Validator {
             args.knowOptions(ALL_LAYER_OPTIONS);
             Optional<Integer> hidden = args.requiredInt("hidden size", 1, MAX_HIDDEN_SIZE, cell + " 128;");
             Map<String, Option> options = args.options(LAYER_OPTIONS.get(cell), LAYER_OPTIONS_ELSEWHERE.get(cell));
+            optionsRead.put(st, options);
 
             Direction direction = Direction.FORWARD;
             if (options.containsKey("bidirectional")) {
@@ -472,6 +478,7 @@ public final class Validator {
             Map<String, String> elsewhere = new HashMap<>();
             owners.forEach((option, topologies) -> elsewhere.put(option, joinAnd(topologies)));
             Map<String, Option> options = args.options(TOPOLOGY_OPTIONS.get(keyword), elsewhere);
+            optionsRead.put(st, options);
             boolean feedback = options.containsKey("feedback");
             boolean variable = options.containsKey("variable_length");
             String example = "'" + keyword + " steps 25;'";
@@ -588,6 +595,7 @@ public final class Validator {
             owners.forEach((option, kinds2) -> elsewhere.put(option,
                     (kinds2.size() == 1 ? "optimizer " : "optimizers ") + joinAnd(kinds2)));
             Map<String, Option> options = args.options(allowed, elsewhere);
+            optionsRead.put(st, options);
             OptimizerSpec defaults = OptimizerDefaults.of(kind);
             double lr = number(options.get("learning_rate"), "learning_rate", v -> v > 0, "must be > 0")
                     .orElse(defaults.learningRate());
@@ -637,6 +645,7 @@ public final class Validator {
             StatementArgs named = new StatementArgs(st, diagnostics, "schedule " + kindWord.get());
             named.requiredChoice("schedule", List.of(kindWord.get()));
             Map<String, Option> options = named.options(allowed, elsewhere);
+            optionsRead.put(st, options);
             switch (kind) {
                 case CONSTANT -> schedule = new Located<>(new ScheduleSpec(kind, 0, 1, 0, 0), st);
                 case STEP -> {
@@ -675,6 +684,7 @@ public final class Validator {
             Optional<String> weights = args.requiredChoice("initialization", INITS);
             Map<String, Option> options = args.options(List.of(OptionDecl.choice("recurrent", INITS.toArray(String[]::new))),
                     Map.of());
+            optionsRead.put(st, options);
             Optional<String> recurrent = Optional.empty();
             if (options.containsKey("recurrent")) {
                 Option option = options.get("recurrent");
@@ -840,7 +850,29 @@ public final class Validator {
                     seed == null ? 0L : seed.value(), clipping);
             return Optional.of(new NetworkModel(sourceName, decl.position(), packageName, name, decl.doc(),
                     input.value(), resolved, new OutputSpec(width, out.size(), out.activation()), topologySpec,
-                    training, precision == null ? Precision.FLOAT32 : precision.value()));
+                    training, precision == null ? Precision.FLOAT32 : precision.value(), positions()));
+        }
+
+        /** Where every statement of the (valid) model and each of its words were written. */
+        private ModelPositions positions() {
+            Map<StatementKind, StatementPositions> statements = new EnumMap<>(StatementKind.class);
+            List<Located<?>> singles = java.util.Arrays.asList(input, output, topology, batch, bpttWindow, loss,
+                    optimizer, schedule, init, seed, precision);
+            for (Located<?> located : singles) {
+                if (located != null) {
+                    Statement st = located.statement();
+                    statements.put(StatementKind.ofKeyword(st.keyword().text()).orElseThrow(), positionsOf(st));
+                }
+            }
+            List<StatementPositions> layerPositions = layers.stream().map(l -> positionsOf(l.statement())).toList();
+            Map<ClipKind, StatementPositions> clipPositions = new EnumMap<>(ClipKind.class);
+            clips.forEach((kind, clip) -> clipPositions.put(kind, positionsOf(clip.statement())));
+            return new ModelPositions(decl.position(), decl.name().position(), statements, layerPositions,
+                    clipPositions);
+        }
+
+        private StatementPositions positionsOf(Statement st) {
+            return Positions.of(st, optionsRead.getOrDefault(st, Map.of()));
         }
 
         /**
