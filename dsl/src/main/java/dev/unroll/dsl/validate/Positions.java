@@ -4,7 +4,6 @@ import dev.unroll.dsl.SourcePosition;
 import dev.unroll.dsl.ast.Argument;
 import dev.unroll.dsl.ast.Statement;
 import dev.unroll.dsl.model.StatementPositions;
-import dev.unroll.dsl.validate.StatementArgs.Option;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,12 +13,9 @@ import java.util.Map;
 final class Positions {
     private Positions() {}
 
-    /**
-     * Returns the positions of a statement that passed validation.
-     *
-     * @param options the options read from it, by name (empty for statements without options)
-     */
-    static StatementPositions of(Statement statement, Map<String, Option> options) {
+    /** Returns the positions of a statement that passed validation. */
+    static StatementPositions of(Located<?> located) {
+        Statement statement = located.statement();
         Map<String, SourcePosition> words = new HashMap<>();
         List<SourcePosition> arguments = new ArrayList<>();
         for (Argument argument : statement.arguments()) {
@@ -29,7 +25,7 @@ final class Positions {
             }
         }
         Map<String, SourcePosition> values = new HashMap<>();
-        options.forEach((name, option) -> option.value().ifPresent(v -> values.put(name, v.position())));
+        located.options().forEach((name, option) -> option.value().ifPresent(v -> values.put(name, v.position())));
         return new StatementPositions(statement.keyword().position(), words, values, arguments);
     }
 }
