@@ -4,13 +4,14 @@ import dev.unroll.compiler.codegen.cell.CellEmitter;
 import dev.unroll.compiler.codegen.cell.ElmanCell;
 import dev.unroll.compiler.codegen.cell.GruCell;
 import dev.unroll.compiler.codegen.cell.LstmCell;
-import dev.unroll.dsl.SourcePosition;
 import dev.unroll.dsl.model.CellSpec;
 import dev.unroll.dsl.model.GruVariant;
 import dev.unroll.dsl.model.InputEncoding;
 import dev.unroll.dsl.model.LayerSpec;
 import dev.unroll.dsl.model.LossKind;
+import dev.unroll.dsl.model.ModelPositions;
 import dev.unroll.dsl.model.NetworkModel;
+import dev.unroll.dsl.model.StatementKind;
 import dev.unroll.dsl.model.Topology;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,30 +84,41 @@ public final class Planner {
      */
     private static List<Refusal> refusals(NetworkModel model) {
         List<Refusal> problems = new ArrayList<>();
-        SourcePosition at = model.position();
+        ModelPositions at = model.positions();
         for (LayerSpec layer : model.layers()) {
-            String where = "layer " + layer.index() + " (" + layer.cell().type().keyword() + ")";
+            int l = layer.index();
+            String where = "layer " + l + " (" + layer.cell().type().keyword() + ")";
             if (layer.isBidirectional()) {
-                problems.add(new Refusal(at, where + ": bidirectional layers are not generated yet"));
+                problems.add(new Refusal(at.atLayerOption(l, "bidirectional"),
+                        where + ": bidirectional layers are not generated yet"));
             }
             if (layer.dropout() > 0) {
-                problems.add(new Refusal(at, where + ": dropout is not generated yet"));
+                problems.add(new Refusal(at.atLayerOption(l, "dropout"), where + ": dropout is not generated yet"));
             }
-            if (layer.cell() instanceof CellSpec.Lstm lstm && (lstm.peepholes() || lstm.cellClip().isPresent())) {
-                problems.add(new Refusal(at, where + ": lstm peepholes and cell_clip are not generated yet"));
+            if (layer.cell() instanceof CellSpec.Lstm lstm) {
+                if (lstm.peepholes()) {
+                    problems.add(new Refusal(at.atLayerOption(l, "peepholes"),
+                            where + ": lstm peepholes are not generated yet"));
+                }
+                if (lstm.cellClip().isPresent()) {
+                    problems.add(new Refusal(at.atLayerOption(l, "cell_clip"),
+                            where + ": lstm cell_clip is not generated yet"));
+                }
             }
             if (layer.cell() instanceof CellSpec.Gru gru && gru.variant() == GruVariant.CHO) {
-                problems.add(new Refusal(at, where + ": the Cho GRU variant is not generated yet"));
+                problems.add(new Refusal(at.atLayerOption(l, "cho"), where + ": the Cho GRU variant is not generated yet"));
             }
         }
         if (model.topology().kind() == Topology.ENCODER_DECODER) {
-            problems.add(new Refusal(at, "encoder-decoder many_to_many is not generated yet"));
+            problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "input_steps"),
+                    "encoder-decoder many_to_many (input_steps, output_steps) is not generated yet"));
         }
         if (model.topology().variableLength()) {
-            problems.add(new Refusal(at, "variable_length sequences are not generated yet"));
+            problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "variable_length"),
+                    "variable_length sequences are not generated yet"));
         }
         if (model.topology().bpttWindow().isPresent()) {
-            problems.add(new Refusal(at, "truncated_bptt is not generated yet"));
+            problems.add(new Refusal(at.atStatement(StatementKind.TRUNCATED_BPTT), "truncated_bptt is not generated yet"));
         }
         return problems;
     }
