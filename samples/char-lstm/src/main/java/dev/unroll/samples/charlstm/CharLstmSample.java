@@ -1,6 +1,7 @@
 package dev.unroll.samples.charlstm;
 
 import dev.unroll.runtime.Trainer;
+import dev.unroll.runtime.checkpoint.Checkpoints;
 import dev.unroll.runtime.sample.Sampling;
 import dev.unroll.samples.support.Chart;
 import dev.unroll.samples.support.LearningCurve;
@@ -62,10 +63,11 @@ public final class CharLstmSample {
         Series validation = new Series("validation loss");
         long before = 0;
         if (options.isSet("resume") || updates == 0) {
-            model.load(checkpoint);
+            Checkpoints.Loaded loaded = model.load(checkpoint);
+            loaded.warnings().forEach(w -> System.out.println("warning: " + w));
             before = readCurve(curveFile, training, validation);
-            System.out.printf(Locale.ROOT, "resumed from %s after %d updates (the optimizer state starts fresh: "
-                    + "Adam's moments are not in the checkpoint)%n", checkpoint, before);
+            System.out.printf(Locale.ROOT, "resumed from %s after %d updates%s%n", checkpoint, before,
+                    loaded.optimizerRestored() ? " (with the optimizer's state: update " + model.updates() + ")" : "");
         }
         if (updates > 0) {
             if (!options.isSet("resume")) {
