@@ -293,9 +293,23 @@ class CommandLineTest {
     }
 
     @Test
-    void versionExitsZero() {
+    void versionPrintsTheBuildsVersionAndCommit() {
         Run run = unroll("--version");
         assertEquals(0, run.status(), run::toString);
-        assertTrue(run.out().startsWith("unroll "), run::toString);
+        String expected = System.getProperty("unroll.expectedVersion");
+        assertTrue(expected != null && !expected.isBlank(), "surefire sets unroll.expectedVersion");
+        // A checkout (CI's clone, a worktree) knows its commit; a source archive would not.
+        assertTrue(run.out().matches("unroll " + Pattern.quote(expected)
+                + "( \\(commit [0-9a-f]{7,40}( plus local changes)?\\))?\\R"), run::toString);
+        assertFalse(run.out().contains("development"), run::toString);
+    }
+
+    @Test
+    void noArgumentsPrintTheUsageOnceAndExitTwo() {
+        Run run = unroll();
+        assertEquals(2, run.status(), run::toString);
+        assertTrue(run.err().startsWith("Missing required subcommand"), run::toString);
+        assertEquals(1, run.err().split("Usage: unroll", -1).length - 1, run::toString);
+        assertEquals("", run.out(), run::toString);
     }
 }
