@@ -221,6 +221,88 @@ class CommandLineTest {
         assertTrue(filesUnder(work.resolve("generated")).isEmpty());
     }
 
+    /** Everything under a directory, folders included, relative to it; empty when it does not exist. */
+    private static List<String> treeUnder(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString().replace('\\', '/'))
+                    .sorted().toList();
+        }
+    }
+
+    /**
+     * A model name longer than the file system allows (255 bytes for a file name here) passes
+     * {@code check}; {@code generate} then cannot write its file and must leave nothing of the
+     * others, with an error that names the file and the reason (issue 15).
+     */
+    @Test
+    void generateWritesNothingWhenAFileNameIsTooLong() throws IOException {
+        String longName = "M" + "x".repeat(299);
+        Path spec = spec("long.rnn", GOOD.replace("model Other", "model " + longName));
+        assertEquals(0, unroll("check", spec.toString()).status(), "the name is valid for check");
+        Path out = work.resolve("generated");
+
+        Run run = unroll("generate", "-d", out.toString(), spec.toString());
+
+        assertEquals(1, run.status(), run::toString);
+        assertTrue(run.err().contains("error: cannot write " + out.toAbsolutePath().resolve("cli/good/" + longName
+                + ".java") + ": File name too long; nothing was written"), run::toString);
+        assertEquals("", run.out(), run::toString);
+        assertEquals(List.of(), treeUnder(out), "no file, no folder, no staging directory");
+        assertFalse(Files.exists(out), "the output directory was not even created");
+    }
+
+    /**
+     * A failure while moving the staged files into place (here a folder that cannot be created, as a
+     * file stands where it belongs: this fails as root too, unlike a read-only directory) takes
+     * back the files already moved, restores the ones they replaced, and removes new folders.
+     */
+    @Test
+    void aFailureWhileMovingIntoPlaceUndoesEveryMove() throws IOException {
+        Path first = spec("first.rnn", GOOD.replace("package cli.good;", "package a.first;"));
+        Path second = spec("second.rnn", GOOD);
+        Path out = work.resolve("generated");
+        Files.createDirectories(out.resolve("a/first"));
+        Files.writeString(out.resolve("a/first/Good.java"), "previous Good");
+        Files.writeString(out.resolve("cli"), "a file where the package folder cli/ would go");
+        List<String> before = treeUnder(out);
+
+        Run run = unroll("generate", "-d", out.toString(), first.toString(), second.toString());
+
+        assertEquals(1, run.status(), run::toString);
+        assertTrue(run.err().contains("error: cannot write " + out.toAbsolutePath().resolve("cli/good/Good.java")
+                + ": "), run::toString);
+        assertTrue(run.err().contains("; nothing was written"), run::toString);
+        assertEquals(before, treeUnder(out), "a/first/Other.java removed again, no staging directory left");
+        assertEquals("previous Good", Files.readString(out.resolve("a/first/Good.java")), "the replaced file is back");
+
+        Files.delete(out.resolve("cli"));
+        Run again = unroll("generate", "-d", out.toString(), first.toString(), second.toString());
+        assertEquals(0, again.status(), again::toString);
+        assertEquals(List.of("a", "a/first", "a/first/Good.java", "a/first/Other.java", "cli", "cli/good",
+                "cli/good/Good.java", "cli/good/Other.java"), treeUnder(out));
+    }
+
+    @Test
+    void generateIntoAFileSaysSo() throws IOException {
+        Path file = Files.writeString(work.resolve("not-a-dir"), "x");
+        Run run = unroll("generate", "-d", file.toString(), spec("good.rnn", GOOD).toString());
+        assertEquals(1, run.status(), run::toString);
+        assertTrue(run.err().contains("error: cannot write into " + file.toAbsolutePath()
+                + ": it is a file, not a directory; nothing was written"), run::toString);
+        assertEquals("x", Files.readString(file));
+    }
+
+    @Test
+    void warningsAreStillShownWhenWritingFails() throws IOException {
+        Path file = Files.writeString(work.resolve("not-a-dir"), "x");
+        Run run = unroll("generate", "-d", file.toString(), spec("single.rnn", WARNING).toString());
+        assertEquals(1, run.status(), run::toString);
+        assertTrue(run.err().contains("single.rnn:6:5: warning:"), run::toString);
+    }
+
     /**
      * Features the language accepts but the generator cannot emit yet are refused by
      * {@code generate} with a positioned error (while {@code check} accepts them), and nothing is
@@ -299,9 +381,23 @@ class CommandLineTest {
     }
 
     @Test
-    void versionExitsZero() {
+    void versionPrintsTheBuildsVersionAndCommit() {
         Run run = unroll("--version");
         assertEquals(0, run.status(), run::toString);
-        assertTrue(run.out().startsWith("unroll "), run::toString);
+        String expected = System.getProperty("unroll.expectedVersion");
+        assertTrue(expected != null && !expected.isBlank(), "surefire sets unroll.expectedVersion");
+        // A checkout (CI's clone, a worktree) knows its commit; a source archive would not.
+        assertTrue(run.out().matches("unroll " + Pattern.quote(expected)
+                + "( \\(commit [0-9a-f]{7,40}( plus local changes)?\\))?\\R"), run::toString);
+        assertFalse(run.out().contains("development"), run::toString);
+    }
+
+    @Test
+    void noArgumentsPrintTheUsageOnceAndExitTwo() {
+        Run run = unroll();
+        assertEquals(2, run.status(), run::toString);
+        assertTrue(run.err().startsWith("Missing required subcommand"), run::toString);
+        assertEquals(1, run.err().split("Usage: unroll", -1).length - 1, run::toString);
+        assertEquals("", run.out(), run::toString);
     }
 }

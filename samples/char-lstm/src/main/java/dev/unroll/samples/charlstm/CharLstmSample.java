@@ -45,7 +45,7 @@ public final class CharLstmSample {
                 .option("seed", 1, "seed of the training batches and of sampling")
                 .option("corpus", "bundled", "a UTF-8 text file to train on instead of the bundled corpus")
                 .option("checkpoint", dir.resolve("target/char-lstm.safetensors"), "checkpoint to save (and resume)")
-                .option("plot", dir.resolve("learning-curve.png"), "learning-curve PNG to write")
+                .option("plot", dir.resolve("target/learning-curve.png"), "learning-curve PNG to write")
                 .flag("resume", "load the checkpoint before training (the optimizer state starts fresh)")
                 .parse(args);
         int updates = options.integer("updates");
