@@ -171,7 +171,15 @@ public final class OnnxImport {
      * @return the two files written
      */
     public static List<Path> importTo(Path file, Path directory, Options options) throws IOException {
-        Result r = read(file, options);
+        return write(read(file, options), directory);
+    }
+
+    /**
+     * Writes an imported model into a directory: {@code <Name>.rnn} and {@code <Name>.safetensors}.
+     *
+     * @return the two files written
+     */
+    public static List<Path> write(Result r, Path directory) throws IOException {
         Path spec = directory.resolve(r.model().name() + ".rnn");
         Path weights = directory.resolve(r.model().name() + ".safetensors");
         Files.createDirectories(directory);
