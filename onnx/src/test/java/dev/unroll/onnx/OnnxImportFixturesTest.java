@@ -32,6 +32,9 @@ class OnnxImportFixturesTest {
         "lstm_l2_bi_f64 | lstm 5 bidirectional concat; lstm 5 bidirectional concat; | output 3 tanh; | many_to_many steps 7; | float64",
         "gru_l1_states_last_f64 | gru 5; | output 3 softmax; | many_to_one steps 7; | float64",
         "rnn_l2_f64 | rnn 4; rnn 4; | output 2 linear; | many_to_many steps 7; | float64",
+        "gru_l2_softmax | gru 4; gru 4; | output 3 softmax; | many_to_many steps 7; | float32",
+        "lstm_l1_last_f64 | lstm 5; | output 2 sigmoid; | many_to_one steps 7; | float64",
+        "gru_l2_yh_f64 | gru 3; gru 3; | output 2 tanh; | many_to_one steps 7; | float64",
     })
     void importsTorchExport(String name, String layers, String output, String topology, String precision) throws Exception {
         OnnxImport.Result r = OnnxImport.read(Fixtures.onnx(name));
