@@ -138,6 +138,25 @@ public final class OnnxImport {
         }
     }
 
+    /**
+     * Imports an ONNX file's weights into a generated model's parameters: what the generated
+     * {@code importOnnx(path)} calls. The graph must describe the model's network (cell, sizes,
+     * layers, directions, head); names and shapes are checked before anything is written.
+     *
+     * <pre>{@code
+     * OnnxImport.loadInto(Path.of("model.onnx"), model.parameters());
+     * }</pre>
+     *
+     * @return the import, whose {@link Result#spec()} and {@link Result#notes()} say what the file held
+     * @throws OnnxException when the file cannot be imported or does not match the parameters; they
+     *     are then unchanged
+     */
+    public static Result loadInto(Path file, ParameterSet parameters) throws OnnxException {
+        Result r = read(file);
+        r.loadInto(parameters, file.toString());
+        return r;
+    }
+
     /** Reads an ONNX file with no overrides. */
     public static Result read(Path file) throws OnnxException {
         return read(file, Options.defaults());
