@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = UnrollCommand.Version.class,
         description = "Compiles .rnn network specs into size-specialized Java.",
-        subcommands = {CheckCommand.class, GenerateCommand.class, DiagramCommand.class,
+        subcommands = {CheckCommand.class, GenerateCommand.class, DiagramCommand.class, ImportCommand.class,
+            ExportCommand.class,
             CommandLine.HelpCommand.class})
 public final class UnrollCommand implements Runnable {
 
