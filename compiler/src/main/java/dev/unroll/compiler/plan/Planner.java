@@ -240,6 +240,26 @@ public final class Planner {
         throw new AssertionError("no emitter for " + spec);
     }
 
+    /**
+     * Returns the options of a layer's cell as the spec writes them, for the model's {@code shape()}: the Elman
+     * activation, an LSTM's peepholes and cell clip, the GRU's form. The defaults that change no computation are
+     * left out.
+     */
+    public static List<String> cellOptions(CellSpec spec) {
+        List<String> options = new ArrayList<>();
+        if (spec instanceof CellSpec.Rnn rnn) {
+            options.add(rnn.activation().keyword());
+        } else if (spec instanceof CellSpec.Lstm lstm) {
+            if (lstm.peepholes()) {
+                options.add("peepholes");
+            }
+            lstm.cellClip().ifPresent(clip -> options.add("cell_clip " + clip));
+        } else if (spec instanceof CellSpec.Gru gru && gru.variant() == GruVariant.CHO) {
+            options.add("cho");
+        }
+        return List.copyOf(options);
+    }
+
     private long forwardFlops() {
         long flops = 0;
         for (LayerSpec layer : model.layers()) {
