@@ -63,6 +63,16 @@ public final class Diagnostics {
         add(Severity.WARNING, Optional.of(position), message);
     }
 
+    /** Reports an error at a position, with notes pointing at related places. */
+    public void error(SourcePosition position, String message, List<Diagnostic.Note> notes) {
+        add(new Diagnostic(Severity.ERROR, path, Optional.of(position), message, notes));
+    }
+
+    /** Reports a warning at a position, with notes pointing at related places. */
+    public void warning(SourcePosition position, String message, List<Diagnostic.Note> notes) {
+        add(new Diagnostic(Severity.WARNING, path, Optional.of(position), message, notes));
+    }
+
     private void add(Severity severity, Optional<SourcePosition> position, String message) {
         add(new Diagnostic(severity, path, position, message));
     }
