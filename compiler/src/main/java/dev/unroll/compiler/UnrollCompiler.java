@@ -6,11 +6,10 @@ import dev.unroll.dsl.CheckResult;
 import dev.unroll.dsl.Diagnostic;
 import dev.unroll.dsl.RnnFrontEnd;
 import dev.unroll.dsl.Severity;
-import dev.unroll.dsl.model.CellSpec;
-import dev.unroll.dsl.model.GruVariant;
-import dev.unroll.dsl.model.LayerSpec;
+import dev.unroll.compiler.plan.ModelPlan;
+import dev.unroll.compiler.plan.Planner;
+import dev.unroll.compiler.plan.Refusal;
 import dev.unroll.dsl.model.NetworkModel;
-import dev.unroll.dsl.model.Topology;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,11 +50,7 @@ public final class UnrollCompiler {
      * @throws IllegalArgumentException if the model uses a feature the generator does not support yet
      */
     public static JavaFile generate(NetworkModel model) {
-        List<String> unsupported = unsupportedFeatures(model);
-        if (!unsupported.isEmpty()) {
-            throw new IllegalArgumentException(model.name() + ": " + String.join("; ", unsupported));
-        }
-        return ModelWriter.write(model);
+        return ModelWriter.write(Planner.planOrThrow(model));
     }
 
     /**
@@ -65,64 +60,31 @@ public final class UnrollCompiler {
     public static Result compile(List<Path> specs, Path outputDirectory) throws IOException {
         List<CheckResult> checks = new ArrayList<>();
         List<Diagnostic> diagnostics = new ArrayList<>();
-        List<NetworkModel> models = new ArrayList<>();
+        List<ModelPlan> plans = new ArrayList<>();
         for (Path spec : specs) {
             CheckResult check = RnnFrontEnd.check(spec);
             checks.add(check);
             diagnostics.addAll(check.diagnostics());
             for (NetworkModel model : check.models()) {
-                for (String problem : unsupportedFeatures(model)) {
-                    diagnostics.add(new Diagnostic(Severity.ERROR, check.path(), Optional.of(model.position()),
-                            problem));
+                Planner.Result planned = Planner.plan(model);
+                for (Refusal refusal : planned.refusals()) {
+                    diagnostics.add(new Diagnostic(Severity.ERROR, check.path(), Optional.of(refusal.position()),
+                            refusal.message()));
                 }
-                models.add(model);
+                planned.plan().ifPresent(plans::add);
             }
         }
         if (diagnostics.stream().anyMatch(Diagnostic::isError)) {
             return new Result(checks, List.of(), diagnostics);
         }
         List<Path> written = new ArrayList<>();
-        for (NetworkModel model : models) {
-            JavaFile file = ModelWriter.write(model);
+        for (ModelPlan plan : plans) {
+            JavaFile file = ModelWriter.write(plan);
             Path target = outputDirectory.resolve(file.toJavaFileObject().getName());
             Files.createDirectories(target.getParent());
             Files.writeString(target, file.toString(), StandardCharsets.UTF_8);
             written.add(target);
         }
         return new Result(checks, written, diagnostics);
-    }
-
-    /**
-     * Lists the features of a valid model that the code generator cannot emit yet, as messages for
-     * the user. The language accepts them so that specs can be written now; generation refuses them
-     * clearly instead of emitting wrong code.
-     */
-    public static List<String> unsupportedFeatures(NetworkModel model) {
-        List<String> problems = new ArrayList<>();
-        for (LayerSpec layer : model.layers()) {
-            String where = "layer " + layer.index() + " (" + layer.cell().type().keyword() + ")";
-            if (layer.isBidirectional()) {
-                problems.add(where + ": bidirectional layers are not generated yet");
-            }
-            if (layer.dropout() > 0) {
-                problems.add(where + ": dropout is not generated yet");
-            }
-            if (layer.cell() instanceof CellSpec.Lstm lstm && (lstm.peepholes() || lstm.cellClip().isPresent())) {
-                problems.add(where + ": lstm peepholes and cell_clip are not generated yet");
-            }
-            if (layer.cell() instanceof CellSpec.Gru gru && gru.variant() == GruVariant.CHO) {
-                problems.add(where + ": the Cho GRU variant is not generated yet");
-            }
-        }
-        if (model.topology().kind() == Topology.ENCODER_DECODER) {
-            problems.add("encoder-decoder many_to_many is not generated yet");
-        }
-        if (model.topology().variableLength()) {
-            problems.add("variable_length sequences are not generated yet");
-        }
-        if (model.topology().bpttWindow().isPresent()) {
-            problems.add("truncated_bptt is not generated yet");
-        }
-        return problems;
     }
 }

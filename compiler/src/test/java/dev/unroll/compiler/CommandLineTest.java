@@ -255,10 +255,16 @@ class CommandLineTest {
                 failures.add(feature.getKey() + ": no file:line:col error in\n" + run.err());
             } else {
                 int line = Integer.parseInt(diagnostic.group(1));
+                int column = Integer.parseInt(diagnostic.group(2));
                 String message = diagnostic.group(3);
-                // the error points into the model Later (lines 10 to 15), and says what is not generated
-                if (line < 10 || line > 16) {
-                    failures.add(feature.getKey() + ": error at line " + line + ", not in model Later: " + message);
+                // the error points at the word that asks for the feature, in the model Later
+                String word = feature.getKey().equals("encoder-decoder") ? "input_steps" : feature.getKey();
+                int offset = text.indexOf(" " + word, text.indexOf("model Later")) + 1;
+                int expectedLine = (int) text.substring(0, offset).chars().filter(c -> c == '\n').count() + 1;
+                int expectedColumn = offset - text.lastIndexOf('\n', offset - 1);
+                if (line != expectedLine || column != expectedColumn) {
+                    failures.add(feature.getKey() + ": error at " + line + ":" + column + ", not at '" + word + "' ("
+                            + expectedLine + ":" + expectedColumn + "): " + message);
                 }
                 String keyword = feature.getKey().equals("encoder-decoder") ? "encoder-decoder" : feature.getKey()
                         .equals("cho") ? "Cho" : feature.getKey();

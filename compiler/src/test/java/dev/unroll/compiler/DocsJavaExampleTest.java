@@ -75,6 +75,10 @@ class DocsJavaExampleTest {
             assertTrue(generated.find(), out);
             assertTrue(isThePattern(generated.group(1)), "sampled text should follow 0 1 2 3 4: " + out);
             assertTrue(out.contains("head.weight is 5 x 16"), out);
+            java.util.regex.Matcher heldOut = java.util.regex.Pattern
+                    .compile("held-out loss (\\d+\\.\\d+) \\(docs\\.example\\.TinyChars, 1 layer\\)").matcher(out);
+            assertTrue(heldOut.find(), out);
+            assertTrue(Double.parseDouble(heldOut.group(1)) < 0.05, "generic evaluation of the trained model: " + out);
             assertTrue(out.contains("restored model agrees: true"), out);
             assertTrue(out.contains("imported: "), out);
             assertTrue(Files.exists(work.resolve("tiny.safetensors")));

@@ -30,7 +30,7 @@ final class ModelHandle {
     /** Calls the public method called {@code name} taking {@code args.length} arguments. */
     Object call(String name, Object... args) {
         for (Method m : type.getMethods()) {
-            if (m.getName().equals(name) && m.getParameterCount() == args.length && accepts(m, args)) {
+            if (!m.isBridge() && m.getName().equals(name) && m.getParameterCount() == args.length && accepts(m, args)) {
                 try {
                     return m.invoke(model, args);
                 } catch (InvocationTargetException e) {
@@ -49,7 +49,7 @@ final class ModelHandle {
      */
     Method method(String name, Object... args) {
         for (Method m : type.getMethods()) {
-            if (m.getName().equals(name) && m.getParameterCount() == args.length && accepts(m, args)) {
+            if (!m.isBridge() && m.getName().equals(name) && m.getParameterCount() == args.length && accepts(m, args)) {
                 return m;
             }
         }
@@ -76,7 +76,7 @@ final class ModelHandle {
     /** Calls a public method of any object (a stepper, a workspace) by name and argument count. */
     static Object invoke(Object target, String name, Object... args) {
         for (Method m : target.getClass().getMethods()) {
-            if (m.getName().equals(name) && m.getParameterCount() == args.length && accepts(m, args)) {
+            if (!m.isBridge() && m.getName().equals(name) && m.getParameterCount() == args.length && accepts(m, args)) {
                 try {
                     m.setAccessible(true);
                     return m.invoke(target, args);

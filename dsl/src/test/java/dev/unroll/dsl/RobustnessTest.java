@@ -328,6 +328,25 @@ class RobustnessTest {
         survive("a 200,000-digit number", "model A { input " + "1".repeat(200_000) + "; }");
     }
 
+    /**
+     * Issue 15: {@code seed 1e-300000000} hung the checker (the exponent was materialized), and
+     * {@code 1e-2147483647} overflowed BigInteger. Each literal must now be read in well under a
+     * second, as an integer argument and as a real one.
+     */
+    @Test
+    @Timeout(10)
+    void hugeExponentsAreReadFromTheirDigits() {
+        for (String literal : List.of("1e-300000000", "1e-2147483647", "1e-2147483648", "1e-99999999999999999999",
+                "1e2147483647", "1e99999999999999999999", "-1e-2147483647", "0e-2147483647", "1.5e-10000000")) {
+            long start = System.nanoTime();
+            CheckResult result = survive("seed and dropout " + literal, "model M { input 3; lstm 4 dropout " + literal
+                    + "; output 2; one_to_one; seed " + literal + "; }");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < 1_000, literal + " took " + millis + " ms");
+            assertTrue(result.hasErrors() || literal.startsWith("0e"), literal);
+        }
+    }
+
     @Test
     void manyRepeatedModels() {
         String model = "model M%d { input 4; lstm 8; output 4; many_to_one steps 5; }\n";

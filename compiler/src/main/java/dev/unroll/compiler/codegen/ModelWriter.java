@@ -1,154 +1,74 @@
 package dev.unroll.compiler.codegen;
 
+import com.palantir.javapoet.AnnotationSpec;
 import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.MethodSpec;
-import com.palantir.javapoet.TypeName;
+import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeSpec;
-import dev.unroll.dsl.model.CellSpec;
-import dev.unroll.dsl.model.InputEncoding;
-import dev.unroll.dsl.model.LayerSpec;
-import dev.unroll.dsl.model.LossKind;
+import dev.unroll.compiler.plan.LayerPlan;
+import dev.unroll.compiler.plan.ModelPlan;
 import dev.unroll.dsl.model.NetworkModel;
-import dev.unroll.dsl.model.OutputActivation;
-import dev.unroll.dsl.model.Topology;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import javax.lang.model.element.Modifier;
 
 /**
- * Writes the Java class of one validated model: its parameters, a workspace class holding every
- * activation of one sequence, the forward pass, backpropagation through time, losses, and the
- * public API with argument checks.
+ * Writes the Java class of one planned model: the one entry point of code generation. The class
+ * skeleton (documentation, constants, the common interface) is written here; each part of the body
+ * by the writer for what it is: {@link ParameterWriter} (parameters, their copies, constructors),
+ * {@link ApiWriter} (the public API over batches), {@link TrainingWriter} (training and
+ * checkpoints), {@link SequenceWriter} (the loops over time), {@link LayerCode} with each layer's
+ * cell emitter (the step methods), {@link HeadWriter} (head and loss), {@link StepperWriter} and
+ * {@link WorkspaceWriter}.
  *
- * <p>Shapes of the public API follow the topology: a sequence input is {@code x[t][i]} (or
- * {@code int[t]} symbols for one-hot input), a single input {@code x[i]} (or one {@code int});
- * outputs are {@code y[t][o]} for one_to_many and many_to_many, {@code y[o]} otherwise. Batched
- * methods take one more leading dimension.
+ * <pre>{@code
+ * JavaFile file = ModelWriter.write(Planner.planOrThrow(model));
+ * }</pre>
  */
 public final class ModelWriter {
-    static final ClassName WORKSPACE = ClassName.get("", "Workspace");
-    static final ClassName FORK_JOIN_TASK = ClassName.get("java.util.concurrent", "ForkJoinTask");
-    static final ClassName ACTIVATIONS = ClassName.get("dev.unroll.runtime", "Activations");
-    static final ClassName LOSSES = ClassName.get("dev.unroll.runtime", "Losses");
-    static final ClassName CHECKS = ClassName.get("dev.unroll.runtime", "Checks");
-    static final ClassName PARAMETER_SET = ClassName.get("dev.unroll.runtime", "ParameterSet");
-    static final ClassName INITIALIZERS = ClassName.get("dev.unroll.runtime.init", "Initializers");
+    private static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
 
+    private final ModelPlan plan;
     private final NetworkModel model;
     private final Num num;
-    private final int inputSize;
-    private final int outputSize;
-    private final int steps;
-    private final int outputSteps;
-    private final boolean oneHot;
-    private final boolean sequenceInput;
-    private final boolean sequenceOutput;
-    private final boolean feedback;
-    private final boolean symbolTargets;
-    private final List<LayerWriter> layers = new ArrayList<>();
-    private final LayerSpec top;
+    private final ApiWriter api;
 
-    private ModelWriter(NetworkModel model) {
-        this.model = model;
+    private ModelWriter(ModelPlan plan) {
+        this.plan = plan;
+        this.model = plan.model();
         this.num = new Num(model.precision());
-        this.inputSize = model.input().size();
-        this.outputSize = model.output().size();
-        this.steps = model.topology().unrolledSteps();
-        this.outputSteps = model.topology().outputSteps();
-        this.oneHot = model.input().encoding() == InputEncoding.ONE_HOT;
-        Topology kind = model.topology().kind();
-        this.sequenceInput = kind == Topology.MANY_TO_MANY || kind == Topology.MANY_TO_ONE;
-        this.sequenceOutput = kind == Topology.MANY_TO_MANY || kind == Topology.ONE_TO_MANY;
-        this.feedback = model.topology().feedback();
-        this.symbolTargets = model.training().loss() == LossKind.CROSS_ENTROPY;
-        LayerWriter.InputMode mode = inputMode();
-        int previousHidden = 0;
-        for (LayerSpec layer : model.layers()) {
-            layers.add(new LayerWriter(layer, num, layer.index() == 0 ? mode : LayerWriter.InputMode.DENSE,
-                    previousHidden));
-            previousHidden = layer.hiddenSize();
-        }
-        this.top = model.layers().get(model.layers().size() - 1);
+        this.api = new ApiWriter(plan, num);
     }
 
     /** Returns the source file of the model class. */
-    public static JavaFile write(NetworkModel model) {
-        ModelWriter writer = new ModelWriter(model);
-        return JavaFile.builder(model.packageName(), writer.modelClass())
+    public static JavaFile write(ModelPlan plan) {
+        NetworkModel model = plan.model();
+        return JavaFile.builder(model.packageName(), new ModelWriter(plan).modelClass())
                 .addFileComment("Generated by Unroll from $L -- do not edit.\n", model.sourceName())
-                .addFileComment("Regenerate with: unroll generate -d OUTDIR $L", model.sourceName())
+                .addFileComment("Regenerate with the unroll-maven-plugin, or: unroll generate -d OUTDIR $L",
+                        model.sourceName())
                 .skipJavaLangImports(true)
                 .indent("    ")
                 .build();
     }
 
-    private LayerWriter.InputMode inputMode() {
-        if (oneHot) {
-            if (feedback) {
-                return LayerWriter.InputMode.SYMBOL_THEN_DENSE;
-            }
-            return sequenceInput ? LayerWriter.InputMode.SYMBOL : LayerWriter.InputMode.SYMBOL_FIRST;
-        }
-        return sequenceInput || feedback ? LayerWriter.InputMode.DENSE : LayerWriter.InputMode.DENSE_FIRST;
-    }
-
-    static String param(String kind, int layer) {
-        return kind + "L" + layer;
-    }
-
-    /** The packed, transposed copy of a weight that the forward pass reads. */
-    static String packed(String kind, int layer) {
-        return "packed" + Character.toUpperCase(kind.charAt(0)) + kind.substring(1) + "L" + layer;
-    }
-
-    /** The copy of a weight, one array per row, that the backward pass reads. */
-    static String rows(String kind, int layer) {
-        return "rows" + Character.toUpperCase(kind.charAt(0)) + kind.substring(1) + "L" + layer;
-    }
-
-    // ---- types of the public API ---------------------------------------------------------------
-
-    /** One sequence's input. */
-    private TypeName inputType() {
-        if (oneHot) {
-            return sequenceInput ? ArrayTypeName.of(int.class) : TypeName.INT;
-        }
-        return num.array(sequenceInput ? 2 : 1);
-    }
-
-    /** One sequence's target. */
-    private TypeName targetType() {
-        if (symbolTargets) {
-            return sequenceOutput ? ArrayTypeName.of(int.class) : TypeName.INT;
-        }
-        return num.array(sequenceOutput ? 2 : 1);
-    }
-
-    /** One sequence's output. */
-    private TypeName outputType() {
-        return num.array(sequenceOutput ? 2 : 1);
-    }
-
-    // ---- the class -------------------------------------------------------------------------------
-
     private TypeSpec modelClass() {
         TypeSpec.Builder type = TypeSpec.classBuilder(model.name())
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
+                .addAnnotation(AnnotationSpec.builder(GENERATED)
+                        .addMember("value", "$S", "dev.unroll.compiler")
+                        .addMember("comments", "$S", "from " + model.sourceName())
+                        .build())
+                .addSuperinterface(ParameterizedTypeName.get(RuntimeTypes.RECURRENT_MODEL,
+                        ClassName.get(model.packageName(), model.name(), "Workspace"),
+                        ArrayTypeName.of(api.inputType()), ArrayTypeName.of(api.targetType()),
+                        ArrayTypeName.of(api.outputType())))
                 .addJavadoc(classJavadoc());
         addConstants(type);
-        addParameters(type);
-        addConstructors(type);
-        type.addMethod(MethodSpec.methodBuilder("parameters")
-                .addModifiers(Modifier.PUBLIC)
-                .returns(PARAMETER_SET)
-                .addJavadoc("Returns the parameters in PyTorch's {@code state_dict} order; their arrays are the model's own.\n")
-                .addStatement("return parameters")
-                .build());
+        new ParameterWriter(plan, num).addTo(type);
         type.addField(FieldSpec.builder(boolean.class, "parallel", Modifier.PRIVATE, Modifier.VOLATILE)
                 .addJavadoc("Whether large batches use a second thread; see {@link #setParallel}.\n")
                 .initializer("true")
@@ -162,44 +82,39 @@ public final class ModelWriter {
                         + " same way and the halves\nsummed in the same order; only where the work runs changes.\n")
                 .addStatement("this.parallel = enabled")
                 .build());
-        type.addMethod(MethodSpec.methodBuilder("newWorkspace")
-                .addModifiers(Modifier.PUBLIC)
-                .returns(WORKSPACE)
-                .addJavadoc("Returns a new workspace. Give each thread its own: a workspace holds the activations of the\n"
-                        + "sequence being processed, while the model's parameters are only read during forward passes.\n")
-                .addStatement("return new Workspace()")
-                .build());
-        addPublicApi(type);
-        new TrainingWriter(model, ArrayTypeName.of(inputType()), ArrayTypeName.of(targetType())).addTo(type);
-        addSequencePasses(type);
-        for (LayerWriter layer : layers) {
-            type.addMethod(layer.forward());
-            type.addMethod(layer.backward());
+        type.addMethod(shapeMethod());
+        WorkspaceWriter workspace = new WorkspaceWriter(plan, num);
+        api.addTo(type);
+        new TrainingWriter(plan, ArrayTypeName.of(api.inputType()), ArrayTypeName.of(api.targetType())).addTo(type);
+        new SequenceWriter(plan).addTo(type);
+        for (LayerPlan layer : plan.layers()) {
+            LayerCode code = new LayerCode(layer, plan.network(), num);
+            type.addMethod(code.forward());
+            type.addMethod(code.backward());
         }
-        addHead(type);
-        type.addMethod(MethodSpec.methodBuilder("newStepper")
-                .addModifiers(Modifier.PUBLIC)
-                .returns(ClassName.get("", "Stepper"))
-                .addJavadoc("Returns a stepper that runs this model one step at a time from a zero state.\n")
-                .addStatement("return new Stepper()")
-                .build());
-        type.addType(new WorkspaceWriter().workspace());
-        type.addType(gradients());
-        type.addMethod(storeGradients());
-        type.addType(stepper());
+        new HeadWriter(plan, num).addTo(type);
+        new StepperWriter(plan, num).addTo(type);
+        workspace.addTo(type);
         return type.build();
     }
 
     private CodeBlock classJavadoc() {
         CodeBlock.Builder doc = CodeBlock.builder();
         model.doc().ifPresent(d -> doc.add("$L\n\n", d.replace("*/", "*&#47;")));
-        doc.add("<p>Network: input $L ($L)", inputSize, model.input().encoding().keyword());
-        for (LayerSpec layer : model.layers()) {
-            doc.add(", $L $L", layer.cell().type().keyword(), layer.hiddenSize());
+        doc.add("<p>Network: input $L ($L)", model.input().size(), model.input().encoding().keyword());
+        for (LayerPlan layer : plan.layers()) {
+            doc.add(", $L $L", layer.cell().description(), layer.hiddenSize());
         }
-        doc.add(", output $L ($L); $L over $L steps; loss $L; $L.\n", outputSize,
-                model.output().activation().keyword(), model.topology().kind().keyword(), steps,
+        doc.add(", output $L ($L); $L over $L steps; loss $L; $L.\n", model.output().size(),
+                model.output().activation().keyword(), model.topology().kind().keyword(), plan.schedule().steps(),
                 model.training().loss().keyword(), model.precision().keyword());
+        doc.add("\n<p>In PyTorch terms, layer by layer:\n<ul>\n");
+        for (LayerPlan layer : plan.layers()) {
+            doc.add("<li>layer $L: {@code $L}, tensors {@code rnn.*_l$L}\n", layer.index(), layer.cell().pytorchModule(),
+                    layer.index());
+        }
+        doc.add("<li>head: {@code nn.Linear($L, $L)}, tensors {@code head.*}\n</ul>\n", plan.head().inputSize(),
+                plan.head().size());
         doc.add("\n<p>Thread safety: the forward methods only read the parameters, so one model can serve many\n"
                 + "threads at once as long as each uses its own {@link Workspace}. Methods that compute gradients\n"
                 + "write the parameters' gradient arrays and must not run concurrently with each other.\n");
@@ -207,44 +122,23 @@ public final class ModelWriter {
     }
 
     private void addConstants(TypeSpec.Builder type) {
-        constant(type, "INPUT_SIZE", inputSize, oneHot ? "The vocabulary size of the one-hot input."
-                : "The size of each input vector.");
-        constant(type, "OUTPUT_SIZE", outputSize, "The size of each output vector.");
-        constant(type, "STEPS", steps, "The number of steps the network is unrolled over.");
-        constant(type, "OUTPUT_STEPS", outputSteps, "The number of outputs per sequence.");
-        for (LayerSpec layer : model.layers()) {
+        constant(type, "INPUT_SIZE", model.input().size(), plan.symbolInput()
+                ? "The vocabulary size of the one-hot input." : "The size of each input vector.");
+        constant(type, "OUTPUT_SIZE", model.output().size(), "The size of each output vector.");
+        constant(type, "STEPS", plan.schedule().steps(), "The number of steps the network is unrolled over.");
+        constant(type, "OUTPUT_STEPS", plan.schedule().outputSteps(), "The number of outputs per sequence.");
+        for (LayerPlan layer : plan.layers()) {
             constant(type, "HIDDEN_SIZE_L" + layer.index(), layer.hiddenSize(),
                     "The hidden size of layer " + layer.index() + ".");
         }
-        int fixedBatch = model.topology().batchSize().orElse(0);
-        constant(type, "FIXED_BATCH_SIZE", fixedBatch,
+        constant(type, "FIXED_BATCH_SIZE", model.topology().batchSize().orElse(0),
                 "The batch size the spec fixes, or 0 when any batch size is accepted.");
         type.addField(FieldSpec.builder(long.class, "FORWARD_FLOPS", Modifier.PRIVATE, Modifier.STATIC,
                         Modifier.FINAL)
-                .addJavadoc("Floating-point operations of one sequence's forward pass (matrix products only).\n")
-                .initializer("$LL", forwardFlops())
+                .addJavadoc("Floating-point operations of one sequence's forward pass (matrix products only), which\n"
+                        + "decide whether a batch is split over two threads.\n")
+                .initializer("$LL", plan.forwardFlops())
                 .build());
-        type.addField(FieldSpec.builder(long.class, "PARALLEL_MIN_FLOPS", Modifier.PRIVATE, Modifier.STATIC,
-                        Modifier.FINAL)
-                .addJavadoc("The forward work each half of a batch needs before it is worth a second thread.\n")
-                .initializer("$LL", PARALLEL_MIN_FLOPS)
-                .build());
-    }
-
-    /**
-     * The least forward work in floating-point operations for which a batch is split over two threads: about 0.1 ms
-     * forward (0.4 ms with the backward pass) at the 10 GFLOP/s the generated loops reach, against a hand-off to a
-     * pool thread and an addition of the gradient buffers that cost tens of microseconds.
-     */
-    static final long PARALLEL_MIN_FLOPS = 1_000_000L;
-
-    private long forwardFlops() {
-        long flops = 0;
-        for (LayerSpec layer : model.layers()) {
-            long gh = (long) layer.cell().gateCount() * layer.hiddenSize();
-            flops += (long) steps * 2 * gh * (layer.inputSize() + layer.hiddenSize());
-        }
-        return flops + (long) outputSteps * 2 * outputSize * top.outputSize();
     }
 
     private static void constant(TypeSpec.Builder type, String name, int value, String doc) {
@@ -254,978 +148,21 @@ public final class ModelWriter {
                 .build());
     }
 
-    private void addParameters(TypeSpec.Builder type) {
-        ClassName p = num.parameterClass();
-        for (LayerSpec layer : model.layers()) {
-            int l = layer.index();
-            int gh = layer.cell().gateCount() * layer.hiddenSize();
-            parameterField(type, p, param("weightIh", l), "rnn.weight_ih_l" + l, gh, layer.inputSize());
-            parameterField(type, p, param("weightHh", l), "rnn.weight_hh_l" + l, gh, layer.hiddenSize());
-            parameterField(type, p, param("biasIh", l), "rnn.bias_ih_l" + l, gh);
-            parameterField(type, p, param("biasHh", l), "rnn.bias_hh_l" + l, gh);
-        }
-        parameterField(type, p, "headWeight", "head.weight", outputSize, top.outputSize());
-        parameterField(type, p, "headBias", "head.bias", outputSize);
-        type.addField(FieldSpec.builder(PARAMETER_SET, "parameters", Modifier.PRIVATE, Modifier.FINAL).build());
-        addPackedWeights(type);
-    }
-
-    /**
-     * The forward pass reads transposed copies of the weights, one array per input element, so that
-     * its inner loops are AXPYs. They are refreshed from the parameters whenever
-     * {@link dev.unroll.runtime.ParameterSet#version()} changed since the last refresh.
-     */
-    private void addPackedWeights(TypeSpec.Builder type) {
-        MethodSpec.Builder repack = MethodSpec.methodBuilder("repack")
-                .addModifiers(Modifier.PRIVATE)
-                .addJavadoc("Copies every weight, transposed, into the arrays the forward pass reads, and row by row"
-                        + " into those\nthe backward pass reads.\n");
-        for (LayerSpec layer : model.layers()) {
-            int gh = layer.cell().gateCount() * layer.hiddenSize();
-            packedField(type, repack, packed("weightIh", layer.index()), param("weightIh", layer.index()),
-                    gh, layer.inputSize(), "rnn.weight_ih_l" + layer.index());
-            packedField(type, repack, packed("weightHh", layer.index()), param("weightHh", layer.index()),
-                    gh, layer.hiddenSize(), "rnn.weight_hh_l" + layer.index());
-        }
-        packedField(type, repack, "packedHeadWeight", "headWeight", outputSize, top.outputSize(), "head.weight");
-        for (LayerSpec layer : model.layers()) {
-            int gh = layer.cell().gateCount() * layer.hiddenSize();
-            if (layers.get(layer.index()).readsInputWeightRows()) {
-                rowsField(type, repack, rows("weightIh", layer.index()), param("weightIh", layer.index()), gh,
-                        layer.inputSize(), "rnn.weight_ih_l" + layer.index());
-            }
-            rowsField(type, repack, rows("weightHh", layer.index()), param("weightHh", layer.index()), gh,
-                    layer.hiddenSize(), "rnn.weight_hh_l" + layer.index());
-        }
-        rowsField(type, repack, "rowsHeadWeight", "headWeight", outputSize, top.outputSize(), "head.weight");
-        type.addMethod(repack.build());
-        type.addField(FieldSpec.builder(long.class, "packedVersion", Modifier.PRIVATE, Modifier.VOLATILE)
-                .addJavadoc("The parameters' version the packed weights were made from.\n")
-                .initializer("Long.MIN_VALUE")
-                .build());
-        type.addMethod(MethodSpec.methodBuilder("syncPackedWeights")
-                .addModifiers(Modifier.PRIVATE)
-                .addJavadoc("Refreshes the packed weights if the parameters changed since they were made. Safe when"
-                        + " several threads\nrun inference at once (the refresh happens once, under the lock).\n")
-                .addStatement("final long version = parameters.version()")
-                .beginControlFlow("if (version != packedVersion)")
-                .beginControlFlow("synchronized (this)")
-                .beginControlFlow("if (version != packedVersion)")
-                .addStatement("repack()")
-                .addStatement("packedVersion = version")
-                .endControlFlow()
-                .endControlFlow()
-                .endControlFlow()
-                .build());
-        type.addMethod(MethodSpec.methodBuilder("parametersChanged")
+    private MethodSpec shapeMethod() {
+        List<CodeBlock> layers = plan.layers().stream()
+                .map(layer -> CodeBlock.of("new $T.Layer($S, $L, $L)", RuntimeTypes.MODEL_SHAPE,
+                        layer.cell().description(), layer.shape().inputSize(), layer.hiddenSize()))
+                .toList();
+        return MethodSpec.methodBuilder("shape")
+                .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC)
-                .addJavadoc("Tells the model that weights were written directly, through the {@code value} arrays or"
-                        + " EJML views of\n{@link #parameters()}: the next forward pass then uses them. Writes through"
-                        + " {@code Parameter.setValue},\n{@code load}, {@code importPyTorch} and training are seen"
-                        + " without this call.\n")
-                .addStatement("parameters.markChanged()")
-                .build());
-    }
-
-    private void packedField(TypeSpec.Builder type, MethodSpec.Builder repack, String field, String source, int rows,
-            int cols, String name) {
-        type.addField(FieldSpec.builder(num.array(2), field, Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("{@code $L} transposed: {@code $L[i][k] = W[k][i]}.\n", name, field)
-                .initializer("new $T[$L][$L]", num.type(), cols, rows)
-                .build());
-        repack.addComment("$L: in blocks of 16 columns, so that each row's reads stay in one or two cache lines",
-                        field)
-                .beginControlFlow("for (int i0 = 0; i0 < $L; i0 += 16)", cols)
-                .addStatement("final int i1 = Math.min(i0 + 16, $L)", cols)
-                .beginControlFlow("for (int k = 0; k < $L; k++)", rows)
-                .addStatement("final int row = k * $L", cols)
-                .beginControlFlow("for (int i = i0; i < i1; i++)")
-                .addStatement("$L[i][k] = $L.value[row + i]", field, source)
-                .endControlFlow()
-                .endControlFlow()
-                .endControlFlow();
-    }
-
-    private void rowsField(TypeSpec.Builder type, MethodSpec.Builder repack, String field, String source, int rows,
-            int cols, String name) {
-        type.addField(FieldSpec.builder(num.array(2), field, Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("{@code $L}, one array per row: {@code $L[k][i] = W[k][i]}.\n", name, field)
-                .initializer("new $T[$L][$L]", num.type(), rows, cols)
-                .build());
-        repack.beginControlFlow("for (int k = 0; k < $L; k++)", rows)
-                .addStatement("System.arraycopy($L.value, k * $L, $L[k], 0, $L)", source, cols, field, cols)
-                .endControlFlow();
-    }
-
-    private static void parameterField(TypeSpec.Builder type, ClassName p, String field, String name, int... shape) {
-        String shapeArgs = String.join(", ", Arrays.stream(shape).mapToObj(Integer::toString).toList());
-        type.addField(FieldSpec.builder(p, field, Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("{@code $L}, shape [$L].\n", name, shapeArgs)
-                .initializer("new $T($S, $L)", p, name, shapeArgs)
-                .build());
-    }
-
-    private void addConstructors(TypeSpec.Builder type) {
-        CodeBlock.Builder list = CodeBlock.builder().add("parameters = new $T($T.of(", PARAMETER_SET, List.class);
-        List<String> fields = new ArrayList<>();
-        for (LayerSpec layer : model.layers()) {
-            for (String kind : List.of("weightIh", "weightHh", "biasIh", "biasHh")) {
-                fields.add(param(kind, layer.index()));
-            }
-        }
-        fields.add("headWeight");
-        fields.add("headBias");
-        list.add(String.join(", ", fields)).add("))");
-        type.addMethod(MethodSpec.constructorBuilder()
-                .addModifiers(Modifier.PUBLIC)
-                .addJavadoc("Creates the model with weights initialized as the spec says, from its seed $L.\n",
-                        model.training().seed())
-                .addStatement("this($LL)", model.training().seed())
-                .build());
-        MethodSpec.Builder seeded = MethodSpec.constructorBuilder()
-                .addModifiers(Modifier.PUBLIC)
-                .addParameter(long.class, "seed")
-                .addJavadoc("Creates the model with weights initialized as the spec says, from {@code seed}.\n")
-                .addStatement(list.build())
-                .addStatement("$T.initialize(parameters, $T.Scheme.$L, $T.Scheme.$L, $T.random(seed))",
-                        INITIALIZERS, INITIALIZERS, model.training().init().weights().name(), INITIALIZERS,
-                        model.training().init().recurrent().name(), INITIALIZERS);
-        for (LayerSpec layer : model.layers()) {
-            if (layer.cell() instanceof CellSpec.Lstm lstm) {
-                seeded.addComment("layer $L forget_bias: the forget gate's block of b_ih", layer.index())
-                        .addStatement("$T.setGateBlock($L, 4, 1, $L)", INITIALIZERS, param("biasIh", layer.index()),
-                                lstm.forgetBias());
-            }
-        }
-        type.addMethod(seeded.build());
-    }
-
-    // ---- forward and backward over one sequence ---------------------------------------------------
-
-    private void addSequencePasses(TypeSpec.Builder type) {
-        MethodSpec.Builder forward = MethodSpec.methodBuilder("forwardSequence")
-                .addModifiers(Modifier.PRIVATE)
-                .addParameter(WORKSPACE, "ws")
-                .addJavadoc("Runs every layer over the sequence loaded in {@code ws}, then the head at each output step.\n");
-        forward.beginControlFlow("for (int t = 0; t < $L; t++)", steps);
-        if (feedback) {
-            forward.beginControlFlow("if (t > 0)")
-                    .addComment("feedback: the previous output is this step's input")
-                    .addStatement("System.arraycopy(ws.y, (t - 1) * $L, ws.x, t * $L, $L)", outputSize, inputSize,
-                            inputSize)
-                    .endControlFlow();
-        }
-        for (LayerWriter layer : layers) {
-            forward.addStatement("$L(ws, t)", layer.forwardName());
-        }
-        if (sequenceOutput) {
-            forward.addStatement("headForward(ws, t, t)");
-        }
-        forward.endControlFlow();
-        if (!sequenceOutput) {
-            forward.addStatement("headForward(ws, $L, 0)", steps - 1);
-        }
-        type.addMethod(forward.build());
-
-        MethodSpec.Builder loss = MethodSpec.methodBuilder("sequenceLoss")
-                .addModifiers(Modifier.PRIVATE)
-                .addParameter(WORKSPACE, "ws")
-                .addParameter(double.class, "scale")
-                .returns(double.class)
-                .addJavadoc("Returns the summed loss of the loaded sequence and leaves {@code scale * dL/dlogits} in"
-                        + " {@code ws.dLogits}.\n")
-                .addStatement("double loss = 0")
-                .beginControlFlow("for (int s = 0; s < $L; s++)", outputSteps)
-                .addStatement("loss += lossAt(ws, s, scale)")
-                .endControlFlow()
-                .addStatement("return loss");
-        type.addMethod(loss.build());
-
-        MethodSpec.Builder backward = MethodSpec.methodBuilder("backwardSequence")
-                .addModifiers(Modifier.PRIVATE)
-                .addParameter(WORKSPACE, "ws")
-                .addJavadoc("Backpropagation through time over the loaded sequence, after {@link #forwardSequence} and\n"
-                        + "{@link #sequenceLoss}: adds every parameter's gradient to its {@code grad} array.\n");
-        for (LayerSpec layer : model.layers()) {
-            backward.addStatement("$T.fill(ws.dh$L, 0)", Arrays.class, layer.index());
-            if (layer.cell() instanceof CellSpec.Lstm) {
-                backward.addStatement("$T.fill(ws.dc$L, 0)", Arrays.class, layer.index());
-            }
-        }
-        if (feedback) {
-            backward.addStatement("$T.fill(ws.dyFeedback, 0)", Arrays.class);
-        }
-        backward.beginControlFlow("for (int t = $L; t >= 0; t--)", steps - 1);
-        if (sequenceOutput) {
-            backward.addStatement("headBackward(ws, t, t)");
-        } else {
-            backward.beginControlFlow("if (t == $L)", steps - 1).addStatement("headBackward(ws, t, 0)").endControlFlow();
-        }
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            backward.addStatement("$L(ws, t)", layers.get(i).backwardName());
-        }
-        backward.endControlFlow();
-        type.addMethod(backward.build());
-
-        if (!oneHot || feedback) {
-            MethodSpec.Builder route = MethodSpec.methodBuilder("routeInputGradient")
-                    .addModifiers(Modifier.PRIVATE)
-                    .addParameter(WORKSPACE, "ws")
-                    .addParameter(int.class, "t")
-                    .addJavadoc("Sends {@code dL/dx_t} (in {@code ws.dxStep}) where it belongs: to the output fed back"
-                            + " as {@code x_t}, or to the input gradient.\n");
-            if (feedback) {
-                route.beginControlFlow("if (t > 0)")
-                        .addStatement("System.arraycopy(ws.dxStep, 0, ws.dyFeedback, 0, $L)", inputSize)
-                        .addStatement("return")
-                        .endControlFlow();
-            }
-            if (!oneHot) {
-                route.addStatement("System.arraycopy(ws.dxStep, 0, ws.dx, t * $L, $L)", inputSize, inputSize);
-            }
-            type.addMethod(route.build());
-        }
-    }
-
-    // ---- the output head and the loss -----------------------------------------------------------------
-
-    private void addHead(TypeSpec.Builder type) {
-        int hs = top.outputSize();
-        String hArray = "ws.h" + top.index();
-        MethodSpec.Builder forward = MethodSpec.methodBuilder("headForward")
-                .addModifiers(Modifier.PRIVATE)
-                .addParameter(WORKSPACE, "ws")
-                .addParameter(int.class, "t")
-                .addParameter(int.class, "s")
-                .addJavadoc("Output {@code s} from the top layer's {@code h_t}: {@code y = $L(W h_t + b)}.\n",
-                        model.output().activation().keyword())
-                .addStatement("final $L[][] wT = packedHeadWeight", num.keyword())
-                .addStatement("final $L[] h = $L", num.keyword(), hArray)
-                .addStatement("final $L[] z = ws.logits", num.keyword())
-                .addStatement("final int ho = (t + 1) * $L", hs)
-                .addStatement("final int zo = s * $L", outputSize)
-                .addStatement("final $L[] acc = ws.headAcc", num.keyword())
-                .addComment("summed at offset 0 of a scratch array (vectorizes), then copied to output s")
-                .addStatement("System.arraycopy(headBias.value, 0, acc, 0, $L)", outputSize);
-        CodeBlock.Builder axpy = CodeBlock.builder();
-        LayerWriter.axpyColumns(axpy, num, "acc", "wT", "h", "ho", hs, outputSize);
-        forward.addCode(axpy.build())
-                .addStatement("System.arraycopy(acc, 0, z, zo, $L)", outputSize);
-        switch (model.output().activation()) {
-            case SOFTMAX -> forward.addStatement("$T.softmax(z, zo, $L, ws.y, zo)", ACTIVATIONS, outputSize);
-            case LINEAR -> forward.addStatement("System.arraycopy(z, zo, ws.y, zo, $L)", outputSize);
-            case SIGMOID, TANH -> forward.beginControlFlow("for (int o = 0; o < $L; o++)", outputSize)
-                    .addStatement("ws.y[zo + o] = $T.$L(z[zo + o])", ACTIVATIONS,
-                            model.output().activation() == OutputActivation.SIGMOID ? "sigmoid" : "tanh")
-                    .endControlFlow();
-        }
-        type.addMethod(forward.build());
-
-        MethodSpec.Builder loss = MethodSpec.methodBuilder("lossAt")
-                .addModifiers(Modifier.PRIVATE)
-                .addParameter(WORKSPACE, "ws")
-                .addParameter(int.class, "s")
-                .addParameter(double.class, "scale")
-                .returns(double.class)
-                .addJavadoc("The $L loss of output {@code s}; leaves {@code scale * dL/dz} in {@code ws.dLogits}.\n",
-                        model.training().loss().keyword())
-                .addStatement("final int zo = s * $L", outputSize);
-        switch (model.training().loss()) {
-            case CROSS_ENTROPY -> loss.addStatement(
-                    "return $T.crossEntropy(ws.logits, zo, $L, ws.targetSymbols[s], ws.y, scale, ws.dLogits, zo)",
-                    LOSSES, outputSize);
-            case BINARY_CROSS_ENTROPY -> loss.addStatement(
-                    "return $T.binaryCrossEntropy(ws.logits, zo, $L, ws.targets, zo, scale, ws.dLogits, zo)",
-                    LOSSES, outputSize);
-            case MSE -> loss.addStatement("final double loss = $T.squaredError(ws.y, zo, $L, ws.targets, zo, scale,"
-                            + " ws.dy, 0)", LOSSES, outputSize)
-                    .addStatement("$T.fill(ws.dLogits, zo, zo + $L, 0)", Arrays.class, outputSize)
-                    .addStatement("addActivationGradient(ws.y, zo, ws.dy, ws.dLogits)")
-                    .addStatement("return loss");
-        }
-        type.addMethod(loss.build());
-
-        if (model.training().loss() == LossKind.MSE || feedback) {
-            type.addMethod(activationGradient());
-        }
-
-        MethodSpec.Builder backward = MethodSpec.methodBuilder("headBackward")
-                .addModifiers(Modifier.PRIVATE)
-                .addParameter(WORKSPACE, "ws")
-                .addParameter(int.class, "t")
-                .addParameter(int.class, "s")
-                .addJavadoc("Backward through the head at output {@code s}: {@code dW += dz h_t^T}, {@code db += dz},"
-                        + " {@code dh_t += W^T dz}.\n")
-                .addStatement("final int zo = s * $L", outputSize);
-        if (feedback) {
-            backward.addComment("the output was also the next step's input: add that path's gradient")
-                    .addStatement("addActivationGradient(ws.y, zo, ws.dyFeedback, ws.dLogits)");
-        }
-        backward.addStatement("final $L[][] w = rowsHeadWeight", num.keyword())
-                .addStatement("final $L[][] gw = ws.grads.headWeight", num.keyword())
-                .addStatement("final $L[] gb = ws.grads.headBias", num.keyword())
-                .addStatement("final $L[] hs = ws.headIn", num.keyword())
-                .addStatement("final $L[] dh = ws.dh$L", num.keyword(), top.index())
-                .addStatement("final $L[] dz = ws.dLogits", num.keyword())
-                .addComment("h_t copied to offset 0, so that the loops over rows vectorize")
-                .addStatement("System.arraycopy($L, (t + 1) * $L, hs, 0, $L)", hArray, hs, hs)
-                .beginControlFlow("for (int o = 0; o < $L; o++)", outputSize)
-                .addStatement("final $L d = dz[zo + o]", num.keyword())
-                .addStatement("final $L[] gRow = gw[o]", num.keyword())
-                .addStatement("gb[o] += d")
-                .beginControlFlow("for (int j = 0; j < $L; j++)", hs)
-                .addStatement("gRow[j] += d * hs[j]")
-                .endControlFlow()
-                .endControlFlow()
-                .addComment("dh_t += W^T dz: AXPYs over the rows of W, four per pass");
-        CodeBlock.Builder dh = CodeBlock.builder();
-        LayerWriter.axpyColumns(dh, num, "dh", "w", "dz", "zo", outputSize, hs);
-        backward.addCode(dh.build());
-        type.addMethod(backward.build());
-    }
-
-    /** {@code dz += J^T dy}, where J is the Jacobian of the output activation at y. */
-    private MethodSpec activationGradient() {
-        MethodSpec.Builder m = MethodSpec.methodBuilder("addActivationGradient")
-                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                .addParameter(num.array(1), "y")
-                .addParameter(int.class, "yo")
-                .addParameter(num.array(1), "dy")
-                .addParameter(num.array(1), "dz")
-                .addJavadoc("Adds {@code J^T dy} to {@code dz} at {@code yo}, J being the Jacobian of the $L output.\n",
-                        model.output().activation().keyword());
-        switch (model.output().activation()) {
-            case LINEAR -> m.beginControlFlow("for (int o = 0; o < $L; o++)", outputSize)
-                    .addStatement("dz[yo + o] += dy[o]").endControlFlow();
-            case TANH -> m.beginControlFlow("for (int o = 0; o < $L; o++)", outputSize)
-                    .addStatement("final $L v = y[yo + o]", num.keyword())
-                    .addStatement("dz[yo + o] += dy[o] * (1 - v * v)").endControlFlow();
-            case SIGMOID -> m.beginControlFlow("for (int o = 0; o < $L; o++)", outputSize)
-                    .addStatement("final $L v = y[yo + o]", num.keyword())
-                    .addStatement("dz[yo + o] += dy[o] * v * (1 - v)").endControlFlow();
-            case SOFTMAX -> m.addStatement("$L dot = 0", num.keyword())
-                    .beginControlFlow("for (int o = 0; o < $L; o++)", outputSize)
-                    .addStatement("dot += dy[o] * y[yo + o]").endControlFlow()
-                    .beginControlFlow("for (int o = 0; o < $L; o++)", outputSize)
-                    .addStatement("dz[yo + o] += y[yo + o] * (dy[o] - dot)").endControlFlow();
-        }
-        return m.build();
-    }
-
-    // ---- public API ---------------------------------------------------------------------------------
-
-    private void addPublicApi(TypeSpec.Builder type) {
-        type.addMethod(checkInput());
-        type.addMethod(loadInput());
-        type.addMethod(checkTarget());
-        type.addMethod(loadTarget());
-        type.addMethod(copyOutput());
-
-        type.addMethod(MethodSpec.methodBuilder("forward")
-                .addModifiers(Modifier.PUBLIC)
-                .addParameter(WORKSPACE, "ws")
-                .addParameter(inputType(), "x")
-                .returns(outputType())
-                .addJavadoc("Runs the network over one input $L and returns $L.\n\n"
-                        + "@throws IllegalArgumentException if {@code x} has the wrong size or a non-finite value\n",
-                        sequenceInput ? "sequence {@code x[t][i]}" : "{@code x}",
-                        sequenceOutput ? "its outputs {@code y[t][o]}" : "its output {@code y[o]}")
-                .addStatement("$T.notNull(ws, $S)", CHECKS, "ws")
-                .addStatement("syncPackedWeights()")
-                .addStatement("checkInput(x, $S)", "x")
-                .addStatement("loadInput(ws, x)")
-                .addStatement("forwardSequence(ws)")
-                .addStatement("return copyOutput(ws)")
-                .build());
-
-        type.addMethod(MethodSpec.methodBuilder("forward")
-                .addModifiers(Modifier.PUBLIC)
-                .addParameter(WORKSPACE, "ws")
-                .addParameter(ArrayTypeName.of(inputType()), "xs")
-                .returns(ArrayTypeName.of(outputType()))
-                .addJavadoc("Runs the network over a batch of sequences and returns the outputs of each.\n")
-                .addStatement("$T.notNull(xs, $S)", CHECKS, "xs")
-                .addStatement("$T.batch(xs.length, FIXED_BATCH_SIZE, $S)", CHECKS, "xs")
-                .addStatement("$T.notNull(ws, $S)", CHECKS, "ws")
-                .addStatement("syncPackedWeights()")
-                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
-                .addStatement("checkInput(xs[b], $S + b + $S)", "xs[", "]")
-                .endControlFlow()
-                .addStatement("$T out = new $T[xs.length]$L", ArrayTypeName.of(outputType()), num.type(),
-                        sequenceOutput ? "[][]" : "[]")
-                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
-                .addStatement("loadInput(ws, xs[b])")
-                .addStatement("forwardSequence(ws)")
-                .addStatement("out[b] = copyOutput(ws)")
-                .endControlFlow()
-                .addStatement("return out")
-                .build());
-
-        type.addMethod(MethodSpec.methodBuilder("loss")
-                .addModifiers(Modifier.PUBLIC)
-                .addParameter(WORKSPACE, "ws")
-                .addParameter(ArrayTypeName.of(inputType()), "xs")
-                .addParameter(ArrayTypeName.of(targetType()), "targets")
-                .returns(double.class)
-                .addJavadoc("Returns the $L loss of a batch, averaged as PyTorch's {@code reduction='mean'} does;"
-                        + " computes no gradients.\n", model.training().loss().keyword())
-                .addStatement("return run(ws, xs, targets, false, null)")
-                .build());
-
-        MethodSpec.Builder gradients = MethodSpec.methodBuilder("computeGradients")
-                .addModifiers(Modifier.PUBLIC)
-                .addParameter(WORKSPACE, "ws")
-                .addParameter(ArrayTypeName.of(inputType()), "xs")
-                .addParameter(ArrayTypeName.of(targetType()), "targets")
-                .returns(double.class)
-                .addJavadoc("Sets every parameter's gradient to that of the batch's mean loss (backpropagation through"
-                        + " time)\nand returns the loss.\n")
-                .addStatement("return run(ws, xs, targets, true, null)");
-        type.addMethod(gradients.build());
-
-        if (!oneHot) {
-            TypeName gradType = ArrayTypeName.of(num.array(sequenceInput ? 2 : 1));
-            type.addMethod(MethodSpec.methodBuilder("computeGradients")
-                    .addModifiers(Modifier.PUBLIC)
-                    .addParameter(WORKSPACE, "ws")
-                    .addParameter(ArrayTypeName.of(inputType()), "xs")
-                    .addParameter(ArrayTypeName.of(targetType()), "targets")
-                    .addParameter(gradType, "inputGradients")
-                    .returns(double.class)
-                    .addJavadoc("Like {@link #computeGradients($T, $T, $T)}, and also writes {@code dLoss/dx} into"
-                            + " {@code inputGradients},\nwhich must have the shape of {@code xs}.\n",
-                            WORKSPACE, ArrayTypeName.of(inputType()), ArrayTypeName.of(targetType()))
-                    .addStatement("$T.notNull(inputGradients, $S)", CHECKS, "inputGradients")
-                        .addStatement("return run(ws, xs, targets, true, inputGradients)")
-                    .build());
-        }
-        type.addMethod(runMethod());
-        type.addMethod(runSequencesMethod());
-        type.addMethod(halfBatchMethod());
-    }
-
-    /**
-     * A private method taking what {@code run} and {@code runSequences} share: the workspace, the batch, whether
-     * to back-propagate, and the caller's input-gradient buffers (an {@code Object}, always null, for one-hot inputs).
-     */
-    private MethodSpec.Builder batchMethod(String name) {
-        TypeName gradType = oneHot ? ClassName.OBJECT : ArrayTypeName.of(num.array(sequenceInput ? 2 : 1));
-        return MethodSpec.methodBuilder(name)
-                .addModifiers(Modifier.PRIVATE)
-                .addParameter(WORKSPACE, "ws")
-                .addParameter(ArrayTypeName.of(inputType()), "xs")
-                .addParameter(ArrayTypeName.of(targetType()), "targets")
-                .addParameter(boolean.class, "backward")
-                .addParameter(gradType, "inputGradients");
-    }
-
-    private MethodSpec runMethod() {
-        boolean dense = !oneHot;
-        MethodSpec.Builder m = batchMethod("run")
-                .returns(double.class)
-                .addJavadoc("Loss of a batch, and its gradients when {@code backward}; sequences are processed one by"
-                        + " one.\n")
-                .addStatement("$T.notNull(ws, $S)", CHECKS, "ws")
-                .addStatement("$T.notNull(xs, $S)", CHECKS, "xs")
-                .addStatement("$T.notNull(targets, $S)", CHECKS, "targets")
-                .addStatement("$T.batch(xs.length, FIXED_BATCH_SIZE, $S)", CHECKS, "xs")
-                .addStatement("$T.sameBatch(xs.length, targets.length)", CHECKS)
-                .addStatement("syncPackedWeights()");
-        if (dense) {
-            m.addComment("the caller's gradient buffers are checked before anything is computed or written")
-                    .beginControlFlow("if (inputGradients != null)")
-                    .beginControlFlow("if (inputGradients.length != xs.length)")
-                    .addStatement("throw new IllegalArgumentException($S + xs.length + $S + inputGradients.length)",
-                            "inputGradients: expected ", " sequences, got ")
-                    .endControlFlow()
-                    .beginControlFlow("for (int b = 0; b < xs.length; b++)");
-            if (sequenceInput) {
-                m.addStatement("$T.outputSequence(inputGradients[b], $L, $S + b + $S)", CHECKS, steps,
-                                "inputGradients[", "]")
-                        .beginControlFlow("for (int t = 0; t < $L; t++)", steps)
-                        .addStatement("$T.buffer(inputGradients[b][t], $L, $S + b + $S + t + $S)", CHECKS, inputSize,
-                                "inputGradients[", "][", "]")
-                        .endControlFlow();
-            } else {
-                m.addStatement("$T.buffer(inputGradients[b], $L, $S + b + $S)", CHECKS, inputSize,
-                        "inputGradients[", "]");
-            }
-            m.endControlFlow().endControlFlow();
-        }
-        m.addComment("every sequence is checked before any is computed, so a bad one changes nothing")
-                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
-                .addStatement("checkInput(xs[b], $S + b + $S)", "xs[", "]")
-                .addStatement("checkTarget(targets[b], $S + b + $S)", "targets[", "]")
-                .endControlFlow()
-                .beginControlFlow("if (backward)")
-                .addStatement("ws.zeroGradients()")
-                .endControlFlow();
-        int perSequence = model.training().loss() == LossKind.CROSS_ENTROPY ? outputSteps : outputSteps * outputSize;
-        m.addComment("PyTorch's 'mean': CE averages over sequences and steps, BCE and MSE over every element")
-                .addStatement("final double scale = 1.0 / ((double) xs.length * $L)", perSequence);
-        if (dense) {
-            m.addStatement("ws.wantInputGradient = inputGradients != null");
-        }
-        m.addStatement("final int half = halfBatch(xs.length)")
-                .addStatement("double loss")
-                .beginControlFlow("if (half == 0)")
-                .addStatement("loss = runSequences(ws, xs, targets, backward, inputGradients, scale, 0, xs.length)")
-                .nextControlFlow("else")
-                .addComment("the second half of the batch on another thread, in the workspace's partner; the split")
-                .addComment("depends only on the batch size, so the sums are the same however many cores run them")
-                .addStatement("final Workspace partner = ws.partner()");
-        if (dense) {
-            m.addStatement("partner.wantInputGradient = ws.wantInputGradient");
-        }
-        m.beginControlFlow("if (backward)")
-                .addStatement("partner.zeroGradients()")
-                .endControlFlow()
-                .addStatement("final $T<Double> second = $T.adapt($W() -> runSequences(partner, xs, targets, backward,"
-                        + " inputGradients, scale, half, xs.length))", FORK_JOIN_TASK, FORK_JOIN_TASK)
-                .beginControlFlow("if (parallel)")
-                .addStatement("second.fork()")
-                .endControlFlow()
-                .addStatement("loss = runSequences(ws, xs, targets, backward, inputGradients, scale, 0, half)")
-                .addStatement("loss += parallel ? second.join() : second.invoke()")
-                .beginControlFlow("if (backward)")
-                .addStatement("ws.grads.add(partner.grads)")
-                .endControlFlow()
-                .endControlFlow();
-        if (dense) {
-            m.addStatement("ws.wantInputGradient = false");
-        }
-        m.beginControlFlow("if (backward)")
-                .addStatement("storeGradients(ws.grads)")
-                .endControlFlow();
-        return m.addStatement("return loss * scale").build();
-    }
-
-    /** The model's {@code runSequences}: forward, loss and optionally BPTT over {@code xs[from, to)}. */
-    private MethodSpec runSequencesMethod() {
-        boolean dense = !oneHot;
-        MethodSpec.Builder m = batchMethod("runSequences")
-                .addParameter(double.class, "scale")
-                .addParameter(int.class, "from")
-                .addParameter(int.class, "to")
-                .returns(double.class)
-                .addJavadoc("Forward, loss and, when {@code backward}, BPTT into {@code ws.grads} for sequences {@code from}"
-                        + " to {@code to - 1},\none at a time; returns their summed loss.\n")
-                .addStatement("double loss = 0")
-                .beginControlFlow("for (int b = from; b < to; b++)")
-                .addStatement("loadInput(ws, xs[b])")
-                .addStatement("loadTarget(ws, targets[b])")
-                .addStatement("forwardSequence(ws)")
-                .addStatement("loss += sequenceLoss(ws, scale)")
-                .beginControlFlow("if (backward)");
-        if (dense) {
-            m.beginControlFlow("if (ws.wantInputGradient)")
-                    .addStatement("$T.fill(ws.dx, 0)", Arrays.class)
-                    .endControlFlow();
-        }
-        m.addStatement("backwardSequence(ws)");
-        if (dense) {
-            m.beginControlFlow("if (ws.wantInputGradient)");
-            if (sequenceInput) {
-                m.beginControlFlow("for (int t = 0; t < $L; t++)", steps)
-                        .addStatement("System.arraycopy(ws.dx, t * $L, inputGradients[b][t], 0, $L)", inputSize,
-                                inputSize)
-                        .endControlFlow();
-            } else {
-                m.addStatement("System.arraycopy(ws.dx, 0, inputGradients[b], 0, $L)", inputSize);
-            }
-            m.endControlFlow();
-        }
-        m.endControlFlow().endControlFlow();
-        return m.addStatement("return loss").build();
-    }
-
-    /**
-     * The model's {@code halfBatch}: where a batch is split in two for two threads, or 0 to keep it on one. Splitting
-     * costs a task hand-off and an addition of the gradient buffers; it pays when each half has at least
-     * {@code PARALLEL_MIN_FLOPS} of forward work.
-     */
-    private MethodSpec halfBatchMethod() {
-        return MethodSpec.methodBuilder("halfBatch")
-                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                .addParameter(int.class, "batch")
-                .returns(int.class)
-                .addJavadoc("Returns where a batch is split between two threads, or 0 if it is too small to gain from it."
-                        + "\nThe split depends only on the batch size and the model, never on the machine or on whether"
-                        + " gradients\nare computed, so that {@code loss} and {@code computeGradients} sum in the same"
-                        + " order.\n")
-                .addStatement("final int half = batch / 2")
-                .addStatement("return (long) half * FORWARD_FLOPS >= PARALLEL_MIN_FLOPS ? half : 0")
+                .returns(RuntimeTypes.MODEL_SHAPE)
+                .addJavadoc("Returns this model's sizes and structure.\n")
+                .addStatement("return new $T($S, INPUT_SIZE, $L, $L, STEPS, OUTPUT_SIZE, OUTPUT_STEPS, $L, $L,$W$T.of($L),$W$S,"
+                                + " FIXED_BATCH_SIZE, $L)", RuntimeTypes.MODEL_SHAPE, model.qualifiedName(),
+                        plan.symbolInput(), plan.input().sequence(), plan.output().sequence(),
+                        plan.head().symbolTargets(), List.class, CodeBlock.join(layers, ",$W"),
+                        model.output().activation().keyword(), num.isFloat())
                 .build();
-    }
-
-    private MethodSpec checkInput() {
-        MethodSpec.Builder m = MethodSpec.methodBuilder("checkInput")
-                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                .addParameter(inputType(), "x")
-                .addParameter(String.class, "name")
-                .addJavadoc("Checks one sequence's input: sizes, symbol ranges, finite values.\n");
-        if (oneHot && sequenceInput) {
-            m.addStatement("$T.symbols(x, $L, $L, name)", CHECKS, steps, inputSize);
-        } else if (oneHot) {
-            m.addStatement("$T.symbol(x, $L, name)", CHECKS, inputSize);
-        } else if (sequenceInput) {
-            m.addStatement("$T.sequence(x, $L, $L, name, $S)", CHECKS, steps, inputSize, "the input size");
-        } else {
-            m.addStatement("$T.vector(x, $L, name, $S)", CHECKS, inputSize, "the input size");
-        }
-        return m.build();
-    }
-
-    private MethodSpec loadInput() {
-        MethodSpec.Builder m = MethodSpec.methodBuilder("loadInput")
-                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                .addParameter(WORKSPACE, "ws")
-                .addParameter(inputType(), "x")
-                .addJavadoc("Copies one checked sequence's input into the workspace.\n");
-        if (oneHot && sequenceInput) {
-            m.addStatement("System.arraycopy(x, 0, ws.symbols, 0, $L)", steps);
-        } else if (oneHot) {
-            m.addStatement("ws.symbols[0] = x");
-        } else if (sequenceInput) {
-            m.beginControlFlow("for (int t = 0; t < $L; t++)", steps)
-                    .addStatement("System.arraycopy(x[t], 0, ws.x, t * $L, $L)", inputSize, inputSize)
-                    .endControlFlow();
-        } else {
-            m.addStatement("System.arraycopy(x, 0, ws.x, 0, $L)", inputSize);
-        }
-        return m.build();
-    }
-
-    private MethodSpec checkTarget() {
-        MethodSpec.Builder m = MethodSpec.methodBuilder("checkTarget")
-                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                .addParameter(targetType(), "target")
-                .addParameter(String.class, "name")
-                .addJavadoc("Checks one sequence's target: sizes, class ranges, finite values.\n");
-        if (symbolTargets && sequenceOutput) {
-            m.addStatement("$T.symbols(target, $L, $L, name)", CHECKS, outputSteps, outputSize);
-        } else if (symbolTargets) {
-            m.addStatement("$T.symbol(target, $L, name)", CHECKS, outputSize);
-        } else if (sequenceOutput) {
-            m.addStatement("$T.sequence(target, $L, $L, name, $S)", CHECKS, outputSteps, outputSize, "the output size");
-        } else {
-            m.addStatement("$T.vector(target, $L, name, $S)", CHECKS, outputSize, "the output size");
-        }
-        return m.build();
-    }
-
-    private MethodSpec loadTarget() {
-        MethodSpec.Builder m = MethodSpec.methodBuilder("loadTarget")
-                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                .addParameter(WORKSPACE, "ws")
-                .addParameter(targetType(), "target")
-                .addJavadoc("Copies one checked sequence's target into the workspace.\n");
-        if (symbolTargets && sequenceOutput) {
-            m.addStatement("System.arraycopy(target, 0, ws.targetSymbols, 0, $L)", outputSteps);
-        } else if (symbolTargets) {
-            m.addStatement("ws.targetSymbols[0] = target");
-        } else if (sequenceOutput) {
-            m.beginControlFlow("for (int s = 0; s < $L; s++)", outputSteps)
-                    .addStatement("System.arraycopy(target[s], 0, ws.targets, s * $L, $L)", outputSize, outputSize)
-                    .endControlFlow();
-        } else {
-            m.addStatement("System.arraycopy(target, 0, ws.targets, 0, $L)", outputSize);
-        }
-        return m.build();
-    }
-
-    private MethodSpec copyOutput() {
-        MethodSpec.Builder m = MethodSpec.methodBuilder("copyOutput")
-                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                .addParameter(WORKSPACE, "ws")
-                .returns(outputType())
-                .addJavadoc("Copies the outputs of the last forward pass out of the workspace.\n");
-        if (sequenceOutput) {
-            m.addStatement("$T y = new $T[$L][$L]", outputType(), num.type(), outputSteps, outputSize)
-                    .beginControlFlow("for (int s = 0; s < $L; s++)", outputSteps)
-                    .addStatement("System.arraycopy(ws.y, s * $L, y[s], 0, $L)", outputSize, outputSize)
-                    .endControlFlow()
-                    .addStatement("return y");
-        } else {
-            m.addStatement("return $T.copyOf(ws.y, $L)", Arrays.class, outputSize);
-        }
-        return m.build();
-    }
-
-    // ---- streaming -------------------------------------------------------------------------------
-
-    /** Writes the inner {@code Stepper} class: explicit state, one step per call, no history kept. */
-    private TypeSpec stepper() {
-        TypeSpec.Builder type = TypeSpec.classBuilder("Stepper")
-                .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
-                .addJavadoc("Runs the network one step at a time with explicit state, for inference over an endless"
-                        + " stream:\n<pre>{@code\n$L.Stepper stepper = model.newStepper();\n"
-                        + "for (...) {\n    $L[] y = stepper.step(x);\n}\n}</pre>\n"
-                        + "Each step runs every layer once from the state the previous step left, then the head. A"
-                        + " stepper\nowns its state: use one per stream and per thread. {@link #reset()} starts a"
-                        + " new stream.\n", model.name(), num.keyword())
-                .addField(FieldSpec.builder(WORKSPACE, "ws", Modifier.PRIVATE, Modifier.FINAL)
-                        .initializer("new Workspace()").build())
-                .addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
-        MethodSpec.Builder reset = MethodSpec.methodBuilder("reset")
-                .addModifiers(Modifier.PUBLIC)
-                .addJavadoc("Sets the state (every layer's {@code h}, and {@code c} for LSTM) back to zero.\n");
-        for (LayerSpec layer : model.layers()) {
-            reset.addStatement("$T.fill(ws.h$L, 0, $L, 0)", Arrays.class, layer.index(), layer.hiddenSize());
-            if (layer.cell() instanceof CellSpec.Lstm) {
-                reset.addStatement("$T.fill(ws.c$L, 0, $L, 0)", Arrays.class, layer.index(), layer.hiddenSize());
-            }
-        }
-        type.addMethod(reset.build());
-        String inputName = oneHot ? "symbol" : "x";
-        TypeName inputParam = oneHot ? TypeName.INT : num.array(1);
-        type.addMethod(MethodSpec.methodBuilder("step")
-                .addModifiers(Modifier.PUBLIC)
-                .addParameter(inputParam, inputName)
-                .returns(num.array(1))
-                .addJavadoc("Feeds one input, advances the state by one step, and returns this step's output"
-                        + " {@code y[o]}\nin a new array.\n\n@throws IllegalArgumentException if the input has the"
-                        + " wrong size or is not finite\n")
-                .addStatement("advance($L)", inputName)
-                .addStatement("return $T.copyOf(ws.y, $L)", Arrays.class, outputSize)
-                .build());
-        type.addMethod(MethodSpec.methodBuilder("step")
-                .addModifiers(Modifier.PUBLIC)
-                .addParameter(inputParam, inputName)
-                .addParameter(num.array(1), "y")
-                .returns(num.array(1))
-                .addJavadoc("Like {@link #step($T)}, but writes the output into {@code y} and returns it: a step that"
-                        + " allocates\nnothing.\n\n@throws IllegalArgumentException if the input or {@code y} has"
-                        + " the wrong size, or the input is not\nfinite; the state is then left unchanged\n",
-                        inputParam)
-                .addStatement("$T.buffer(y, $L, $S)", CHECKS, outputSize, "y")
-                .addStatement("advance($L)", inputName)
-                .addStatement("System.arraycopy(ws.y, 0, y, 0, $L)", outputSize)
-                .addStatement("return y")
-                .build());
-        MethodSpec.Builder step = MethodSpec.methodBuilder("advance")
-                .addModifiers(Modifier.PRIVATE)
-                .addJavadoc("Checks the input, runs one step and leaves its output in {@code ws.y}.\n");
-        if (oneHot) {
-            step.addParameter(int.class, "symbol")
-                    .addStatement("$T.symbol(symbol, $L, $S)", CHECKS, inputSize, "symbol")
-                    .addStatement("ws.symbols[0] = symbol");
-        } else {
-            step.addParameter(num.array(1), "x")
-                    .addStatement("$T.vector(x, $L, $S, $S)", CHECKS, inputSize, "x", "the input size")
-                    .addStatement("System.arraycopy(x, 0, ws.x, 0, $L)", inputSize);
-        }
-        step.addStatement("syncPackedWeights()");
-        for (LayerWriter layer : layers) {
-            step.addStatement("$L(ws, 0)", layer.forwardName());
-        }
-        step.addStatement("headForward(ws, 0, 0)");
-        step.addComment("the state after this step becomes the state before the next");
-        for (LayerSpec layer : model.layers()) {
-            step.addStatement("System.arraycopy(ws.h$L, $L, ws.h$L, 0, $L)", layer.index(), layer.hiddenSize(),
-                    layer.index(), layer.hiddenSize());
-            if (layer.cell() instanceof CellSpec.Lstm) {
-                step.addStatement("System.arraycopy(ws.c$L, $L, ws.c$L, 0, $L)", layer.index(), layer.hiddenSize(),
-                        layer.index(), layer.hiddenSize());
-            }
-        }
-        type.addMethod(step.build());
-        return type.build();
-    }
-
-    // ---- gradients ----------------------------------------------------------------------------------
-
-    /** One parameter's gradient buffer: a weight's as one array per row, a bias's as one array. */
-    private record GradientBuffer(String field, String name, int rows, int cols) {
-        boolean matrix() {
-            return cols > 0;
-        }
-    }
-
-    private List<GradientBuffer> gradientBuffers() {
-        List<GradientBuffer> buffers = new ArrayList<>();
-        for (LayerSpec layer : model.layers()) {
-            int l = layer.index();
-            int gh = layer.cell().gateCount() * layer.hiddenSize();
-            buffers.add(new GradientBuffer(param("weightIh", l), "rnn.weight_ih_l" + l, gh, layer.inputSize()));
-            buffers.add(new GradientBuffer(param("weightHh", l), "rnn.weight_hh_l" + l, gh, layer.hiddenSize()));
-            buffers.add(new GradientBuffer(param("biasIh", l), "rnn.bias_ih_l" + l, gh, 0));
-            buffers.add(new GradientBuffer(param("biasHh", l), "rnn.bias_hh_l" + l, gh, 0));
-        }
-        buffers.add(new GradientBuffer("headWeight", "head.weight", outputSize, top.outputSize()));
-        buffers.add(new GradientBuffer("headBias", "head.bias", outputSize, 0));
-        return buffers;
-    }
-
-    /**
-     * The nested {@code Gradients} class: the backward pass accumulates into one array per weight row (loops over
-     * them vectorize, unlike loops over {@code grad[k * cols + i]}), owned by a workspace so that sequences can be
-     * back-propagated on several threads at once.
-     */
-    private TypeSpec gradients() {
-        TypeSpec.Builder type = TypeSpec.classBuilder("Gradients")
-                .addModifiers(Modifier.STATIC, Modifier.FINAL)
-                .addJavadoc("Gradient buffers of one workspace, laid out for the backward pass: a weight's gradient as one"
-                        + " array per row.\n");
-        MethodSpec.Builder zero = MethodSpec.methodBuilder("zero")
-                .addJavadoc("Sets every gradient to zero.\n");
-        MethodSpec.Builder add = MethodSpec.methodBuilder("add")
-                .addParameter(ClassName.get("", "Gradients"), "other")
-                .addJavadoc("Adds {@code other}'s gradients to these.\n");
-        for (GradientBuffer g : gradientBuffers()) {
-            if (g.matrix()) {
-                type.addField(FieldSpec.builder(num.array(2), g.field(), Modifier.FINAL)
-                        .addJavadoc("{@code $L}: {@code $L[k][i]} is the gradient of {@code W[k][i]}.\n", g.name(),
-                                g.field())
-                        .initializer("new $T[$L][$L]", num.type(), g.rows(), g.cols())
-                        .build());
-                zero.beginControlFlow("for ($L[] row : $L)", num.keyword(), g.field())
-                        .addStatement("$T.fill(row, 0)", Arrays.class)
-                        .endControlFlow();
-                add.beginControlFlow("for (int k = 0; k < $L; k++)", g.rows())
-                        .addStatement("final $L[] row = $L[k]", num.keyword(), g.field())
-                        .addStatement("final $L[] otherRow = other.$L[k]", num.keyword(), g.field())
-                        .beginControlFlow("for (int i = 0; i < $L; i++)", g.cols())
-                        .addStatement("row[i] += otherRow[i]")
-                        .endControlFlow()
-                        .endControlFlow();
-            } else {
-                type.addField(FieldSpec.builder(num.array(1), g.field(), Modifier.FINAL)
-                        .addJavadoc("{@code $L}.\n", g.name())
-                        .initializer("new $T[$L]", num.type(), g.rows())
-                        .build());
-                zero.addStatement("$T.fill($L, 0)", Arrays.class, g.field());
-                add.beginControlFlow("for (int k = 0; k < $L; k++)", g.rows())
-                        .addStatement("$L[k] += other.$L[k]", g.field(), g.field())
-                        .endControlFlow();
-            }
-        }
-        return type.addMethod(zero.build()).addMethod(add.build()).build();
-    }
-
-    /** The model's {@code storeGradients}: copies a workspace's gradient buffers into the parameters' grad arrays. */
-    private MethodSpec storeGradients() {
-        MethodSpec.Builder m = MethodSpec.methodBuilder("storeGradients")
-                .addModifiers(Modifier.PRIVATE)
-                .addParameter(ClassName.get("", "Gradients"), "g")
-                .addJavadoc("Sets every parameter's {@code grad} array to the gradients in {@code g}.\n");
-        for (GradientBuffer g : gradientBuffers()) {
-            if (g.matrix()) {
-                m.beginControlFlow("for (int k = 0; k < $L; k++)", g.rows())
-                        .addStatement("System.arraycopy(g.$L[k], 0, $L.grad, k * $L, $L)", g.field(), g.field(),
-                                g.cols(), g.cols())
-                        .endControlFlow();
-            } else {
-                m.addStatement("System.arraycopy(g.$L, 0, $L.grad, 0, $L)", g.field(), g.field(), g.rows());
-            }
-        }
-        return m.build();
-    }
-
-    // ---- the workspace ----------------------------------------------------------------------------
-
-    /** Writes the nested {@code Workspace} class: every buffer one sequence needs, sized by the spec. */
-    private final class WorkspaceWriter {
-        private final TypeSpec.Builder type = TypeSpec.classBuilder("Workspace")
-                .addModifiers(Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
-                .addJavadoc("The activations of one sequence, kept for backpropagation through time. Not thread-safe:"
-                        + " use one per thread.\n");
-        private final MethodSpec.Builder constructor = MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE);
-
-        TypeSpec workspace() {
-            if (oneHot) {
-                field(TypeName.INT, "symbols", steps, "Input symbols, one per step.");
-            }
-            if (!oneHot || feedback) {
-                array("x", steps * inputSize, "Inputs, {@code x[t * INPUT_SIZE + i]}.");
-                array("dxStep", inputSize, "{@code dL/dx_t} of the step being back-propagated.");
-            }
-            if (!oneHot) {
-                array("dx", steps * inputSize, "{@code dL/dx}, laid out like {@code x}.");
-                type.addField(FieldSpec.builder(boolean.class, "wantInputGradient").addJavadoc(
-                        "Whether the backward pass fills {@code dx}.\n").build());
-            }
-            for (LayerSpec layer : model.layers()) {
-                int l = layer.index();
-                int h = layer.hiddenSize();
-                int gh = layer.cell().gateCount() * h;
-                array("h" + l, (steps + 1) * h, "Layer " + l + ": {@code h_{t}} at {@code (t + 1) * H}; {@code h_{-1} = 0}.");
-                array("hPrev" + l, h, "Layer " + l + ": {@code h_{t-1}} of the step being back-propagated, at offset 0.");
-                array("hStep" + l, h, "Layer " + l + ": scratch of one step's hidden size, at offset 0.");
-                if (l > 0 || !oneHot || feedback) {
-                    array("inStep" + l, layer.inputSize(), "Layer " + l + ": {@code x_t} of the step being back-propagated.");
-                }
-                array("dh" + l, h, "Layer " + l + ": {@code dL/dh} of the step being back-propagated.");
-                array("dz" + l, gh, "Layer " + l + ": gradient of the gate pre-activations.");
-                switch (layer.cell().type()) {
-                    case RNN -> array("z" + l, gh, "Layer " + l + ": pre-activation of the step.");
-                    case LSTM -> {
-                        array("gates" + l, steps * gh, "Layer " + l + ": activated gates i, f, g, o per step.");
-                        array("a" + l, gh, "Layer " + l + ": gate pre-activations of the step being computed.");
-                        array("c" + l, (steps + 1) * h, "Layer " + l + ": cell state {@code c_t} at {@code (t + 1) * H}.");
-                        array("tanhC" + l, steps * h, "Layer " + l + ": {@code tanh(c_t)} per step.");
-                        array("cStep" + l, h, "Layer " + l + ": {@code c} of the step being computed, at offset 0.");
-                        array("tanhCStep" + l, h, "Layer " + l + ": {@code tanh(c_t)} of the step being computed.");
-                        array("dc" + l, h, "Layer " + l + ": {@code dL/dc} of the step being back-propagated.");
-                    }
-                    case GRU -> {
-                        array("gates" + l, steps * gh, "Layer " + l + ": activated gates r, z, n per step.");
-                        array("hn" + l, steps * h, "Layer " + l + ": {@code W_hn h_{t-1} + b_hn} per step.");
-                        array("a" + l, gh, "Layer " + l + ": input-side pre-activations of the step.");
-                        array("b" + l, gh, "Layer " + l + ": hidden-side pre-activations of the step.");
-                        array("dzh" + l, gh, "Layer " + l + ": gradient of the hidden-side pre-activations.");
-                    }
-                }
-            }
-            array("logits", outputSteps * outputSize, "Head pre-activations per output.");
-            array("headAcc", outputSize, "Head pre-activations of the output being computed.");
-            array("headIn", top.outputSize(), "The head's input {@code h_t} of the output being back-propagated.");
-            type.addField(FieldSpec.builder(ClassName.get("", "Gradients"), "grads")
-                    .addJavadoc("Gradient buffers, made by the first backward pass through this workspace.\n")
-                    .build());
-            type.addField(FieldSpec.builder(WORKSPACE, "partner", Modifier.PRIVATE)
-                    .addJavadoc("The workspace of the second half of a batch split over two threads, made when first needed.\n")
-                    .build());
-            type.addMethod(MethodSpec.methodBuilder("partner")
-                    .returns(WORKSPACE)
-                    .addJavadoc("Returns this workspace's partner for the second half of a split batch.\n")
-                    .beginControlFlow("if (partner == null)")
-                    .addStatement("partner = new Workspace()")
-                    .endControlFlow()
-                    .addStatement("return partner")
-                    .build());
-            type.addMethod(MethodSpec.methodBuilder("zeroGradients")
-                    .addJavadoc("Makes the gradient buffers if needed and sets them to zero.\n")
-                    .beginControlFlow("if (grads == null)")
-                    .addStatement("grads = new Gradients()")
-                    .endControlFlow()
-                    .addStatement("grads.zero()")
-                    .build());
-            array("y", outputSteps * outputSize, "Outputs per output step.");
-            array("dLogits", outputSteps * outputSize, "Loss gradient with respect to the logits.");
-            if (symbolTargets) {
-                field(TypeName.INT, "targetSymbols", outputSteps, "Target classes, one per output.");
-            } else {
-                array("targets", outputSteps * outputSize, "Targets, laid out like {@code y}.");
-            }
-            if (model.training().loss() == LossKind.MSE) {
-                array("dy", outputSize, "{@code dL/dy} of one output.");
-            }
-            if (feedback) {
-                array("dyFeedback", outputSize, "{@code dL/dy_t} through the feedback path into {@code x_{t+1}}.");
-            }
-            return type.addMethod(constructor.build()).build();
-        }
-
-        private void array(String name, int size, String doc) {
-            field(num.type(), name, size, doc);
-        }
-
-        private void field(TypeName element, String name, int size, String doc) {
-            type.addField(FieldSpec.builder(ArrayTypeName.of(element), name, Modifier.FINAL)
-                    .addJavadoc("$L\n", doc)
-                    .build());
-            constructor.addStatement("$L = new $T[$L]", name, element, size);
-        }
     }
 }

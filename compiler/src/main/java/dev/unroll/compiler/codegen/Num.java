@@ -10,32 +10,34 @@ import java.math.BigDecimal;
  * The numeric type of the generated code, float or double, and how to spell its literals and
  * arrays. Every place that would otherwise branch on precision asks this instead.
  */
-final class Num {
+public final class Num {
     static final ClassName DOUBLE_PARAMETER = ClassName.get("dev.unroll.runtime", "DoubleParameter");
     static final ClassName FLOAT_PARAMETER = ClassName.get("dev.unroll.runtime", "FloatParameter");
 
     private final boolean isFloat;
 
-    Num(Precision precision) {
+    /** Returns the numeric type of a model of this precision. */
+    public Num(Precision precision) {
         this.isFloat = precision == Precision.FLOAT32;
     }
 
-    boolean isFloat() {
+    /** Returns true for float32. */
+    public boolean isFloat() {
         return isFloat;
     }
 
-    /** {@code float} or {@code double}. */
-    TypeName type() {
+    /** Returns {@code float} or {@code double}. */
+    public TypeName type() {
         return isFloat ? TypeName.FLOAT : TypeName.DOUBLE;
     }
 
-    /** The keyword, for code written as text. */
-    String keyword() {
+    /** Returns the keyword, for code written as text. */
+    public String keyword() {
         return isFloat ? "float" : "double";
     }
 
-    /** {@code float[]}, {@code float[][]}... of the given rank. */
-    TypeName array(int rank) {
+    /** Returns {@code float[]}, {@code float[][]}... of the given rank. */
+    public TypeName array(int rank) {
         TypeName t = type();
         for (int i = 0; i < rank; i++) {
             t = ArrayTypeName.of(t);
@@ -43,13 +45,13 @@ final class Num {
         return t;
     }
 
-    /** The runtime parameter class for this precision. */
-    ClassName parameterClass() {
+    /** Returns the runtime parameter class for this precision. */
+    public ClassName parameterClass() {
         return isFloat ? FLOAT_PARAMETER : DOUBLE_PARAMETER;
     }
 
-    /** A literal of this type: {@code 1.0f} or {@code 1.0}. */
-    String literal(double value) {
+    /** Returns a literal of this type: {@code 1.0f} or {@code 1.0}. */
+    public String literal(double value) {
         String text = BigDecimal.valueOf(value).toPlainString();
         if (!text.contains(".")) {
             text += ".0";
@@ -57,8 +59,8 @@ final class Num {
         return isFloat ? text + "f" : text;
     }
 
-    /** Wraps a double-valued expression so that it can be stored in this type. */
-    String narrow(String doubleExpression) {
+    /** Returns a double-valued expression wrapped so that it can be stored in this type. */
+    public String narrow(String doubleExpression) {
         return isFloat ? "(float) (" + doubleExpression + ")" : doubleExpression;
     }
 }

@@ -4,9 +4,10 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
-import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
+import dev.unroll.compiler.plan.LayerPlan;
+import dev.unroll.compiler.plan.ModelPlan;
 import dev.unroll.dsl.model.ClipSpec;
 import dev.unroll.dsl.model.NetworkModel;
 import dev.unroll.dsl.model.OptimizerSpec;
@@ -30,24 +31,24 @@ final class TrainingWriter {
     private static final ClassName CLIPPING = ClassName.get(OPTIM, "GradientClipping");
     private static final ClassName CLIP_CONFIG = ClassName.get(OPTIM, "ClipConfig");
     private static final ClassName NON_FINITE_EXCEPTION = ClassName.get("dev.unroll.runtime", "NonFiniteException");
-    private static final ClassName TRAINABLE = ClassName.get("dev.unroll.runtime", "Trainable");
     private static final ClassName CHECKPOINTS = ClassName.get("dev.unroll.runtime.checkpoint", "Checkpoints");
     private static final ClassName CHECKPOINT_EXCEPTION =
             ClassName.get("dev.unroll.runtime.checkpoint", "CheckpointException");
     private static final ClassName PYTORCH_IMPORT = ClassName.get("dev.unroll.runtime.checkpoint", "PyTorchImport");
 
+    private final ModelPlan plan;
     private final NetworkModel model;
     private final TypeName batchInput;
     private final TypeName batchTarget;
 
-    TrainingWriter(NetworkModel model, TypeName batchInput, TypeName batchTarget) {
-        this.model = model;
+    TrainingWriter(ModelPlan plan, TypeName batchInput, TypeName batchTarget) {
+        this.plan = plan;
+        this.model = plan.model();
         this.batchInput = batchInput;
         this.batchTarget = batchTarget;
     }
 
     void addTo(TypeSpec.Builder type) {
-        type.addSuperinterface(ParameterizedTypeName.get(TRAINABLE, batchInput, batchTarget));
         OptimizerSpec o = model.training().optimizer();
         type.addField(FieldSpec.builder(OPTIMIZER, "optimizer", Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("The spec's optimizer: $L.\n", o.kind().keyword())
@@ -63,7 +64,7 @@ final class TrainingWriter {
                 .addJavadoc("The spec's gradient clipping, applied in this order.\n")
                 .initializer(clipping())
                 .build());
-        type.addField(FieldSpec.builder(ModelWriter.WORKSPACE, "trainingWorkspace", Modifier.PRIVATE, Modifier.FINAL)
+        type.addField(FieldSpec.builder(RuntimeTypes.WORKSPACE, "trainingWorkspace", Modifier.PRIVATE, Modifier.FINAL)
                 .initializer("new Workspace()")
                 .build());
         type.addField(FieldSpec.builder(double.class, "lastGradientNorm", Modifier.PRIVATE).build());
@@ -134,20 +135,25 @@ final class TrainingWriter {
                 .addParameter(Path.class, "file")
                 .returns(ClassName.get("dev.unroll.runtime.checkpoint", "PyTorchImport", "Report"))
                 .addException(CHECKPOINT_EXCEPTION)
-                .addJavadoc("Imports a PyTorch {@code state_dict} saved as safetensors: an {@code nn.$L} with"
-                        + " {@code num_layers=$L} under\none prefix and an {@code nn.Linear} head under another"
-                        + " (prefixes are detected). Unknown, missing or mis-shaped\ntensors are refused by name.\n",
-                        pytorchModule(), model.layers().size())
+                .addJavadoc("Imports a PyTorch {@code state_dict} saved as safetensors: the recurrent layers under one"
+                        + " prefix\n($L) and an {@code nn.Linear} head under another (prefixes are detected).\n"
+                        + "Unknown, missing or mis-shaped tensors are refused by name.\n", pytorchModules())
                 .addStatement("return $T.importStateDict(file, parameters)", PYTORCH_IMPORT)
                 .build());
     }
 
-    private String pytorchModule() {
-        return switch (model.layers().get(0).cell().type()) {
-            case RNN -> "RNN";
-            case LSTM -> "LSTM";
-            case GRU -> "GRU";
-        };
+    /** The PyTorch modules of the layers, e.g. "an nn.LSTM with num_layers=2", or each layer's for a mixed stack. */
+    private String pytorchModules() {
+        List<LayerPlan> layers = plan.layers();
+        String first = layers.get(0).cell().pytorchModule();
+        String module = first.substring(0, first.indexOf('('));
+        boolean same = layers.stream().allMatch(l -> l.cell().pytorchModule().startsWith(module + "(")
+                && l.cell().description().equals(layers.get(0).cell().description()));
+        if (same) {
+            return "{@code " + module + "} with {@code num_layers=" + layers.size() + "}";
+        }
+        List<String> modules = layers.stream().map(l -> "{@code " + l.cell().pytorchModule() + "}").toList();
+        return "a mixed stack, layer by layer " + String.join(", ", modules) + ", each under its {@code _l<k>} names";
     }
 
     private CodeBlock schedule() {

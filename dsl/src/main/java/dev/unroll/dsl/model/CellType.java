@@ -1,7 +1,7 @@
 package dev.unroll.dsl.model;
 
 /** The recurrent cell of a layer. */
-public enum CellType {
+public enum CellType implements Keyword {
     /** Elman cell: {@code h' = act(W_ih x + b_ih + W_hh h + b_hh)}. */
     RNN,
     /** Long short-term memory, gates i, f, g, o as in PyTorch. */
@@ -9,7 +9,7 @@ public enum CellType {
     /** Gated recurrent unit, gates r, z, n as in PyTorch. */
     GRU;
 
-    /** Returns the word that names this value in a {@code .rnn} file. */
+    @Override
     public String keyword() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

@@ -1,7 +1,7 @@
 package dev.unroll.dsl.model;
 
 /** A gradient clipping rule. */
-public enum ClipKind {
+public enum ClipKind implements Keyword {
     /** Clamps every gradient element to {@code [-threshold, threshold]}. */
     VALUE,
     /** Rescales all gradients together when their global L2 norm exceeds the threshold. */
@@ -9,7 +9,7 @@ public enum ClipKind {
     /** Rescales each parameter's gradient when its own L2 norm exceeds the threshold. */
     PER_PARAMETER_NORM;
 
-    /** Returns the word that names this value in a {@code .rnn} file. */
+    @Override
     public String keyword() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

@@ -1,7 +1,7 @@
 package dev.unroll.dsl.model;
 
 /** Whether a layer also reads the sequence backwards, and how the two directions combine. */
-public enum Direction {
+public enum Direction implements Keyword {
     /** Reads the sequence forwards only (the default). */
     FORWARD,
     /** Bidirectional; the output is the concatenation {@code [h_fwd; h_bwd]} (twice the hidden size). */
@@ -9,7 +9,7 @@ public enum Direction {
     /** Bidirectional; the output is the sum {@code h_fwd + h_bwd}. */
     SUM;
 
-    /** Returns the word that names this value in a {@code .rnn} file. */
+    @Override
     public String keyword() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

@@ -1,7 +1,7 @@
 package dev.unroll.dsl.model;
 
 /** The training loss. Every loss is averaged the way PyTorch's {@code reduction='mean'} does. */
-public enum LossKind {
+public enum LossKind implements Keyword {
     /** Softmax cross-entropy over classes, averaged over batch and output steps. */
     CROSS_ENTROPY,
     /** Sigmoid binary cross-entropy, averaged over every output element. */
@@ -9,7 +9,7 @@ public enum LossKind {
     /** Mean squared error, averaged over every output element. */
     MSE;
 
-    /** Returns the word that names this value in a {@code .rnn} file. */
+    @Override
     public String keyword() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

@@ -19,13 +19,27 @@ import java.util.Optional;
  * @param topology unrolling and batching
  * @param training loss, optimizer, schedule, initialization, clipping
  * @param precision float or double
+ * @param positions where each statement and option was written, for messages about the model
+ *     after validation (not part of what the model means: {@link ModelPrinter} leaves it out)
  */
 public record NetworkModel(String sourceName, SourcePosition position, String packageName, String name,
         Optional<String> doc, InputSpec input, List<LayerSpec> layers, OutputSpec output, TopologySpec topology,
-        TrainingSpec training, Precision precision) {
+        TrainingSpec training, Precision precision, ModelPositions positions) {
 
     public NetworkModel {
         layers = List.copyOf(layers);
+        java.util.Objects.requireNonNull(positions, "positions");
+    }
+
+    /**
+     * Creates a model whose positions are all {@code position}, for models built by hand (the
+     * validator records every statement's).
+     */
+    public NetworkModel(String sourceName, SourcePosition position, String packageName, String name,
+            Optional<String> doc, InputSpec input, List<LayerSpec> layers, OutputSpec output, TopologySpec topology,
+            TrainingSpec training, Precision precision) {
+        this(sourceName, position, packageName, name, doc, input, layers, output, topology, training, precision,
+                ModelPositions.unknown(position));
     }
 
     /** Returns the fully qualified Java name of the model class. */

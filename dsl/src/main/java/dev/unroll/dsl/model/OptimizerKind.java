@@ -1,7 +1,7 @@
 package dev.unroll.dsl.model;
 
 /** The update rule applied after each backward pass. Each matches its PyTorch namesake. */
-public enum OptimizerKind {
+public enum OptimizerKind implements Keyword {
     /** Plain stochastic gradient descent. */
     SGD,
     /** SGD with (optionally Nesterov) momentum. */
@@ -15,7 +15,7 @@ public enum OptimizerKind {
     /** Adam with decoupled weight decay. */
     ADAMW;
 
-    /** Returns the word that names this value in a {@code .rnn} file. */
+    @Override
     public String keyword() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

@@ -1,7 +1,7 @@
 package dev.unroll.dsl.model;
 
 /** The activation of the output head. */
-public enum OutputActivation {
+public enum OutputActivation implements Keyword {
     /** No activation: {@code y = W h + b} (the default). */
     LINEAR,
     /** Probabilities over the output classes. */
@@ -11,7 +11,7 @@ public enum OutputActivation {
     /** Values in (-1, 1). */
     TANH;
 
-    /** Returns the word that names this value in a {@code .rnn} file. */
+    @Override
     public String keyword() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

@@ -1,7 +1,7 @@
 package dev.unroll.dsl.model;
 
 /** How the learning rate changes with the number of updates. */
-public enum ScheduleKind {
+public enum ScheduleKind implements Keyword {
     /** The learning rate never changes (the default). */
     CONSTANT,
     /** Multiplied by {@code gamma} every {@code every} updates. */
@@ -9,7 +9,7 @@ public enum ScheduleKind {
     /** Cosine annealing from the learning rate down to {@code min_learning_rate} over {@code period} updates. */
     COSINE;
 
-    /** Returns the word that names this value in a {@code .rnn} file. */
+    @Override
     public String keyword() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

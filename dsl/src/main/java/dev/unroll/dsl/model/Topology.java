@@ -1,7 +1,7 @@
 package dev.unroll.dsl.model;
 
 /** How inputs and outputs line up in time. */
-public enum Topology {
+public enum Topology implements Keyword {
     /** One input, one step, one output. */
     ONE_TO_ONE,
     /** One input at the first step, an output at every step. */
@@ -13,7 +13,7 @@ public enum Topology {
     /** {@code T_x} inputs read by an encoder, then {@code T_y} outputs written by a decoder. */
     ENCODER_DECODER;
 
-    /** Returns the word that names this value in a {@code .rnn} file. */
+    @Override
     public String keyword() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

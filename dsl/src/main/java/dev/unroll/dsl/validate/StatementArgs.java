@@ -4,7 +4,6 @@ import dev.unroll.dsl.Diagnostics;
 import dev.unroll.dsl.SourcePosition;
 import dev.unroll.dsl.ast.Argument;
 import dev.unroll.dsl.ast.Statement;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,36 +15,15 @@ import java.util.Set;
 
 /**
  * Reads the arguments of one statement: first its positional arguments, in order, then named
- * options. Every problem is reported at the argument it concerns; a reader never throws.
- *
- * <p>Option kinds: a {@link OptionKind#FLAG} takes no value ({@code peepholes}); a
- * {@link OptionKind#NUMBER} takes a number ({@code learning_rate 0.1}); a
- * {@link OptionKind#CHOICE} takes an optional word from a fixed set ({@code bidirectional sum}).
+ * options ({@link OptionDecl}). Every problem is reported at the argument it concerns; a reader
+ * never throws.
  */
 final class StatementArgs {
-
-    /** What follows an option's name. */
-    enum OptionKind { FLAG, NUMBER, CHOICE }
 
     /** An option as written: its name and, for numbers and choices, its value. */
     record Option(Argument.Word name, Optional<Argument> value) {
         SourcePosition position() {
             return value.map(Argument::position).orElse(name.position());
-        }
-    }
-
-    /** The declaration of one option. */
-    record OptionDecl(String name, OptionKind kind, List<String> choices) {
-        static OptionDecl flag(String name) {
-            return new OptionDecl(name, OptionKind.FLAG, List.of());
-        }
-
-        static OptionDecl number(String name) {
-            return new OptionDecl(name, OptionKind.NUMBER, List.of());
-        }
-
-        static OptionDecl choice(String name, String... choices) {
-            return new OptionDecl(name, OptionKind.CHOICE, List.of(choices));
         }
     }
 
@@ -256,7 +234,7 @@ final class StatementArgs {
                     } else {
                         diagnostics.error(candidate.map(Argument::position).orElse(word.position()),
                                 "option '" + word.text() + "' needs a number, e.g. '" + word.text() + " "
-                                        + exampleValue(word.text()) + "'");
+                                        + decl.sample() + "'");
                         if (candidate.isPresent() && candidate.get() instanceof Argument.StringLiteral) {
                             next++; // a quoted value: meant as this option's, not to be reported again
                         }
@@ -352,28 +330,10 @@ final class StatementArgs {
 
     private static String example(List<OptionDecl> allowed) {
         for (OptionDecl decl : allowed) {
-            if (decl.kind() == OptionKind.NUMBER) {
-                return decl.name() + " " + exampleValue(decl.name());
+            if (decl.kind() == OptionDecl.Kind.NUMBER) {
+                return decl.name() + " " + decl.sample();
             }
         }
         return allowed.get(0).name();
-    }
-
-    private static String exampleValue(String option) {
-        return switch (option) {
-            case "steps", "input_steps", "output_steps", "every", "period" -> "100";
-            case "learning_rate" -> "0.01";
-            case "epsilon" -> "1e-8";
-            default -> "0.5";
-        };
-    }
-
-    /** Returns the list of names, for {@link OptionDecl} lists. */
-    static List<String> names(List<OptionDecl> decls) {
-        List<String> names = new ArrayList<>();
-        for (OptionDecl decl : decls) {
-            names.add(decl.name());
-        }
-        return names;
     }
 }

@@ -19,4 +19,21 @@ final class Texts {
     static String article(String word) {
         return !word.isEmpty() && "aeiou".indexOf(Character.toLowerCase(word.charAt(0))) >= 0 ? "an" : "a";
     }
+
+    /**
+     * Returns "a" or "an" before an initialism read letter by letter, as the cell types are: "an
+     * lstm", "an rnn", "a gru" (the letters whose names start with a vowel sound take "an").
+     */
+    static String articleForLetters(String initialism) {
+        return !initialism.isEmpty() && "aefhilmnorsx".indexOf(Character.toLowerCase(initialism.charAt(0))) >= 0
+                ? "an" : "a";
+    }
+
+    /** Joins words as "a", "a and b", "a, b and c". */
+    static String joinAnd(java.util.List<String> words) {
+        if (words.size() <= 1) {
+            return String.join("", words);
+        }
+        return String.join(", ", words.subList(0, words.size() - 1)) + " and " + words.get(words.size() - 1);
+    }
 }

@@ -111,6 +111,38 @@ public final class Initializers {
         }
     }
 
+    /**
+     * Initializes one weight matrix of {@code gateBlocks} stacked gate blocks: under {@link Scheme#PYTORCH}
+     * uniformly in {@code [-1/sqrt(fan), 1/sqrt(fan))}, under the others per gate block. Generated models call
+     * this (and {@link #bias}) once per tensor, in {@code state_dict} order, with the structure their plan knows,
+     * so that nothing is parsed from parameter names.
+     *
+     * @param fan the hidden size for a recurrent weight, the fan-in for the head
+     * @throws IllegalArgumentException when the weight is not a matrix of {@code gateBlocks} equal row blocks
+     */
+    public static void weight(Parameter p, Scheme scheme, int gateBlocks, int fan, RandomGenerator rng) {
+        Objects.requireNonNull(scheme, "scheme");
+        switch (scheme) {
+            case PYTORCH -> uniform(p, 1 / Math.sqrt(fan), rng);
+            case XAVIER -> xavierUniform(p, gateBlocks, 1, rng);
+            case ORTHOGONAL -> orthogonal(p, gateBlocks, 1, rng);
+            default -> throw new AssertionError(scheme);
+        }
+    }
+
+    /**
+     * Initializes a bias (or any per-layer vector): uniformly in {@code [-1/sqrt(fan), 1/sqrt(fan))} under
+     * {@link Scheme#PYTORCH}, as PyTorch does, and zero under the other schemes.
+     */
+    public static void bias(Parameter p, Scheme scheme, int fan, RandomGenerator rng) {
+        Objects.requireNonNull(scheme, "scheme");
+        if (scheme == Scheme.PYTORCH) {
+            uniform(p, 1 / Math.sqrt(fan), rng);
+        } else {
+            constant(p, 0);
+        }
+    }
+
     /** Initializes everything as PyTorch does by default: {@code initialize(p, PYTORCH, PYTORCH, rng)}. */
     public static void pytorchDefault(ParameterSet parameters, RandomGenerator rng) {
         initialize(parameters, Scheme.PYTORCH, Scheme.PYTORCH, rng);

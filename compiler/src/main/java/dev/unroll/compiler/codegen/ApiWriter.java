@@ -1,0 +1,372 @@
+package dev.unroll.compiler.codegen;
+
+import com.palantir.javapoet.ArrayTypeName;
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
+import com.palantir.javapoet.TypeSpec;
+import dev.unroll.compiler.plan.BufferSpec;
+import dev.unroll.compiler.plan.ModelPlan;
+import dev.unroll.compiler.plan.NetworkBuffers;
+import dev.unroll.compiler.plan.ValueShape;
+import java.util.Arrays;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Writes the public API over batches (forward, loss, gradients) with its argument checks, and the
+ * private batch driver: every sequence of a batch is checked before any is computed, then the batch
+ * runs one sequence at a time, split over two threads when it is large enough.
+ *
+ * <p>Shapes follow the plan's {@link ValueShape}s: a sequence input is {@code x[t][i]} (or
+ * {@code int[t]} symbols for one-hot input), a single input {@code x[i]} (or one {@code int});
+ * outputs are {@code y[t][o]} for one_to_many and many_to_many, {@code y[o]} otherwise. Batched
+ * methods take one more leading dimension.
+ */
+final class ApiWriter {
+    private final ModelPlan plan;
+    private final Num num;
+    private final NetworkBuffers net;
+    private final boolean dense;
+
+    ApiWriter(ModelPlan plan, Num num) {
+        this.plan = plan;
+        this.num = num;
+        this.net = plan.network();
+        this.dense = !plan.symbolInput();
+    }
+
+    /** Returns the Java type of one value of the given shape: {@code int}, {@code int[]}, {@code float[][]}... */
+    static TypeName type(ValueShape shape, Num num) {
+        TypeName type = shape.symbolic() ? TypeName.INT : num.type();
+        for (int i = 0; i < shape.rank(); i++) {
+            type = ArrayTypeName.of(type);
+        }
+        return type;
+    }
+
+    TypeName inputType() {
+        return type(plan.input(), num);
+    }
+
+    TypeName targetType() {
+        return type(plan.target(), num);
+    }
+
+    TypeName outputType() {
+        return type(plan.output(), num);
+    }
+
+    void addTo(TypeSpec.Builder type) {
+        type.addMethod(check("checkInput", plan.input(), "x", "Checks one sequence's input: sizes, symbol ranges,"
+                + " finite values."));
+        type.addMethod(load("loadInput", plan.input(), "x", dense ? net.x().orElseThrow() : net.symbols().orElseThrow(),
+                "Copies one checked sequence's input into the workspace."));
+        type.addMethod(check("checkTarget", plan.target(), "target", "Checks one sequence's target: sizes, class"
+                + " ranges, finite values."));
+        type.addMethod(load("loadTarget", plan.target(), "target", plan.target().symbolic()
+                        ? net.targetSymbols().orElseThrow() : net.targets().orElseThrow(),
+                "Copies one checked sequence's target into the workspace."));
+        type.addMethod(copyOutput());
+        addForward(type);
+        addLossAndGradients(type);
+        type.addMethod(runMethod());
+        type.addMethod(runSequencesMethod());
+    }
+
+    // ---- one value in and out ----------------------------------------------------------------
+
+    private MethodSpec check(String name, ValueShape shape, String variable, String doc) {
+        MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .addParameter(type(shape, num), variable)
+                .addParameter(String.class, "name")
+                .addJavadoc("$L\n", doc);
+        if (shape.symbolic() && shape.sequence()) {
+            m.addStatement("$T.symbols($L, $L, $L, name)", RuntimeTypes.CHECKS, variable, shape.steps(), shape.size());
+        } else if (shape.symbolic()) {
+            m.addStatement("$T.symbol($L, $L, name)", RuntimeTypes.CHECKS, variable, shape.size());
+        } else if (shape.sequence()) {
+            m.addStatement("$T.sequence($L, $L, $L, name, $S)", RuntimeTypes.CHECKS, variable, shape.steps(),
+                    shape.size(), shape.sizeName());
+        } else {
+            m.addStatement("$T.vector($L, $L, name, $S)", RuntimeTypes.CHECKS, variable, shape.size(), shape.sizeName());
+        }
+        return m.build();
+    }
+
+    private MethodSpec load(String name, ValueShape shape, String variable, BufferSpec into, String doc) {
+        MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(type(shape, num), variable)
+                .addJavadoc("$L\n", doc);
+        if (shape.symbolic() && shape.sequence()) {
+            m.addStatement("System.arraycopy($L, 0, $L, 0, $L)", variable, into.ref(), shape.steps());
+        } else if (shape.symbolic()) {
+            m.addStatement("$L[0] = $L", into.ref(), variable);
+        } else if (shape.sequence()) {
+            CodeBlock.Builder b = CodeBlock.builder();
+            Kernels.beginLoop(b, "t", 0, shape.steps());
+            b.addStatement("System.arraycopy($L[t], 0, $L, t * $L, $L)", variable, into.ref(), shape.size(),
+                    shape.size());
+            Kernels.endLoop(b);
+            m.addCode(b.build());
+        } else {
+            m.addStatement("System.arraycopy($L, 0, $L, 0, $L)", variable, into.ref(), shape.size());
+        }
+        return m.build();
+    }
+
+    private MethodSpec copyOutput() {
+        ValueShape shape = plan.output();
+        MethodSpec.Builder m = MethodSpec.methodBuilder("copyOutput")
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .returns(outputType())
+                .addJavadoc("Copies the outputs of the last forward pass out of the workspace.\n");
+        if (shape.sequence()) {
+            CodeBlock.Builder b = CodeBlock.builder()
+                    .addStatement("$T y = new $T[$L][$L]", outputType(), num.type(), shape.steps(), shape.size());
+            Kernels.beginLoop(b, "s", 0, shape.steps());
+            b.addStatement("System.arraycopy($L, s * $L, y[s], 0, $L)", net.y().ref(), shape.size(), shape.size());
+            Kernels.endLoop(b);
+            m.addCode(b.addStatement("return y").build());
+        } else {
+            m.addStatement("return $T.copyOf($L, $L)", Arrays.class, net.y().ref(), shape.size());
+        }
+        return m.build();
+    }
+
+    // ---- the public methods ------------------------------------------------------------------
+
+    private void addForward(TypeSpec.Builder type) {
+        type.addMethod(MethodSpec.methodBuilder("forward")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(inputType(), "x")
+                .returns(outputType())
+                .addJavadoc("Runs the network over one input $L and returns $L.\n\n"
+                        + "@throws IllegalArgumentException if {@code x} has the wrong size or a non-finite value\n",
+                        plan.input().sequence() ? "sequence {@code x[t][i]}" : "{@code x}",
+                        plan.output().sequence() ? "its outputs {@code y[t][o]}" : "its output {@code y[o]}")
+                .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addStatement("syncPackedWeights()")
+                .addStatement("checkInput(x, $S)", "x")
+                .addStatement("loadInput(ws, x)")
+                .addStatement("forwardSequence(ws)")
+                .addStatement("return copyOutput(ws)")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("forward")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(ArrayTypeName.of(inputType()), "xs")
+                .returns(ArrayTypeName.of(outputType()))
+                .addJavadoc("Runs the network over a batch of sequences and returns the outputs of each.\n")
+                .addStatement("$T.notNull(xs, $S)", RuntimeTypes.CHECKS, "xs")
+                .addStatement("$T.batch(xs.length, FIXED_BATCH_SIZE, $S)", RuntimeTypes.CHECKS, "xs")
+                .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addStatement("syncPackedWeights()")
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                .addStatement("checkInput(xs[b], $S + b + $S)", "xs[", "]")
+                .endControlFlow()
+                .addStatement("$T out = new $T[xs.length]$L", ArrayTypeName.of(outputType()), num.type(),
+                        plan.output().sequence() ? "[][]" : "[]")
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                .addStatement("loadInput(ws, xs[b])")
+                .addStatement("forwardSequence(ws)")
+                .addStatement("out[b] = copyOutput(ws)")
+                .endControlFlow()
+                .addStatement("return out")
+                .build());
+    }
+
+    private void addLossAndGradients(TypeSpec.Builder type) {
+        TypeName xs = ArrayTypeName.of(inputType());
+        TypeName ys = ArrayTypeName.of(targetType());
+        type.addMethod(MethodSpec.methodBuilder("loss")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(xs, "xs")
+                .addParameter(ys, "targets")
+                .returns(double.class)
+                .addJavadoc("Returns the $L loss of a batch, averaged as PyTorch's {@code reduction='mean'} does;"
+                        + " computes no gradients.\n", plan.head().loss().keyword())
+                .addStatement("return run(ws, xs, targets, false, null)")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("computeGradients")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(xs, "xs")
+                .addParameter(ys, "targets")
+                .returns(double.class)
+                .addJavadoc("Sets every parameter's gradient to that of the batch's mean loss (backpropagation through"
+                        + " time)\nand returns the loss.\n")
+                .addStatement("return run(ws, xs, targets, true, null)")
+                .build());
+        if (dense) {
+            type.addMethod(MethodSpec.methodBuilder("computeGradients")
+                    .addModifiers(Modifier.PUBLIC)
+                    .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                    .addParameter(xs, "xs")
+                    .addParameter(ys, "targets")
+                    .addParameter(inputGradientType(), "inputGradients")
+                    .returns(double.class)
+                    .addJavadoc("Like {@link #computeGradients($T, $T, $T)}, and also writes {@code dLoss/dx} into"
+                            + " {@code inputGradients},\nwhich must have the shape of {@code xs}.\n",
+                            RuntimeTypes.WORKSPACE, xs, ys)
+                    .addStatement("$T.notNull(inputGradients, $S)", RuntimeTypes.CHECKS, "inputGradients")
+                    .addStatement("return run(ws, xs, targets, true, inputGradients)")
+                    .build());
+        }
+    }
+
+    /** The type of a batch's input gradients, the shape of a batch of dense inputs; an unused Object for symbols. */
+    private TypeName inputGradientType() {
+        return dense ? ArrayTypeName.of(inputType()) : ClassName.OBJECT;
+    }
+
+    // ---- the batch driver --------------------------------------------------------------------
+
+    /**
+     * A private method taking what {@code run} and {@code runSequences} share: the workspace, the batch, whether
+     * to back-propagate, and the caller's input-gradient buffers (an {@code Object}, always null, for one-hot inputs).
+     */
+    private MethodSpec.Builder batchMethod(String name) {
+        return MethodSpec.methodBuilder(name)
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(ArrayTypeName.of(inputType()), "xs")
+                .addParameter(ArrayTypeName.of(targetType()), "targets")
+                .addParameter(boolean.class, "backward")
+                .addParameter(inputGradientType(), "inputGradients");
+    }
+
+    private MethodSpec runMethod() {
+        int steps = plan.schedule().steps();
+        int inputSize = plan.input().size();
+        String want = net.wantInputGradient();
+        MethodSpec.Builder m = batchMethod("run")
+                .returns(double.class)
+                .addJavadoc("Loss of a batch, and its gradients when {@code backward}; sequences are processed one by"
+                        + " one.\n")
+                .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addStatement("$T.notNull(xs, $S)", RuntimeTypes.CHECKS, "xs")
+                .addStatement("$T.notNull(targets, $S)", RuntimeTypes.CHECKS, "targets")
+                .addStatement("$T.batch(xs.length, FIXED_BATCH_SIZE, $S)", RuntimeTypes.CHECKS, "xs")
+                .addStatement("$T.sameBatch(xs.length, targets.length)", RuntimeTypes.CHECKS)
+                .addStatement("syncPackedWeights()");
+        if (dense) {
+            m.addComment("the caller's gradient buffers are checked before anything is computed or written")
+                    .beginControlFlow("if (inputGradients != null)")
+                    .beginControlFlow("if (inputGradients.length != xs.length)")
+                    .addStatement("throw new IllegalArgumentException($S + xs.length + $S + inputGradients.length)",
+                            "inputGradients: expected ", " sequences, got ")
+                    .endControlFlow()
+                    .beginControlFlow("for (int b = 0; b < xs.length; b++)");
+            if (plan.input().sequence()) {
+                CodeBlock.Builder each = CodeBlock.builder();
+                Kernels.beginLoop(each, "t", 0, steps);
+                each.addStatement("$T.buffer(inputGradients[b][t], $L, $S + b + $S + t + $S)", RuntimeTypes.CHECKS,
+                        inputSize, "inputGradients[", "][", "]");
+                Kernels.endLoop(each);
+                m.addStatement("$T.outputSequence(inputGradients[b], $L, $S + b + $S)", RuntimeTypes.CHECKS, steps,
+                                "inputGradients[", "]")
+                        .addCode(each.build());
+            } else {
+                m.addStatement("$T.buffer(inputGradients[b], $L, $S + b + $S)", RuntimeTypes.CHECKS, inputSize,
+                        "inputGradients[", "]");
+            }
+            m.endControlFlow().endControlFlow();
+        }
+        m.addComment("every sequence is checked before any is computed, so a bad one changes nothing")
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                .addStatement("checkInput(xs[b], $S + b + $S)", "xs[", "]")
+                .addStatement("checkTarget(targets[b], $S + b + $S)", "targets[", "]")
+                .endControlFlow()
+                .beginControlFlow("if (backward)")
+                .addStatement("ws.zeroGradients()")
+                .endControlFlow();
+        int perSequence = plan.head().symbolTargets() ? plan.schedule().outputSteps()
+                : plan.schedule().outputSteps() * plan.output().size();
+        m.addComment("PyTorch's 'mean': CE averages over sequences and steps, BCE and MSE over every element")
+                .addStatement("final double scale = 1.0 / ((double) xs.length * $L)", perSequence);
+        if (dense) {
+            m.addStatement("$L = inputGradients != null", want);
+        }
+        m.addStatement("final int half = $T.half(xs.length, FORWARD_FLOPS)", RuntimeTypes.BATCH_SPLIT)
+                .addStatement("double loss")
+                .beginControlFlow("if (half == 0)")
+                .addStatement("loss = runSequences(ws, xs, targets, backward, inputGradients, scale, 0, xs.length)")
+                .nextControlFlow("else")
+                .addComment("the second half of the batch on another thread, in the workspace's partner; the split")
+                .addComment("depends only on the batch size, so the sums are the same however many cores run them")
+                .addStatement("final Workspace partner = ws.partner()");
+        if (dense) {
+            m.addStatement("partner.$L = $L", NetworkBuffers.WANT_INPUT_GRADIENT, want);
+        }
+        m.beginControlFlow("if (backward)")
+                .addStatement("partner.zeroGradients()")
+                .endControlFlow()
+                .addStatement("loss = $T.sumOfHalves(parallel,$W() -> runSequences(ws, xs, targets, backward,"
+                        + " inputGradients, scale, 0, half),$W() -> runSequences(partner, xs, targets, backward,"
+                        + " inputGradients, scale, half, xs.length))", RuntimeTypes.BATCH_SPLIT)
+                .beginControlFlow("if (backward)")
+                .addStatement("ws.grads.add(partner.grads)")
+                .endControlFlow()
+                .endControlFlow();
+        if (dense) {
+            m.addStatement("$L = false", want);
+        }
+        m.beginControlFlow("if (backward)")
+                .addStatement("storeGradients(ws.grads)")
+                .endControlFlow();
+        return m.addStatement("return loss * scale").build();
+    }
+
+    /** The model's {@code runSequences}: forward, loss and optionally BPTT over {@code xs[from, to)}. */
+    private MethodSpec runSequencesMethod() {
+        int steps = plan.schedule().steps();
+        int inputSize = plan.input().size();
+        String want = net.wantInputGradient();
+        MethodSpec.Builder m = batchMethod("runSequences")
+                .addParameter(double.class, "scale")
+                .addParameter(int.class, "from")
+                .addParameter(int.class, "to")
+                .returns(double.class)
+                .addJavadoc("Forward, loss and, when {@code backward}, BPTT into {@code ws.grads} for sequences {@code from}"
+                        + " to {@code to - 1},\none at a time; returns their summed loss.\n")
+                .addStatement("double loss = 0")
+                .beginControlFlow("for (int b = from; b < to; b++)")
+                .addStatement("loadInput(ws, xs[b])")
+                .addStatement("loadTarget(ws, targets[b])")
+                .addStatement("forwardSequence(ws)")
+                .addStatement("loss += sequenceLoss(ws, scale)")
+                .beginControlFlow("if (backward)");
+        String dx = net.dx().map(BufferSpec::ref).orElse(null);
+        if (dense) {
+            m.beginControlFlow("if ($L)", want)
+                    .addStatement("$T.fill($L, 0)", Arrays.class, dx)
+                    .endControlFlow();
+        }
+        m.addStatement("backwardSequence(ws)");
+        if (dense) {
+            m.beginControlFlow("if ($L)", want);
+            if (plan.input().sequence()) {
+                CodeBlock.Builder b = CodeBlock.builder();
+                Kernels.beginLoop(b, "t", 0, steps);
+                b.addStatement("System.arraycopy($L, t * $L, inputGradients[b][t], 0, $L)", dx, inputSize, inputSize);
+                Kernels.endLoop(b);
+                m.addCode(b.build());
+            } else {
+                m.addStatement("System.arraycopy($L, 0, inputGradients[b], 0, $L)", dx, inputSize);
+            }
+            m.endControlFlow();
+        }
+        m.endControlFlow().endControlFlow();
+        return m.addStatement("return loss").build();
+    }
+}

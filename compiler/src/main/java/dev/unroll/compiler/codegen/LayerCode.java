@@ -1,0 +1,262 @@
+package dev.unroll.compiler.codegen;
+
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import dev.unroll.compiler.plan.BufferSpec;
+import dev.unroll.compiler.plan.InputMode;
+import dev.unroll.compiler.plan.LayerPlan;
+import dev.unroll.compiler.plan.NetworkBuffers;
+import java.util.Arrays;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Writes the forward step and the backward (BPTT) step of one recurrent layer: the part every cell
+ * shares (reading the weights, the input projection in each {@link InputMode}, the recurrent
+ * projection, the weight and bias gradients, {@code W^T dz} to the layer below), around the
+ * cell-specific part that the layer's {@link dev.unroll.compiler.codegen.cell.CellEmitter} writes.
+ *
+ * <p>Both steps are methods of the model taking the workspace and the step {@code t}, with every
+ * size a constant, so that C2 sees counted loops with constant bounds and each method stays far
+ * below the JIT's 8000-bytecode limit whatever the sizes.
+ *
+ * <p>The forward pass reads packed transposed weights, {@code W^T} as one array per input element,
+ * and adds scaled columns ({@code z += x_i * W[:, i]}): AXPYs without a reduction, which C2
+ * vectorizes, where a dot product per row would stay scalar. The backward pass reads a copy of the
+ * weights as one array per row and accumulates {@code dW += dz x^T} into one array per row of the
+ * workspace's gradients, forming {@code W^T dz} as AXPYs over rows. Values of the step are copied to
+ * and from offset-0 scratch arrays with {@code System.arraycopy}, which costs far less than the
+ * scalar loops that several variable offsets in one loop would give.
+ *
+ * <p><b>Locals an emitter may use.</b> In the forward step: {@code wihT}, {@code whhT} (packed
+ * weights), {@code bih}, {@code bhh} (bias values), {@code h} (this layer's {@code h} buffer),
+ * {@code prev = t * H} and {@code out = prev + H} (offsets of {@code h_{t-1}} and {@code h_t} in it).
+ * In the backward step: {@code h}, {@code hp} ({@code h_{t-1}} at offset 0), {@code dh}
+ * ({@code dL/dh_t} on entry; the emitter leaves in it the part of {@code dL/dh_{t-1}} that does not
+ * go through {@code W_hh}), {@code dz} (the emitter writes the input-side gate gradient) and
+ * {@code prev}.
+ */
+public final class LayerCode {
+    private final LayerPlan layer;
+    private final NetworkBuffers net;
+    private final Num num;
+    private final int l;
+    private final int h;
+    private final int gh;
+
+    /** Returns the code writer of one layer. */
+    public LayerCode(LayerPlan layer, NetworkBuffers net, Num num) {
+        this.layer = layer;
+        this.net = net;
+        this.num = num;
+        this.l = layer.index();
+        this.h = layer.hiddenSize();
+        this.gh = layer.gateRows();
+    }
+
+    /** Returns the layer. */
+    public LayerPlan layer() {
+        return layer;
+    }
+
+    /** Returns the numeric type. */
+    public Num num() {
+        return num;
+    }
+
+    /** Returns the numeric keyword, {@code float} or {@code double}. */
+    public String t() {
+        return num.keyword();
+    }
+
+    /** Returns the hidden size {@code H}. */
+    public int h() {
+        return h;
+    }
+
+    /** Returns the rows of the stacked weights, {@code G * H}. */
+    public int gateRows() {
+        return gh;
+    }
+
+    /** Emits {@code final T[] local = buffer;}. */
+    public void local(CodeBlock.Builder b, String local, BufferSpec buffer) {
+        b.addStatement("final $L[] $L = $L", num.keyword(), local, buffer.ref());
+    }
+
+    // ---- forward -----------------------------------------------------------------------------
+
+    /** Returns the forward step method. */
+    public MethodSpec forward() {
+        MethodSpec.Builder m = MethodSpec.methodBuilder(layer.forwardMethod())
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(int.class, "t")
+                .addJavadoc("Layer $L ($L, $L units, as PyTorch's {@code $L}), forward at step {@code t}: $L\n", l,
+                        layer.cell().description(), h, layer.cell().pytorchModule(), layer.cell().equations());
+        CodeBlock.Builder b = CodeBlock.builder();
+        b.addStatement("final $L[][] wihT = $L", t(), layer.weightIh().packedField());
+        b.addStatement("final $L[][] whhT = $L", t(), layer.weightHh().packedField());
+        b.addStatement("final $L[] bih = $L", t(), layer.biasIh().valueRef());
+        b.addStatement("final $L[] bhh = $L", t(), layer.biasHh().valueRef());
+        local(b, "h", layer.buffers().h());
+        b.addStatement("final int prev = t * $L", h);
+        b.addStatement("final int out = prev + $L", h);
+        layer.cell().forward(b, this);
+        return m.addCode(b.build()).build();
+    }
+
+    /** Emits {@code acc[k] += (W_ih x_t)[k]}, reading the input as the layer's input mode says. */
+    public void inputProjection(CodeBlock.Builder b, String acc) {
+        switch (layer.inputMode()) {
+            case DENSE -> denseInputForward(b, acc);
+            case DENSE_FIRST -> {
+                b.beginControlFlow("if (t == 0)");
+                denseInputForward(b, acc);
+                b.endControlFlow();
+            }
+            case SYMBOL -> symbolInputForward(b, acc);
+            case SYMBOL_FIRST -> {
+                b.beginControlFlow("if (t == 0)");
+                symbolInputForward(b, acc);
+                b.endControlFlow();
+            }
+            case SYMBOL_THEN_DENSE -> {
+                b.beginControlFlow("if (t == 0)");
+                symbolInputForward(b, acc);
+                b.nextControlFlow("else");
+                denseInputForward(b, acc);
+                b.endControlFlow();
+            }
+        }
+    }
+
+    /** Emits {@code acc[k] += (W_hh h_{t-1})[k]}. */
+    public void recurrentProjection(CodeBlock.Builder b, String acc) {
+        b.add("// W_hh h_{t-1}, the same way\n");
+        Kernels.axpyColumns(b, num, acc, "whhT", "h", "prev", h, gh);
+    }
+
+    private void denseInputForward(CodeBlock.Builder b, String acc) {
+        b.add("// W_ih x_t as AXPYs over columns of W_ih (rows of the packed W_ih^T): no reduction\n");
+        b.addStatement("final $L[] x = $L", t(), layer.source().orElseThrow().ref());
+        b.addStatement("final int xo = $L", layer.sourceOffset());
+        Kernels.axpyColumns(b, num, acc, "wihT", "x", "xo", layer.shape().inputSize(), gh);
+    }
+
+    private void symbolInputForward(CodeBlock.Builder b, String acc) {
+        b.add("// a one-hot input selects one column of W_ih\n");
+        b.addStatement("final $L[] symbolColumn = wihT[$L[t]]", t(), net.symbols().orElseThrow().ref());
+        Kernels.beginLoop(b, "k", 0, gh);
+        b.addStatement("$L[k] += symbolColumn[k]", acc);
+        Kernels.endLoop(b);
+    }
+
+    // ---- backward ----------------------------------------------------------------------------
+
+    /** Returns the backward step method. */
+    public MethodSpec backward() {
+        MethodSpec.Builder m = MethodSpec.methodBuilder(layer.backwardMethod())
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(int.class, "t")
+                .addJavadoc("Layer $L, backward at step {@code t}: reads {@code dL/dh_t} from {@code $L}, "
+                        + "adds parameter gradients to\n{@code ws.grads}, leaves {@code dL/dh_{t-1}} in "
+                        + "{@code $L} and adds {@code dL/dx_t} to $L.\n", l, layer.buffers().dh().ref(),
+                        layer.buffers().dh().ref(), layer.sourceGradient().map(g -> "{@code " + g.ref() + "}")
+                                .orElse("the input gradient"));
+        CodeBlock.Builder b = CodeBlock.builder();
+        if (layer.weightIh().rowCopy()) {
+            b.addStatement("final $L[][] wih = $L", t(), layer.weightIh().rowsField());
+        }
+        b.addStatement("final $L[][] whh = $L", t(), layer.weightHh().rowsField());
+        b.addStatement("final $L[][] gwih = $L", t(), layer.weightIh().gradientRef());
+        b.addStatement("final $L[][] gwhh = $L", t(), layer.weightHh().gradientRef());
+        b.addStatement("final $L[] gbih = $L", t(), layer.biasIh().gradientRef());
+        b.addStatement("final $L[] gbhh = $L", t(), layer.biasHh().gradientRef());
+        local(b, "h", layer.buffers().h());
+        local(b, "hp", layer.buffers().hPrev());
+        local(b, "dh", layer.buffers().dh());
+        local(b, "dz", layer.buffers().dz());
+        b.addStatement("final int prev = t * $L", h);
+        b.add("// the step's saved values are copied to offset 0 first, so that the elementwise loops vectorize\n");
+        b.addStatement("System.arraycopy(h, prev, hp, 0, $L)", h);
+        String recurrentDz = layer.cell().backward(b, this);
+        b.add("// bias gradients, then dW_hh += dz_h h_{t-1}^T and dh_{t-1} += W_hh^T dz_h, as AXPYs over rows\n");
+        Kernels.beginLoop(b, "k", 0, gh);
+        b.addStatement("gbih[k] += dz[k]");
+        b.addStatement("gbhh[k] += $L[k]", recurrentDz);
+        Kernels.endLoop(b);
+        Kernels.outerProductRows(b, num, "k", gh, recurrentDz, null, "gwhh", null, "j", "hp", h);
+        b.add("// dh_{t-1} = W_hh^T dz_h: AXPYs over the rows of W_hh, four per pass\n");
+        Kernels.axpyColumns(b, num, "dh", "whh", recurrentDz, "0", gh, h);
+        inputBackward(b);
+        return m.addCode(b.build()).build();
+    }
+
+    /** Emits {@code dW_ih += dz x_t^T}, and {@code dx_t = W_ih^T dz} where someone needs it. */
+    private void inputBackward(CodeBlock.Builder b) {
+        if (l > 0) {
+            b.add("// dW_ih += dz x_t^T (x_t is h_t of layer $L), and dh_t of layer $L += W_ih^T dz\n", l - 1, l - 1);
+            denseInputBackward(b, layer.sourceGradient().orElseThrow().ref());
+            return;
+        }
+        switch (layer.inputMode()) {
+            case DENSE -> {
+                b.beginControlFlow("if ($L)", net.wantInputGradient());
+                denseInputBackwardToDx(b);
+                b.nextControlFlow("else");
+                denseInputBackward(b, null);
+                b.endControlFlow();
+            }
+            case DENSE_FIRST -> {
+                b.beginControlFlow("if (t == 0 && $L)", net.wantInputGradient());
+                denseInputBackwardToDx(b);
+                b.nextControlFlow("else if (t == 0)");
+                denseInputBackward(b, null);
+                b.endControlFlow();
+            }
+            case SYMBOL -> symbolInputBackward(b);
+            case SYMBOL_FIRST -> {
+                b.beginControlFlow("if (t == 0)");
+                symbolInputBackward(b);
+                b.endControlFlow();
+            }
+            case SYMBOL_THEN_DENSE -> {
+                b.beginControlFlow("if (t == 0)");
+                symbolInputBackward(b);
+                b.nextControlFlow("else");
+                denseInputBackwardToDx(b);
+                b.endControlFlow();
+            }
+        }
+    }
+
+    /** Layer 0: the input gradient goes to {@code ws.dxStep}, then to its destination. */
+    private void denseInputBackwardToDx(CodeBlock.Builder b) {
+        b.addStatement("$T.fill($L, 0)", Arrays.class, net.dxStep().orElseThrow().ref());
+        denseInputBackward(b, net.dxStep().orElseThrow().ref());
+        b.addStatement("routeInputGradient(ws, t)");
+    }
+
+    private void denseInputBackward(CodeBlock.Builder b, String dx) {
+        int inputSize = layer.shape().inputSize();
+        local(b, "xs", layer.buffers().inStep().orElseThrow());
+        b.addStatement("System.arraycopy($L, $L, xs, 0, $L)", layer.source().orElseThrow().ref(), layer.sourceOffset(),
+                inputSize);
+        if (dx != null) {
+            b.addStatement("final $L[] dx = $L", t(), dx);
+        }
+        Kernels.outerProductRows(b, num, "k", gh, "dz", null, "gwih", null, "i", "xs", inputSize);
+        if (dx != null) {
+            b.add("// dx_t = W_ih^T dz: AXPYs over the rows of W_ih, four per pass\n");
+            Kernels.axpyColumns(b, num, "dx", "wih", "dz", "0", gh, inputSize);
+        }
+    }
+
+    private void symbolInputBackward(CodeBlock.Builder b) {
+        b.addStatement("final int symbol = $L[t]", net.symbols().orElseThrow().ref());
+        Kernels.beginLoop(b, "k", 0, gh);
+        b.addStatement("gwih[k][symbol] += dz[k]");
+        Kernels.endLoop(b);
+    }
+}

@@ -1,0 +1,140 @@
+package dev.unroll.compiler.codegen;
+
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeSpec;
+import dev.unroll.compiler.plan.BufferSpec;
+import dev.unroll.compiler.plan.LayerPlan;
+import dev.unroll.compiler.plan.ModelPlan;
+import dev.unroll.compiler.plan.NetworkBuffers;
+import dev.unroll.compiler.plan.TimeSchedule;
+import java.util.Arrays;
+import java.util.List;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Writes the loops over time of one sequence: the forward pass (every layer at each step, then the
+ * head where the schedule scores), the summed loss, backpropagation through time (the head and the
+ * layers in reverse, step by step), and where the input gradient of each step goes. Layer steps are
+ * calls: what wraps a layer over time (direction, masking, windows) belongs here, never in a cell.
+ */
+final class SequenceWriter {
+    private final ModelPlan plan;
+    private final TimeSchedule schedule;
+    private final NetworkBuffers net;
+
+    SequenceWriter(ModelPlan plan) {
+        this.plan = plan;
+        this.schedule = plan.schedule();
+        this.net = plan.network();
+    }
+
+    void addTo(TypeSpec.Builder type) {
+        type.addMethod(forward());
+        type.addMethod(loss());
+        type.addMethod(backward());
+        if (net.dxStep().isPresent()) {
+            type.addMethod(routeInputGradient());
+        }
+    }
+
+    private MethodSpec forward() {
+        int steps = schedule.steps();
+        int inputSize = plan.input().size();
+        int outputSize = plan.output().size();
+        CodeBlock.Builder b = CodeBlock.builder();
+        Kernels.beginLoop(b, "t", 0, steps);
+        if (schedule.feedback()) {
+            b.beginControlFlow("if (t > 0)")
+                    .add("// feedback: the previous output is this step's input\n")
+                    .addStatement("System.arraycopy($L, (t - 1) * $L, $L, t * $L, $L)", net.y().ref(), outputSize,
+                            net.x().orElseThrow().ref(), inputSize, inputSize)
+                    .endControlFlow();
+        }
+        for (LayerPlan layer : plan.layers()) {
+            b.addStatement("$L(ws, t)", layer.forwardMethod());
+        }
+        if (schedule.everyStep()) {
+            b.addStatement("headForward(ws, t, t)");
+        }
+        Kernels.endLoop(b);
+        if (!schedule.everyStep()) {
+            b.addStatement("headForward(ws, $L, 0)", steps - 1);
+        }
+        return MethodSpec.methodBuilder("forwardSequence")
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addJavadoc("Runs every layer over the sequence loaded in {@code ws}, then the head at each output step.\n")
+                .addCode(b.build())
+                .build();
+    }
+
+    private MethodSpec loss() {
+        CodeBlock.Builder b = CodeBlock.builder().addStatement("double loss = 0");
+        Kernels.beginLoop(b, "s", 0, schedule.outputSteps());
+        b.addStatement("loss += lossAt(ws, s, scale)");
+        Kernels.endLoop(b);
+        return MethodSpec.methodBuilder("sequenceLoss")
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(double.class, "scale")
+                .returns(double.class)
+                .addJavadoc("Returns the summed loss of the loaded sequence and leaves {@code scale * dL/dlogits} in"
+                        + " {@code $L}.\n", net.dLogits().ref())
+                .addCode(b.addStatement("return loss").build())
+                .build();
+    }
+
+    private MethodSpec backward() {
+        int steps = schedule.steps();
+        CodeBlock.Builder b = CodeBlock.builder();
+        for (LayerPlan layer : plan.layers()) {
+            for (BufferSpec carried : layer.carriedGradients()) {
+                b.addStatement("$T.fill($L, 0)", Arrays.class, carried.ref());
+            }
+        }
+        net.dyFeedback().ifPresent(d -> b.addStatement("$T.fill($L, 0)", Arrays.class, d.ref()));
+        if (steps == 1) {
+            b.add("{\n").indent().addStatement("final int t = 0");
+        } else {
+            b.beginControlFlow("for (int t = $L; t >= 0; t--)", steps - 1);
+        }
+        if (schedule.everyStep()) {
+            b.addStatement("headBackward(ws, t, t)");
+        } else if (steps == 1) {
+            b.addStatement("headBackward(ws, t, 0)");
+        } else {
+            b.beginControlFlow("if (t == $L)", steps - 1).addStatement("headBackward(ws, t, 0)").endControlFlow();
+        }
+        List<LayerPlan> layers = plan.layers();
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            b.addStatement("$L(ws, t)", layers.get(i).backwardMethod());
+        }
+        b.unindent().add("}\n");
+        return MethodSpec.methodBuilder("backwardSequence")
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addJavadoc("Backpropagation through time over the loaded sequence, after {@link #forwardSequence} and\n"
+                        + "{@link #sequenceLoss}: adds every parameter's gradient to its {@code grad} array.\n")
+                .addCode(b.build())
+                .build();
+    }
+
+    private MethodSpec routeInputGradient() {
+        int inputSize = plan.input().size();
+        String dxStep = net.dxStep().orElseThrow().ref();
+        MethodSpec.Builder route = MethodSpec.methodBuilder("routeInputGradient")
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(int.class, "t")
+                .addJavadoc("Sends {@code dL/dx_t} (in {@code $L}) where it belongs: to the output fed back"
+                        + " as {@code x_t}, or to the input gradient.\n", dxStep);
+        net.dyFeedback().ifPresent(dy -> route.beginControlFlow("if (t > 0)")
+                .addStatement("System.arraycopy($L, 0, $L, 0, $L)", dxStep, dy.ref(), inputSize)
+                .addStatement("return")
+                .endControlFlow());
+        net.dx().ifPresent(dx -> route.addStatement("System.arraycopy($L, 0, $L, t * $L, $L)", dxStep, dx.ref(),
+                inputSize, inputSize));
+        return route.build();
+    }
+}

@@ -1,0 +1,139 @@
+package dev.unroll.compiler.codegen;
+
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterizedTypeName;
+import com.palantir.javapoet.TypeName;
+import com.palantir.javapoet.TypeSpec;
+import dev.unroll.compiler.plan.BufferSpec;
+import dev.unroll.compiler.plan.LayerPlan;
+import dev.unroll.compiler.plan.ModelPlan;
+import dev.unroll.compiler.plan.NetworkBuffers;
+import java.util.Arrays;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Writes the nested {@code Stepper}: the network one step at a time with explicit state, for
+ * inference over an endless stream. Its state is every layer's {@link LayerPlan#state()}, read from
+ * the plan, so a cell with more state (an LSTM's {@code c}) needs nothing here.
+ */
+final class StepperWriter {
+    private final ModelPlan plan;
+    private final Num num;
+    private final NetworkBuffers net;
+
+    StepperWriter(ModelPlan plan, Num num) {
+        this.plan = plan;
+        this.num = num;
+        this.net = plan.network();
+    }
+
+    void addTo(TypeSpec.Builder model) {
+        model.addMethod(MethodSpec.methodBuilder("newStepper")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .returns(RuntimeTypes.STEPPER)
+                .addJavadoc("Returns a stepper that runs this model one step at a time from a zero state.\n")
+                .addStatement("return new Stepper()")
+                .build());
+        model.addType(stepper());
+    }
+
+    private TypeSpec stepper() {
+        int outputSize = plan.output().size();
+        boolean symbol = plan.symbolInput();
+        TypeName input = symbol ? TypeName.INT.box() : num.array(1);
+        TypeSpec.Builder type = TypeSpec.classBuilder("Stepper")
+                .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
+                .addSuperinterface(ParameterizedTypeName.get(RuntimeTypes.SEQUENCE_STEPPER, input, num.array(1)))
+                .addJavadoc("Runs the network one step at a time with explicit state, for inference over an endless"
+                        + " stream:\n<pre>{@code\n$L.Stepper stepper = model.newStepper();\n"
+                        + "for (...) {\n    $L[] y = stepper.step(x);\n}\n}</pre>\n"
+                        + "Each step runs every layer once from the state the previous step left, then the head. A"
+                        + " stepper\nowns its state: use one per stream and per thread. {@link #reset()} starts a"
+                        + " new stream.\n", plan.model().name(), num.keyword())
+                .addField(FieldSpec.builder(RuntimeTypes.WORKSPACE, "ws", Modifier.PRIVATE, Modifier.FINAL)
+                        .initializer("new Workspace()").build())
+                .addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
+        String stateNames = String.join(", ", plan.layers().stream().flatMap(l -> l.state().stream())
+                .map(b -> "{@code " + b.name() + "}").toList());
+        MethodSpec.Builder reset = MethodSpec.methodBuilder("reset")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .addJavadoc("Sets the state ($L) back to zero.\n", stateNames);
+        for (LayerPlan layer : plan.layers()) {
+            for (BufferSpec state : layer.state()) {
+                reset.addStatement("$T.fill($L, 0, $L, 0)", Arrays.class, state.ref(), layer.hiddenSize());
+            }
+        }
+        type.addMethod(reset.build());
+        String inputName = symbol ? "symbol" : "x";
+        TypeName inputParam = symbol ? TypeName.INT : num.array(1);
+        MethodSpec.Builder step = MethodSpec.methodBuilder("step")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(inputParam, inputName)
+                .returns(num.array(1))
+                .addJavadoc("Feeds one input, advances the state by one step, and returns this step's output"
+                        + " {@code y[o]}\nin a new array.\n\n@throws IllegalArgumentException if the input has the"
+                        + " wrong size or is not finite\n")
+                .addStatement("advance($L)", inputName)
+                .addStatement("return $T.copyOf($L, $L)", Arrays.class, net.y().ref(), outputSize);
+        if (!symbol) {
+            step.addAnnotation(Override.class);
+        }
+        type.addMethod(step.build());
+        if (symbol) {
+            type.addMethod(MethodSpec.methodBuilder("step")
+                    .addAnnotation(Override.class)
+                    .addModifiers(Modifier.PUBLIC)
+                    .addParameter(TypeName.INT.box(), inputName)
+                    .returns(num.array(1))
+                    .addJavadoc("Like {@link #step(int)}, for generic code that holds the stepper as a"
+                            + " {@code SequenceStepper}.\n")
+                    .addStatement("$T.notNull($L, $S)", RuntimeTypes.CHECKS, inputName, inputName)
+                    .addStatement("return step($L.intValue())", inputName)
+                    .build());
+        }
+        type.addMethod(MethodSpec.methodBuilder("step")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(inputParam, inputName)
+                .addParameter(num.array(1), "y")
+                .returns(num.array(1))
+                .addJavadoc("Like {@link #step($T)}, but writes the output into {@code y} and returns it: a step that"
+                        + " allocates\nnothing.\n\n@throws IllegalArgumentException if the input or {@code y} has"
+                        + " the wrong size, or the input is not\nfinite; the state is then left unchanged\n",
+                        inputParam)
+                .addStatement("$T.buffer(y, $L, $S)", RuntimeTypes.CHECKS, outputSize, "y")
+                .addStatement("advance($L)", inputName)
+                .addStatement("System.arraycopy($L, 0, y, 0, $L)", net.y().ref(), outputSize)
+                .addStatement("return y")
+                .build());
+        MethodSpec.Builder advance = MethodSpec.methodBuilder("advance")
+                .addModifiers(Modifier.PRIVATE)
+                .addJavadoc("Checks the input, runs one step and leaves its output in {@code $L}.\n", net.y().ref());
+        int inputSize = plan.input().size();
+        if (symbol) {
+            advance.addParameter(int.class, "symbol")
+                    .addStatement("$T.symbol(symbol, $L, $S)", RuntimeTypes.CHECKS, inputSize, "symbol")
+                    .addStatement("$L[0] = symbol", net.symbols().orElseThrow().ref());
+        } else {
+            advance.addParameter(num.array(1), "x")
+                    .addStatement("$T.vector(x, $L, $S, $S)", RuntimeTypes.CHECKS, inputSize, "x", "the input size")
+                    .addStatement("System.arraycopy(x, 0, $L, 0, $L)", net.x().orElseThrow().ref(), inputSize);
+        }
+        advance.addStatement("syncPackedWeights()");
+        for (LayerPlan layer : plan.layers()) {
+            advance.addStatement("$L(ws, 0)", layer.forwardMethod());
+        }
+        advance.addStatement("headForward(ws, 0, 0)");
+        advance.addComment("the state after this step becomes the state before the next");
+        for (LayerPlan layer : plan.layers()) {
+            for (BufferSpec state : layer.state()) {
+                advance.addStatement("System.arraycopy($L, $L, $L, 0, $L)", state.ref(), layer.hiddenSize(),
+                        state.ref(), layer.hiddenSize());
+            }
+        }
+        type.addMethod(advance.build());
+        return type.build();
+    }
+}

@@ -1,0 +1,135 @@
+package dev.unroll.compiler.codegen;
+
+import com.palantir.javapoet.ArrayTypeName;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
+import com.palantir.javapoet.TypeSpec;
+import dev.unroll.compiler.plan.BufferSpec;
+import dev.unroll.compiler.plan.ModelPlan;
+import dev.unroll.compiler.plan.NetworkBuffers;
+import dev.unroll.compiler.plan.TensorSpec;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Writes the nested {@code Workspace} (every buffer of the plan, sized by the spec) and the nested
+ * {@code Gradients} (one buffer per tensor, a weight's as one array per row), with the model's
+ * {@code storeGradients}. Zeroing, adding and storing are the runtime's {@code Rows}: they are not
+ * size-specialized work.
+ */
+final class WorkspaceWriter {
+    private final ModelPlan plan;
+    private final Num num;
+
+    WorkspaceWriter(ModelPlan plan, Num num) {
+        this.plan = plan;
+        this.num = num;
+    }
+
+    void addTo(TypeSpec.Builder model) {
+        model.addMethod(MethodSpec.methodBuilder("newWorkspace")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .returns(RuntimeTypes.WORKSPACE)
+                .addJavadoc("Returns a new workspace. Give each thread its own: a workspace holds the activations of the\n"
+                        + "sequence being processed, while the model's parameters are only read during forward passes.\n")
+                .addStatement("return new Workspace()")
+                .build());
+        model.addType(workspace());
+        model.addType(gradients());
+        model.addMethod(storeGradients());
+    }
+
+    private TypeSpec workspace() {
+        TypeSpec.Builder type = TypeSpec.classBuilder("Workspace")
+                .addModifiers(Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
+                .addJavadoc("The activations of one sequence, kept for backpropagation through time. Not thread-safe:"
+                        + " use one per thread.\n");
+        MethodSpec.Builder constructor = MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE);
+        for (BufferSpec buffer : plan.buffers()) {
+            TypeName element = buffer.element() == BufferSpec.Element.SYMBOL ? TypeName.INT : num.type();
+            type.addField(FieldSpec.builder(ArrayTypeName.of(element), buffer.name(), Modifier.FINAL)
+                    .addJavadoc("$L\n", buffer.doc())
+                    .build());
+            constructor.addStatement("$L = new $T[$L]", buffer.name(), element, buffer.length());
+        }
+        if (plan.network().dx().isPresent()) {
+            type.addField(FieldSpec.builder(boolean.class, NetworkBuffers.WANT_INPUT_GRADIENT)
+                    .addJavadoc("Whether the backward pass fills {@code $L}.\n", plan.network().dx().get().name())
+                    .build());
+        }
+        type.addField(FieldSpec.builder(RuntimeTypes.GRADIENTS, "grads")
+                .addJavadoc("Gradient buffers, made by the first backward pass through this workspace.\n")
+                .build());
+        type.addField(FieldSpec.builder(RuntimeTypes.WORKSPACE, "partner", Modifier.PRIVATE)
+                .addJavadoc("The workspace of the second half of a batch split over two threads, made when first needed.\n")
+                .build());
+        type.addMethod(constructor.build());
+        type.addMethod(MethodSpec.methodBuilder("partner")
+                .returns(RuntimeTypes.WORKSPACE)
+                .addJavadoc("Returns this workspace's partner for the second half of a split batch.\n")
+                .beginControlFlow("if (partner == null)")
+                .addStatement("partner = new Workspace()")
+                .endControlFlow()
+                .addStatement("return partner")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("zeroGradients")
+                .addJavadoc("Makes the gradient buffers if needed and sets them to zero.\n")
+                .beginControlFlow("if (grads == null)")
+                .addStatement("grads = new Gradients()")
+                .endControlFlow()
+                .addStatement("grads.zero()")
+                .build());
+        return type.build();
+    }
+
+    /**
+     * The nested {@code Gradients} class: the backward pass accumulates into one array per weight row (loops over
+     * them vectorize, unlike loops over {@code grad[k * cols + i]}), owned by a workspace so that sequences can be
+     * back-propagated on several threads at once.
+     */
+    private TypeSpec gradients() {
+        TypeSpec.Builder type = TypeSpec.classBuilder("Gradients")
+                .addModifiers(Modifier.STATIC, Modifier.FINAL)
+                .addJavadoc("Gradient buffers of one workspace, laid out for the backward pass: a weight's gradient as one"
+                        + " array per row.\n");
+        MethodSpec.Builder zero = MethodSpec.methodBuilder("zero").addJavadoc("Sets every gradient to zero.\n");
+        MethodSpec.Builder add = MethodSpec.methodBuilder("add")
+                .addParameter(RuntimeTypes.GRADIENTS, "other")
+                .addJavadoc("Adds {@code other}'s gradients to these.\n");
+        for (TensorSpec tensor : plan.tensors()) {
+            if (tensor.isMatrix()) {
+                type.addField(FieldSpec.builder(num.array(2), tensor.field(), Modifier.FINAL)
+                        .addJavadoc("{@code $L}: {@code $L[k][i]} is the gradient of {@code W[k][i]}.\n", tensor.name(),
+                                tensor.field())
+                        .initializer("new $T[$L][$L]", num.type(), tensor.rows(), tensor.cols())
+                        .build());
+                zero.addStatement("$T.zero($L)", RuntimeTypes.ARRAYS2D, tensor.field());
+            } else {
+                type.addField(FieldSpec.builder(num.array(1), tensor.field(), Modifier.FINAL)
+                        .addJavadoc("{@code $L}.\n", tensor.name())
+                        .initializer("new $T[$L]", num.type(), tensor.rows())
+                        .build());
+                zero.addStatement("$T.fill($L, 0)", java.util.Arrays.class, tensor.field());
+            }
+            add.addStatement("$T.add($L, other.$L)", RuntimeTypes.ARRAYS2D, tensor.field(), tensor.field());
+        }
+        return type.addMethod(zero.build()).addMethod(add.build()).build();
+    }
+
+    /** The model's {@code storeGradients}: copies a workspace's gradient buffers into the parameters' grad arrays. */
+    private MethodSpec storeGradients() {
+        MethodSpec.Builder m = MethodSpec.methodBuilder("storeGradients")
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.GRADIENTS, "g")
+                .addJavadoc("Sets every parameter's {@code grad} array to the gradients in {@code g}.\n");
+        for (TensorSpec tensor : plan.tensors()) {
+            if (tensor.isMatrix()) {
+                m.addStatement("$T.join(g.$L, $L.grad)", RuntimeTypes.ARRAYS2D, tensor.field(), tensor.field());
+            } else {
+                m.addStatement("System.arraycopy(g.$L, 0, $L.grad, 0, $L)", tensor.field(), tensor.field(), tensor.rows());
+            }
+        }
+        return m.build();
+    }
+}

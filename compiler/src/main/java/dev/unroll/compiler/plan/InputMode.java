@@ -1,0 +1,23 @@
+package dev.unroll.compiler.plan;
+
+/**
+ * How a layer reads its input at step {@code t}: what the first layer reads follows from the
+ * encoding and the topology; upper layers always read the layer below densely.
+ */
+public enum InputMode {
+    /** A dense vector at every step. */
+    DENSE,
+    /** A dense vector at step 0 only; later steps have no input. */
+    DENSE_FIRST,
+    /** A symbol at every step, from the workspace's symbols. */
+    SYMBOL,
+    /** A symbol at step 0 only. */
+    SYMBOL_FIRST,
+    /** A symbol at step 0, then dense vectors (the outputs fed back). */
+    SYMBOL_THEN_DENSE;
+
+    /** Returns true when some step reads a dense vector, so that {@code W_ih^T dz} can be needed. */
+    public boolean readsDense() {
+        return this != SYMBOL && this != SYMBOL_FIRST;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.unroll.compiler.plan;
+
+import dev.unroll.dsl.model.NetworkModel;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything the writers need to know about one model, derived once by the {@link Planner}: the
+ * shapes of the public API, the layers with their cells and inputs, every tensor, every workspace
+ * buffer and the time schedule. The writers read only this (and the spec's own settings through
+ * {@link #model()}); no writer derives a size or a name.
+ *
+ * @param model the validated spec: names, documentation, training settings
+ * @param input one sequence's input as the API takes it
+ * @param target one sequence's target
+ * @param output one sequence's output
+ * @param schedule the steps, the scored steps, feedback
+ * @param layers the recurrent stack, input side first
+ * @param head the output head and its loss
+ * @param network the network's own workspace buffers
+ * @param forwardFlops floating-point operations of one sequence's forward pass (matrix products only)
+ */
+public record ModelPlan(NetworkModel model, ValueShape input, ValueShape target, ValueShape output,
+        TimeSchedule schedule, List<LayerPlan> layers, HeadPlan head, NetworkBuffers network, long forwardFlops) {
+
+    public ModelPlan {
+        layers = List.copyOf(layers);
+    }
+
+    /** Returns every tensor in PyTorch's {@code state_dict} order: the layers', then the head's. */
+    public List<TensorSpec> tensors() {
+        List<TensorSpec> all = new ArrayList<>();
+        for (LayerPlan layer : layers) {
+            all.addAll(layer.tensors());
+        }
+        all.add(head.weight());
+        all.add(head.bias());
+        return List.copyOf(all);
+    }
+
+    /** Returns every workspace buffer in declaration order. */
+    public List<BufferSpec> buffers() {
+        List<BufferSpec> all = new ArrayList<>(network.inputSide());
+        for (LayerPlan layer : layers) {
+            all.addAll(layer.allBuffers());
+        }
+        all.addAll(network.headSide());
+        all.addAll(network.outputSide());
+        return List.copyOf(all);
+    }
+
+    /** Returns the top layer. */
+    public LayerPlan top() {
+        return layers.get(layers.size() - 1);
+    }
+
+    /** Returns true when the input is symbols. */
+    public boolean symbolInput() {
+        return input.symbolic();
+    }
+}

@@ -1,0 +1,251 @@
+package dev.unroll.compiler.plan;
+
+import dev.unroll.compiler.codegen.cell.CellEmitter;
+import dev.unroll.compiler.codegen.cell.ElmanCell;
+import dev.unroll.compiler.codegen.cell.GruCell;
+import dev.unroll.compiler.codegen.cell.LstmCell;
+import dev.unroll.dsl.model.CellSpec;
+import dev.unroll.dsl.model.GruVariant;
+import dev.unroll.dsl.model.InputEncoding;
+import dev.unroll.dsl.model.LayerSpec;
+import dev.unroll.dsl.model.LossKind;
+import dev.unroll.dsl.model.ModelPositions;
+import dev.unroll.dsl.model.NetworkModel;
+import dev.unroll.dsl.model.StatementKind;
+import dev.unroll.dsl.model.Topology;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Builds the {@link ModelPlan} of a validated model: the one place where sizes, names, buffers and
+ * the cell of each layer are derived, and where what the generator cannot emit yet is refused.
+ *
+ * <pre>{@code
+ * Planner.Result result = Planner.plan(model);
+ * if (result.plan().isEmpty()) {
+ *     result.refusals().forEach(r -> report(r.position(), r.message()));
+ * }
+ * }</pre>
+ */
+public final class Planner {
+    private final NetworkModel model;
+    private final boolean oneHot;
+    private final boolean sequenceInput;
+    private final boolean sequenceOutput;
+    private final boolean feedback;
+    private final int steps;
+    private final int outputSteps;
+
+    /**
+     * What planning a model gave: a plan, or the refusals that prevent one.
+     *
+     * @param plan the plan, when nothing was refused
+     * @param refusals the features that cannot be generated yet, in spec order
+     */
+    public record Result(Optional<ModelPlan> plan, List<Refusal> refusals) {
+        public Result {
+            refusals = List.copyOf(refusals);
+        }
+    }
+
+    private Planner(NetworkModel model) {
+        this.model = model;
+        this.oneHot = model.input().encoding() == InputEncoding.ONE_HOT;
+        Topology kind = model.topology().kind();
+        this.sequenceInput = kind == Topology.MANY_TO_MANY || kind == Topology.MANY_TO_ONE;
+        this.sequenceOutput = kind == Topology.MANY_TO_MANY || kind == Topology.ONE_TO_MANY;
+        this.feedback = model.topology().feedback();
+        this.steps = model.topology().unrolledSteps();
+        this.outputSteps = model.topology().outputSteps();
+    }
+
+    /** Plans a validated model, or says what in it cannot be generated yet. */
+    public static Result plan(NetworkModel model) {
+        List<Refusal> refusals = refusals(model);
+        if (!refusals.isEmpty()) {
+            return new Result(Optional.empty(), refusals);
+        }
+        return new Result(Optional.of(new Planner(model).build()), List.of());
+    }
+
+    /** Plans a model that must be generatable. */
+    public static ModelPlan planOrThrow(NetworkModel model) {
+        Result result = plan(model);
+        return result.plan().orElseThrow(() -> new IllegalArgumentException(model.name() + ": "
+                + String.join("; ", result.refusals().stream().map(Refusal::message).toList())));
+    }
+
+    // ---- refusals ------------------------------------------------------------------------------
+
+    /**
+     * The features of a valid model that the code generator cannot emit yet. The language accepts them so that
+     * specs can be written now; generation refuses them clearly instead of emitting wrong code.
+     */
+    private static List<Refusal> refusals(NetworkModel model) {
+        List<Refusal> problems = new ArrayList<>();
+        ModelPositions at = model.positions();
+        for (LayerSpec layer : model.layers()) {
+            int l = layer.index();
+            String where = "layer " + l + " (" + layer.cell().type().keyword() + ")";
+            if (layer.isBidirectional()) {
+                problems.add(new Refusal(at.atLayerOption(l, "bidirectional"),
+                        where + ": bidirectional layers are not generated yet"));
+            }
+            if (layer.dropout() > 0) {
+                problems.add(new Refusal(at.atLayerOption(l, "dropout"), where + ": dropout is not generated yet"));
+            }
+            if (layer.cell() instanceof CellSpec.Lstm lstm) {
+                if (lstm.peepholes()) {
+                    problems.add(new Refusal(at.atLayerOption(l, "peepholes"),
+                            where + ": lstm peepholes are not generated yet"));
+                }
+                if (lstm.cellClip().isPresent()) {
+                    problems.add(new Refusal(at.atLayerOption(l, "cell_clip"),
+                            where + ": lstm cell_clip is not generated yet"));
+                }
+            }
+            if (layer.cell() instanceof CellSpec.Gru gru && gru.variant() == GruVariant.CHO) {
+                problems.add(new Refusal(at.atLayerOption(l, "cho"), where + ": the Cho GRU variant is not generated yet"));
+            }
+        }
+        if (model.topology().kind() == Topology.ENCODER_DECODER) {
+            problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "input_steps"),
+                    "encoder-decoder many_to_many (input_steps, output_steps) is not generated yet"));
+        }
+        if (model.topology().variableLength()) {
+            problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "variable_length"),
+                    "variable_length sequences are not generated yet"));
+        }
+        if (model.topology().bpttWindow().isPresent()) {
+            problems.add(new Refusal(at.atStatement(StatementKind.TRUNCATED_BPTT), "truncated_bptt is not generated yet"));
+        }
+        return problems;
+    }
+
+    // ---- the plan ------------------------------------------------------------------------------
+
+    private ModelPlan build() {
+        int inputSize = model.input().size();
+        int outputSize = model.output().size();
+        boolean symbolTargets = model.training().loss() == LossKind.CROSS_ENTROPY;
+        boolean denseX = !oneHot || feedback;
+        NetworkBuffers network = new NetworkBuffers(
+                oneHot ? Optional.of(BufferSpec.symbols("symbols", steps, "Input symbols, one per step."))
+                        : Optional.empty(),
+                denseX ? Optional.of(BufferSpec.numbers("x", steps * inputSize, "Inputs, {@code x[t * INPUT_SIZE + i]}."))
+                        : Optional.empty(),
+                denseX ? Optional.of(BufferSpec.numbers("dxStep", inputSize,
+                        "{@code dL/dx_t} of the step being back-propagated.")) : Optional.empty(),
+                !oneHot ? Optional.of(BufferSpec.numbers("dx", steps * inputSize, "{@code dL/dx}, laid out like {@code x}."))
+                        : Optional.empty(),
+                BufferSpec.numbers("logits", outputSteps * outputSize, "Head pre-activations per output."),
+                BufferSpec.numbers("headAcc", outputSize, "Head pre-activations of the output being computed."),
+                BufferSpec.numbers("headIn", topOutputSize(),
+                        "The head's input {@code h_t} of the output being back-propagated."),
+                BufferSpec.numbers("y", outputSteps * outputSize, "Outputs per output step."),
+                BufferSpec.numbers("dLogits", outputSteps * outputSize, "Loss gradient with respect to the logits."),
+                symbolTargets ? Optional.of(BufferSpec.symbols("targetSymbols", outputSteps,
+                        "Target classes, one per output.")) : Optional.empty(),
+                symbolTargets ? Optional.empty()
+                        : Optional.of(BufferSpec.numbers("targets", outputSteps * outputSize,
+                                "Targets, laid out like {@code y}.")),
+                model.training().loss() == LossKind.MSE
+                        ? Optional.of(BufferSpec.numbers("dy", outputSize, "{@code dL/dy} of one output."))
+                        : Optional.empty(),
+                feedback ? Optional.of(BufferSpec.numbers("dyFeedback", outputSize,
+                        "{@code dL/dy_t} through the feedback path into {@code x_{t+1}}.")) : Optional.empty());
+
+        List<LayerPlan> layers = new ArrayList<>();
+        for (LayerSpec spec : model.layers()) {
+            layers.add(layer(spec, layers.isEmpty() ? null : layers.get(layers.size() - 1), network));
+        }
+        LayerPlan top = layers.get(layers.size() - 1);
+        int f = topOutputSize();
+        HeadPlan head = new HeadPlan(
+                new TensorSpec("headWeight", "head.weight", outputSize, f, 1,
+                        new TensorSpec.Init(TensorSpec.Init.Kind.WEIGHT, f), true, true),
+                new TensorSpec("headBias", "head.bias", outputSize, 0, 1,
+                        new TensorSpec.Init(TensorSpec.Init.Kind.BIAS, f), false, false),
+                top.buffers().h(), top.buffers().dh(), f, outputSize, model.output().activation(),
+                model.training().loss());
+
+        ValueShape input = new ValueShape(oneHot, sequenceInput, sequenceInput ? steps : 1, inputSize, "the input size");
+        ValueShape target = new ValueShape(symbolTargets, sequenceOutput, sequenceOutput ? outputSteps : 1, outputSize,
+                "the output size");
+        ValueShape output = new ValueShape(false, sequenceOutput, sequenceOutput ? outputSteps : 1, outputSize,
+                "the output size");
+        TimeSchedule schedule = new TimeSchedule(steps, outputSteps,
+                sequenceOutput ? TimeSchedule.Scoring.EVERY_STEP : TimeSchedule.Scoring.LAST_STEP, feedback);
+        return new ModelPlan(model, input, target, output, schedule, layers, head, network, forwardFlops());
+    }
+
+    private int topOutputSize() {
+        return model.layers().get(model.layers().size() - 1).outputSize();
+    }
+
+    private InputMode firstLayerInput() {
+        if (oneHot) {
+            if (feedback) {
+                return InputMode.SYMBOL_THEN_DENSE;
+            }
+            return sequenceInput ? InputMode.SYMBOL : InputMode.SYMBOL_FIRST;
+        }
+        return sequenceInput || feedback ? InputMode.DENSE : InputMode.DENSE_FIRST;
+    }
+
+    private LayerPlan layer(LayerSpec spec, LayerPlan below, NetworkBuffers network) {
+        int l = spec.index();
+        int h = spec.hiddenSize();
+        int g = spec.cell().gateCount();
+        int gh = g * h;
+        LayerShape shape = new LayerShape(l, spec.inputSize(), h, g, steps);
+        InputMode mode = below == null ? firstLayerInput() : InputMode.DENSE;
+        String p = shape.docPrefix();
+        TensorSpec.Init weight = new TensorSpec.Init(TensorSpec.Init.Kind.WEIGHT, h);
+        TensorSpec.Init recurrent = new TensorSpec.Init(TensorSpec.Init.Kind.RECURRENT_WEIGHT, h);
+        TensorSpec.Init bias = new TensorSpec.Init(TensorSpec.Init.Kind.BIAS, h);
+        // W_ih is read row by row only for W_ih^T dz, which a one-hot input never needs
+        boolean inputRows = below != null || mode.readsDense();
+        LayerPlan.LayerBuffers buffers = new LayerPlan.LayerBuffers(
+                BufferSpec.numbers("h" + l, (steps + 1) * h, p + "{@code h_{t}} at {@code (t + 1) * H}; {@code h_{-1} = 0}."),
+                BufferSpec.numbers("hPrev" + l, h, p + "{@code h_{t-1}} of the step being back-propagated, at offset 0."),
+                BufferSpec.numbers("hStep" + l, h, p + "scratch of one step's hidden size, at offset 0."),
+                inputRows ? Optional.of(BufferSpec.numbers("inStep" + l, spec.inputSize(),
+                        p + "{@code x_t} of the step being back-propagated.")) : Optional.empty(),
+                BufferSpec.numbers("dh" + l, h, p + "{@code dL/dh} of the step being back-propagated."),
+                BufferSpec.numbers("dz" + l, gh, p + "gradient of the gate pre-activations."));
+        return new LayerPlan(shape, cell(spec.cell(), shape), mode,
+                below == null ? network.x() : Optional.of(below.buffers().h()),
+                below == null ? "t * " + spec.inputSize() : "(t + 1) * " + below.hiddenSize(),
+                below == null ? Optional.empty() : Optional.of(below.buffers().dh()),
+                new TensorSpec("weightIhL" + l, "rnn.weight_ih_l" + l, gh, spec.inputSize(), g, weight, true, inputRows),
+                new TensorSpec("weightHhL" + l, "rnn.weight_hh_l" + l, gh, h, g, recurrent, true, true),
+                new TensorSpec("biasIhL" + l, "rnn.bias_ih_l" + l, gh, 0, g, bias, false, false),
+                new TensorSpec("biasHhL" + l, "rnn.bias_hh_l" + l, gh, 0, g, bias, false, false),
+                buffers);
+    }
+
+    /** The one place that maps a cell of the spec to its emitter. */
+    private static CellEmitter cell(CellSpec spec, LayerShape shape) {
+        if (spec instanceof CellSpec.Rnn rnn) {
+            return new ElmanCell(rnn, shape);
+        }
+        if (spec instanceof CellSpec.Lstm lstm) {
+            return new LstmCell(lstm, shape);
+        }
+        if (spec instanceof CellSpec.Gru gru) {
+            return new GruCell(gru, shape);
+        }
+        throw new AssertionError("no emitter for " + spec);
+    }
+
+    private long forwardFlops() {
+        long flops = 0;
+        for (LayerSpec layer : model.layers()) {
+            long gh = (long) layer.cell().gateCount() * layer.hiddenSize();
+            flops += (long) steps * 2 * gh * (layer.inputSize() + layer.hiddenSize());
+        }
+        return flops + (long) outputSteps * 2 * model.output().size() * topOutputSize();
+    }
+}

@@ -1,0 +1,34 @@
+package dev.unroll.compiler.plan;
+
+/**
+ * When things happen over the unrolled steps: how many steps run, at which the head writes an
+ * output that is scored, and whether outputs are fed back as the next step's input.
+ *
+ * @param steps the number of steps the network is unrolled over
+ * @param outputSteps the number of outputs per sequence
+ * @param scoring at which steps the head runs
+ * @param feedback whether the output of step {@code t} is the input of step {@code t + 1}
+ */
+public record TimeSchedule(int steps, int outputSteps, Scoring scoring, boolean feedback) {
+    /** Where the head runs. */
+    public enum Scoring {
+        /** At every step: output {@code s} is that of step {@code t = s}. */
+        EVERY_STEP,
+        /** At the last step only: one output. */
+        LAST_STEP
+    }
+
+    public TimeSchedule {
+        if (steps <= 0 || outputSteps <= 0) {
+            throw new IllegalArgumentException("steps " + steps + ", outputSteps " + outputSteps);
+        }
+        if (scoring == Scoring.LAST_STEP && outputSteps != 1) {
+            throw new IllegalArgumentException("scored at the last step with " + outputSteps + " outputs");
+        }
+    }
+
+    /** Returns true when the head runs at every step. */
+    public boolean everyStep() {
+        return scoring == Scoring.EVERY_STEP;
+    }
+}

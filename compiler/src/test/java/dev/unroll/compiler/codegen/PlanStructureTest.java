@@ -1,0 +1,143 @@
+package dev.unroll.compiler.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.unroll.compiler.UnrollCompiler;
+import dev.unroll.compiler.plan.BufferSpec;
+import dev.unroll.compiler.plan.LayerPlan;
+import dev.unroll.compiler.plan.ModelPlan;
+import dev.unroll.compiler.plan.Planner;
+import dev.unroll.compiler.plan.TensorSpec;
+import dev.unroll.dsl.CheckResult;
+import dev.unroll.dsl.RnnFrontEnd;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The plan is the single source of truth: every buffer the generated code reads is one the plan
+ * declares (and every declared one is read), tensor names and fields are unique and in PyTorch's
+ * {@code state_dict} order, state and carried gradients come from the cells, and the generated code
+ * has no loop that runs once.
+ */
+class PlanStructureTest {
+    private static final Pattern WORKSPACE_READ = Pattern.compile("\\bws\\.([a-zA-Z][a-zA-Z0-9]*)\\b(?!\\()");
+
+    /** Specs covering every cell, encoding, topology, loss and head the generator supports. */
+    static final List<String> SPECS = List.of(
+            spec("input 5;", "rnn 6 tanh;", "output 3;", "many_to_many steps 4;", "loss mse;"),
+            spec("input 5;", "rnn 1 relu;", "output 1 sigmoid;", "many_to_one steps 3;", "loss binary_cross_entropy;"),
+            spec("input 9 one_hot;", "lstm 8; lstm 4;", "output 9 softmax;", "many_to_many steps 5;", "loss cross_entropy;"),
+            spec("input 4;", "gru 6;", "output 3 tanh;", "one_to_many steps 5;", "loss mse;"),
+            spec("input 3;", "gru 5; lstm 3;", "output 3;", "one_to_many steps 4 feedback;", "loss mse;"),
+            spec("input 6 one_hot;", "lstm 7;", "output 6 softmax;", "one_to_many steps 4 feedback;",
+                    "loss cross_entropy;"),
+            spec("input 2;", "rnn 3 tanh;", "output 2;", "one_to_one;", "loss mse;"),
+            spec("input 7 one_hot;", "gru 4;", "output 2 softmax;", "many_to_one steps 6;", "loss cross_entropy;"));
+
+    private static String spec(String... statements) {
+        return "model M {\n    " + String.join("\n    ", statements) + "\n}\n";
+    }
+
+    private static ModelPlan plan(String spec) {
+        CheckResult result = RnnFrontEnd.check("m.rnn", spec.getBytes(StandardCharsets.UTF_8));
+        assertFalse(result.hasErrors(), () -> spec + result.formattedDiagnostics());
+        return Planner.planOrThrow(result.models().get(0));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyWorkspaceReadIsAPlannedBufferAndEveryBufferIsRead() {
+        return SPECS.stream().map(spec -> DynamicTest.dynamicTest(spec.replace('\n', ' '), () -> {
+            ModelPlan plan = plan(spec);
+            String source = UnrollCompiler.generate(plan.model()).toString();
+            Set<String> declared = new TreeSet<>();
+            for (BufferSpec buffer : plan.buffers()) {
+                assertTrue(declared.add(buffer.name()), "buffer declared twice: " + buffer.name());
+            }
+            Set<String> read = new TreeSet<>();
+            Matcher m = WORKSPACE_READ.matcher(source);
+            while (m.find()) {
+                read.add(m.group(1));
+            }
+            Set<String> fixed = Set.of("grads", "wantInputGradient", "partner");
+            Set<String> unknown = new TreeSet<>(read);
+            unknown.removeAll(declared);
+            unknown.removeAll(fixed);
+            assertEquals(Set.of(), unknown, "read but not planned");
+            Set<String> unread = new TreeSet<>(declared);
+            unread.removeAll(read);
+            assertEquals(Set.of(), unread, "planned but never read");
+        }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> noLoopRunsOnce() {
+        Pattern once = Pattern.compile("for \\(int (\\w+) = (\\d+); \\1 < (\\d+); \\1\\+\\+\\)");
+        return SPECS.stream().map(spec -> DynamicTest.dynamicTest(spec.replace('\n', ' '), () -> {
+            String source = UnrollCompiler.generate(plan(spec).model()).toString();
+            Matcher m = once.matcher(source);
+            while (m.find()) {
+                assertTrue(Integer.parseInt(m.group(3)) - Integer.parseInt(m.group(2)) > 1, "a loop that runs once: "
+                        + m.group());
+            }
+            assertFalse(source.contains("i < 4; i += 4"), "a four-column pass that runs once");
+        }));
+    }
+
+    @Test
+    void tensorsAreUniqueAndInStateDictOrder() {
+        ModelPlan plan = plan(SPECS.get(4));
+        List<String> names = plan.tensors().stream().map(TensorSpec::name).toList();
+        assertEquals(List.of("rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+                "rnn.weight_ih_l1", "rnn.weight_hh_l1", "rnn.bias_ih_l1", "rnn.bias_hh_l1", "head.weight", "head.bias"),
+                names);
+        Set<String> fields = new HashSet<>();
+        for (TensorSpec t : plan.tensors()) {
+            assertTrue(fields.add(t.field()), t.field());
+        }
+        LayerPlan gru = plan.layers().get(0);
+        assertEquals(3 * 5, gru.weightIh().rows());
+        assertEquals(3, gru.weightIh().cols());
+        assertEquals(3, gru.weightIh().gateBlocks());
+        assertEquals(4 * 3, plan.layers().get(1).weightHh().rows());
+    }
+
+    @Test
+    void stateAndCarriedGradientsComeFromTheCell() {
+        ModelPlan plan = plan(SPECS.get(4));
+        assertEquals(List.of("h0"), plan.layers().get(0).state().stream().map(BufferSpec::name).toList());
+        assertEquals(List.of("h1", "c1"), plan.layers().get(1).state().stream().map(BufferSpec::name).toList());
+        assertEquals(List.of("dh1", "dc1"),
+                plan.layers().get(1).carriedGradients().stream().map(BufferSpec::name).toList());
+    }
+
+    @Test
+    void aOneHotInputHasNoRowCopyOfItsInputWeight() {
+        ModelPlan oneHot = plan(SPECS.get(2));
+        assertFalse(oneHot.layers().get(0).weightIh().rowCopy(), "never read: W_ih^T dz of a one-hot input");
+        assertTrue(oneHot.layers().get(1).weightIh().rowCopy());
+        ModelPlan feedback = plan(SPECS.get(5));
+        assertTrue(feedback.layers().get(0).weightIh().rowCopy(), "the fed-back outputs are dense");
+    }
+
+    @Test
+    void unsupportedFeaturesAreRefusedByThePlanner() {
+        CheckResult result = RnnFrontEnd.check("m.rnn", spec("input 5;", "lstm 6 bidirectional;", "output 3;",
+                "many_to_many steps 4;", "loss mse;").getBytes(StandardCharsets.UTF_8));
+        assertFalse(result.hasErrors(), result::formattedDiagnostics);
+        Planner.Result planned = Planner.plan(result.models().get(0));
+        assertTrue(planned.plan().isEmpty());
+        assertEquals(List.of("layer 0 (lstm): bidirectional layers are not generated yet"),
+                planned.refusals().stream().map(r -> r.message()).toList());
+    }
+}

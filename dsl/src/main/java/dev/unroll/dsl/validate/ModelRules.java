@@ -1,0 +1,203 @@
+package dev.unroll.dsl.validate;
+
+import dev.unroll.dsl.Diagnostics;
+import dev.unroll.dsl.SourcePosition;
+import dev.unroll.dsl.model.CellType;
+import dev.unroll.dsl.model.Direction;
+import dev.unroll.dsl.model.InputEncoding;
+import dev.unroll.dsl.model.LayerSpec;
+import dev.unroll.dsl.model.LossKind;
+import dev.unroll.dsl.model.OptimizerKind;
+import dev.unroll.dsl.model.OptimizerSpec;
+import dev.unroll.dsl.model.OutputActivation;
+import dev.unroll.dsl.model.ScheduleKind;
+import dev.unroll.dsl.model.StatementKind;
+import dev.unroll.dsl.model.Topology;
+import dev.unroll.dsl.validate.ModelDraft.LayerDraft;
+import dev.unroll.dsl.validate.ModelDraft.OutputDraft;
+import dev.unroll.dsl.validate.ModelDraft.TopologyDraft;
+import java.math.BigDecimal;
+import java.util.List;
+
+/**
+ * The rules between statements (docs/language.md, section 7): each statement was valid on its
+ * own, but together they must make one trainable network. Runs only when the input, a layer, the
+ * output and the topology were all read without errors.
+ */
+final class ModelRules {
+    private final ModelDraft draft;
+    private final Diagnostics diagnostics;
+
+    ModelRules(ModelDraft draft, Diagnostics diagnostics) {
+        this.draft = draft;
+        this.diagnostics = diagnostics;
+    }
+
+    /**
+     * Checks every rule and returns the loss, written or defaulted from the output activation.
+     *
+     * @param layers the layers with their sizes resolved, input side first
+     */
+    LossKind check(List<LayerSpec> layers) {
+        TopologyDraft t = draft.topology.value();
+        OutputDraft out = draft.output.value();
+        checkFeedback(t, out);
+        LossKind loss = checkLoss(out);
+        checkBidirectional(t);
+        checkBpttWindow(t);
+        checkLongVanillaRnn(t);
+        if (out.activation() == OutputActivation.SOFTMAX && out.size() == 1) {
+            diagnostics.warning(draft.output.position(), "softmax over a single output is always 1; use sigmoid");
+        }
+        if (!draft.layerDiscarded) { // else the sizes between the layers left are not the ones written
+            checkTensorSizes(layers, out, t);
+        }
+        checkMinLearningRate();
+        return loss;
+    }
+
+    /**
+     * Every parameter is one flat Java array, so no tensor may have more elements than an
+     * array can hold: per layer {@code weight_ih} ({@code G*H x I}) and {@code weight_hh}
+     * ({@code G*H x H}), the biases being smaller; {@code head.weight} ({@code O x F}); and in
+     * an encoder-decoder the decoder's first {@code weight_ih}, which reads the outputs.
+     */
+    private void checkTensorSizes(List<LayerSpec> layers, OutputDraft out, TopologyDraft t) {
+        for (int k = 0; k < layers.size(); k++) {
+            LayerSpec layer = layers.get(k);
+            SourcePosition at = draft.layers.get(k).position();
+            long rows = (long) layer.cell().gateCount() * layer.hiddenSize();
+            checkTensorSize(at, "rnn.weight_ih_l" + k, rows, layer.inputSize(), "");
+            checkTensorSize(at, "rnn.weight_hh_l" + k, rows, layer.hiddenSize(), "");
+            if (k == 0 && t.kind() == Topology.ENCODER_DECODER) {
+                checkTensorSize(at, "the decoder's weight_ih_l0", rows, out.size(),
+                        " (the decoder's first layer reads the " + out.size() + " outputs)");
+            }
+        }
+        int topWidth = layers.get(layers.size() - 1).outputSize();
+        checkTensorSize(draft.output.position(), "head.weight", out.size(), topWidth, "");
+    }
+
+    private void checkTensorSize(SourcePosition at, String tensor, long rows, long columns, String why) {
+        long elements = rows * columns; // at most 2^16 * 2^20: no overflow
+        if (elements > Limits.MAX_TENSOR_ELEMENTS) {
+            diagnostics.error(at, tensor + " would have " + rows + " x " + columns + " = " + elements
+                    + " elements" + why + ", more than a Java array can hold (" + Limits.MAX_TENSOR_ELEMENTS + ")");
+        }
+    }
+
+    /**
+     * A cosine schedule falls from the learning rate to min_learning_rate: a minimum above the
+     * rate would make it rise instead. The rate is the optimizer's, or its default.
+     */
+    private void checkMinLearningRate() {
+        if (draft.schedule == null || draft.schedule.value().kind() != ScheduleKind.COSINE
+                || draft.schedule.option("min_learning_rate").isEmpty()
+                || draft.optimizer == null && draft.attempted.contains(StatementKind.OPTIMIZER)) {
+            return; // no cosine minimum, or an optimizer statement with errors: its rate is unknown
+        }
+        StatementArgs.Option minimum = draft.schedule.option("min_learning_rate").get();
+        double min = draft.schedule.value().minLearningRate();
+        OptimizerSpec spec = draft.optimizer == null ? OptimizerDefaults.of(OptimizerKind.ADAM) : draft.optimizer.value();
+        if (min <= spec.learningRate()) {
+            return;
+        }
+        String rate = draft.optimizer != null && draft.optimizer.option("learning_rate").isPresent()
+                ? Texts.shown(draft.optimizer.option("learning_rate").get().value().get().text())
+                : BigDecimal.valueOf(spec.learningRate()).stripTrailingZeros().toPlainString()
+                        + " (the default of optimizer " + spec.kind().keyword() + ")";
+        diagnostics.error(minimum.name().position(), "min_learning_rate "
+                + Texts.shown(minimum.value().get().text()) + " is above the learning rate " + rate);
+    }
+
+    private void checkFeedback(TopologyDraft t, OutputDraft out) {
+        if (!t.feedback()) {
+            return;
+        }
+        int inputSize = draft.input.value().size();
+        if (out.size() != inputSize) {
+            diagnostics.error(draft.topology.position(), "one_to_many with feedback needs output size " + out.size()
+                    + " to equal input size " + inputSize);
+        } else if (draft.input.value().encoding() == InputEncoding.ONE_HOT
+                && out.activation() != OutputActivation.SOFTMAX) {
+            diagnostics.error(draft.topology.position(), "one_to_many with feedback into a one_hot input needs a"
+                    + " softmax output, whose probabilities are fed back as the next input, got "
+                    + out.activation().keyword());
+        }
+    }
+
+    private LossKind checkLoss(OutputDraft out) {
+        if (draft.loss == null) {
+            return switch (out.activation()) {
+                case SOFTMAX -> LossKind.CROSS_ENTROPY;
+                case SIGMOID -> LossKind.BINARY_CROSS_ENTROPY;
+                default -> LossKind.MSE;
+            };
+        }
+        LossKind kind = draft.loss.value();
+        SourcePosition at = draft.loss.position();
+        if (kind == LossKind.CROSS_ENTROPY && out.activation() != OutputActivation.SOFTMAX) {
+            diagnostics.error(at, "loss cross_entropy needs a softmax output, but the output is "
+                    + out.activation().keyword());
+        } else if (kind == LossKind.BINARY_CROSS_ENTROPY && out.activation() != OutputActivation.SIGMOID) {
+            diagnostics.error(at, "loss binary_cross_entropy needs a sigmoid output, but the output is "
+                    + out.activation().keyword());
+        } else if (kind == LossKind.MSE && out.activation() == OutputActivation.SOFTMAX) {
+            diagnostics.warning(at, "loss mse on a softmax output learns slowly; cross_entropy is"
+                    + " the usual loss for softmax");
+        }
+        return kind;
+    }
+
+    private void checkBidirectional(TopologyDraft t) {
+        for (Located<LayerDraft> layer : draft.layers) {
+            if (layer.value().direction() == Direction.FORWARD) {
+                continue;
+            }
+            if (t.kind() == Topology.ONE_TO_MANY) {
+                diagnostics.error(layer.position(), "bidirectional layers need a whole input sequence, but"
+                        + " one_to_many reads a single input");
+            } else if (t.kind() == Topology.ENCODER_DECODER) {
+                diagnostics.error(layer.position(), "bidirectional layers are not supported in an encoder-decoder"
+                        + " (its decoder runs forwards only)");
+            } else if (draft.bpttWindow != null) {
+                diagnostics.error(layer.position(), "bidirectional layers cannot be trained with truncated_bptt"
+                        + " (the backward direction needs the whole sequence)");
+            }
+        }
+    }
+
+    private void checkBpttWindow(TopologyDraft t) {
+        if (draft.bpttWindow == null) {
+            return;
+        }
+        int steps = t.unrolledSteps();
+        int window = draft.bpttWindow.value();
+        SourcePosition at = draft.bpttWindow.position();
+        if (t.kind() == Topology.ONE_TO_ONE) {
+            diagnostics.error(at, "truncated_bptt needs more than one step, but one_to_one has one");
+        } else if (window > steps) {
+            diagnostics.error(at, "truncated_bptt window " + window + " is longer than the " + steps
+                    + " steps unrolled");
+        } else if (window == steps) {
+            diagnostics.warning(at, "truncated_bptt window " + window + " equals the number of steps, so it has no"
+                    + " effect");
+        }
+    }
+
+    private void checkLongVanillaRnn(TopologyDraft t) {
+        int steps = t.unrolledSteps();
+        if (steps < Limits.LONG_VANILLA_RNN_STEPS || !draft.clips.isEmpty()
+                || draft.attempted.contains(StatementKind.CLIP)) {
+            return;
+        }
+        for (Located<LayerDraft> layer : draft.layers) {
+            if (layer.value().cell().type() == CellType.RNN) {
+                diagnostics.warning(layer.position(), "vanilla rnn unrolled over " + steps + " steps without"
+                        + " gradient clipping: gradients will likely explode or vanish; add 'clip norm 1.0;'"
+                        + " or use lstm or gru");
+                return;
+            }
+        }
+    }
+}

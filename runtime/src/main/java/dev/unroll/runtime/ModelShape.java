@@ -1,0 +1,46 @@
+package dev.unroll.runtime;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The sizes and structure of a generated model, for generic code (an evaluation loop, a harness
+ * that drives many models, a distributed job, an exporter) that must not read the generated class.
+ *
+ * @param name the model's fully qualified class name
+ * @param inputSize the size of each input vector, or the vocabulary of a one-hot input
+ * @param symbolInput whether inputs are symbol indices ({@code int}) rather than vectors
+ * @param sequenceInput whether one input is a sequence ({@code x[t][i]}, {@code int[t]}) rather than one value
+ * @param steps the number of steps the network is unrolled over
+ * @param outputSize the size of each output vector
+ * @param outputSteps the number of outputs per sequence
+ * @param sequenceOutput whether one output is a sequence ({@code y[s][o]}) rather than one vector
+ * @param symbolTargets whether targets are class indices rather than vectors
+ * @param layers the recurrent stack, input side first
+ * @param outputActivation the head's activation keyword: linear, softmax, sigmoid or tanh
+ * @param fixedBatchSize the batch size the spec fixes, or 0 for any
+ * @param float32 whether the model computes in float rather than double
+ */
+public record ModelShape(String name, int inputSize, boolean symbolInput, boolean sequenceInput, int steps,
+        int outputSize, int outputSteps, boolean sequenceOutput, boolean symbolTargets, List<Layer> layers,
+        String outputActivation, int fixedBatchSize, boolean float32) {
+
+    /**
+     * One recurrent layer.
+     *
+     * @param cell the cell as the spec names it, e.g. {@code lstm}, {@code gru}, {@code rnn tanh}
+     * @param inputSize what it reads per step
+     * @param hiddenSize the size of its {@code h}
+     */
+    public record Layer(String cell, int inputSize, int hiddenSize) {
+        public Layer {
+            Objects.requireNonNull(cell, "cell");
+        }
+    }
+
+    public ModelShape {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(outputActivation, "outputActivation");
+        layers = List.copyOf(layers);
+    }
+}
