@@ -75,7 +75,7 @@ public final class KafkaStreamsSample {
         if (Files.exists(checkpoint)) {
             model.load(checkpoint);
         } else {
-            model = train(400, 1);
+            model = train(500, 1);
             Files.createDirectories(checkpoint.toAbsolutePath().getParent());
             model.save(checkpoint);
             System.out.println("saved " + checkpoint);
@@ -113,7 +113,7 @@ public final class KafkaStreamsSample {
 
     /**
      * Trains a detector from its spec's seed: {@code updates} batches of 32 windows of simulated
-     * devices. 400 updates take a few seconds and catch most spikes.
+     * devices. 500 updates take a few seconds and catch nearly every spike.
      */
     public static SpikeDetector train(int updates, long dataSeed) {
         SpikeDetector model = new SpikeDetector();
