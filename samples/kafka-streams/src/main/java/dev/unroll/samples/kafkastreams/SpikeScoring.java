@@ -11,6 +11,7 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -58,8 +59,20 @@ public final class SpikeScoring {
      * reads the weights); each processor instance makes its own stepper.
      */
     public static Topology topology(SpikeDetector model, Topics topics) {
+        return topology(model, topics, Stores.persistentKeyValueStore(STORE));
+    }
+
+    /**
+     * Builds the topology over another kind of store named {@value #STORE}, such as
+     * {@code Stores.inMemoryKeyValueStore(STORE)}: restored from its changelog at every start,
+     * rather than from local RocksDB files and the changelog's tail.
+     */
+    public static Topology topology(SpikeDetector model, Topics topics, KeyValueBytesStoreSupplier storeSupplier) {
+        if (!STORE.equals(storeSupplier.name())) {
+            throw new IllegalArgumentException("the store must be named " + STORE + ", not " + storeSupplier.name());
+        }
         StoreBuilder<KeyValueStore<String, double[][]>> store = Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(STORE), Serdes.String(), new StepperStateSerde());
+                storeSupplier, Serdes.String(), new StepperStateSerde());
         ProcessorSupplier<String, String, String, String> score = new ProcessorSupplier<>() {
             @Override
             public Processor<String, String, String, String> get() {
