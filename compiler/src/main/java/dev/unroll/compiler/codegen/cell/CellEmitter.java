@@ -49,6 +49,16 @@ public sealed interface CellEmitter permits ElmanCell, LstmCell, GruCell {
         return List.of();
     }
 
+    /**
+     * Returns the rows of {@code W_hh}, from the first, that {@link LayerCode} multiplies by {@code h_{t-1}} in the
+     * forward step and differentiates in the backward step ({@code dW_hh += dz_h h_{t-1}^T},
+     * {@code dh_{t-1} += W_hh^T dz_h}): all {@code G * H} of them, unless the cell multiplies the last gate blocks by
+     * something else than {@code h_{t-1}} and does those rows itself (the Cho GRU's {@code W_hn (r * h_{t-1})}).
+     */
+    default int recurrentRows(LayerPlan layer) {
+        return layer.gateRows();
+    }
+
     /** Emits what the constructor does after the spec's initialization (an LSTM's forget bias). */
     default void initialize(CodeBlock.Builder b, LayerPlan layer) {}
 
