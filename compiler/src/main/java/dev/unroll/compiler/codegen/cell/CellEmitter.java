@@ -17,7 +17,7 @@ import java.util.List;
  * <p>An emitter is made for one layer, with its sizes, and declares its buffers as
  * {@link BufferSpec}s that its own code refers to; the workspace writer declares them.
  */
-public sealed interface CellEmitter permits ElmanCell, LstmCell, GruCell {
+public sealed interface CellEmitter permits ElmanCell, LstmCell, PeepholeLstmCell, GruCell, ChoGruCell {
 
     /** Returns how the cell is named in documentation, e.g. {@code lstm} or {@code rnn relu}. */
     String description();
