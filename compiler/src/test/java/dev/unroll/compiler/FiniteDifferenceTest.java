@@ -77,6 +77,8 @@ class FiniteDifferenceTest {
     private static Map<String, Class<?>> classes;
     private static final AtomicReference<String> worst = new AtomicReference<>("none");
     private static double worstError;
+    private static double worstVariantError;
+    private static String worstVariant = "none";
     private static long checkedElements;
     private static double compileSeconds;
     private static double cpuAtStart;
@@ -134,9 +136,10 @@ class FiniteDifferenceTest {
 
     @AfterAll
     static void report() {
-        System.out.printf("FiniteDifferenceTest: %d cases, %d gradient elements; largest relative error %.3g (%s);"
-                + " compiled in %.1f s (%.1f s of cpu), checked with %.1f s of cpu%n", cases.size(), checkedElements,
-                worstError, worst.get(), compileSeconds, compileCpuSeconds, processCpuSeconds() - cpuAtStart);
+        System.out.printf("FiniteDifferenceTest: %d cases, %d gradient elements; largest relative error %.3g (%s),"
+                + " of the variants' cases %.3g (%s); compiled in %.1f s (%.1f s of cpu), checked with %.1f s of cpu%n",
+                cases.size(), checkedElements, worstError, worst.get(), worstVariantError, worstVariant, compileSeconds,
+                compileCpuSeconds, processCpuSeconds() - cpuAtStart);
     }
 
     /**
@@ -276,6 +279,11 @@ class FiniteDifferenceTest {
                 if (max > worstError) {
                     worstError = max;
                     worst.set(spec.name() + " " + where);
+                }
+                boolean variant = spec.layers().stream().anyMatch(l -> NetSpec.Cell.variants().contains(l.cell()));
+                if (variant && max > worstVariantError) {
+                    worstVariantError = max;
+                    worstVariant = spec + " " + where;
                 }
             }
             if (!failures.isEmpty()) {
