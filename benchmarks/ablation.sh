@@ -6,9 +6,10 @@
 #
 # Each commit is checked out in a temporary worktree and built against a private copy of the local
 # Maven repository (so that its SNAPSHOT artifacts never replace the ones of the working tree).
-# The subset: Stepper.step of LSTM and GRU at H = 32, 128, 512 (float), one LSTM-128 training
+# The subset: Stepper.step of LSTM and GRU at H = 32, 128, 512 (float), forward over a 100-step sequence
+# of the same six, one LSTM-128 training
 # update at batch 1 and 32, and the char-LSTM update at batch 1 and 32; 1 fork, 3 x 1 s warm-up,
-# 5 x 1 s measurement. About 2.5 minutes per commit plus its build (about 1 minute, offline).
+# 5 x 1 s measurement. About 4 minutes per commit plus its build (about 1 minute, offline).
 # Environment: JAVA (default java), JMH_ARGS (appended to every JMH command), ABLATION_REPO
 # (the private Maven repository, default /tmp/unroll-ablation-m2).
 set -euo pipefail
@@ -42,6 +43,9 @@ for commit in "$@"; do
     "$java" -jar "$run/benchmarks-$sha.jar" "dev.unroll.bench.StepBenchmark" "${timing[@]}" -p impl=unroll \
         -p cell=lstm,gru -p hidden=32,128,512 -p precision=float "${extra[@]}" \
         -rf json -rff "$run/$sha-step.json" > "$run/$sha-step.log"
+    "$java" -jar "$run/benchmarks-$sha.jar" "dev.unroll.bench.SequenceBenchmark" "${timing[@]}" -p impl=unroll \
+        -p cell=lstm,gru -p hidden=32,128,512 -p precision=float -p steps=100 "${extra[@]}" \
+        -rf json -rff "$run/$sha-sequence.json" > "$run/$sha-sequence.log"
     "$java" -jar "$run/benchmarks-$sha.jar" "dev.unroll.bench.TrainBenchmark" "${timing[@]}" -p impl=unroll \
         -p cell=lstm -p hidden=128 -p precision=float -p steps=25 -p batch=1,32 "${extra[@]}" \
         -rf json -rff "$run/$sha-train.json" > "$run/$sha-train.log"
@@ -59,13 +63,14 @@ run = sys.argv[1]
 commits = [subprocess.check_output(["git", "rev-parse", "--short", c], text=True).strip() for c in sys.argv[2:]]
 rows = {}
 for sha in commits:
-    for group in ("step", "train", "char"):
+    for group in ("step", "sequence", "train", "char"):
         path = os.path.join(run, f"{sha}-{group}.json")
         if not os.path.exists(path):
             continue
         for e in json.load(open(path)):
             p = e.get("params", {})
             name = {"step": lambda: f"step {p['cell']} H={p['hidden']}",
+                    "sequence": lambda: f"sequence {p['cell']} H={p['hidden']} T={p['steps']}",
                     "train": lambda: f"train lstm H=128 batch {p['batch']}",
                     "char": lambda: f"char-LSTM batch {p['batch']}"}[group]()
             m = e["primaryMetric"]

@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         description = {
             "Generates Java sources from .rnn specs into OUTDIR (package folders are created).",
-            "Nothing is written when any spec has an error; exits 1 then."
+            "Nothing is written when any spec has an error, or when any file cannot be written"
+                + " (the sources are staged, then moved into place together); exits 1 then."
         })
 final class GenerateCommand implements Callable<Integer> {
 
@@ -42,19 +43,30 @@ final class GenerateCommand implements Callable<Integer> {
         UnrollCompiler.Result result;
         try {
             result = UnrollCompiler.compile(files, outputDirectory);
+        } catch (UnrollCompiler.WriteException e) {
+            print(e.checks(), e.diagnostics(), err);
+            err.println("error: " + e.getMessage() + "; nothing was written");
+            err.flush();
+            return 1;
         } catch (IOException e) {
-            err.println(outputDirectory + ": error: cannot write generated sources: " + e.getMessage());
+            err.println("error: " + e.getMessage() + "; nothing was written");
+            err.flush();
             return 1;
         }
-        for (Diagnostic diagnostic : result.diagnostics()) {
-            CheckResult check = result.checks().stream()
-                    .filter(c -> c.path().equals(diagnostic.path())).findFirst().orElse(null);
-            err.println(diagnostic.format(check == null ? null : check.source().orElse(null)));
-        }
+        print(result.checks(), result.diagnostics(), err);
         for (Path written : result.written()) {
             spec.commandLine().getOut().println(written);
         }
+        spec.commandLine().getOut().flush();
         err.flush();
         return result.hasErrors() ? 1 : 0;
+    }
+
+    private static void print(List<CheckResult> checks, List<Diagnostic> diagnostics, PrintWriter err) {
+        for (Diagnostic diagnostic : diagnostics) {
+            CheckResult check = checks.stream()
+                    .filter(c -> c.path().equals(diagnostic.path())).findFirst().orElse(null);
+            err.println(diagnostic.format(check == null ? null : check.source().orElse(null)));
+        }
     }
 }

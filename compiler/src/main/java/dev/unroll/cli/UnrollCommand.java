@@ -1,6 +1,9 @@
 package dev.unroll.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -39,17 +42,46 @@ public final class UnrollCommand implements Runnable {
 
     @Override
     public void run() {
-        // "unroll" alone: show what there is to do.
-        spec.commandLine().usage(spec.commandLine().getErr());
+        // "unroll" alone: picocli's handler prints this message, then the usage (once), and exits 2.
         throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand");
     }
 
-    /** Reports the version from the jar manifest, or "development" when run from classes. */
+    /**
+     * Reports the version and the commit that the build wrote into {@code version.properties}:
+     * {@code unroll 0.1.0 (commit 1a2b3c4)}, with {@code plus local changes} when the working tree
+     * had some; without the commit when the build ran outside a git checkout.
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() {
-            String version = UnrollCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"unroll " + (version == null ? "(development build)" : version)};
+        public String[] getVersion() throws IOException {
+            Properties build = new Properties();
+            try (InputStream in = UnrollCommand.class.getResourceAsStream("version.properties")) {
+                if (in == null) {
+                    throw new IOException("version.properties is missing from the classpath: a broken build");
+                }
+                build.load(in);
+            }
+            return new String[] {describe(build)};
+        }
+
+        /** Returns the version line for the properties the build wrote. */
+        static String describe(Properties build) {
+            String version = known(build.getProperty("version"));
+            String commit = known(build.getProperty("commit"));
+            StringBuilder line = new StringBuilder("unroll ").append(version == null ? "(unknown version)" : version);
+            if (commit != null) {
+                line.append(" (commit ").append(commit);
+                if ("true".equals(known(build.getProperty("dirty")))) {
+                    line.append(" plus local changes");
+                }
+                line.append(')');
+            }
+            return line.toString();
+        }
+
+        /** Returns the value, or null when it is empty or a placeholder that filtering left unset. */
+        private static String known(String value) {
+            return value == null || value.isBlank() || value.contains("${") ? null : value.trim();
         }
     }
 }

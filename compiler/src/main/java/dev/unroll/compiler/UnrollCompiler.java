@@ -11,11 +11,11 @@ import dev.unroll.compiler.plan.Planner;
 import dev.unroll.compiler.plan.Refusal;
 import dev.unroll.dsl.model.NetworkModel;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -55,7 +55,11 @@ public final class UnrollCompiler {
 
     /**
      * Checks every spec; when none has an error, writes the generated sources under {@code outputDirectory}
-     * in their package folders. A spec error writes nothing at all.
+     * in their package folders. A spec error writes nothing at all, and so does a failure to write
+     * any one file: the sources are written into a staging directory and moved into place together.
+     *
+     * @throws WriteException if a source cannot be written; then nothing was
+     * @throws IOException never otherwise (the specs are read by the front end, which reports problems as diagnostics)
      */
     public static Result compile(List<Path> specs, Path outputDirectory) throws IOException {
         List<CheckResult> checks = new ArrayList<>();
@@ -77,14 +81,50 @@ public final class UnrollCompiler {
         if (diagnostics.stream().anyMatch(Diagnostic::isError)) {
             return new Result(checks, List.of(), diagnostics);
         }
-        List<Path> written = new ArrayList<>();
+        // Every source is generated before anything is written, then all are written or none.
+        Map<String, String> sources = new LinkedHashMap<>();
         for (ModelPlan plan : plans) {
             JavaFile file = ModelWriter.write(plan);
-            Path target = outputDirectory.resolve(file.toJavaFileObject().getName());
-            Files.createDirectories(target.getParent());
-            Files.writeString(target, file.toString(), StandardCharsets.UTF_8);
-            written.add(target);
+            sources.put(file.toJavaFileObject().getName(), file.toString());
         }
-        return new Result(checks, written, diagnostics);
+        try {
+            return new Result(checks, SourceOutput.writeAll(outputDirectory, sources), diagnostics);
+        } catch (IOException e) {
+            throw new WriteException(e.getMessage(), e, checks, diagnostics);
+        }
+    }
+
+    /**
+     * The sources could not all be written; none was (the output directory is as it was). Carries
+     * the specs' diagnostics, warnings included, so that they can still be shown.
+     */
+    public static final class WriteException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final transient List<CheckResult> checks;
+        private final transient List<Diagnostic> diagnostics;
+
+        WriteException(String message, IOException cause, List<CheckResult> checks, List<Diagnostic> diagnostics) {
+            super(message, cause);
+            this.checks = List.copyOf(checks);
+            this.diagnostics = List.copyOf(diagnostics);
+        }
+
+        /** Returns the front end's result for each spec. */
+        public List<CheckResult> checks() {
+            return checks;
+        }
+
+        /** Returns the specs' diagnostics: warnings only, since a spec error writes nothing anyway. */
+        public List<Diagnostic> diagnostics() {
+            return diagnostics;
+        }
+    }
+
+    /**
+     * Lists the features of a valid model that the generator cannot emit yet, as messages for the user: the
+     * planner's refusals ({@link Planner#plan}), which {@link #compile} reports at the option's position.
+     */
+    public static List<String> unsupportedFeatures(NetworkModel model) {
+        return Planner.plan(model).refusals().stream().map(Refusal::message).toList();
     }
 }

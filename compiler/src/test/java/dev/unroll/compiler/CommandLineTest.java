@@ -221,6 +221,88 @@ class CommandLineTest {
         assertTrue(filesUnder(work.resolve("generated")).isEmpty());
     }
 
+    /** Everything under a directory, folders included, relative to it; empty when it does not exist. */
+    private static List<String> treeUnder(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString().replace('\\', '/'))
+                    .sorted().toList();
+        }
+    }
+
+    /**
+     * A model name longer than the file system allows (255 bytes for a file name here) passes
+     * {@code check}; {@code generate} then cannot write its file and must leave nothing of the
+     * others, with an error that names the file and the reason (issue 15).
+     */
+    @Test
+    void generateWritesNothingWhenAFileNameIsTooLong() throws IOException {
+        String longName = "M" + "x".repeat(299);
+        Path spec = spec("long.rnn", GOOD.replace("model Other", "model " + longName));
+        assertEquals(0, unroll("check", spec.toString()).status(), "the name is valid for check");
+        Path out = work.resolve("generated");
+
+        Run run = unroll("generate", "-d", out.toString(), spec.toString());
+
+        assertEquals(1, run.status(), run::toString);
+        assertTrue(run.err().contains("error: cannot write " + out.toAbsolutePath().resolve("cli/good/" + longName
+                + ".java") + ": File name too long; nothing was written"), run::toString);
+        assertEquals("", run.out(), run::toString);
+        assertEquals(List.of(), treeUnder(out), "no file, no folder, no staging directory");
+        assertFalse(Files.exists(out), "the output directory was not even created");
+    }
+
+    /**
+     * A failure while moving the staged files into place (here a folder that cannot be created, as a
+     * file stands where it belongs: this fails as root too, unlike a read-only directory) takes
+     * back the files already moved, restores the ones they replaced, and removes new folders.
+     */
+    @Test
+    void aFailureWhileMovingIntoPlaceUndoesEveryMove() throws IOException {
+        Path first = spec("first.rnn", GOOD.replace("package cli.good;", "package a.first;"));
+        Path second = spec("second.rnn", GOOD);
+        Path out = work.resolve("generated");
+        Files.createDirectories(out.resolve("a/first"));
+        Files.writeString(out.resolve("a/first/Good.java"), "previous Good");
+        Files.writeString(out.resolve("cli"), "a file where the package folder cli/ would go");
+        List<String> before = treeUnder(out);
+
+        Run run = unroll("generate", "-d", out.toString(), first.toString(), second.toString());
+
+        assertEquals(1, run.status(), run::toString);
+        assertTrue(run.err().contains("error: cannot write " + out.toAbsolutePath().resolve("cli/good/Good.java")
+                + ": "), run::toString);
+        assertTrue(run.err().contains("; nothing was written"), run::toString);
+        assertEquals(before, treeUnder(out), "a/first/Other.java removed again, no staging directory left");
+        assertEquals("previous Good", Files.readString(out.resolve("a/first/Good.java")), "the replaced file is back");
+
+        Files.delete(out.resolve("cli"));
+        Run again = unroll("generate", "-d", out.toString(), first.toString(), second.toString());
+        assertEquals(0, again.status(), again::toString);
+        assertEquals(List.of("a", "a/first", "a/first/Good.java", "a/first/Other.java", "cli", "cli/good",
+                "cli/good/Good.java", "cli/good/Other.java"), treeUnder(out));
+    }
+
+    @Test
+    void generateIntoAFileSaysSo() throws IOException {
+        Path file = Files.writeString(work.resolve("not-a-dir"), "x");
+        Run run = unroll("generate", "-d", file.toString(), spec("good.rnn", GOOD).toString());
+        assertEquals(1, run.status(), run::toString);
+        assertTrue(run.err().contains("error: cannot write into " + file.toAbsolutePath()
+                + ": it is a file, not a directory; nothing was written"), run::toString);
+        assertEquals("x", Files.readString(file));
+    }
+
+    @Test
+    void warningsAreStillShownWhenWritingFails() throws IOException {
+        Path file = Files.writeString(work.resolve("not-a-dir"), "x");
+        Run run = unroll("generate", "-d", file.toString(), spec("single.rnn", WARNING).toString());
+        assertEquals(1, run.status(), run::toString);
+        assertTrue(run.err().contains("single.rnn:6:5: warning:"), run::toString);
+    }
+
     /**
      * Features the language accepts but the generator cannot emit yet are refused by
      * {@code generate} with a positioned error (while {@code check} accepts them), and nothing is
@@ -231,9 +313,6 @@ class CommandLineTest {
         Map<String, String> features = new java.util.LinkedHashMap<>();
         features.put("bidirectional", "lstm 4 bidirectional;|many_to_one steps 3;");
         features.put("dropout", "lstm 4 dropout 0.5;\n    lstm 4;|many_to_one steps 3;");
-        features.put("peepholes", "lstm 4 peepholes;|many_to_one steps 3;");
-        features.put("cell_clip", "lstm 4 cell_clip 3;|many_to_one steps 3;");
-        features.put("cho", "gru 4 cho;|many_to_one steps 3;");
         features.put("encoder-decoder", "gru 4;|many_to_many input_steps 3 output_steps 2;");
         features.put("variable_length", "gru 4;|many_to_many steps 3 variable_length;");
         features.put("truncated_bptt", "gru 4;|many_to_many steps 6;\n    truncated_bptt 3;");
@@ -266,8 +345,7 @@ class CommandLineTest {
                     failures.add(feature.getKey() + ": error at " + line + ":" + column + ", not at '" + word + "' ("
                             + expectedLine + ":" + expectedColumn + "): " + message);
                 }
-                String keyword = feature.getKey().equals("encoder-decoder") ? "encoder-decoder" : feature.getKey()
-                        .equals("cho") ? "Cho" : feature.getKey();
+                String keyword = feature.getKey();
                 if (!message.contains(keyword) || !message.contains("not generated yet")) {
                     failures.add(feature.getKey() + ": the message does not name the feature: " + message);
                 }
@@ -299,9 +377,23 @@ class CommandLineTest {
     }
 
     @Test
-    void versionExitsZero() {
+    void versionPrintsTheBuildsVersionAndCommit() {
         Run run = unroll("--version");
         assertEquals(0, run.status(), run::toString);
-        assertTrue(run.out().startsWith("unroll "), run::toString);
+        String expected = System.getProperty("unroll.expectedVersion");
+        assertTrue(expected != null && !expected.isBlank(), "surefire sets unroll.expectedVersion");
+        // A checkout (CI's clone, a worktree) knows its commit; a source archive would not.
+        assertTrue(run.out().matches("unroll " + Pattern.quote(expected)
+                + "( \\(commit [0-9a-f]{7,40}( plus local changes)?\\))?\\R"), run::toString);
+        assertFalse(run.out().contains("development"), run::toString);
+    }
+
+    @Test
+    void noArgumentsPrintTheUsageOnceAndExitTwo() {
+        Run run = unroll();
+        assertEquals(2, run.status(), run::toString);
+        assertTrue(run.err().startsWith("Missing required subcommand"), run::toString);
+        assertEquals(1, run.err().split("Usage: unroll", -1).length - 1, run::toString);
+        assertEquals("", run.out(), run::toString);
     }
 }

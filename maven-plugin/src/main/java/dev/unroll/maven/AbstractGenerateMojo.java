@@ -65,6 +65,13 @@ public abstract class AbstractGenerateMojo extends AbstractMojo {
     @Parameter(property = "unroll.skip", defaultValue = "false")
     private boolean skip;
 
+    /**
+     * Fails the build when a spec has a warning, as {@code unroll check --Werror} does; nothing is
+     * generated then. Warnings of up-to-date specs, recorded when they were generated, count too.
+     */
+    @Parameter(property = "unroll.failOnWarning", defaultValue = "false")
+    private boolean failOnWarning;
+
     private final BuildContext buildContext;
 
     protected AbstractGenerateMojo(BuildContext buildContext) {
@@ -93,7 +100,7 @@ public abstract class AbstractGenerateMojo extends AbstractMojo {
             return;
         }
         IncrementalGenerator generator = new IncrementalGenerator(sourceDirectory().toPath(),
-                outputDirectory().toPath(), stateFile(), generatorVersion());
+                outputDirectory().toPath(), stateFile(), generatorVersion(), failOnWarning);
         Path sources = generator.sourceDirectory();
         Path outputs = generator.outputDirectory();
         addSourceRoot(outputs.toString());
@@ -126,8 +133,12 @@ public abstract class AbstractGenerateMojo extends AbstractMojo {
         }
         if (report.failed()) {
             long errors = report.errorCount();
-            throw new MojoFailureException(errors + (errors == 1 ? " error" : " errors") + " in .rnn specs under "
-                    + sources + "; nothing was generated");
+            long warnings = report.warningCount();
+            String counted = errors == 0 ? plural(warnings, "warning")
+                    : warnings == 0 || !failOnWarning ? plural(errors, "error")
+                    : plural(errors, "error") + " and " + plural(warnings, "warning");
+            throw new MojoFailureException(counted + " in .rnn specs under " + sources
+                    + (failOnWarning && warnings > 0 ? " (failOnWarning is set)" : "") + "; nothing was generated");
         }
 
         for (Generated generated : report.generated()) {
@@ -154,16 +165,31 @@ public abstract class AbstractGenerateMojo extends AbstractMojo {
         return specs + (specs == 1 ? " .rnn spec" : " .rnn specs");
     }
 
+    private static String plural(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
+    /**
+     * Logs a diagnostic. A warning goes to the warning level, except where that level is hidden
+     * ({@code mvn -q} shows errors only) or where it fails the build ({@code failOnWarning}): then it
+     * goes to the error level, its text still saying "warning:". The README's commands all use
+     * {@code -q}, and a spec warning (softmax over one output, a learning rate far off) usually
+     * means a model that will not learn, so it must not vanish; the whole text, with its position,
+     * is more use than a count.
+     */
     private void report(Problem problem) {
         SourcePosition position = problem.diagnostic().position().orElse(null);
         boolean error = problem.diagnostic().isError();
-        if (error) {
+        if (error || failOnWarning || !getLog().isWarnEnabled()) {
             getLog().error(problem.formatted());
         } else {
             getLog().warn(problem.formatted());
         }
         if (buildContext instanceof DefaultBuildContext) {
             return; // the command line's context only logs messages, and they were just logged
+        }
+        if (problem.replayed()) {
+            return; // an IDE keeps the marker from the build that generated the spec
         }
         buildContext.addMessage(problem.file().toFile(),
                 position == null ? 0 : position.line(),

@@ -22,30 +22,55 @@ import java.util.TreeSet;
  * directories). Stored as a small text file under {@code target/}:
  *
  * <pre>{@code
- * unroll-maven-plugin state 1
+ * unroll-maven-plugin state 2
  * generator	0.1.0
  * sources	/home/me/app/src/main/rnn
  * outputs	/home/me/app/target/generated-sources/rnn
  * spec	1767225600000	text/char.rnn
  * out	com/example/text/CharLstm.java
+ * warn	9	5	loss mse on a softmax output learns slowly	/home/me/app/src/main/rnn/text/char.rnn:9:5: warning: ...
  * }</pre>
  *
  * Spec paths are relative to the source directory and outputs to the output directory, both with
- * {@code /}; tabs, line breaks and backslashes in them are escaped. A missing, unreadable or
- * malformed file reads as no state, which regenerates everything.
+ * {@code /}; tabs, line breaks and backslashes in them are escaped. The warnings of a spec are kept
+ * so that a build that finds it up to date still reports them (line and column 0 when a warning
+ * has no position). A missing, unreadable or malformed file, or one of the earlier format 1, reads
+ * as no state, which regenerates everything.
  */
 final class BuildState {
-    static final String HEADER = "unroll-maven-plugin state 1";
+    static final String HEADER = "unroll-maven-plugin state 2";
+
+    /**
+     * A warning of a spec, as the front end reported it when the spec was generated.
+     *
+     * @param line its line, or 0 when it has no position
+     * @param column its column, or 0 when it has no position
+     * @param message the message alone, for IDE markers
+     * @param formatted the full text logged: summary, source line and caret
+     */
+    record Warning(int line, int column, String message, String formatted) {
+        Warning {
+            Objects.requireNonNull(message, "message");
+            Objects.requireNonNull(formatted, "formatted");
+        }
+    }
 
     /**
      * One spec as last generated.
      *
      * @param lastModified the spec's modification time, in milliseconds, when it was generated
      * @param outputs the files it produced, relative to the output directory, sorted
+     * @param warnings its warnings then, in the order reported
      */
-    record SpecRecord(long lastModified, List<String> outputs) {
+    record SpecRecord(long lastModified, List<String> outputs, List<Warning> warnings) {
         SpecRecord {
             outputs = List.copyOf(new TreeSet<>(outputs));
+            warnings = List.copyOf(warnings);
+        }
+
+        /** A spec that had no warnings. */
+        SpecRecord(long lastModified, List<String> outputs) {
+            this(lastModified, outputs, List.of());
         }
     }
 
@@ -111,10 +136,11 @@ final class BuildState {
         String spec = null;
         long modified = 0;
         List<String> produced = new ArrayList<>();
+        List<Warning> warnings = new ArrayList<>();
         for (String line : lines.subList(4, lines.size())) {
             if (line.startsWith("spec\t")) {
                 if (spec != null) {
-                    specs.put(spec, new SpecRecord(modified, produced));
+                    specs.put(spec, new SpecRecord(modified, produced, warnings));
                 }
                 String[] parts = line.split("\t", 3);
                 if (parts.length != 3) {
@@ -127,16 +153,32 @@ final class BuildState {
                 }
                 spec = unescape(parts[2]);
                 produced = new ArrayList<>();
+                warnings = new ArrayList<>();
             } else if (line.startsWith("out\t") && spec != null) {
                 produced.add(unescape(line.substring(4)));
+            } else if (line.startsWith("warn\t") && spec != null) {
+                warnings.add(parseWarning(line));
             } else if (!line.isEmpty()) {
                 throw new IllegalArgumentException("unexpected line");
             }
         }
         if (spec != null) {
-            specs.put(spec, new SpecRecord(modified, produced));
+            specs.put(spec, new SpecRecord(modified, produced, warnings));
         }
         return new BuildState(generator, sources, outputs, specs);
+    }
+
+    private static Warning parseWarning(String line) {
+        String[] parts = line.split("\t", 5);
+        if (parts.length != 5) {
+            throw new IllegalArgumentException("bad warn line");
+        }
+        try {
+            return new Warning(Integer.parseInt(parts[1]), Integer.parseInt(parts[2]), unescape(parts[3]),
+                    unescape(parts[4]));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad warning position", e);
+        }
     }
 
     private static String field(String line, String name) {
@@ -155,6 +197,9 @@ final class BuildState {
         specs.forEach((spec, record) -> {
             text.append("spec\t").append(record.lastModified()).append('\t').append(escape(spec)).append('\n');
             record.outputs().forEach(output -> text.append("out\t").append(escape(output)).append('\n'));
+            record.warnings().forEach(warning -> text.append("warn\t").append(warning.line()).append('\t')
+                    .append(warning.column()).append('\t').append(escape(warning.message())).append('\t')
+                    .append(escape(warning.formatted())).append('\n'));
         });
         Files.createDirectories(file.toAbsolutePath().getParent());
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");

@@ -3,6 +3,10 @@ package dev.unroll.maven;
 import dev.unroll.compiler.UnrollCompiler;
 import dev.unroll.dsl.CheckResult;
 import dev.unroll.dsl.Diagnostic;
+import dev.unroll.dsl.Severity;
+import dev.unroll.dsl.SourcePosition;
+import dev.unroll.maven.BuildState.SpecRecord;
+import dev.unroll.maven.BuildState.Warning;
 import dev.unroll.maven.Staleness.Plan;
 import dev.unroll.maven.Staleness.Spec;
 import java.io.IOException;
@@ -33,24 +37,37 @@ import java.util.stream.Stream;
  * files are moved into the output directory only when every spec compiled without error and no two
  * specs produce the same file. A failure therefore changes nothing in the output directory, and
  * leaves the build state as it was so that the next run tries the same specs again.
+ *
+ * <p>The warnings of each generated spec are recorded in the build state, and a run that finds a
+ * spec up to date reports them again, so that every build shows every warning, not only the build
+ * that generated the spec. With {@code warningsAreErrors}, a warning fails the run like an error.
  */
 final class IncrementalGenerator {
     private final Path sourceDirectory;
     private final Path outputDirectory;
     private final Path stateFile;
     private final String generator;
+    private final boolean warningsAreErrors;
 
     /**
      * @param sourceDirectory where the specs are
      * @param outputDirectory where the generated sources go
      * @param stateFile the build state; its folder also holds the temporary directory
      * @param generator the generator's version; a change regenerates everything
+     * @param warningsAreErrors whether a warning fails the run, writing nothing
      */
-    IncrementalGenerator(Path sourceDirectory, Path outputDirectory, Path stateFile, String generator) {
+    IncrementalGenerator(Path sourceDirectory, Path outputDirectory, Path stateFile, String generator,
+            boolean warningsAreErrors) {
         this.sourceDirectory = sourceDirectory.toAbsolutePath().normalize();
         this.outputDirectory = outputDirectory.toAbsolutePath().normalize();
         this.stateFile = stateFile.toAbsolutePath().normalize();
         this.generator = generator;
+        this.warningsAreErrors = warningsAreErrors;
+    }
+
+    /** As {@link #IncrementalGenerator(Path, Path, Path, String, boolean)}, warnings allowed. */
+    IncrementalGenerator(Path sourceDirectory, Path outputDirectory, Path stateFile, String generator) {
+        this(sourceDirectory, outputDirectory, stateFile, generator, false);
     }
 
     /**
@@ -67,8 +84,9 @@ final class IncrementalGenerator {
      * @param diagnostic the diagnostic
      * @param file the spec
      * @param formatted its summary, then the source line and a caret under the column
+     * @param replayed true for a warning of an up-to-date spec, recorded when it was generated
      */
-    record Problem(Diagnostic diagnostic, Path file, String formatted) {}
+    record Problem(Diagnostic diagnostic, Path file, String formatted, boolean replayed) {}
 
     /**
      * What a run did.
@@ -77,18 +95,26 @@ final class IncrementalGenerator {
      * @param generated the specs generated, in path order; empty when the run failed
      * @param removed obsolete outputs deleted, relative to the output directory
      * @param problems every error and warning of the stale specs
+     * @param problems every error and warning of the stale specs, then the recorded warnings of the
+     *     up-to-date ones
      * @param conflicts outputs that two specs produce; the run then failed
+     * @param warningsAreErrors whether warnings failed the run
      */
     record Report(Plan plan, List<Generated> generated, SortedSet<String> removed, List<Problem> problems,
-            List<String> conflicts) {
+            List<String> conflicts, boolean warningsAreErrors) {
         /** Returns the number of errors, conflicts included. */
         long errorCount() {
             return problems.stream().filter(p -> p.diagnostic().isError()).count() + conflicts.size();
         }
 
-        /** Returns true when nothing was written because of an error. */
+        /** Returns the number of warnings, replayed ones included. */
+        long warningCount() {
+            return problems.stream().filter(p -> !p.diagnostic().isError()).count();
+        }
+
+        /** Returns true when nothing was written because of an error, or of a warning made an error. */
         boolean failed() {
-            return errorCount() > 0;
+            return errorCount() > 0 || warningsAreErrors && warningCount() > 0;
         }
     }
 
@@ -124,22 +150,33 @@ final class IncrementalGenerator {
         try {
             Map<String, Path> folders = new LinkedHashMap<>();
             Map<String, List<String>> produced = new LinkedHashMap<>();
+            Map<String, List<Warning>> warnings = new LinkedHashMap<>();
             List<Problem> problems = new ArrayList<>();
             for (String spec : plan.stale().keySet()) {
                 Path folder = temp.resolve(Integer.toString(folders.size()));
                 folders.put(spec, folder);
                 UnrollCompiler.Result result = UnrollCompiler.compile(List.of(sourceDirectory.resolve(spec)), folder);
-                problems.addAll(problems(result));
+                List<Problem> found = problems(result);
+                problems.addAll(found);
+                warnings.put(spec, found.stream().filter(p -> !p.diagnostic().isError())
+                        .map(IncrementalGenerator::record).toList());
                 produced.put(spec, result.written().stream().map(file -> slashes(folder.relativize(file))).toList());
             }
-            List<Generated> none = List.of();
-            if (problems.stream().anyMatch(p -> p.diagnostic().isError())) {
-                return new Report(plan, none, new TreeSet<>(), problems, List.of());
+            for (String spec : plan.upToDate()) {
+                SpecRecord record = previous.orElseThrow().specs().get(spec);
+                for (Warning warning : record.warnings()) {
+                    problems.add(replay(sourceDirectory.resolve(spec), warning));
+                }
             }
-            BuildState next = Staleness.next(previous, generator, sources, outputs, specs, plan, produced);
+            List<Generated> none = List.of();
+            if (problems.stream().anyMatch(p -> p.diagnostic().isError())
+                    || warningsAreErrors && !problems.isEmpty()) {
+                return new Report(plan, none, new TreeSet<>(), problems, List.of(), warningsAreErrors);
+            }
+            BuildState next = Staleness.next(previous, generator, sources, outputs, specs, plan, produced, warnings);
             List<String> conflicts = Staleness.conflicts(next);
             if (!conflicts.isEmpty()) {
-                return new Report(plan, none, new TreeSet<>(), problems, conflicts);
+                return new Report(plan, none, new TreeSet<>(), problems, conflicts, warningsAreErrors);
             }
 
             List<Generated> generated = new ArrayList<>();
@@ -159,7 +196,7 @@ final class IncrementalGenerator {
             if (previous.isEmpty() || !previous.get().equals(next)) {
                 next.write(stateFile);
             }
-            return new Report(plan, generated, removed, problems, List.of());
+            return new Report(plan, generated, removed, problems, List.of(), warningsAreErrors);
         } finally {
             if (temp != null) {
                 deleteTree(temp);
@@ -187,9 +224,25 @@ final class IncrementalGenerator {
             CheckResult check = result.checks().stream()
                     .filter(c -> c.path().equals(diagnostic.path())).findFirst().orElse(null);
             String formatted = diagnostic.format(check == null ? null : check.source().orElse(null));
-            problems.add(new Problem(diagnostic, Path.of(diagnostic.path()), formatted));
+            problems.add(new Problem(diagnostic, Path.of(diagnostic.path()), formatted, false));
         }
         return problems;
+    }
+
+    /** Returns the warning as the build state keeps it. */
+    private static Warning record(Problem warning) {
+        SourcePosition position = warning.diagnostic().position().orElse(null);
+        return new Warning(position == null ? 0 : position.line(), position == null ? 0 : position.column(),
+                warning.diagnostic().message(), warning.formatted());
+    }
+
+    /** Returns a recorded warning of an up-to-date spec as it was first reported. */
+    private static Problem replay(Path spec, Warning warning) {
+        Optional<SourcePosition> position = warning.line() > 0 && warning.column() > 0
+                ? Optional.of(new SourcePosition(warning.line(), warning.column()))
+                : Optional.empty();
+        Diagnostic diagnostic = new Diagnostic(Severity.WARNING, spec.toString(), position, warning.message());
+        return new Problem(diagnostic, spec, warning.formatted(), true);
     }
 
     /** Moves a generated file over its output; each file is replaced whole, never seen half-written. */

@@ -1,6 +1,7 @@
 package dev.unroll.maven;
 
 import dev.unroll.maven.BuildState.SpecRecord;
+import dev.unroll.maven.BuildState.Warning;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -111,12 +112,14 @@ final class Staleness {
 
     /**
      * Returns the state after a generation: up-to-date specs keep their record, generated ones get
-     * the files they produced now, and specs no longer found are dropped.
+     * the files they produced now and their warnings, and specs no longer found are dropped.
      *
      * @param generated the outputs of each generated spec; must cover every stale spec of the plan
+     * @param warnings the warnings of each generated spec; a spec missing here had none
      */
     static BuildState next(Optional<BuildState> previous, String generator, String sourceDirectory,
-            String outputDirectory, List<Spec> specs, Plan plan, Map<String, List<String>> generated) {
+            String outputDirectory, List<Spec> specs, Plan plan, Map<String, List<String>> generated,
+            Map<String, List<Warning>> warnings) {
         Map<String, SpecRecord> records = new LinkedHashMap<>();
         for (Spec spec : specs) {
             if (plan.upToDate().contains(spec.path())) {
@@ -126,7 +129,8 @@ final class Staleness {
                 if (outputs == null) {
                     throw new IllegalArgumentException("stale spec " + spec.path() + " was not generated");
                 }
-                records.put(spec.path(), new SpecRecord(spec.lastModified(), outputs));
+                records.put(spec.path(), new SpecRecord(spec.lastModified(), outputs,
+                        warnings.getOrDefault(spec.path(), List.of())));
             }
         }
         return new BuildState(generator, sourceDirectory, outputDirectory, records);

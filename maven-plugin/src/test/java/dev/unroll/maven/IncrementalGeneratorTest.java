@@ -186,6 +186,59 @@ class IncrementalGeneratorTest {
         }
     }
 
+    /** A valid spec with one warning, at 5:5: softmax over a single output. */
+    private static final String WARNING_SPEC =
+            "package p;\nmodel W {\n    input 3;\n    lstm 4;\n    output 1 softmax;\n    many_to_one steps 3;\n}\n";
+
+    @Test
+    void warningsOfUpToDateSpecsAreReportedAgain() throws IOException {
+        write("w.rnn", WARNING_SPEC);
+        write("a.rnn", spec("p", "A"));
+        Report first = run("1");
+        assertEquals(1, first.warningCount(), first.problems().toString());
+        IncrementalGenerator.Problem generated = first.problems().get(0);
+        assertFalse(generated.replayed());
+
+        Report second = run("1");
+
+        assertEquals(List.of(), second.generated());
+        assertEquals(Set.of("a.rnn", "w.rnn"), second.plan().upToDate());
+        assertEquals(1, second.problems().size(), second.problems().toString());
+        IncrementalGenerator.Problem replayed = second.problems().get(0);
+        assertTrue(replayed.replayed());
+        assertEquals(generated.formatted(), replayed.formatted());
+        assertEquals(generated.diagnostic(), replayed.diagnostic());
+        assertTrue(replayed.formatted().startsWith(sources().resolve("w.rnn") + ":5:5: warning: softmax over a single"
+                + " output"), replayed.formatted());
+        assertFalse(second.failed());
+
+        write("w.rnn", WARNING_SPEC.replace("output 1 softmax", "output 1 sigmoid"));
+        Report fixed = run("1");
+        assertEquals(List.of(), fixed.problems(), "a fixed spec's old warning is forgotten");
+        assertEquals(List.of(), run("1").problems());
+    }
+
+    @Test
+    void warningsAreErrorsFailTheRunWritingNothing() throws IOException {
+        write("a.rnn", spec("p", "A"));
+        write("w.rnn", WARNING_SPEC);
+        Path state = project.resolve("target/unroll-maven-plugin/generate-default.state");
+        IncrementalGenerator strict = new IncrementalGenerator(sources(), outputs(), state, "1", true);
+
+        Report report = strict.run(scan());
+
+        assertTrue(report.failed());
+        assertEquals(0, report.errorCount());
+        assertEquals(1, report.warningCount());
+        assertEquals(Set.of(), outputFiles());
+        assertFalse(Files.exists(state), "no state: the next run tries again and reports the warning again");
+
+        run("1"); // allowed: generated, and the warning recorded
+        Report upToDate = strict.run(scan());
+        assertTrue(upToDate.failed(), "a recorded warning of an up-to-date spec fails a strict run too");
+        assertTrue(upToDate.problems().get(0).replayed());
+    }
+
     @Test
     void twoSpecsDeclaringOneClassFailTheRun() throws IOException {
         write("a.rnn", spec("p", "Same"));

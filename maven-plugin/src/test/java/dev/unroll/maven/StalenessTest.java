@@ -119,7 +119,8 @@ class StalenessTest {
         List<Spec> specs = List.of(new Spec("a.rnn", 10), new Spec("b.rnn", 30));
         Plan plan = Staleness.plan(previous, GEN, SRC, OUT, specs, this::time);
 
-        BuildState next = Staleness.next(previous, GEN, SRC, OUT, specs, plan, Map.of("b.rnn", List.of("y/B.java")));
+        BuildState next = Staleness.next(previous, GEN, SRC, OUT, specs, plan, Map.of("b.rnn", List.of("y/B.java")),
+                Map.of());
 
         assertEquals(state(Map.of(
                 "a.rnn", new SpecRecord(10, List.of("x/A.java")),
@@ -132,7 +133,7 @@ class StalenessTest {
         List<Spec> specs = List.of(new Spec("a.rnn", 10));
         Plan plan = plan(Optional.empty(), specs.get(0));
         assertThrows(IllegalArgumentException.class,
-                () -> Staleness.next(Optional.empty(), GEN, SRC, OUT, specs, plan, Map.of()));
+                () -> Staleness.next(Optional.empty(), GEN, SRC, OUT, specs, plan, Map.of(), Map.of()));
     }
 
     @Test

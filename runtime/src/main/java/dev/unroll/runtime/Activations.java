@@ -4,7 +4,8 @@ package dev.unroll.runtime;
  * The scalar and vector activations generated code calls. Each is small enough for HotSpot to
  * inline at every call site.
  *
- * <p>The double versions are exact to the last bit or two ({@link Math#tanh}, {@link Math#exp}).
+ * <p>The double versions are exact to the last bit or two ({@link StrictMath#tanh}, {@link Math#exp}).
+ * What is and is not bit-reproducible across JDKs is in docs/robustness.md.
  * The float versions use a rational approximation of tanh (the one Eigen uses for float: a
  * degree-13/6 odd/even polynomial ratio on {@code [-7.905, 7.905]}), built only from multiplies,
  * adds, a divide and min/max, so that C2 can vectorize a loop of them; {@link Math#tanh} has no
@@ -28,9 +29,16 @@ public final class Activations {
         return 0.5f + 0.5f * tanh(0.5f * x);
     }
 
-    /** Returns {@code tanh(x)}. */
+    /**
+     * Returns {@code tanh(x)}, as {@link StrictMath#tanh} computes it (fdlibm's algorithm, the same
+     * bits on every JDK and CPU). Not {@link Math#tanh}: from JDK 24 that is a HotSpot intrinsic
+     * whose results differ from JDK 17's in the last bit for some arguments, which made float64
+     * training differ between JDK 17 and JDK 25 (CrossJdkReproducibilityTest). On JDK 17 the two are
+     * the same call ({@code Math.tanh} delegates to {@code StrictMath.tanh} there), so this costs
+     * nothing there; on JDK 24+ it gives up the intrinsic's speed for reproducibility.
+     */
     public static double tanh(double x) {
-        return Math.tanh(x);
+        return StrictMath.tanh(x);
     }
 
     /**

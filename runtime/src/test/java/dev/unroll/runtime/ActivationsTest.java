@@ -66,4 +66,26 @@ class ActivationsTest {
         assertEquals(1f, yf[2]);
         assertEquals(0f, yf[0]);
     }
+
+    /**
+     * Double tanh is StrictMath's, bit for bit: over a dense grid, the special values, subnormals,
+     * the region where tanh saturates, and random bit patterns (the cross-JDK promise rests on it).
+     */
+    @Test
+    void doubleTanhIsStrictMathsBitForBit() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(17);
+        java.util.List<Double> xs = new java.util.ArrayList<>(java.util.List.of(0.0, -0.0, Double.NaN,
+                Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.MIN_VALUE, -Double.MIN_VALUE,
+                Double.MIN_NORMAL, Double.MAX_VALUE, -Double.MAX_VALUE, 0x1p-28, 22.0, -22.0, 1e-300));
+        for (int i = -200_000; i <= 200_000; i++) {
+            xs.add(i * 1.37e-4);
+        }
+        for (int i = 0; i < 200_000; i++) {
+            xs.add(Double.longBitsToDouble(random.nextLong()));
+        }
+        for (double x : xs) {
+            assertEquals(Double.doubleToRawLongBits(StrictMath.tanh(x)), Double.doubleToRawLongBits(Activations.tanh(x)),
+                    () -> "tanh(" + x + ")");
+        }
+    }
 }

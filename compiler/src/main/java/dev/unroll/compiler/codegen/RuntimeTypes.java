@@ -29,6 +29,8 @@ public final class RuntimeTypes {
     public static final ClassName RECURRENT_MODEL = ClassName.get("dev.unroll.runtime", "RecurrentModel");
     /** The common interface of generated steppers. */
     public static final ClassName SEQUENCE_STEPPER = ClassName.get("dev.unroll.runtime", "SequenceStepper");
+    /** Stepper state export and restore. */
+    public static final ClassName STEPPER_STATES = ClassName.get("dev.unroll.runtime", "StepperStates");
     /** A model's sizes and structure, for generic code. */
     public static final ClassName MODEL_SHAPE = ClassName.get("dev.unroll.runtime", "ModelShape");
 

@@ -1,5 +1,6 @@
 package dev.unroll.compiler.codegen;
 
+import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
@@ -9,7 +10,9 @@ import dev.unroll.compiler.plan.BufferSpec;
 import dev.unroll.compiler.plan.LayerPlan;
 import dev.unroll.compiler.plan.ModelPlan;
 import dev.unroll.compiler.plan.NetworkBuffers;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -134,6 +137,63 @@ final class StepperWriter {
             }
         }
         type.addMethod(advance.build());
+        addStateTransfer(type);
         return type.build();
+    }
+
+    /** {@code stateNames}, {@code exportState} and {@code importState}, over every layer's state vectors. */
+    private void addStateTransfer(TypeSpec.Builder type) {
+        List<String> names = new ArrayList<>();
+        List<String> sizes = new ArrayList<>();
+        CodeBlock.Builder export = CodeBlock.builder();
+        CodeBlock.Builder restore = CodeBlock.builder();
+        for (LayerPlan layer : plan.layers()) {
+            for (BufferSpec state : layer.state()) {
+                int v = names.size();
+                names.add(state.name());
+                sizes.add(Integer.toString(layer.hiddenSize()));
+                if (v > 0) {
+                    export.add(",$W");
+                }
+                export.add("$T.export($L, $L)", RuntimeTypes.STEPPER_STATES, state.ref(), layer.hiddenSize());
+                restore.addStatement("$T.restore(state[$L], $L)", RuntimeTypes.STEPPER_STATES, v, state.ref());
+            }
+        }
+        String quoted = String.join(", ", names.stream().map(n -> '"' + n + '"').toList());
+        type.addField(FieldSpec.builder(ParameterizedTypeName.get(List.class, String.class), "STATE_NAMES",
+                        Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .addJavadoc("The state vectors, by layer from the input: {@code h}, and {@code c} for an LSTM.\n")
+                .initializer("$T.of($L)", List.class, quoted)
+                .build());
+        type.addField(FieldSpec.builder(int[].class, "STATE_SIZES", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .addJavadoc("The size of each state vector.\n")
+                .initializer("{$L}", String.join(", ", sizes))
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("stateNames")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .returns(ParameterizedTypeName.get(List.class, String.class))
+                .addJavadoc("Returns the names of the state vectors: $L.\n", String.join(", ", names))
+                .addStatement("return STATE_NAMES")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("exportState")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .returns(double[][].class)
+                .addJavadoc("Returns a copy of the state ($L), to keep per stream and restore with\n"
+                        + "{@link #importState}.\n", String.join(", ", names))
+                .addStatement("return new double[][] {$L}", export.build())
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("importState")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(double[][].class, "state")
+                .addJavadoc("Replaces the state with one {@link #exportState} gave; the next step continues from it"
+                        + " bit for bit.\n\n@throws IllegalArgumentException if a vector is missing, has the wrong"
+                        + " size or a non-finite value;\nthe state is then unchanged\n")
+                .addStatement("$T.check(state, STATE_NAMES, STATE_SIZES, $L)", RuntimeTypes.STEPPER_STATES,
+                        num.isFloat())
+                .addCode(restore.build())
+                .build());
     }
 }

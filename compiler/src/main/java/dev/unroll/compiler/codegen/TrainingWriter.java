@@ -115,20 +115,33 @@ final class TrainingWriter {
                 .addModifiers(Modifier.PUBLIC)
                 .addParameter(Path.class, "file")
                 .addException(CHECKPOINT_EXCEPTION)
-                .addJavadoc("Saves the weights as safetensors, atomically: a crash mid-save leaves the previous file"
-                        + " intact.\nTensor names are PyTorch's, so the file also loads into the equivalent PyTorch"
-                        + " module.\n")
+                .addJavadoc("Saves a training checkpoint as safetensors, atomically (a crash mid-save leaves the previous"
+                        + " file intact):\nthe weights under PyTorch's names and the optimizer's state (its moments or"
+                        + " accumulators under\n{@code optimizer.<parameter>.<buffer>}, and the update count), so that"
+                        + " {@link #load} resumes training\nexactly. {@link #saveWeights} writes the weights alone.\n")
+                .addStatement("$T.save(file, parameters, optimizer, $T.of($S, $S, $S, $S))", CHECKPOINTS, Map.class,
+                        "unroll.model", model.qualifiedName(), "unroll.spec", model.sourceName())
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("saveWeights")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(Path.class, "file")
+                .addException(CHECKPOINT_EXCEPTION)
+                .addJavadoc("Saves the weights alone as safetensors, atomically: tensor names are PyTorch's, so the file"
+                        + " loads into\nthe equivalent PyTorch module with {@code load_state_dict}.\n")
                 .addStatement("$T.save(file, parameters, $T.of($S, $S, $S, $S))", CHECKPOINTS, Map.class,
                         "unroll.model", model.qualifiedName(), "unroll.spec", model.sourceName())
                 .build());
         type.addMethod(MethodSpec.methodBuilder("load")
                 .addModifiers(Modifier.PUBLIC)
                 .addParameter(Path.class, "file")
+                .returns(CHECKPOINTS.nestedClass("Loaded"))
                 .addException(CHECKPOINT_EXCEPTION)
-                .addJavadoc("Loads weights saved by {@link #save}. A corrupt, truncated or mismatched file is refused"
-                        + " with a message\nnaming the tensor and the expected and found shapes, and the weights are"
-                        + " left unchanged.\n")
-                .addStatement("$T.load(file, parameters)", CHECKPOINTS)
+                .addJavadoc("Loads a checkpoint saved by {@link #save} (weights and optimizer state: training resumes"
+                        + " where it stopped,\nbit for bit) or by {@link #saveWeights} (weights only: the optimizer"
+                        + " restarts, and the result's warnings\nsay so). A corrupt, truncated or mismatched file is"
+                        + " refused with a message naming the tensor and the\nexpected and found shapes, and nothing is"
+                        + " changed.\n")
+                .addStatement("return $T.load(file, parameters, optimizer)", CHECKPOINTS)
                 .build());
         type.addMethod(MethodSpec.methodBuilder("importPyTorch")
                 .addModifiers(Modifier.PUBLIC)
@@ -139,6 +152,17 @@ final class TrainingWriter {
                         + " prefix\n($L) and an {@code nn.Linear} head under another (prefixes are detected).\n"
                         + "Unknown, missing or mis-shaped tensors are refused by name.\n", pytorchModules())
                 .addStatement("return $T.importStateDict(file, parameters)", PYTORCH_IMPORT)
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("importPyTorch")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(Path.class, "file")
+                .addParameter(PYTORCH_IMPORT.nestedClass("ImportOptions"), "options")
+                .returns(PYTORCH_IMPORT.nestedClass("Report"))
+                .addException(CHECKPOINT_EXCEPTION)
+                .addJavadoc("Like {@link #importPyTorch(Path)}, with the prefixes chosen when a file holds several"
+                        + " modules, and tensors\nthat fit no parameter (optimizer state, inputs) ignored when the"
+                        + " options say so.\n")
+                .addStatement("return $T.importStateDict(file, parameters, options)", PYTORCH_IMPORT)
                 .build());
     }
 

@@ -4,6 +4,7 @@ import dev.unroll.runtime.DoubleParameter;
 import dev.unroll.runtime.FloatParameter;
 import dev.unroll.runtime.Parameter;
 import dev.unroll.runtime.ParameterSet;
+import dev.unroll.runtime.optim.Optimizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -70,6 +71,81 @@ public final class Checkpoints {
     }
 
     /**
+     * Saves the parameters and the optimizer's state, atomically replacing {@code file}: a training checkpoint that
+     * {@link #load(Path, ParameterSet, Optimizer)} resumes from exactly. The optimizer's tensors are named
+     * {@code optimizer.<parameter>.<buffer>}; a PyTorch {@code load_state_dict} of such a file needs them filtered
+     * out (or the weights saved alone with {@link #save(Path, ParameterSet, Map)}).
+     *
+     * @throws CheckpointException as {@link #save(Path, ParameterSet, Map)}
+     */
+    public static void save(Path file, ParameterSet parameters, Optimizer optimizer, Map<String, String> metadata)
+            throws CheckpointException {
+        List<OutputTensor> tensors = new ArrayList<>(parameters.size());
+        for (Parameter p : parameters) {
+            for (int i = 0; i < p.size(); i++) {
+                double v = p.value(i);
+                if (!Double.isFinite(v)) {
+                    throw new CheckpointException("checkpoint " + file + ": not saved, parameter '" + p.name() + "' holds "
+                            + v + " at " + position(p.shape(), i) + "; the previous file (if any) is unchanged");
+                }
+            }
+            tensors.add(OutputTensor.of(p));
+        }
+        tensors.addAll(optimizer.stateTensors(parameters));
+        Map<String, String> all = new LinkedHashMap<>(metadata);
+        all.putAll(optimizer.stateMetadata());
+        SafeTensors.write(file, tensors, all);
+    }
+
+    /**
+     * What loading a training checkpoint did.
+     *
+     * @param metadata the checkpoint's metadata
+     * @param optimizerRestored whether the optimizer's state was restored (false for a checkpoint of weights only,
+     *     or of another optimizer: the optimizer then restarts from no state and update 0)
+     * @param warnings what the caller should tell the user, e.g. that the optimizer restarts
+     */
+    public record Loaded(Map<String, String> metadata, boolean optimizerRestored, List<String> warnings) {
+        public Loaded {
+            metadata = Map.copyOf(metadata);
+            warnings = List.copyOf(warnings);
+        }
+    }
+
+    /**
+     * Loads a training checkpoint: the weights as {@link #load(Path, ParameterSet)} does and, when the file holds
+     * the state of this optimizer's kind, the optimizer's state (moments, accumulators, step counts, hence the
+     * schedule's position), so that N updates, save, load, M updates equal N + M updates straight, bit for bit.
+     * A checkpoint of weights only still loads: the optimizer is then reset, and the result says so in a warning
+     * (also logged at WARNING through {@link System.Logger}). Everything is validated before anything changes.
+     *
+     * @throws CheckpointException when the file is corrupt, does not match the model, or holds optimizer state that
+     *     does not match it; nothing is changed then
+     */
+    public static Loaded load(Path file, ParameterSet parameters, Optimizer optimizer) throws CheckpointException {
+        TensorFile tf = SafeTensors.read(file);
+        List<String> problems = new ArrayList<>();
+        Optimizer.Restore restore = optimizer.prepareRestore(tf, parameters, problems);
+        if (!problems.isEmpty()) {
+            throw new CheckpointException("checkpoint " + file + ": " + joinProblems(problems)
+                    + "; no parameter was changed");
+        }
+        Map<String, String> metadata = load(tf, file, parameters, DtypePolicy.EXACT);
+        List<String> warnings = new ArrayList<>();
+        if (restore != null) {
+            restore.apply();
+        } else {
+            optimizer.reset();
+            String kind = metadata.get(Optimizer.KIND_KEY);
+            String warning = "checkpoint " + file + " holds " + (kind == null ? "no optimizer state (weights only)"
+                    : "the state of another optimizer (" + kind + ")") + ": the optimizer restarts from update 0";
+            warnings.add(warning);
+            System.getLogger("dev.unroll.runtime.checkpoint").log(System.Logger.Level.WARNING, warning);
+        }
+        return new Loaded(metadata, restore != null, warnings);
+    }
+
+    /**
      * Loads a checkpoint into the parameters, requiring exact dtypes ({@link DtypePolicy#EXACT}).
      *
      * @return the checkpoint's metadata
@@ -96,7 +172,11 @@ public final class Checkpoints {
      */
     public static Map<String, String> load(Path file, ParameterSet parameters, DtypePolicy policy)
             throws CheckpointException {
-        TensorFile tf = SafeTensors.read(file);
+        return load(SafeTensors.read(file), file, parameters, policy);
+    }
+
+    private static Map<String, String> load(TensorFile tf, Path file, ParameterSet parameters, DtypePolicy policy)
+            throws CheckpointException {
         String where = "checkpoint " + file;
         List<String> problems = new ArrayList<>();
         List<String> missing = new ArrayList<>();
@@ -107,7 +187,8 @@ public final class Checkpoints {
         }
         List<String> unexpected = new ArrayList<>();
         for (String name : tf.names()) {
-            if (!parameters.contains(name)) {
+            // a training checkpoint's optimizer state is not a parameter, and loading weights alone ignores it
+            if (!parameters.contains(name) && !name.startsWith(Optimizer.TENSOR_PREFIX)) {
                 unexpected.add(name + " " + Arrays.toString(tf.tensor(name).shape()));
             }
         }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,7 +30,8 @@ import java.util.regex.Pattern;
  * onto the model's canonical names:
  *
  * <pre>
- *   {recurrent prefix}weight_ih_l{k}[_reverse]  -&gt;  rnn.weight_ih_l{k}[_reverse]   (same for weight_hh, bias_ih, bias_hh)
+ *   {recurrent prefix}weight_ih_l{k}[_reverse]  -&gt;  rnn.weight_ih_l{k}[_reverse]   (same for weight_hh, bias_ih, bias_hh,
+ *                                                  and an LSTM's peepholes weight_ci, weight_cf, weight_co)
  *   {head prefix}weight / {head prefix}bias      -&gt;  head.weight / head.bias
  * </pre>
  *
@@ -45,6 +48,18 @@ import java.util.regex.Pattern;
  * bidirectional checkpoint ({@code _reverse} tensors) for a unidirectional model, a layer count
  * that differs from the model's, LSTM projections ({@code weight_hr}), integer or non-finite
  * tensors. A refused import leaves the model unchanged.
+ *
+ * <p>{@link ImportOptions} choose the prefixes when a file holds several candidates (an
+ * encoder and a decoder, two heads), drop tensors by name before anything else looks at them,
+ * and let tensors that fit no parameter (optimizer state, saved inputs, a second module) be
+ * ignored instead of refused; the {@link Report} lists what was ignored:
+ *
+ * <pre>{@code
+ * PyTorchImport.importStateDict(file, model.parameters(), ImportOptions.defaults()
+ *         .withRecurrentPrefix("encoder.lstm.")
+ *         .withHeadPrefix("fc.")
+ *         .ignoringUnknown());
+ * }</pre>
  */
 public final class PyTorchImport {
     /** The canonical prefix of the recurrent parameters. */
@@ -53,7 +68,7 @@ public final class PyTorchImport {
     public static final String HEAD = "head.";
 
     private static final Pattern RECURRENT_NAME =
-            Pattern.compile("^(.*?)((?:weight|bias)_(?:ih|hh|hr)_l(\\d+)(_reverse)?)$");
+            Pattern.compile("^(.*?)((?:(?:weight|bias)_(?:ih|hh|hr)|weight_c[ifo])_l(\\d{1,9})(_reverse)?)$");
     private static final Pattern HEAD_NAME = Pattern.compile("^(|.*\\.)(weight|bias)$");
 
     /**
@@ -64,12 +79,75 @@ public final class PyTorchImport {
      * @param layers the number of recurrent layers imported
      * @param bidirectional whether {@code _reverse} tensors were imported
      * @param mapping source tensor name to model parameter name, in model order
+     * @param ignored source tensors left out, in file order: those the options' filter refused and,
+     *     with {@link ImportOptions#ignoreUnknown()}, those that fit no parameter
      */
     public record Report(String recurrentPrefix, String headPrefix, int layers, boolean bidirectional,
-                         Map<String, String> mapping) {
-        /** Copies the mapping. */
+                         Map<String, String> mapping, List<String> ignored) {
+        /** Copies the mapping and the ignored names. */
         public Report {
             mapping = Collections.unmodifiableMap(new LinkedHashMap<>(mapping));
+            ignored = List.copyOf(ignored);
+        }
+
+        /** A report of an import that ignored nothing. */
+        public Report(String recurrentPrefix, String headPrefix, int layers, boolean bidirectional,
+                      Map<String, String> mapping) {
+            this(recurrentPrefix, headPrefix, layers, bidirectional, mapping, List.of());
+        }
+    }
+
+    /**
+     * How {@link #importStateDict(Path, ParameterSet, ImportOptions)} reads a file. Immutable; start
+     * from {@link #defaults()} and change what you need with the {@code with...} methods.
+     *
+     * @param recurrentPrefix the recurrent module's prefix in the file, e.g. {@code "encoder.lstm."}
+     *     ({@code ""} for none), or null to detect it (which fails when there are several)
+     * @param headPrefix the output head's prefix, e.g. {@code "fc."}, or null to detect it
+     * @param ignoreUnknown whether tensors that fit no parameter of the model are ignored (and listed
+     *     in {@link Report#ignored()}) instead of refusing the import; tensors of the chosen recurrent
+     *     module that do not fit (another layer count, another direction, projections) are refused
+     *     all the same, since ignoring them would import a different network
+     * @param tensorFilter which source tensors to consider at all: the others are ignored before
+     *     prefixes are detected, as if the file did not hold them
+     */
+    public record ImportOptions(String recurrentPrefix, String headPrefix, boolean ignoreUnknown,
+                                Predicate<String> tensorFilter) {
+        private static final ImportOptions DEFAULTS = new ImportOptions(null, null, false, name -> true);
+
+        /** Checks the filter is there. */
+        public ImportOptions {
+            Objects.requireNonNull(tensorFilter, "tensorFilter");
+        }
+
+        /** Detect both prefixes, refuse unknown tensors, consider every tensor: what {@code importStateDict(file, model)} does. */
+        public static ImportOptions defaults() {
+            return DEFAULTS;
+        }
+
+        /** Returns these options with the recurrent prefix given ({@code ""} for none; null to detect). */
+        public ImportOptions withRecurrentPrefix(String prefix) {
+            return new ImportOptions(prefix, headPrefix, ignoreUnknown, tensorFilter);
+        }
+
+        /** Returns these options with the head prefix given (null to detect). */
+        public ImportOptions withHeadPrefix(String prefix) {
+            return new ImportOptions(recurrentPrefix, prefix, ignoreUnknown, tensorFilter);
+        }
+
+        /** Returns these options ignoring tensors that fit no parameter, instead of refusing them. */
+        public ImportOptions ignoringUnknown() {
+            return new ImportOptions(recurrentPrefix, headPrefix, true, tensorFilter);
+        }
+
+        /** Returns these options considering only the tensors whose name the filter accepts. */
+        public ImportOptions onlyTensors(Predicate<String> filter) {
+            return new ImportOptions(recurrentPrefix, headPrefix, ignoreUnknown, filter);
+        }
+
+        /** Returns these options considering only the tensors whose whole name matches the regular expression. */
+        public ImportOptions onlyTensorsMatching(String regex) {
+            return onlyTensors(Pattern.compile(regex).asMatchPredicate());
         }
     }
 
@@ -98,12 +176,47 @@ public final class PyTorchImport {
     }
 
     /**
+     * Imports a state_dict file as the options say: which prefixes, which tensors, whether
+     * tensors that fit no parameter are ignored.
+     *
+     * @throws CheckpointException when the file is invalid or does not fit the model; the model is then unchanged
+     */
+    public static Report importStateDict(Path file, ParameterSet model, ImportOptions options)
+            throws CheckpointException {
+        return importStateDict(SafeTensors.read(file), model, options);
+    }
+
+    /**
      * Imports an already read state_dict with the given prefixes (null to detect).
      *
      * @throws CheckpointException when the tensors do not fit the model; the model is then unchanged
      */
     public static Report importStateDict(TensorFile source, ParameterSet model, String recurrentPrefix,
                                          String headPrefix) throws CheckpointException {
+        return importStateDict(source, model, ImportOptions.defaults().withRecurrentPrefix(recurrentPrefix)
+                .withHeadPrefix(headPrefix));
+    }
+
+    /**
+     * Imports an already read state_dict as the options say.
+     *
+     * @throws CheckpointException when the tensors do not fit the model; the model is then unchanged
+     */
+    public static Report importStateDict(TensorFile file, ParameterSet model, ImportOptions options)
+            throws CheckpointException {
+        Objects.requireNonNull(options, "options");
+        List<String> ignored = new ArrayList<>();
+        Map<String, Tensor> kept = new LinkedHashMap<>();
+        for (Tensor t : file.tensors()) {
+            if (options.tensorFilter().test(t.name())) {
+                kept.put(t.name(), t);
+            } else {
+                ignored.add(t.name());
+            }
+        }
+        TensorFile source = ignored.isEmpty() ? file : new TensorFile(file.source(), kept, file.metadata());
+        String recurrentPrefix = options.recurrentPrefix();
+        String headPrefix = options.headPrefix();
         String where = "PyTorch state_dict " + source.source() + ": ";
         boolean modelHasRecurrent = false;
         boolean modelHasHead = false;
@@ -138,7 +251,8 @@ public final class PyTorchImport {
             }
             if (prefixes.size() > 1) {
                 throw new CheckpointException(where + "recurrent tensors under several prefixes "
-                        + quoteAll(prefixes) + "; pass the one to import explicitly");
+                        + quoteAll(prefixes) + "; choose one with ImportOptions.withRecurrentPrefix, e.g. \""
+                        + prefixes.first() + "\" (and ignoringUnknown() to leave the others out)");
             }
             rp = prefixes.first();
         }
@@ -208,14 +322,21 @@ public final class PyTorchImport {
             if (projections.contains(name) || reverse.contains(name) && !modelBidirectional) {
                 continue; // reported above
             }
+            String description = null;
             if (target == null) {
-                unknown.add(name + " " + Arrays.toString(source.tensor(name).shape()));
+                description = name + " " + Arrays.toString(source.tensor(name).shape());
             } else if (!model.contains(target) && !(layersReported && !modelLayers.contains(layerOf(target)))) {
-                unknown.add(name + " " + Arrays.toString(source.tensor(name).shape()) + " (would be '" + target + "')");
+                description = name + " " + Arrays.toString(source.tensor(name).shape()) + " (would be '" + target + "')";
+            }
+            if (description != null && options.ignoreUnknown()) {
+                ignored.add(name);
+                mapping.remove(name);
+            } else if (description != null) {
+                unknown.add(description);
             }
         }
         if (!unknown.isEmpty()) {
-            problems.add("unknown tensors " + unknown);
+            problems.add("unknown tensors " + unknown + " (ImportOptions.ignoringUnknown() would ignore them)");
         }
         Map<String, String> inverse = new LinkedHashMap<>();
         mapping.forEach((s, t) -> inverse.put(t, s));
@@ -247,7 +368,9 @@ public final class PyTorchImport {
             throw new CheckpointException(where + Checkpoints.joinProblems(problems) + "; the model was not changed");
         }
         Checkpoints.copyAll(sources);
-        return new Report(rp == null ? "" : rp, modelHasHead ? hp : null, modelLayers.size(), modelBidirectional, used);
+        Set<String> ignoredSet = new HashSet<>(ignored);
+        return new Report(rp == null ? "" : rp, modelHasHead ? hp : null, modelLayers.size(), modelBidirectional, used,
+                file.names().stream().filter(ignoredSet::contains).toList());
     }
 
     /** Returns the layer index of a canonical recurrent name ({@code rnn.weight_ih_l3} gives 3), or -1. */
@@ -290,7 +413,7 @@ public final class PyTorchImport {
         }
         throw new CheckpointException(where + "cannot tell which module is the output head: candidates "
                 + quoteAll(groups.keySet()) + (expected == null ? "" : ", " + fitting.size() + " with a weight of shape "
-                + Arrays.toString(expected)) + "; pass the head prefix explicitly");
+                + Arrays.toString(expected)) + "; choose one with ImportOptions.withHeadPrefix");
     }
 
     /** For a missing model parameter, names the source tensor that was looked for. */

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
 
 /**
  * Reads and writes the <a href="https://github.com/huggingface/safetensors">safetensors</a> format.
@@ -48,8 +49,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@link #MAX_HEADER_BYTES}, a header that is not valid JSON or not an object, duplicate names,
  * an unknown dtype, a shape whose byte count disagrees with its data offsets, offsets out of range
  * (a truncated file), overlapping, or leaving bytes of the data section unused (gaps, trailing
- * garbage). The header JSON is parsed with Jackson's streaming parser (no reflection, strict
- * duplicate detection).
+ * garbage), a shape of more than {@link #MAX_DIMENSIONS} dimensions or whose element count
+ * overflows. Nothing is allocated for the data before the header has been checked against the
+ * real file size, so a header claiming gigabytes costs nothing. A file that is not safetensors at
+ * all but a PyTorch {@code .pt}/{@code .pth} file (a zip archive or a pickle), a NumPy array or
+ * an HDF5 file is recognised by its first bytes and the message says what to do instead. The
+ * header JSON is parsed with Jackson's streaming parser (no reflection).
  *
  * <p><b>Writing</b> ({@link #write(Path, List, Map)}) is atomic: the file is written to a temporary
  * file in the same directory, forced to disk, and moved over the target with
@@ -67,10 +72,17 @@ public final class SafeTensors {
     /** The largest header accepted, in bytes (the reference implementation's limit, 100 MB). */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
 
+    /**
+     * The most dimensions a shape may have (NumPy 2's limit; PyTorch's is lower). Bounds what a
+     * hostile header can make the reader hold per tensor: without it, a header of {@code [1,1,1,...]}
+     * would cost far more memory as parsed numbers than as bytes.
+     */
+    public static final int MAX_DIMENSIONS = 64;
+
     private static final int IO_BUFFER_BYTES = 1 << 16;
 
+    // Duplicate names are detected by the reader itself, which can say which tensor and field.
     private static final JsonFactory JSON = JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxStringLength((int) MAX_HEADER_BYTES)
@@ -174,6 +186,14 @@ public final class SafeTensors {
         ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         src.readFully(0, lengthBytes);
         long n = lengthBytes.getLong(0);
+        if (n < 0 || n > MAX_HEADER_BYTES || n > size - 8) {
+            // Only a length that cannot be right is worth a second look: a valid file may start with
+            // the same bytes as a pickle (a header of 640 bytes starts 0x80 0x02).
+            String foreign = foreignFormat(lengthBytes.array());
+            if (foreign != null) {
+                throw new CheckpointException(w + foreign);
+            }
+        }
         if (n < 0 || n > MAX_HEADER_BYTES) {
             throw new CheckpointException(w + "header length " + Long.toUnsignedString(n)
                     + " (bytes 0-7) is absurd, above the limit of " + MAX_HEADER_BYTES
@@ -211,6 +231,39 @@ public final class SafeTensors {
         return new TensorFile(where, tensors, metadata);
     }
 
+    /** Where {@link #foreignFormat} sends people with a PyTorch file. */
+    static final String SAVE_AS_SAFETENSORS_HINT = "load it in Python and save its state_dict as safetensors"
+            + " (with safetensors.torch.save_file, or without that package the save_safetensors function"
+            + " in docs/java-api.md, section 3, \"Importing weights trained in PyTorch\")";
+
+    /**
+     * Recognizes the first bytes of the files most often passed by mistake: what torch.save writes
+     * (a zip archive since PyTorch 1.6, a bare pickle before), NumPy arrays, HDF5 (Keras) files.
+     * Returns what the file is and what to do instead, or null.
+     */
+    static String foreignFormat(byte[] first8) {
+        int b0 = first8[0] & 0xff;
+        int b1 = first8[1] & 0xff;
+        if (b0 == 'P' && b1 == 'K' && first8[2] == 3 && first8[3] == 4) {
+            return "this is a zip archive (bytes 0-3 are PK\\x03\\x04), which is what torch.save writes to a .pt or .pth"
+                    + " file, not a safetensors file: " + SAVE_AS_SAFETENSORS_HINT;
+        }
+        if (b0 == 0x80 && b1 >= 2 && b1 <= 5) {
+            return "this is a Python pickle (protocol " + b1 + ", bytes 0-1 are \\x80\\x0" + b1
+                    + "), which is what older torch.save writes to a .pt, .pth or .pkl file, not a safetensors file: "
+                    + SAVE_AS_SAFETENSORS_HINT;
+        }
+        if (b0 == 0x93 && b1 == 'N' && first8[2] == 'U' && first8[3] == 'M' && first8[4] == 'P' && first8[5] == 'Y') {
+            return "this is a NumPy .npy array (bytes 0-5 are \\x93NUMPY), not a safetensors file:"
+                    + " save the arrays with safetensors.numpy.save_file instead";
+        }
+        if (b0 == 0x89 && b1 == 'H' && first8[2] == 'D' && first8[3] == 'F') {
+            return "this is an HDF5 file (bytes 0-3 are \\x89HDF), as Keras writes to .h5, not a safetensors file:"
+                    + " export the weights as safetensors instead";
+        }
+        return null;
+    }
+
     private static Map<String, Entry> parseHeader(String w, byte[] header, Map<String, String> metadata)
             throws CheckpointException {
         Map<String, Entry> entries = new LinkedHashMap<>();
@@ -224,10 +277,17 @@ public final class SafeTensors {
                 throw new CheckpointException(w + "the header is not a JSON object: it starts with "
                         + describe(t, p) + " at byte " + fileOffset(p.currentTokenLocation()));
             }
+            boolean metadataSeen = false;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String key = p.currentName();
+                if (entries.containsKey(key) || metadataSeen && METADATA_KEY.equals(key)) {
+                    throw new CheckpointException(w + "the header names " + (METADATA_KEY.equals(key) ? "'" + key + "'"
+                            : "tensor '" + key + "'") + " twice (again at byte " + fileOffset(p.currentTokenLocation())
+                            + "); every name may appear once");
+                }
                 JsonToken value = p.nextToken();
                 if (METADATA_KEY.equals(key)) {
+                    metadataSeen = true;
                     parseMetadata(w, p, value, metadata);
                 } else {
                     entries.put(key, parseEntry(w, key, p, value));
@@ -258,6 +318,10 @@ public final class SafeTensors {
         }
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();
+            if (metadata.containsKey(key)) {
+                throw new CheckpointException(w + "metadata key '" + key + "' appears twice (again at byte "
+                        + fileOffset(p.currentTokenLocation()) + ")");
+            }
             JsonToken v = p.nextToken();
             if (v != JsonToken.VALUE_STRING) {
                 throw new CheckpointException(w + "metadata value for key '" + key + "' must be a string, but is "
@@ -279,8 +343,13 @@ public final class SafeTensors {
         DType dtype = null;
         long[] shape = null;
         long[] offsets = null;
+        Set<String> fields = new HashSet<>();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
+            if (!fields.add(field)) {
+                throw new CheckpointException(tw + "field '" + field + "' appears twice in its header entry (again at byte "
+                        + fileOffset(p.currentTokenLocation()) + ")");
+            }
             JsonToken v = p.nextToken();
             switch (field) {
                 case "dtype" -> {
@@ -291,8 +360,8 @@ public final class SafeTensors {
                     dtype = DType.fromHeaderName(dtypeName).orElseThrow(() -> new CheckpointException(tw
                             + "unknown dtype '" + dtypeName + "' (known: " + DType.knownNames() + ")"));
                 }
-                case "shape" -> shape = readIntegers(tw, "shape", p, v, -1);
-                case "data_offsets" -> offsets = readIntegers(tw, "data_offsets", p, v, 2);
+                case "shape" -> shape = readIntegers(tw, "shape", p, v, MAX_DIMENSIONS, false);
+                case "data_offsets" -> offsets = readIntegers(tw, "data_offsets", p, v, 2, true);
                 default -> throw new CheckpointException(tw + "unexpected field '" + field
                         + "' in its header entry (expected dtype, shape, data_offsets)");
             }
@@ -323,7 +392,11 @@ public final class SafeTensors {
         return new Entry(name, dtype, intShape, offsets[0], offsets[1], bytes);
     }
 
-    private static long[] readIntegers(String tw, String field, JsonParser p, JsonToken t, int expectedCount)
+    /**
+     * Reads an array of at most {@code maxCount} non-negative integers (exactly that many when
+     * {@code exact}), stopping at the first one too many, so a hostile array costs no memory.
+     */
+    private static long[] readIntegers(String tw, String field, JsonParser p, JsonToken t, int maxCount, boolean exact)
             throws IOException {
         if (t != JsonToken.START_ARRAY) {
             throw new CheckpointException(tw + field + " must be an array of non-negative integers, but is " + describe(t, p));
@@ -331,6 +404,11 @@ public final class SafeTensors {
         List<Long> values = new ArrayList<>();
         JsonToken v;
         while ((v = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (values.size() == maxCount) {
+                throw new CheckpointException(tw + field + " holds more than " + maxCount + " integers"
+                        + (exact ? "" : " (the most dimensions this reader accepts)")
+                        + ", at byte " + fileOffset(p.currentTokenLocation()));
+            }
             if (v != JsonToken.VALUE_NUMBER_INT) {
                 throw new CheckpointException(tw + field + " must hold non-negative integers, but holds " + describe(v, p));
             }
@@ -340,8 +418,8 @@ public final class SafeTensors {
             }
             values.add(p.getLongValue());
         }
-        if (expectedCount >= 0 && values.size() != expectedCount) {
-            throw new CheckpointException(tw + field + " must hold " + expectedCount + " integers, but holds " + values);
+        if (exact && values.size() != maxCount) {
+            throw new CheckpointException(tw + field + " must hold " + maxCount + " integers, but holds " + values);
         }
         return values.stream().mapToLong(Long::longValue).toArray();
     }
@@ -437,6 +515,15 @@ public final class SafeTensors {
      */
     public static void write(Path file, List<OutputTensor> tensors, Map<String, String> metadata)
             throws CheckpointException {
+        write(file, tensors, metadata, UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #write(Path, List, Map)} through a wrapper of the temporary file's channel: the seam
+     * through which tests inject the faults of a full disk. Package-private.
+     */
+    static void write(Path file, List<OutputTensor> tensors, Map<String, String> metadata,
+                      UnaryOperator<WritableByteChannel> faults) throws CheckpointException {
         byte[] header = header(tensors, metadata);
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
@@ -444,7 +531,7 @@ public final class SafeTensors {
         boolean moved = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                writeContent(ch, header, tensors);
+                writeContent(faults.apply(ch), header, tensors);
                 ch.force(true);
             }
             try {

@@ -5,7 +5,14 @@ import dev.unroll.runtime.FloatParameter;
 import dev.unroll.runtime.NonFiniteException;
 import dev.unroll.runtime.Parameter;
 import dev.unroll.runtime.ParameterSet;
+import dev.unroll.runtime.checkpoint.DType;
+import dev.unroll.runtime.checkpoint.OutputTensor;
+import dev.unroll.runtime.checkpoint.Tensor;
+import dev.unroll.runtime.checkpoint.TensorFile;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -140,6 +147,161 @@ public final class Optimizer {
     public void reset() {
         states.clear();
         steps = 0;
+    }
+
+    // ---- state in checkpoints ------------------------------------------------------------------
+
+    /** The prefix of the optimizer's tensors in a checkpoint: {@code optimizer.<parameter>.<buffer>}. */
+    public static final String TENSOR_PREFIX = "optimizer.";
+    /** Checkpoint metadata: the optimizer kind whose state the file holds. */
+    public static final String KIND_KEY = "unroll.optimizer";
+    /** Checkpoint metadata: the number of updates done. */
+    public static final String STEPS_KEY = "unroll.optimizer.steps";
+
+    /** The names of a kind's state buffers, as {@code torch.optim} names them in its state_dict. */
+    private String[] bufferNames() {
+        return switch (config.kind()) {
+            case SGD -> new String[0];
+            case MOMENTUM -> new String[] {"momentum_buffer"};
+            case ADAGRAD -> new String[] {"sum"};
+            case RMSPROP -> config.momentum() > 0 ? new String[] {"square_avg", "momentum_buffer"}
+                    : new String[] {"square_avg"};
+            case ADAM, ADAMW -> new String[] {"exp_avg", "exp_avg_sq"};
+        };
+    }
+
+    /**
+     * Returns the optimizer's state as checkpoint tensors, {@code optimizer.<parameter>.<buffer>} in the parameter's
+     * shape and precision (buffers named as {@code torch.optim} names them: {@code exp_avg}, {@code sum}...), for
+     * {@link dev.unroll.runtime.checkpoint.Checkpoints#save(java.nio.file.Path, ParameterSet, Optimizer, Map)}.
+     */
+    public List<OutputTensor> stateTensors(ParameterSet parameters) {
+        List<OutputTensor> tensors = new ArrayList<>();
+        String[] names = bufferNames();
+        for (Parameter p : parameters) {
+            State s = states.get(p.name());
+            if (s == null) {
+                continue;
+            }
+            for (int b = 0; b < names.length; b++) {
+                String name = TENSOR_PREFIX + p.name() + "." + names[b];
+                if (s instanceof FloatState f) {
+                    tensors.add(OutputTensor.of(name, b == 0 ? f.first : f.second, p.shape()));
+                } else {
+                    DoubleState d = (DoubleState) s;
+                    tensors.add(OutputTensor.of(name, b == 0 ? d.first : d.second, p.shape()));
+                }
+            }
+        }
+        return tensors;
+    }
+
+    /** Returns the checkpoint metadata of the state: the kind, the update count and each parameter's step. */
+    public Map<String, String> stateMetadata() {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put(KIND_KEY, config.kind().name().toLowerCase(java.util.Locale.ROOT));
+        metadata.put(STEPS_KEY, Long.toString(steps));
+        for (Map.Entry<String, State> e : states.entrySet()) {
+            metadata.put(STEPS_KEY + "." + e.getKey(), Long.toString(e.getValue().step));
+        }
+        return metadata;
+    }
+
+    /**
+     * Reads the state a checkpoint holds for these parameters and returns what replaces this optimizer's state
+     * when applied, or {@code null} when the file holds none for this kind (a checkpoint of weights only, or of
+     * another optimizer). Nothing changes until {@link Restore#apply()}, so that a caller can validate the weights
+     * too before changing anything.
+     *
+     * @param problems where each problem found is added (a tensor missing, mis-shaped, of the wrong dtype or
+     *     not finite, a step count that is not a number); the state is usable only when none was added
+     */
+    public Restore prepareRestore(TensorFile file, ParameterSet parameters, List<String> problems) {
+        Map<String, String> meta = file.metadata();
+        String kind = config.kind().name().toLowerCase(java.util.Locale.ROOT);
+        if (!kind.equals(meta.get(KIND_KEY))) {
+            return null;
+        }
+        long total = parseCount(meta.get(STEPS_KEY), STEPS_KEY, problems);
+        Buffers buffers = Buffers.of(config);
+        String[] names = bufferNames();
+        Map<String, State> restored = new HashMap<>();
+        for (Parameter p : parameters) {
+            String stepText = meta.get(STEPS_KEY + "." + p.name());
+            if (stepText == null) {
+                continue;
+            }
+            boolean isFloat = p instanceof FloatParameter;
+            State s = isFloat ? new FloatState(p.size(), buffers) : new DoubleState(p.size(), buffers);
+            s.step = parseCount(stepText, STEPS_KEY + "." + p.name(), problems);
+            for (int b = 0; b < names.length; b++) {
+                String name = TENSOR_PREFIX + p.name() + "." + names[b];
+                Tensor t = file.find(name).orElse(null);
+                if (t == null) {
+                    problems.add("optimizer state tensor '" + name + "' is missing");
+                    continue;
+                }
+                DType expected = isFloat ? DType.F32 : DType.F64;
+                if (t.dtype() != expected || !java.util.Arrays.equals(t.shape(), p.shape())) {
+                    problems.add("optimizer state tensor '" + name + "' is " + t.dtype() + " "
+                            + java.util.Arrays.toString(t.shape()) + ", expected " + expected + " "
+                            + java.util.Arrays.toString(p.shape()));
+                    continue;
+                }
+                for (int i = 0; i < t.elementCount(); i++) {
+                    if (!Double.isFinite(t.getDouble(i))) {
+                        problems.add("optimizer state tensor '" + name + "' holds " + t.getDouble(i) + " at index " + i);
+                        break;
+                    }
+                }
+                if (s instanceof FloatState f) {
+                    System.arraycopy(t.toFloatArray(), 0, b == 0 ? f.first : f.second, 0, p.size());
+                } else {
+                    DoubleState d = (DoubleState) s;
+                    System.arraycopy(t.toDoubleArray(), 0, b == 0 ? d.first : d.second, 0, p.size());
+                }
+            }
+            restored.put(p.name(), s);
+        }
+        return new Restore(this, total, restored);
+    }
+
+    private static long parseCount(String text, String key, List<String> problems) {
+        try {
+            long n = Long.parseLong(text == null ? "" : text);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        problems.add("metadata '" + key + "' is '" + text + "', not an update count");
+        return 0;
+    }
+
+    /** A validated optimizer state read from a checkpoint, applied by {@link #apply()}. */
+    public static final class Restore {
+        private final Optimizer optimizer;
+        private final long steps;
+        private final Map<String, State> states;
+
+        private Restore(Optimizer optimizer, long steps, Map<String, State> states) {
+            this.optimizer = optimizer;
+            this.steps = steps;
+            this.states = states;
+        }
+
+        /** Returns the number of updates the state was saved after. */
+        public long steps() {
+            return steps;
+        }
+
+        /** Replaces the optimizer's state with this one. */
+        public void apply() {
+            optimizer.states.clear();
+            optimizer.states.putAll(states);
+            optimizer.steps = steps;
+        }
     }
 
     /** Updates the parameters with the configured learning rate. */

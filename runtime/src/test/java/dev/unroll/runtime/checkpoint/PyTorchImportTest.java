@@ -122,8 +122,8 @@ class PyTorchImportTest {
         ParameterSet model = Models.randomize(Models.recurrent(4, 3, 5, 1, 2, true), 5);
         double[] before = Models.snapshot(model);
         String msg = importError(file(sd, false), model);
-        assertEquals("PyTorch state_dict model.safetensors: unknown tensors [embedding.weight [10, 3]]; "
-                + "the model was not changed", msg);
+        assertEquals("PyTorch state_dict model.safetensors: unknown tensors [embedding.weight [10, 3]] "
+                + "(ImportOptions.ignoringUnknown() would ignore them); the model was not changed", msg);
         assertArrayEquals(before, Models.snapshot(model));
     }
 
@@ -179,7 +179,8 @@ class PyTorchImportTest {
         Map<String, double[]> sd = stateDict(1, 2, 3, 1, 2, "enc.", "fc.", false, 12);
         sd.putAll(stateDict(1, 2, 3, 1, 0, "dec.", "", false, 13));
         String msg = importError(file(sd, false), Models.recurrent(1, 2, 3, 1, 2, true));
-        assertTrue(msg.contains("recurrent tensors under several prefixes ['dec.', 'enc.']; pass the one to import explicitly"), msg);
+        assertTrue(msg.contains("recurrent tensors under several prefixes ['dec.', 'enc.']; choose one with "
+                + "ImportOptions.withRecurrentPrefix, e.g. \"dec.\""), msg);
         // explicit prefixes resolve it, but the other module's tensors are then unknown
         msg = assertThrows(CheckpointException.class, () -> PyTorchImport.importStateDict(file(sd, false),
                 Models.recurrent(1, 2, 3, 1, 2, true), "enc.", "fc.")).getMessage();
@@ -216,5 +217,93 @@ class PyTorchImportTest {
             assertArrayEquals(tf.tensor(source).toFloatArray(), ((FloatParameter) p).value, p.name());
         }
         assertTrue(((FloatParameter) model.get("rnn.weight_hh_l1")).value[0] != 0);
+    }
+
+    // ---- ImportOptions
+
+    /** An encoder and a decoder in one file: the options choose one and ignore the other. */
+    @Test
+    void optionsChooseThePrefixAndIgnoreTheOtherModule() throws Exception {
+        Map<String, double[]> sd = stateDict(1, 2, 3, 1, 2, "enc.", "fc.", false, 12);
+        sd.putAll(stateDict(1, 2, 3, 1, 0, "dec.", "", false, 13));
+        ParameterSet model = Models.recurrent(1, 2, 3, 1, 2, true);
+        PyTorchImport.Report r = PyTorchImport.importStateDict(file(sd, false), model,
+                PyTorchImport.ImportOptions.defaults().withRecurrentPrefix("dec.").withHeadPrefix("fc.").ignoringUnknown());
+        assertEquals("dec.", r.recurrentPrefix());
+        assertEquals(List.of("enc.weight_ih_l0", "enc.weight_hh_l0", "enc.bias_ih_l0", "enc.bias_hh_l0"), r.ignored());
+        assertArrayEquals(sd.get("dec.weight_hh_l0"), ((DoubleParameter) model.get("rnn.weight_hh_l0")).value);
+        assertArrayEquals(sd.get("fc.weight"), ((DoubleParameter) model.get("head.weight")).value);
+    }
+
+    /** Optimizer state and saved inputs next to the weights: refused by default, ignored on request. */
+    @Test
+    void optionsIgnoreExtraTensorsOnlyWhenAsked() throws Exception {
+        Map<String, double[]> sd = stateDict(4, 3, 5, 1, 2, "lstm.", "fc.", false, 4);
+        sd.put("optimizer.state.0.exp_avg", new double[60]);
+        shapes.put("optimizer.state.0.exp_avg", new int[] {20, 3});
+        sd.put("inputs", new double[6]);
+        shapes.put("inputs", new int[] {2, 3});
+        ParameterSet model = Models.randomize(Models.recurrent(4, 3, 5, 1, 2, true), 5);
+        double[] before = Models.snapshot(model);
+        String msg = importError(file(sd, false), model);
+        assertTrue(msg.contains("unknown tensors [optimizer.state.0.exp_avg [20, 3], inputs [2, 3]]"), msg);
+        assertArrayEquals(before, Models.snapshot(model));
+
+        PyTorchImport.Report r = PyTorchImport.importStateDict(file(sd, false), model,
+                PyTorchImport.ImportOptions.defaults().ignoringUnknown());
+        assertEquals(List.of("optimizer.state.0.exp_avg", "inputs"), r.ignored());
+        assertEquals("lstm.", r.recurrentPrefix());
+        assertEquals("fc.", r.headPrefix());
+        assertEquals(6, r.mapping().size());
+        assertArrayEquals(sd.get("lstm.weight_ih_l0"), ((DoubleParameter) model.get("rnn.weight_ih_l0")).value);
+    }
+
+    /** Ignoring unknown tensors never imports a different network: extra layers are still refused. */
+    @Test
+    void ignoringUnknownStillRefusesAnotherLayerCountOrDirection() throws Exception {
+        ParameterSet model = Models.recurrent(1, 2, 3, 1, 2, true);
+        var options = PyTorchImport.ImportOptions.defaults().ignoringUnknown();
+        String msg = assertThrows(CheckpointException.class, () -> PyTorchImport.importStateDict(
+                file(stateDict(1, 2, 3, 2, 2, "rnn.", "fc.", false, 3), false), model, options)).getMessage();
+        assertTrue(msg.contains("layer count mismatch"), msg);
+        msg = assertThrows(CheckpointException.class, () -> PyTorchImport.importStateDict(
+                file(stateDict(1, 2, 3, 1, 2, "rnn.", "fc.", true, 3), false), model, options)).getMessage();
+        assertTrue(msg.contains("the checkpoint is bidirectional but the model is not"), msg);
+    }
+
+    /** A filter drops tensors before the prefixes are detected, so a second recurrent module stops being ambiguous. */
+    @Test
+    void aFilterHidesTensorsBeforeDetection() throws Exception {
+        Map<String, double[]> sd = stateDict(3, 2, 4, 1, 2, "enc.", "fc.", false, 21);
+        sd.putAll(stateDict(3, 2, 4, 1, 0, "dec.", "", false, 22));
+        ParameterSet model = Models.recurrent(3, 2, 4, 1, 2, false);
+        PyTorchImport.Report r = PyTorchImport.importStateDict(file(sd, false), model,
+                PyTorchImport.ImportOptions.defaults().onlyTensorsMatching("(enc|fc)\\..*"));
+        assertEquals("enc.", r.recurrentPrefix());
+        assertEquals(4, r.ignored().size());
+        assertTrue(r.ignored().stream().allMatch(n -> n.startsWith("dec.")), r.ignored().toString());
+        assertEquals((float) sd.get("enc.bias_hh_l0")[5], ((FloatParameter) model.get("rnn.bias_hh_l0")).value[5]);
+        // the file version of the options, and the defaults equal the two-argument import
+        Path f = Path.of(System.getProperty("java.io.tmpdir")).resolve("opts-" + System.nanoTime() + ".safetensors");
+        try {
+            Map<String, double[]> one = stateDict(3, 2, 4, 1, 2, "gru.", "out.", false, 23);
+            List<OutputTensor> ts = new ArrayList<>();
+            one.forEach((name, v) -> ts.add(OutputTensor.of(name, v, shapes.get(name))));
+            SafeTensors.write(f, ts, Map.of());
+            assertEquals(PyTorchImport.importStateDict(f, Models.recurrent(3, 2, 4, 1, 2, true)),
+                    PyTorchImport.importStateDict(f, Models.recurrent(3, 2, 4, 1, 2, true), PyTorchImport.ImportOptions.defaults()));
+        } finally {
+            java.nio.file.Files.deleteIfExists(f);
+        }
+    }
+
+    /** A layer number too long for an int is an unknown tensor, not a NumberFormatException. */
+    @Test
+    void aHugeLayerNumberIsAnUnknownTensor() throws Exception {
+        Map<String, double[]> sd = stateDict(1, 2, 3, 1, 2, "rnn.", "fc.", false, 3);
+        sd.put("rnn.weight_ih_l99999999999", new double[6]);
+        shapes.put("rnn.weight_ih_l99999999999", new int[] {3, 2});
+        String msg = importError(file(sd, false), Models.recurrent(1, 2, 3, 1, 2, true));
+        assertTrue(msg.contains("unknown tensors [rnn.weight_ih_l99999999999 [3, 2]]"), msg);
     }
 }

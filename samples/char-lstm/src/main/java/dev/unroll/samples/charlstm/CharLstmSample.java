@@ -1,6 +1,7 @@
 package dev.unroll.samples.charlstm;
 
 import dev.unroll.runtime.Trainer;
+import dev.unroll.runtime.checkpoint.Checkpoints;
 import dev.unroll.runtime.sample.Sampling;
 import dev.unroll.samples.support.Chart;
 import dev.unroll.samples.support.LearningCurve;
@@ -44,7 +45,7 @@ public final class CharLstmSample {
                 .option("seed", 1, "seed of the training batches and of sampling")
                 .option("corpus", "bundled", "a UTF-8 text file to train on instead of the bundled corpus")
                 .option("checkpoint", dir.resolve("target/char-lstm.safetensors"), "checkpoint to save (and resume)")
-                .option("plot", dir.resolve("learning-curve.png"), "learning-curve PNG to write")
+                .option("plot", dir.resolve("target/learning-curve.png"), "learning-curve PNG to write")
                 .flag("resume", "load the checkpoint before training (the optimizer state starts fresh)")
                 .parse(args);
         int updates = options.integer("updates");
@@ -62,10 +63,11 @@ public final class CharLstmSample {
         Series validation = new Series("validation loss");
         long before = 0;
         if (options.isSet("resume") || updates == 0) {
-            model.load(checkpoint);
+            Checkpoints.Loaded loaded = model.load(checkpoint);
+            loaded.warnings().forEach(w -> System.out.println("warning: " + w));
             before = readCurve(curveFile, training, validation);
-            System.out.printf(Locale.ROOT, "resumed from %s after %d updates (the optimizer state starts fresh: "
-                    + "Adam's moments are not in the checkpoint)%n", checkpoint, before);
+            System.out.printf(Locale.ROOT, "resumed from %s after %d updates%s%n", checkpoint, before,
+                    loaded.optimizerRestored() ? " (with the optimizer's state: update " + model.updates() + ")" : "");
         }
         if (updates > 0) {
             if (!options.isSet("resume")) {

@@ -28,8 +28,8 @@ public final class GenerationSample {
         Options options = new Options("GenerationSample [options]")
                 .option("updates", 1200, "Waveform training updates, of " + BATCH + " waveforms")
                 .option("arpeggio-updates", 300, "Arpeggio training updates (each sees all 8 patterns)")
-                .option("plot", dir.resolve("learning-curve.png"), "learning-curve PNG to write")
-                .option("waves-plot", dir.resolve("waveforms.png"), "PNG of generated waveforms to write")
+                .option("plot", dir.resolve("target/learning-curve.png"), "learning-curve PNG to write")
+                .option("waves-plot", dir.resolve("target/waveforms.png"), "PNG of generated waveforms to write")
                 .parse(args);
 
         System.out.println("Waveform: LSTM " + Waveform.HIDDEN_SIZE_L0 + ", one input, " + Waveform.STEPS + " outputs");

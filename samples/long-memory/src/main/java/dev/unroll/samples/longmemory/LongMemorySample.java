@@ -43,8 +43,8 @@ public final class LongMemorySample {
                 .option("cells", "rnn,lstm,gru", "cells to compare")
                 .option("updates", 1500, "training updates per model, of " + BATCH + " sequences (0 skips the comparison)")
                 .option("clip-updates", 150, "updates of each run of the clipping experiment (0 skips it)")
-                .option("plot", dir.resolve("learning-curve.png"), "learning-curve PNG to write")
-                .option("clip-plot", dir.resolve("clipping.png"), "clipping-experiment PNG to write")
+                .option("plot", dir.resolve("target/learning-curve.png"), "learning-curve PNG to write")
+                .option("clip-plot", dir.resolve("target/clipping.png"), "clipping-experiment PNG to write")
                 .parse(args);
         int[] lengths = Arrays.stream(options.string("lengths").split(",")).mapToInt(Integer::parseInt).toArray();
         String[] cells = options.string("cells").split(",");

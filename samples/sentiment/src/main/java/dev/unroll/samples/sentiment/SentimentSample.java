@@ -40,7 +40,7 @@ public final class SentimentSample {
         Path dir = Options.sampleDir();
         Options options = new Options("SentimentSample [options]")
                 .option("updates", 600, "GRU training updates, of " + BATCH + " reviews each")
-                .option("plot", dir.resolve("learning-curve.png"), "learning-curve PNG to write")
+                .option("plot", dir.resolve("target/learning-curve.png"), "learning-curve PNG to write")
                 .parse(args);
         List<Reviews.Review> train = Reviews.generate(TRAIN, 1);
         List<Reviews.Review> test = Reviews.generate(TEST, 2);

@@ -26,8 +26,8 @@ public final class TimeSeriesSample {
         Path dir = Options.sampleDir();
         Options options = new Options("TimeSeriesSample [options]")
                 .option("updates", 1000, "training updates, of " + BATCH + " windows of " + NextValue.STEPS + " steps")
-                .option("plot", dir.resolve("learning-curve.png"), "learning-curve PNG to write")
-                .option("forecast-plot", dir.resolve("forecast.png"), "PNG of one window's forecasts to write")
+                .option("plot", dir.resolve("target/learning-curve.png"), "learning-curve PNG to write")
+                .option("forecast-plot", dir.resolve("target/forecast.png"), "PNG of one window's forecasts to write")
                 .parse(args);
         int updates = options.integer("updates");
         Trainer.Batch<float[][][], float[][][]> test = Signal.batch(500, new SplittableRandom(99));
