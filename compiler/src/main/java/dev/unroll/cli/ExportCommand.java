@@ -6,6 +6,7 @@ import dev.unroll.dsl.model.NetworkModel;
 import dev.unroll.onnx.ModelDescription;
 import dev.unroll.onnx.OnnxExport;
 import dev.unroll.runtime.checkpoint.SafeTensors;
+import dev.unroll.runtime.optim.Optimizer;
 import dev.unroll.runtime.checkpoint.Tensor;
 import dev.unroll.runtime.checkpoint.TensorFile;
 import java.io.IOException;
@@ -90,7 +91,9 @@ final class ExportCommand implements Callable<Integer> {
                 }
             }
             for (String name : tensors.names()) {
-                if (description.parameters().stream().noneMatch(p -> p.name().equals(name))) {
+                // a training checkpoint also holds the optimizer's state, which the graph does not carry
+                if (!name.startsWith(Optimizer.TENSOR_PREFIX)
+                        && description.parameters().stream().noneMatch(p -> p.name().equals(name))) {
                     problems.add("unexpected tensor '" + name + "'");
                 }
             }
