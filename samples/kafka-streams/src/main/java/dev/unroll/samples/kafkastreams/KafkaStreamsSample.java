@@ -141,8 +141,8 @@ public final class KafkaStreamsSample {
                     System.out.println("created topic " + topic);
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof TimeoutException) {
-                        System.err.println("no Kafka broker answered at " + servers + " within 20 s (" + e.getCause().getMessage()
-                                + ")");
+                        System.err.println("no Kafka broker answered at " + servers + " within 20 s ("
+                                + e.getCause().getMessage() + ")");
                         System.exit(1);
                     }
                     if (!(e.getCause() instanceof TopicExistsException)) {
