@@ -28,6 +28,19 @@ What it writes
         clip_per_parameter.grad.<name>  each gradient times min(1, 0.1 / (||g||_2 + 1e-6))
         clip_norm.grad.<name>           clip_grad_norm_ with max norm 0.1 over all parameters
         clip_all.grad.<name>            value, then per-parameter, then global norm, in that order
+    Variant cases: PyTorch has no LSTM peepholes, cell clip or Cho GRU, so these cells are small
+    nn.Modules written here from their equations (docs/language.md 4.3 and 4.4; PeepholeLSTM,
+    ChoGRU), with the nn.LSTM/nn.GRU interface (batch_first, zero initial states) and the
+    parameters registered in state_dict order, differentiated by autograd:
+        lstm_peepholes, lstm_cell_clip, lstm_peepholes_cell_clip, gru_cho
+    for 1 and 2 layers and the topologies/heads of VARIANT_CONFIGS. Peepholes add
+    rnn.weight_ci_l{k}, rnn.weight_cf_l{k}, rnn.weight_co_l{k} (shape [H]) after each layer's four
+    tensors. The clip is CELL_CLIP; a draw is also rejected unless the clamp is active for some
+    elements of c and not for others, with every pre-clamp |c| at least CLIP_MARGIN away from
+    CELL_CLIP (so that neither precision can land on the other side). Their metadata also holds
+    variant (the module they were written as) and, with a clip, cell_clip. Self-checks: PeepholeLSTM
+    without peepholes or clip reproduces nn.LSTM, and ChoGRU with W_hn = 0 and b_hn = 0 (where both
+    forms agree) reproduces nn.GRU, on the case's other weights.
     The safetensors ``__metadata__`` (all strings) holds cell, layers, topology, head, loss, input,
     batch, steps, input_steps, output_steps, input_size, hidden_size, output_size, case, model,
     seed, parameters (comma-separated, PyTorch order) and spec (the equivalent .rnn file; for the
@@ -78,6 +91,11 @@ torch.use_deterministic_algorithms(True)
 B, I, H, O, T = 2, 3, 4, 3, 4
 
 CELLS = ["rnn_tanh", "rnn_relu", "lstm", "gru"]
+VARIANT_CELLS = ["lstm_peepholes", "lstm_cell_clip", "lstm_peepholes_cell_clip", "gru_cho"]
+VARIANT_CONFIGS = [("many_to_many", "softmax", "dense"), ("many_to_one", "linear", "dense"),
+                   ("one_to_many_feedback", "tanh", "dense"), ("many_to_many", "softmax", "one_hot")]
+CELL_CLIP = 0.25
+CLIP_MARGIN = 1e-4
 LAYERS = [1, 2]
 TOPOLOGIES = ["one_to_one", "one_to_many", "one_to_many_feedback", "many_to_one", "many_to_many"]
 HEADS = ["softmax", "sigmoid", "linear", "tanh"]
@@ -96,6 +114,8 @@ FINITE_DIFFERENCE_CASES = [
     "rnn_relu-l2-many_to_one-linear-dense",
     "rnn_tanh-l1-one_to_many_feedback-softmax-one_hot",
     "gru-l1-one_to_many-softmax-dense",
+    "lstm_peepholes_cell_clip-l2-many_to_many-softmax-dense",
+    "gru_cho-l2-one_to_many_feedback-tanh-dense",
 ]
 
 REPO = Path(__file__).resolve().parents[4]
@@ -125,6 +145,11 @@ def all_cases():
                                   encoding="one_hot", clip=False))
             cases.append(dict(cell=cell, layers=layers, topology="many_to_many", head="softmax",
                               encoding="dense", clip=True))
+    for cell in VARIANT_CELLS:
+        for layers in LAYERS:
+            for topology, head, encoding in VARIANT_CONFIGS:
+                cases.append(dict(cell=cell, layers=layers, topology=topology, head=head, encoding=encoding,
+                                  clip=False))
     for c in cases:
         c["name"] = case_name(c["cell"], c["layers"], c["topology"], c["head"], c["encoding"], c["clip"])
         c["steps"] = 1 if c["topology"] == "one_to_one" else T
@@ -135,7 +160,10 @@ def all_cases():
 
 def spec_text(c):
     layer = {"rnn_tanh": f"rnn {H} tanh;", "rnn_relu": f"rnn {H} relu;",
-             "lstm": f"lstm {H};", "gru": f"gru {H};"}[c["cell"]]
+             "lstm": f"lstm {H};", "gru": f"gru {H};",
+             "lstm_peepholes": f"lstm {H} peepholes;", "lstm_cell_clip": f"lstm {H} cell_clip {CELL_CLIP};",
+             "lstm_peepholes_cell_clip": f"lstm {H} peepholes cell_clip {CELL_CLIP};",
+             "gru_cho": f"gru {H} cho;"}[c["cell"]]
     topology = {"one_to_one": "one_to_one;",
                 "one_to_many": f"one_to_many steps {c['steps']};",
                 "one_to_many_feedback": f"one_to_many steps {c['steps']} feedback;",
@@ -155,9 +183,113 @@ def spec_text(c):
 
 # ---- the network -------------------------------------------------------------------------------
 
+class PeepholeLSTM(nn.Module):
+    """nn.LSTM(I, H, num_layers, batch_first=True) written from its equations, with TensorFlow
+    LSTMCell's options (docs/language.md 4.3):
+        a = W_ih x + b_ih + W_hh h + b_hh = [a_i; a_f; a_g; a_o]
+        i = sig(a_i + w_ci * c),  f = sig(a_f + w_cf * c),  g = tanh(a_g)
+        c' = clamp(f * c + i * g, -clip, clip)
+        o = sig(a_o + w_co * c'),  h' = o * tanh(c')
+    without the w_c* terms when peepholes is False and without the clamp when clip is None.
+    Parameters per layer, in state_dict order: weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k},
+    bias_hh_l{k}, then weight_ci_l{k}, weight_cf_l{k}, weight_co_l{k} [H] with peepholes.
+    pre_clip collects every pre-clamp c' of the forward passes (for the draw's checks)."""
+
+    def __init__(self, input_size, hidden_size, num_layers, peepholes, clip):
+        super().__init__()
+        self.hidden_size, self.num_layers, self.peepholes, self.clip = hidden_size, num_layers, peepholes, clip
+        self.pre_clip = []
+        for l in range(num_layers):
+            inputs = input_size if l == 0 else hidden_size
+            self.register_parameter(f"weight_ih_l{l}", nn.Parameter(torch.empty(4 * hidden_size, inputs)))
+            self.register_parameter(f"weight_hh_l{l}", nn.Parameter(torch.empty(4 * hidden_size, hidden_size)))
+            self.register_parameter(f"bias_ih_l{l}", nn.Parameter(torch.empty(4 * hidden_size)))
+            self.register_parameter(f"bias_hh_l{l}", nn.Parameter(torch.empty(4 * hidden_size)))
+            if peepholes:
+                for gate in "ifo":
+                    self.register_parameter(f"weight_c{gate}_l{l}", nn.Parameter(torch.empty(hidden_size)))
+
+    def forward(self, seq, state):
+        p = dict(self.named_parameters())
+        h, c = list(state[0].unbind(0)), list(state[1].unbind(0))
+        outs = []
+        for t in range(seq.shape[1]):
+            x = seq[:, t, :]
+            for l in range(self.num_layers):
+                a = x @ p[f"weight_ih_l{l}"].T + p[f"bias_ih_l{l}"] + h[l] @ p[f"weight_hh_l{l}"].T + p[f"bias_hh_l{l}"]
+                ai, af, ag, ao = a.split(self.hidden_size, dim=1)
+                if self.peepholes:
+                    ai = ai + p[f"weight_ci_l{l}"] * c[l]
+                    af = af + p[f"weight_cf_l{l}"] * c[l]
+                i, f, g = torch.sigmoid(ai), torch.sigmoid(af), torch.tanh(ag)
+                cn = f * c[l] + i * g
+                if self.clip is not None:
+                    self.pre_clip.append(cn.detach().clone())
+                    cn = torch.clamp(cn, -self.clip, self.clip)
+                if self.peepholes:
+                    ao = ao + p[f"weight_co_l{l}"] * cn
+                h[l] = torch.sigmoid(ao) * torch.tanh(cn)
+                c[l] = cn
+                x = h[l]
+            outs.append(x)
+        return torch.stack(outs, dim=1), (torch.stack(h), torch.stack(c))
+
+
+class ChoGRU(nn.Module):
+    """nn.GRU(I, H, num_layers, batch_first=True) in the original form of Cho et al. (2014)
+    (Keras reset_after=False, ONNX linear_before_reset=0), written from its equations:
+        r = sig(W_ir x + b_ir + W_hr h + b_hr),  z = sig(W_iz x + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x + b_in + W_hn (r * h) + b_hn),  h' = (1 - z) * n + z * h
+    with nn.GRU's parameters (names, shapes, gate order r, z, n)."""
+
+    def __init__(self, input_size, hidden_size, num_layers):
+        super().__init__()
+        self.hidden_size, self.num_layers = hidden_size, num_layers
+        for l in range(num_layers):
+            inputs = input_size if l == 0 else hidden_size
+            self.register_parameter(f"weight_ih_l{l}", nn.Parameter(torch.empty(3 * hidden_size, inputs)))
+            self.register_parameter(f"weight_hh_l{l}", nn.Parameter(torch.empty(3 * hidden_size, hidden_size)))
+            self.register_parameter(f"bias_ih_l{l}", nn.Parameter(torch.empty(3 * hidden_size)))
+            self.register_parameter(f"bias_hh_l{l}", nn.Parameter(torch.empty(3 * hidden_size)))
+
+    def forward(self, seq, state):
+        p = dict(self.named_parameters())
+        H_ = self.hidden_size
+        h = list(state.unbind(0))
+        outs = []
+        for t in range(seq.shape[1]):
+            x = seq[:, t, :]
+            for l in range(self.num_layers):
+                ir, iz, in_ = (x @ p[f"weight_ih_l{l}"].T + p[f"bias_ih_l{l}"]).split(H_, dim=1)
+                w_hr, w_hz, w_hn = p[f"weight_hh_l{l}"].split(H_, dim=0)
+                b_hr, b_hz, b_hn = p[f"bias_hh_l{l}"].split(H_)
+                r = torch.sigmoid(ir + h[l] @ w_hr.T + b_hr)
+                z = torch.sigmoid(iz + h[l] @ w_hz.T + b_hz)
+                n = torch.tanh(in_ + (r * h[l]) @ w_hn.T + b_hn)
+                h[l] = (1 - z) * n + z * h[l]
+                x = h[l]
+            outs.append(x)
+        return torch.stack(outs, dim=1), torch.stack(h)
+
+
+def recurrent_module(cell, layers):
+    if cell in ("rnn_tanh", "rnn_relu"):
+        return nn.RNN(input_size=I, hidden_size=H, num_layers=layers, batch_first=True, nonlinearity=cell[4:])
+    if cell == "lstm":
+        return nn.LSTM(input_size=I, hidden_size=H, num_layers=layers, batch_first=True)
+    if cell == "gru":
+        return nn.GRU(input_size=I, hidden_size=H, num_layers=layers, batch_first=True)
+    if cell == "gru_cho":
+        return ChoGRU(I, H, layers)
+    return PeepholeLSTM(I, H, layers, peepholes="peepholes" in cell,
+                        clip=CELL_CLIP if "cell_clip" in cell else None)
+
+
 def build(c):
     torch.manual_seed(c["seed"])  # PyTorch's default init, then every value replaced below
-    if c["cell"] in ("rnn_tanh", "rnn_relu"):
+    if c["cell"] in VARIANT_CELLS:
+        rnn = recurrent_module(c["cell"], c["layers"])
+    elif c["cell"] in ("rnn_tanh", "rnn_relu"):
         rnn = nn.RNN(input_size=I, hidden_size=H, num_layers=c["layers"], batch_first=True,
                      nonlinearity=c["cell"][4:])
     elif c["cell"] == "lstm":
@@ -205,7 +337,7 @@ def dense_input(c, x):
 
 def initial_state(c):
     h0 = torch.zeros(c["layers"], B, H)
-    return (h0, torch.zeros(c["layers"], B, H)) if c["cell"] == "lstm" else h0
+    return (h0, torch.zeros(c["layers"], B, H)) if c["cell"].startswith("lstm") else h0
 
 
 def forward_full(c, model, x):
@@ -276,6 +408,29 @@ def forward_manual(c, model, x):
                 gi_, gf, gg, go = (gi + gh).split(H, dim=1)
                 cs[l] = torch.sigmoid(gf) * cs[l] + torch.sigmoid(gi_) * torch.tanh(gg)
                 h[l] = torch.sigmoid(go) * torch.tanh(cs[l])
+            elif c["cell"].startswith("lstm"):  # peepholes and/or clip, one unit at a time
+                a = gi + gh
+                c_new, h_new = torch.zeros(B, H), torch.zeros(B, H)
+                for j in range(H):
+                    peep = {g: (p[f"rnn.weight_c{g}_l{l}"][j] if "peepholes" in c["cell"] else 0.0) for g in "ifo"}
+                    i_j = torch.sigmoid(a[:, j] + peep["i"] * cs[l][:, j])
+                    f_j = torch.sigmoid(a[:, H + j] + peep["f"] * cs[l][:, j])
+                    c_j = f_j * cs[l][:, j] + i_j * torch.tanh(a[:, 2 * H + j])
+                    if "cell_clip" in c["cell"]:
+                        c_j = torch.where(c_j > CELL_CLIP, torch.full_like(c_j, CELL_CLIP),
+                                          torch.where(c_j < -CELL_CLIP, torch.full_like(c_j, -CELL_CLIP), c_j))
+                    c_new[:, j] = c_j
+                    h_new[:, j] = torch.sigmoid(a[:, 3 * H + j] + peep["o"] * c_j) * torch.tanh(c_j)
+                cs[l], h[l] = c_new, h_new
+            elif c["cell"] == "gru_cho":  # the reset before W_hn, one unit at a time
+                w_hh, b_hh = p[f"rnn.weight_hh_l{l}"], p[f"rnn.bias_hh_l{l}"]
+                r = torch.sigmoid(gi[:, :H] + gh[:, :H])
+                u = torch.sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
+                n = torch.zeros(B, H)
+                for j in range(H):
+                    n[:, j] = torch.tanh(gi[:, 2 * H + j] + b_hh[2 * H + j]
+                                         + sum(w_hh[2 * H + j, k] * r[:, k] * h[l][:, k] for k in range(H)))
+                h[l] = (1 - u) * n + u * h[l]
             else:
                 ir, iz, in_ = gi.split(H, dim=1)
                 hr, hz, hn = gh.split(H, dim=1)
@@ -351,12 +506,43 @@ def allowed_zero_gradients(c, x, model):
     return allowed
 
 
+def variant_self_check(c, model, x):
+    """The equation-written modules against PyTorch's where they must agree: PeepholeLSTM without
+    peepholes or clip is nn.LSTM; ChoGRU with W_hn = 0 and b_hn = 0 is nn.GRU (both n = tanh(W_in x + b_in))."""
+    seq = dense_input(c, x).detach()
+    params = {n: v.detach().clone() for n, v in model["rnn"].named_parameters()}
+    if c["cell"] == "gru_cho":
+        for l in range(c["layers"]):
+            params[f"weight_hh_l{l}"][2 * H:] = 0
+            params[f"bias_hh_l{l}"][2 * H:] = 0
+        ours, theirs = ChoGRU(I, H, c["layers"]), nn.GRU(I, H, num_layers=c["layers"], batch_first=True)
+    else:
+        ours = PeepholeLSTM(I, H, c["layers"], peepholes=False, clip=None)
+        theirs = nn.LSTM(I, H, num_layers=c["layers"], batch_first=True)
+    with torch.no_grad():
+        for module in (ours, theirs):
+            for n, v in module.named_parameters():
+                v.copy_(params[n])
+        a, _ = ours(seq, initial_state(c))
+        b, _ = theirs(seq, initial_state(c))
+    assert torch.allclose(a, b, rtol=1e-12, atol=1e-13), c["name"]
+
+
+def clip_statistics(c, model):
+    """Pre-clamp cell states of the last forward pass: how many the clamp changed, and the closest to the clip."""
+    pre = torch.cat([v.reshape(-1) for v in model["rnn"].pre_clip])
+    active = int((pre.abs() > CELL_CLIP).sum())
+    return active, pre.numel() - active, float((pre.abs() - CELL_CLIP).abs().min())
+
+
 def attempt_case(c):
     """One draw of weights and data; returns None when the draw is rejected (see run_case)."""
     model, g = build(c)
     x, target = make_data(c, g)
     if c["encoding"] == "dense":
         x.requires_grad_(True)
+    if "cell_clip" in c["cell"]:
+        model["rnn"].pre_clip = []
     z, y = forward(c, model, x)
     loss = loss_of(c, z, y, target)
     model.zero_grad()
@@ -376,6 +562,15 @@ def attempt_case(c):
         assert torch.allclose(zs, z.detach(), rtol=1e-13, atol=1e-14), c["name"]
         assert torch.allclose(ys, y.detach(), rtol=1e-13, atol=1e-14), c["name"]
 
+    if c["cell"] in VARIANT_CELLS:
+        variant_self_check(c, model, x)
+    clip_notes = {}
+    if "cell_clip" in c["cell"]:  # the clamp must change some elements and not others, none of them narrowly
+        active, inactive, margin = clip_statistics(c, model)
+        if not active or not inactive or margin < CLIP_MARGIN:
+            return None
+        clip_notes = {"cell_clip_active": active, "cell_clip_inactive": inactive, "cell_clip_margin": margin}
+
     # reject draws with dead relu units (gradients zero where the structure does not force it) or a
     # relu pre-activation so close to 0 that rounding could flip its branch
     allowed = allowed_zero_gradients(c, x.detach(), model)
@@ -389,7 +584,7 @@ def attempt_case(c):
                 or not any(v <= CLIP_PER_PARAMETER_NORM for v in norms)
                 or math.sqrt(sum(v * v for v in norms)) <= CLIP_NORM):
             return None
-    return model, x, target, z, y, loss, names, grads, relu_margin
+    return model, x, target, z, y, loss, names, grads, relu_margin, clip_notes
 
 
 def run_case(c):
@@ -403,7 +598,7 @@ def run_case(c):
             break
     else:
         raise AssertionError(f"no acceptable draw for {c['name']}")
-    model, x, target, z, y, loss, names, grads, relu_margin = result
+    model, x, target, z, y, loss, names, grads, relu_margin, clip_notes = result
 
     tensors = {"x": x.detach().clone(), "target": target.clone(), "logits": z.detach().clone(),
                "y": y.detach().clone(), "loss": loss.detach().reshape(1).clone()}
@@ -432,7 +627,7 @@ def run_case(c):
 
     zero_grad_elements = sum(int((grads[n] == 0).sum()) for n in names)
     return tensors, names, {"zero_grad_elements": zero_grad_elements, "relu_margin": relu_margin,
-                            "attempt": c["attempt"], **notes}
+                            "attempt": c["attempt"], "cell_clip": clip_notes, **notes}
 
 
 def finite_difference_check(c, eps=1e-6):
@@ -525,7 +720,7 @@ def main():
 
     files = {}
     manifest = []
-    summary = {"zero_grad_elements": {}, "relu_margin": math.inf, "clip": {}, "redrawn": {}}
+    summary = {"zero_grad_elements": {}, "relu_margin": math.inf, "clip": {}, "redrawn": {}, "cell_clip": {}}
     for c in cases:
         tensors, param_names, notes = run_case(c)
         metadata = {
@@ -542,6 +737,11 @@ def main():
             summary["clip"][c["name"]] = {k: notes[k] for k in
                                           ("elements_value_clipped", "parameters_norm_clipped", "parameters",
                                            "global_norm")}
+        if c["cell"] in VARIANT_CELLS:
+            metadata["variant"] = "written from its equations: " + ("ChoGRU" if c["cell"] == "gru_cho" else "PeepholeLSTM")
+        if "cell_clip" in c["cell"]:
+            metadata["cell_clip"] = str(CELL_CLIP)
+            summary["cell_clip"][c["name"]] = notes["cell_clip"]
         if notes["attempt"]:
             summary["redrawn"][c["name"]] = notes["attempt"]
         if notes["zero_grad_elements"]:
@@ -595,6 +795,8 @@ def main():
         print(f"exactly-zero gradient elements: {n}: {k}")
     for n, s in summary["clip"].items():
         print(f"clip {n}: {s}")
+    for n, s in summary["cell_clip"].items():
+        print(f"cell_clip {n}: {s}")
 
 
 if __name__ == "__main__":

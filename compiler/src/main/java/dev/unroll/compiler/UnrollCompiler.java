@@ -119,4 +119,12 @@ public final class UnrollCompiler {
             return diagnostics;
         }
     }
+
+    /**
+     * Lists the features of a valid model that the generator cannot emit yet, as messages for the user: the
+     * planner's refusals ({@link Planner#plan}), which {@link #compile} reports at the option's position.
+     */
+    public static List<String> unsupportedFeatures(NetworkModel model) {
+        return Planner.plan(model).refusals().stream().map(Refusal::message).toList();
+    }
 }

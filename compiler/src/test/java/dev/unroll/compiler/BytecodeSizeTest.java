@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * No generated method may reach HotSpot's {@code HugeMethodLimit} (8000 bytes of bytecode): the
  * JIT never compiles such a method, so it would run interpreted forever. Big networks must not
- * make methods bigger, since every size is a loop bound. This compiles three big specs, reads
+ * make methods bigger, since every size is a loop bound. This compiles four big specs, reads
  * every class file (the model and its nested {@code Workspace} and {@code Stepper}) with ASM and
  * checks every method. {@link GeneratedCode} runs the same check on everything any test compiles.
  */
@@ -50,6 +50,19 @@ class BytecodeSizeTest {
                     many_to_one steps 200;
                     batch 64;
                     precision float64;
+                }
+                """);
+        BIG.put("big.ClippedPeepholeLstm", """
+                package big;
+                /** Two LSTM layers of 1024 with peepholes and a cell clip, then a Cho GRU, over 200 steps. */
+                model ClippedPeepholeLstm {
+                    input 65 one_hot;
+                    lstm 1024 peepholes cell_clip 5;
+                    lstm 1024 peepholes cell_clip 5;
+                    gru 1024 cho;
+                    output 65 softmax;
+                    many_to_many steps 200;
+                    clip norm 5.0;
                 }
                 """);
         BIG.put("big.RolloutRnn", """

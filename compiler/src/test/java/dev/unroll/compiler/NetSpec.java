@@ -26,27 +26,56 @@ import java.util.SplittableRandom;
 record NetSpec(String packageName, String name, List<Layer> layers, int inputSize, boolean oneHot, int outputSize,
         Head head, Topo topology, int steps, int fixedBatch, boolean float64) {
 
-    /** The four cells (the rnn cell with each of its nonlinearities). */
+    /**
+     * The cells: the four of PyTorch (the rnn cell with each of its nonlinearities), then the variants PyTorch has
+     * not (LSTM peepholes and cell clip, the Cho GRU), which tests draw after the others so that adding them kept
+     * every earlier random case as it was.
+     */
     enum Cell {
-        RNN_TANH("rnn"), RNN_RELU("rnn"), LSTM("lstm"), GRU("gru");
+        RNN_TANH("rnn", ""), RNN_RELU("rnn", " relu"), LSTM("lstm", ""), GRU("gru", ""),
+        LSTM_PEEPHOLES("lstm", " peepholes"), LSTM_CELL_CLIP("lstm", " cell_clip " + Cell.CELL_CLIP),
+        LSTM_PEEPHOLES_CELL_CLIP("lstm", " peepholes cell_clip " + Cell.CELL_CLIP), GRU_CHO("gru", " cho");
+
+        /** The clip of the cell_clip variants: small enough that random small networks reach it. */
+        static final double CELL_CLIP = 0.25;
 
         final String keyword;
+        final String options;
 
-        Cell(String keyword) {
+        Cell(String keyword, String options) {
             this.keyword = keyword;
+            this.options = options;
+        }
+
+        /** The cells of PyTorch's modules. */
+        static List<Cell> core() {
+            return List.of(RNN_TANH, RNN_RELU, LSTM, GRU);
+        }
+
+        /** The variants PyTorch has no module for. */
+        static List<Cell> variants() {
+            return List.of(LSTM_PEEPHOLES, LSTM_CELL_CLIP, LSTM_PEEPHOLES_CELL_CLIP, GRU_CHO);
         }
 
         /** Gate blocks per layer: PyTorch's G. */
         int gates() {
             return switch (this) {
                 case RNN_TANH, RNN_RELU -> 1;
-                case LSTM -> 4;
-                case GRU -> 3;
+                case LSTM, LSTM_PEEPHOLES, LSTM_CELL_CLIP, LSTM_PEEPHOLES_CELL_CLIP -> 4;
+                case GRU, GRU_CHO -> 3;
             };
         }
 
+        boolean peepholes() {
+            return this == LSTM_PEEPHOLES || this == LSTM_PEEPHOLES_CELL_CLIP;
+        }
+
+        boolean cellClip() {
+            return this == LSTM_CELL_CLIP || this == LSTM_PEEPHOLES_CELL_CLIP;
+        }
+
         String statement(int hidden) {
-            return keyword + " " + hidden + (this == RNN_RELU ? " relu" : "") + ";";
+            return keyword + " " + hidden + options + ";";
         }
     }
 

@@ -3,19 +3,20 @@ package dev.unroll.compiler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unroll.dsl.model.NetworkModel;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import dev.unroll.compiler.plan.Planner;
+import dev.unroll.dsl.model.NetworkModel;
 import dev.unroll.onnx.ModelDescription;
 import dev.unroll.onnx.OnnxExport;
 import dev.unroll.onnx.OnnxImport;
-import java.nio.FloatBuffer;
 import dev.unroll.runtime.checkpoint.DType;
 import dev.unroll.runtime.checkpoint.SafeTensors;
 import dev.unroll.runtime.checkpoint.Tensor;
 import dev.unroll.runtime.checkpoint.TensorFile;
 import java.lang.reflect.Array;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * generated and compiled, its checkpoint loaded with the generated {@code load}, and the generated
  * {@code forward} must reproduce PyTorch's outputs: 1e-5 for float32 exports, 1e-9 for float64.
  * Fixtures whose graphs take initial states are left out (a generated model starts from zeros),
- * and so are those the generator does not support yet ({@link UnrollCompiler#unsupportedFeatures}:
+ * and so are those the generator does not support yet ({@link Planner#plan}'s refusals:
  * bidirectional layers today); they join as soon as it does.
  *
  * <p>Export: the generated model's own parameters are exported with {@link OnnxExport#write(
@@ -68,7 +69,7 @@ class OnnxImportGeneratedModelTest {
             OnnxImport.Result r = OnnxImport.read(FIXTURES.resolve(name + ".onnx"));
             OnnxImport.write(r, work.resolve("import"));
             NetworkModel model = GeneratedCode.model(r.model().name() + ".rnn", r.spec());
-            if (!UnrollCompiler.unsupportedFeatures(model).isEmpty()) {
+            if (!Planner.plan(model).refusals().isEmpty()) {
                 continue;
             }
             CASES.add(name);
@@ -77,6 +78,32 @@ class OnnxImportGeneratedModelTest {
         }
         assertTrue(CASES.containsAll(REQUIRED), "the generator should support " + REQUIRED + ", ran " + CASES);
         classes = GeneratedCode.compile(all, work.resolve("classes"));
+    }
+
+    /**
+     * What generic code exports through the common interface ({@link dev.unroll.onnx.OnnxModels}) is what the spec
+     * says: the generated {@code shape()} describes the model as {@link ModelDescription#from} does from the spec,
+     * and an export through it imports back into a fresh model bit for bit.
+     */
+    @TestFactory
+    Stream<DynamicTest> theCommonInterfaceExportsWhatTheSpecSays() {
+        return CASES.stream().map(name -> DynamicTest.dynamicTest(name, () -> {
+            NetworkModel m = models.get(name);
+            dev.unroll.runtime.RecurrentModel<?, ?, ?, ?> model = (dev.unroll.runtime.RecurrentModel<?, ?, ?, ?>)
+                    classes.get(m.qualifiedName()).getConstructor(long.class).newInstance(3L);
+            assertEquals(ModelDescription.from(m), dev.unroll.onnx.OnnxModels.describe(model.shape()));
+            Path file = work.resolve("generic-" + name + ".onnx");
+            dev.unroll.onnx.OnnxModels.exportOnnx(model, file);
+            dev.unroll.runtime.RecurrentModel<?, ?, ?, ?> other = (dev.unroll.runtime.RecurrentModel<?, ?, ?, ?>)
+                    classes.get(m.qualifiedName()).getConstructor(long.class).newInstance(77L);
+            dev.unroll.onnx.OnnxModels.importOnnx(file, other);
+            for (dev.unroll.runtime.Parameter p : model.parameters()) {
+                dev.unroll.runtime.Parameter q = other.parameters().get(p.name());
+                for (int i = 0; i < p.size(); i++) {
+                    assertEquals(p.value(i), q.value(i), 0.0, name + " " + p.name() + "[" + i + "]");
+                }
+            }
+        }));
     }
 
     @TestFactory

@@ -1,6 +1,7 @@
 package dev.unroll.compiler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unroll.dsl.model.NetworkModel;
@@ -8,6 +9,7 @@ import dev.unroll.runtime.Parameter;
 import dev.unroll.runtime.ParameterSet;
 import dev.unroll.runtime.optim.ClipConfig;
 import dev.unroll.runtime.optim.GradientClipping;
+import dev.unroll.runtime.checkpoint.OutputTensor;
 import dev.unroll.runtime.checkpoint.SafeTensors;
 import dev.unroll.runtime.checkpoint.Tensor;
 import dev.unroll.runtime.checkpoint.TensorFile;
@@ -28,7 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Generated code against PyTorch: for every fixture written by
  * {@code src/test/python/make_pytorch_fixtures.py} (cell x layers x topology x head x input
  * encoding), the generated model loads PyTorch's weights and must reproduce PyTorch's outputs,
- * loss and every gradient, to 1e-9 relative in float64 and 1e-4 in float32.
+ * loss and every gradient, to 1e-9 relative in float64 and 1e-4 in float32. The cells PyTorch has
+ * no module for (LSTM peepholes, cell clip, both, the Cho GRU) are small modules the script writes
+ * from their equations, differentiated by autograd; for those cases the import of their
+ * {@code state_dict} and a checkpoint round trip are checked too.
  *
  * <p>Tolerances are element-wise, {@code |java - torch| <= rtol * |torch| + atol}, with an
  * absolute floor relative to the tensor's scale: {@code atol = 1e-12 * max|torch tensor|} in
@@ -79,7 +84,7 @@ class PyTorchParityTest {
         return cases.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c)));
     }
 
-    private static void check(Case c) {
+    private static void check(Case c) throws Exception {
         ModelHandle model = new ModelHandle(classes.get(c.model().qualifiedName()));
         TensorFile data = c.data();
         for (Parameter p : model.parameters()) {
@@ -137,6 +142,50 @@ class PyTorchParityTest {
         }
         double lossOnly = (double) model.call("loss", model.workspace, xs, targets);
         assertEquals(loss, lossOnly, 0.0, "loss() must equal the loss of computeGradients()");
+        if (meta.containsKey("variant")) {
+            checkImportAndCheckpoint(c, data);
+        }
+    }
+
+    /**
+     * A variant's extra tensors (the LSTM peepholes) go through {@code importPyTorch} and {@code save}/{@code load}:
+     * the fixture's weights, saved as a user's module would ({@code lstm.weight_ci_l0}, ..., {@code fc.weight}),
+     * import into a fresh model, survive a checkpoint, and a state_dict without the peepholes is refused by name.
+     */
+    private static void checkImportAndCheckpoint(Case c, TensorFile data) throws Exception {
+        Class<?> type = classes.get(c.model().qualifiedName());
+        String prefix = data.metadata().get("cell").startsWith("lstm") ? "lstm." : "gru.";
+        List<OutputTensor> stateDict = new ArrayList<>();
+        for (String name : data.metadata().get("parameters").split(",")) {
+            Tensor t = data.tensor("param." + name);
+            double[] values = new double[t.elementCount()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = t.getDouble(i);
+            }
+            stateDict.add(OutputTensor.of(name.replace("rnn.", prefix).replace("head.", "fc."), values, t.shape()));
+        }
+        Path file = work.resolve(c.model().qualifiedName() + ".torch.safetensors");
+        SafeTensors.write(file, stateDict, Map.of());
+        ModelHandle imported = new ModelHandle(type);
+        imported.call("importPyTorch", file);
+        Path checkpoint = work.resolve(c.model().qualifiedName() + ".unroll.safetensors");
+        imported.call("save", checkpoint);
+        ModelHandle loaded = new ModelHandle(type);
+        loaded.call("load", checkpoint);
+        for (Parameter p : loaded.parameters()) {
+            Tensor source = data.tensor("param." + p.name());
+            for (int i = 0; i < p.size(); i++) {
+                double expected = c.isFloat() ? (float) source.getDouble(i) : source.getDouble(i);
+                assertEquals(expected, p.value(i), 0.0, p.name() + "[" + i + "] after importPyTorch, save and load");
+            }
+        }
+        List<OutputTensor> withoutPeepholes = stateDict.stream().filter(t -> !t.name().contains("weight_c")).toList();
+        if (withoutPeepholes.size() < stateDict.size()) {
+            SafeTensors.write(file, withoutPeepholes, Map.of());
+            Exception refused = assertThrows(Exception.class, () -> new ModelHandle(type).call("importPyTorch", file));
+            assertTrue(refused.getMessage().contains("missing tensors") && refused.getMessage().contains(
+                    "rnn.weight_ci_l0"), refused.getMessage());
+        }
     }
 
     /**

@@ -18,20 +18,24 @@ import org.ejml.dense.row.CommonOps_DDRM;
  * rnn:   h' = act(W_ih x + b_ih + W_hh h + b_hh)
  * lstm:  [i; f; g; o] = W_ih x + b_ih + W_hh h + b_hh,  i, f, o = sigmoid, g = tanh
  *        c' = f * c + i * g,  h' = o * tanh(c')
+ *        peepholes: i and f add w_ci * c and w_cf * c, o adds w_co * c' (before their sigmoids)
+ *        cell_clip X: c' = clamp(f * c + i * g, -X, X)
  * gru:   a = W_ih x + b_ih,  b = W_hh h + b_hh,  each [r; z; n]
  *        r = sigmoid(a_r + b_r),  z = sigmoid(a_z + b_z),  n = tanh(a_n + r * b_n)
  *        h' = (1 - z) * n + z * h
+ *        cho: n = tanh(a_n + W_hn (r * h) + b_hn)
  * head:  logits = W o + b,  y = act(logits)
  * </pre>
  */
 final class ReferenceModel {
     private final NetSpec spec;
-    private final List<DMatrixRMaj[]> weights = new ArrayList<>(); // per layer: W_ih, W_hh, b_ih, b_hh
+    private final List<DMatrixRMaj[]> weights = new ArrayList<>(); // per layer: W_ih, W_hh, b_ih, b_hh[, w_ci, w_cf, w_co]
     private final DMatrixRMaj headWeight;
     private final DMatrixRMaj headBias;
 
     /** What the reference computes for a batch. */
-    record Result(double[][][] y, double[][][] logits, double loss, double smallestReluPreactivation) {
+    record Result(double[][][] y, double[][][] logits, double loss, double smallestReluPreactivation,
+            double smallestClipMargin, int clampedElements) {
         /** The outputs in the order a generated model's batched {@code forward} returns them. */
         double[] flatY() {
             List<Double> out = new ArrayList<>();
@@ -50,13 +54,19 @@ final class ReferenceModel {
     ReferenceModel(NetSpec spec, ParameterSet parameters) {
         this.spec = spec;
         for (int k = 0; k < spec.layers().size(); k++) {
-            int gh = spec.layers().get(k).cell().gates() * spec.layers().get(k).hidden();
-            weights.add(new DMatrixRMaj[] {
-                matrix(parameters.get("rnn.weight_ih_l" + k), gh, spec.layerInput(k)),
-                matrix(parameters.get("rnn.weight_hh_l" + k), gh, spec.layers().get(k).hidden()),
-                matrix(parameters.get("rnn.bias_ih_l" + k), gh, 1),
-                matrix(parameters.get("rnn.bias_hh_l" + k), gh, 1),
-            });
+            int hidden = spec.layers().get(k).hidden();
+            int gh = spec.layers().get(k).cell().gates() * hidden;
+            List<DMatrixRMaj> layer = new ArrayList<>(List.of(
+                    matrix(parameters.get("rnn.weight_ih_l" + k), gh, spec.layerInput(k)),
+                    matrix(parameters.get("rnn.weight_hh_l" + k), gh, hidden),
+                    matrix(parameters.get("rnn.bias_ih_l" + k), gh, 1),
+                    matrix(parameters.get("rnn.bias_hh_l" + k), gh, 1)));
+            if (spec.layers().get(k).cell().peepholes()) {
+                for (String gate : List.of("i", "f", "o")) {
+                    layer.add(matrix(parameters.get("rnn.weight_c" + gate + "_l" + k), hidden, 1));
+                }
+            }
+            weights.add(layer.toArray(new DMatrixRMaj[0]));
         }
         int top = spec.layers().get(spec.layers().size() - 1).hidden();
         headWeight = matrix(parameters.get("head.weight"), spec.outputSize(), top);
@@ -82,6 +92,8 @@ final class ReferenceModel {
         double[][][] logits = new double[n][][];
         double lossSum = 0;
         double smallestRelu = Double.POSITIVE_INFINITY;
+        clipMargin = Double.POSITIVE_INFINITY;
+        clamped = 0;
         for (int b = 0; b < n; b++) {
             Sequence s = sequence(batch, b);
             y[b] = s.y;
@@ -93,8 +105,11 @@ final class ReferenceModel {
         }
         // PyTorch's reduction='mean': over B x TY for cross-entropy, over B x TY x O otherwise
         double count = (double) n * spec.outputSteps() * (spec.head().classTargets() ? 1 : spec.outputSize());
-        return new Result(y, logits, lossSum / count, smallestRelu);
+        return new Result(y, logits, lossSum / count, smallestRelu, clipMargin, clamped);
     }
+
+    private double clipMargin;
+    private int clamped;
 
     private record Sequence(double[][] y, double[][] logits, double smallestRelu) {}
 
@@ -132,25 +147,44 @@ final class ReferenceModel {
                             h[k] = map(a, Math::tanh);
                         }
                     }
-                    case LSTM -> {
+                    case LSTM, LSTM_PEEPHOLES, LSTM_CELL_CLIP, LSTM_PEEPHOLES_CELL_CLIP -> {
+                        NetSpec.Cell cell = spec.layers().get(k).cell();
                         int hs = spec.layers().get(k).hidden();
                         DMatrixRMaj gates = affine(p[0], x, p[2]);
                         CommonOps_DDRM.addEquals(gates, affine(p[1], h[k], p[3]));
-                        DMatrixRMaj i = map(block(gates, 0, hs), ReferenceModel::sigmoid);
-                        DMatrixRMaj f = map(block(gates, 1, hs), ReferenceModel::sigmoid);
+                        DMatrixRMaj preI = block(gates, 0, hs);
+                        DMatrixRMaj preF = block(gates, 1, hs);
+                        DMatrixRMaj preO = block(gates, 3, hs);
+                        if (cell.peepholes()) {
+                            CommonOps_DDRM.addEquals(preI, elementwise(p[4], c[k]));
+                            CommonOps_DDRM.addEquals(preF, elementwise(p[5], c[k]));
+                        }
+                        DMatrixRMaj i = map(preI, ReferenceModel::sigmoid);
+                        DMatrixRMaj f = map(preF, ReferenceModel::sigmoid);
                         DMatrixRMaj g = map(block(gates, 2, hs), Math::tanh);
-                        DMatrixRMaj o = map(block(gates, 3, hs), ReferenceModel::sigmoid);
                         DMatrixRMaj cNext = new DMatrixRMaj(hs, 1);
                         CommonOps_DDRM.elementMult(f, c[k], cNext);
                         DMatrixRMaj ig = new DMatrixRMaj(hs, 1);
                         CommonOps_DDRM.elementMult(i, g, ig);
                         CommonOps_DDRM.addEquals(cNext, ig);
+                        if (cell.cellClip()) {
+                            double clip = NetSpec.Cell.CELL_CLIP;
+                            for (double v : cNext.data) {
+                                clipMargin = Math.min(clipMargin, Math.abs(Math.abs(v) - clip));
+                                clamped += Math.abs(v) > clip ? 1 : 0;
+                            }
+                            cNext = map(cNext, v -> Math.max(-clip, Math.min(clip, v)));
+                        }
+                        if (cell.peepholes()) {
+                            CommonOps_DDRM.addEquals(preO, elementwise(p[6], cNext));
+                        }
+                        DMatrixRMaj o = map(preO, ReferenceModel::sigmoid);
                         c[k] = cNext;
                         DMatrixRMaj hNext = new DMatrixRMaj(hs, 1);
                         CommonOps_DDRM.elementMult(o, map(cNext, Math::tanh), hNext);
                         h[k] = hNext;
                     }
-                    case GRU -> {
+                    case GRU, GRU_CHO -> {
                         int hs = spec.layers().get(k).hidden();
                         DMatrixRMaj a = affine(p[0], x, p[2]);
                         DMatrixRMaj bh = affine(p[1], h[k], p[3]);
@@ -161,7 +195,14 @@ final class ReferenceModel {
                         CommonOps_DDRM.add(block(a, 1, hs), block(bh, 1, hs), z);
                         z = map(z, ReferenceModel::sigmoid);
                         DMatrixRMaj rn = new DMatrixRMaj(hs, 1);
-                        CommonOps_DDRM.elementMult(r, block(bh, 2, hs), rn);
+                        if (spec.layers().get(k).cell() == NetSpec.Cell.GRU_CHO) {
+                            // W_hn (r * h) + b_hn: the rows 2H..3H-1 of W_hh times the reset state
+                            DMatrixRMaj whn = CommonOps_DDRM.extract(p[1], 2 * hs, 3 * hs, 0, hs);
+                            CommonOps_DDRM.mult(whn, elementwise(r, h[k]), rn);
+                            CommonOps_DDRM.addEquals(rn, block(p[3], 2, hs));
+                        } else {
+                            CommonOps_DDRM.elementMult(r, block(bh, 2, hs), rn);
+                        }
                         DMatrixRMaj nPre = new DMatrixRMaj(hs, 1);
                         CommonOps_DDRM.add(block(a, 2, hs), rn, nPre);
                         DMatrixRMaj nGate = map(nPre, Math::tanh);
@@ -200,6 +241,12 @@ final class ReferenceModel {
     /** Gate block {@code index} (rows {@code index*H .. (index+1)*H - 1}) of a stacked vector. */
     private static DMatrixRMaj block(DMatrixRMaj stacked, int index, int hidden) {
         return CommonOps_DDRM.extract(stacked, index * hidden, (index + 1) * hidden, 0, 1);
+    }
+
+    private static DMatrixRMaj elementwise(DMatrixRMaj a, DMatrixRMaj b) {
+        DMatrixRMaj out = new DMatrixRMaj(a.numRows, 1);
+        CommonOps_DDRM.elementMult(a, b, out);
+        return out;
     }
 
     private static DMatrixRMaj map(DMatrixRMaj m, DoubleUnaryOperator f) {

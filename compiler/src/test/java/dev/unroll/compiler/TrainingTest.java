@@ -23,9 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Generated models learn: seeded training runs on a delayed-echo task (the target at step t is
  * the symbol seen at step t - 2, so the network must remember), with a stated loss to reach
- * within a bounded number of updates, for an LSTM, a GRU and a vanilla RNN. Also checks the
- * training plumbing: checkpoints round-trip, and a non-finite gradient is refused before it
- * touches the weights.
+ * within a bounded number of updates, for an LSTM, a GRU and a vanilla RNN, and for the variants: an
+ * LSTM with peepholes and a cell clip of 1, and the Cho GRU. Also checks the training plumbing:
+ * checkpoints round-trip, and a non-finite gradient is refused before it touches the weights.
  */
 class TrainingTest {
     private static final int VOCAB = 4;
@@ -55,7 +55,10 @@ class TrainingTest {
         List<NetworkModel> models = List.of(
                 GeneratedCode.model("lstm.rnn", spec("EchoLstm", "lstm 24", "optimizer adam learning_rate 0.02")),
                 GeneratedCode.model("gru.rnn", spec("EchoGru", "gru 24", "optimizer adam learning_rate 0.02")),
-                GeneratedCode.model("rnn.rnn", spec("EchoRnn", "rnn 32", "optimizer adam learning_rate 0.01")));
+                GeneratedCode.model("rnn.rnn", spec("EchoRnn", "rnn 32", "optimizer adam learning_rate 0.01")),
+                GeneratedCode.model("peepholes.rnn", spec("EchoPeepholeLstm", "lstm 24 peepholes cell_clip 1",
+                        "optimizer adam learning_rate 0.02")),
+                GeneratedCode.model("cho.rnn", spec("EchoChoGru", "gru 24 cho", "optimizer adam learning_rate 0.02")));
         classes = GeneratedCode.compile(models, work);
     }
 
@@ -96,6 +99,16 @@ class TrainingTest {
     @Test
     void gruLearnsDelayedEcho() {
         assertTrue(train("EchoGru", 400) < 0.01);
+    }
+
+    @Test
+    void lstmWithPeepholesAndACellClipLearnsDelayedEcho() {
+        assertTrue(train("EchoPeepholeLstm", 400) < 0.01);
+    }
+
+    @Test
+    void choGruLearnsDelayedEcho() {
+        assertTrue(train("EchoChoGru", 400) < 0.01);
     }
 
     @Test

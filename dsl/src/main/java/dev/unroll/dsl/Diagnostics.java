@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Collects the diagnostics of one file. Problems are reported, never thrown, so that a single run
@@ -13,20 +14,34 @@ import java.util.Set;
  * (by position, not by the order they were found in) and drops the rest (a binary file would
  * otherwise produce one error per byte), with a final note saying so; likewise for warnings
  * beyond {@link #MAX_WARNINGS}. Reporting the same diagnostic twice keeps one.
+ *
+ * <p>Only what can still be shown is kept: the first {@link #MAX_ERRORS} errors and
+ * {@link #MAX_WARNINGS} warnings by position seen so far, so that a file with millions of
+ * problems costs no memory per problem (the others are counted, not stored).
  */
 public final class Diagnostics {
     /** The most errors reported for one file. */
     public static final int MAX_ERRORS = 50;
     /** The most warnings reported for one file (a generated spec may repeat one thousands of times). */
     public static final int MAX_WARNINGS = 50;
-    /** The most diagnostics kept before sorting; beyond it, memory would grow with the input. */
-    private static final int MAX_KEPT = 5_000;
+
+    /** File-level diagnostics first, then by position, then in the order reported. */
+    private static final Comparator<Kept> ORDER = Comparator
+            .comparing((Kept k) -> k.diagnostic().position().orElse(null),
+                    Comparator.nullsFirst(Comparator.naturalOrder()))
+            .thenComparingLong(Kept::sequence);
+
+    /** A diagnostic and when it was reported, which orders diagnostics at the same position. */
+    private record Kept(Diagnostic diagnostic, long sequence) {}
 
     private final String path;
-    private final List<Diagnostic> diagnostics = new ArrayList<>();
-    private final Set<Diagnostic> seen = new HashSet<>();
+    private final TreeSet<Kept> errors = new TreeSet<>(ORDER);
+    private final TreeSet<Kept> warnings = new TreeSet<>(ORDER);
+    /** The diagnostics kept, for recognizing one reported again. */
+    private final Set<Diagnostic> kept = new HashSet<>();
+    private long sequence;
     private int errorCount;
-    private boolean overflow;
+    private int warningCount;
 
     /** Creates an empty collector for the file reported as {@code path}. */
     public Diagnostics(String path) {
@@ -48,22 +63,42 @@ public final class Diagnostics {
         add(Severity.WARNING, Optional.of(position), message);
     }
 
+    /** Reports an error at a position, with notes pointing at related places. */
+    public void error(SourcePosition position, String message, List<Diagnostic.Note> notes) {
+        add(new Diagnostic(Severity.ERROR, path, Optional.of(position), message, notes));
+    }
+
+    /** Reports a warning at a position, with notes pointing at related places. */
+    public void warning(SourcePosition position, String message, List<Diagnostic.Note> notes) {
+        add(new Diagnostic(Severity.WARNING, path, Optional.of(position), message, notes));
+    }
+
     private void add(Severity severity, Optional<SourcePosition> position, String message) {
-        Diagnostic diagnostic = new Diagnostic(severity, path, position, message);
-        if (diagnostics.size() >= MAX_KEPT) {
-            overflow = true;
-            if (severity == Severity.ERROR) {
-                errorCount++; // counted even when dropped, so that callers comparing counts see new errors
-            }
-            return;
-        }
-        if (!seen.add(diagnostic)) {
+        add(new Diagnostic(severity, path, position, message));
+    }
+
+    /** Reports a diagnostic built by the caller (one with notes, for instance). */
+    public void add(Diagnostic diagnostic) {
+        if (kept.contains(diagnostic)) {
             return; // the same problem reached by two routes is still one problem
         }
-        if (severity == Severity.ERROR) {
-            errorCount++;
+        boolean error = diagnostic.isError();
+        TreeSet<Kept> set = error ? errors : warnings;
+        int limit = error ? MAX_ERRORS : MAX_WARNINGS;
+        if (error) {
+            errorCount++; // counted even when dropped, so that callers comparing counts see new errors
+        } else {
+            warningCount++;
         }
-        diagnostics.add(diagnostic);
+        Kept entry = new Kept(diagnostic, sequence++);
+        if (set.size() == limit) {
+            if (ORDER.compare(entry, set.last()) > 0) {
+                return; // after every one kept: it would never be shown
+            }
+            kept.remove(set.pollLast().diagnostic());
+        }
+        set.add(entry);
+        kept.add(diagnostic);
     }
 
     /** Returns true when at least one error was reported. */
@@ -79,28 +114,22 @@ public final class Diagnostics {
     /**
      * Returns the diagnostics ordered by position (file-level ones first), stable for equal
      * positions: the first {@link #MAX_ERRORS} errors and {@link #MAX_WARNINGS} warnings, followed
-     * by a "too many" note for each kind that had more.
+     * by a "too many" note for each kind that had more. When errors were dropped, so are the
+     * warnings after the last error shown: they would be out of context.
      */
     public List<Diagnostic> toList() {
-        List<Diagnostic> sorted = new ArrayList<>(diagnostics);
-        sorted.sort(Comparator.comparing(
-                (Diagnostic d) -> d.position().orElse(null),
-                Comparator.nullsFirst(Comparator.naturalOrder())));
+        boolean tooManyErrors = errorCount > MAX_ERRORS;
+        boolean tooManyWarnings = warningCount > MAX_WARNINGS;
+        TreeSet<Kept> all = new TreeSet<>(ORDER);
+        all.addAll(errors);
+        all.addAll(warnings);
+        Kept lastError = errors.isEmpty() ? null : errors.last();
         List<Diagnostic> shown = new ArrayList<>();
-        int errors = 0;
-        int warnings = 0;
-        boolean tooManyErrors = overflow && errorCount > MAX_ERRORS;
-        boolean tooManyWarnings = false;
-        for (Diagnostic d : sorted) {
-            if (d.isError() && ++errors > MAX_ERRORS) {
-                tooManyErrors = true;
-                break; // nothing after the last error shown: it would be out of context
+        for (Kept k : all) {
+            if (tooManyErrors && ORDER.compare(k, lastError) > 0) {
+                break;
             }
-            if (!d.isError() && ++warnings > MAX_WARNINGS) {
-                tooManyWarnings = true;
-                continue;
-            }
-            shown.add(d);
+            shown.add(k.diagnostic());
         }
         if (tooManyWarnings && !tooManyErrors) {
             shown.add(new Diagnostic(Severity.WARNING, path, Optional.empty(),

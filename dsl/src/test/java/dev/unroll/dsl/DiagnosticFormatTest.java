@@ -61,9 +61,31 @@ class DiagnosticFormatTest {
         assertFalse(result.hasErrors());
         assertEquals(1, result.models().size(), "warnings do not prevent a model");
         assertEquals("""
-                w.rnn:5:28: warning: loss mse on a softmax output learns slowly; cross_entropy is the usual loss for softmax
+                w.rnn:5:33: warning: loss mse on a softmax output learns slowly; cross_entropy is the usual loss for softmax
                     many_to_many steps 25; loss mse;
-                                           ^""", result.formattedDiagnostics());
+                                                ^
+                w.rnn:4:15: note: output declared here
+                    output 65 softmax;
+                              ^""", result.formattedDiagnostics());
+    }
+
+    @Test
+    void notesFollowTheirDiagnosticInTheSameForm() {
+        SourceFile source = new SourceFile("n.rnn", "model M {\n\tinput 3;\n  loss mse;\n}\n");
+        Diagnostic d = new Diagnostic(Severity.ERROR, "n.rnn", Optional.of(new SourcePosition(3, 8)), "main",
+                List.of(new Diagnostic.Note(new SourcePosition(2, 2), "first note"),
+                        new Diagnostic.Note(new SourcePosition(1, 7), "second note")));
+        assertEquals("""
+                n.rnn:3:8: error: main
+                  loss mse;
+                       ^
+                n.rnn:2:2: note: first note
+                \tinput 3;
+                \t^
+                n.rnn:1:7: note: second note
+                model M {
+                      ^""", d.format(source));
+        assertEquals("n.rnn:3:8: error: main", d.summary(), "the summary stays one line");
     }
 
     @Test

@@ -77,8 +77,14 @@ final class TestFiles {
      * {@code severity: message} for one about the whole file. The path is left out: the tests
      * check it separately, and the files stay valid wherever the checkout is.
      */
+    /** Returns {@code line:col: severity: message}, and a {@code line:col: note: message} line per note. */
     static String line(Diagnostic d) {
         String where = d.position().map(p -> p.line() + ":" + p.column() + ": ").orElse("");
-        return where + d.severity().label() + ": " + d.message();
+        StringBuilder out = new StringBuilder(where + d.severity().label() + ": " + d.message());
+        for (Diagnostic.Note note : d.notes()) {
+            out.append('\n').append(note.position().line()).append(':').append(note.position().column())
+                    .append(": note: ").append(note.message());
+        }
+        return out.toString();
     }
 }

@@ -981,7 +981,11 @@ final class GraphReader {
         Precision p = wv.type() == DataType.DOUBLE ? Precision.FLOAT64 : Precision.FLOAT32;
         checkPrecision(node, "W", p);
         String seqLens = node.getInputCount() > 4 ? node.getInput(4) : "";
-        if (!seqLens.isEmpty()) {
+        if (!seqLens.isEmpty() && fullLengths(in(node, 4))) {
+            // Every sequence as long as the input: what some exporters write; it changes nothing.
+            notes.add("node '" + node.getName() + "': sequence_lens are all " + staticSteps().getAsInt()
+                    + ", the full length, and are ignored");
+        } else if (!seqLens.isEmpty()) {
             throw refuse(node, "input sequence_lens ('" + seqLens + "') is given: padded sequences of several lengths "
                     + "map to Unroll's variable_length, which ONNX import does not produce yet; export with "
                     + "sequences of one length");
@@ -1034,6 +1038,19 @@ final class GraphReader {
         if (node.getOutputCount() > 2 && !node.getOutput(2).isEmpty()) {
             meanings.put(node.getOutput(2), new States(List.of(k), true));
         }
+    }
+
+    /** Whether sequence_lens is a constant equal to the (static) number of steps for every sequence. */
+    private boolean fullLengths(Meaning lens) {
+        if (!(lens instanceof Const c) || staticSteps().isEmpty()) {
+            return false;
+        }
+        for (double v : c.value().values()) {
+            if (v != staticSteps().getAsInt()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Checks the activations attribute: only each cell's defaults, or Relu for an RNN. Returns whether it is ReLU. */

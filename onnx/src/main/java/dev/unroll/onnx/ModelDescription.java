@@ -57,16 +57,44 @@ public record ModelDescription(String name, int inputSize, boolean oneHot, List<
     }
 
     /** Forward only, or bidirectional with the two directions concatenated or summed. */
-    public enum Direction { FORWARD, CONCAT, SUM }
+    public enum Direction {
+        /** Reads the sequence forwards only. */
+        FORWARD,
+        /** Bidirectional; outputs {@code [h_fwd; h_bwd]}, {@code 2H} values. */
+        CONCAT,
+        /** Bidirectional; outputs {@code h_fwd + h_bwd}, {@code H} values. */
+        SUM
+    }
 
     /** The head's activation. */
-    public enum Activation { LINEAR, SOFTMAX, SIGMOID, TANH }
+    public enum Activation {
+        /** None: the head's output is {@code W o + b}. */
+        LINEAR,
+        /** Softmax over the outputs. */
+        SOFTMAX,
+        /** The logistic sigmoid of each output. */
+        SIGMOID,
+        /** The hyperbolic tangent of each output. */
+        TANH
+    }
 
     /** The topologies an ONNX graph of a recurrent stack and a head can express. */
-    public enum Topology { ONE_TO_ONE, MANY_TO_ONE, MANY_TO_MANY }
+    public enum Topology {
+        /** One input, one step from the zero state, one output. */
+        ONE_TO_ONE,
+        /** An input at every step, the head on the last step's output. */
+        MANY_TO_ONE,
+        /** An input and an output at every step. */
+        MANY_TO_MANY
+    }
 
     /** The floating-point type of the parameters. */
-    public enum Precision { FLOAT32, FLOAT64 }
+    public enum Precision {
+        /** Java {@code float}, ONNX {@code FLOAT}. */
+        FLOAT32,
+        /** Java {@code double}, ONNX {@code DOUBLE}. */
+        FLOAT64
+    }
 
     /**
      * One recurrent layer.
@@ -80,6 +108,7 @@ public record ModelDescription(String name, int inputSize, boolean oneHot, List<
      * @param peepholes LSTM only: diagonal peephole weights {@code weight_c{i,f,o}_l{k}}
      */
     public record Layer(Cell cell, int hiddenSize, Direction direction, boolean relu, boolean cho, boolean peepholes) {
+        /** Checks the size and that each option belongs to the cell. */
         public Layer {
             if (hiddenSize < 1) {
                 throw new IllegalArgumentException("hidden size must be positive, got " + hiddenSize);
@@ -123,6 +152,7 @@ public record ModelDescription(String name, int inputSize, boolean oneHot, List<
         }
     }
 
+    /** Checks the sizes, that there is a layer, and that one_to_one runs one step. */
     public ModelDescription {
         layers = List.copyOf(layers);
         if (layers.isEmpty()) {

@@ -65,6 +65,7 @@ public final class OnnxImport {
      *     missing bias taken as zero, ...)
      */
     public record Result(ModelDescription model, Map<String, double[]> tensors, List<String> notes) {
+        /** Copies the tensors' map (not the arrays) and the notes. */
         public Result {
             tensors = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
             notes = List.copyOf(notes);

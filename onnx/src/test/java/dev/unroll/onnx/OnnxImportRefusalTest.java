@@ -122,6 +122,28 @@ class OnnxImportRefusalTest {
     }
 
     @Test
+    void sequenceLensOfTheFullLengthAreAcceptedOthersRefused() throws Exception {
+        UnaryOperator<GraphProto.Builder> full = lens(7, 7, 7);
+        OnnxImport.Result r = OnnxImport.read(mutated("gru_l1_states", full));
+        assertTrue(r.notes().contains("node '/rnn/GRU': sequence_lens are all 7, the full length, and are ignored"),
+                r.notes().toString());
+        String m = refused(mutated("gru_l1_states", lens(7, 5, 7)));
+        assertTrue(m.startsWith("node '/rnn/GRU' (GRU): input sequence_lens ('lens') is given: padded sequences"), m);
+    }
+
+    private static UnaryOperator<GraphProto.Builder> lens(int... lengths) {
+        return g -> {
+            TensorProto.Builder t = TensorProto.newBuilder().setName("lens")
+                    .setDataType(TensorProto.DataType.INT32_VALUE).addDims(lengths.length);
+            for (int l : lengths) {
+                t.addInt32Data(l);
+            }
+            g.addInitializer(t);
+            return node("GRU", n -> n.setInput(4, "lens")).apply(g);
+        };
+    }
+
+    @Test
     void reverseOnlyLayersAreRefused() throws Exception {
         String m = refused(mutated("rnn_l1_tanh", node("RNN", n -> n.addAttribute(AttributeProto.newBuilder()
                 .setName("direction").setType(AttributeProto.AttributeType.STRING)

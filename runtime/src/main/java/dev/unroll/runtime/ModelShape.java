@@ -17,30 +17,37 @@ import java.util.Objects;
  * @param sequenceOutput whether one output is a sequence ({@code y[s][o]}) rather than one vector
  * @param symbolTargets whether targets are class indices rather than vectors
  * @param layers the recurrent stack, input side first
+ * @param topology the spec's topology keyword: one_to_one, one_to_many, many_to_one or many_to_many
  * @param outputActivation the head's activation keyword: linear, softmax, sigmoid or tanh
  * @param fixedBatchSize the batch size the spec fixes, or 0 for any
  * @param float32 whether the model computes in float rather than double
  */
 public record ModelShape(String name, int inputSize, boolean symbolInput, boolean sequenceInput, int steps,
         int outputSize, int outputSteps, boolean sequenceOutput, boolean symbolTargets, List<Layer> layers,
-        String outputActivation, int fixedBatchSize, boolean float32) {
+        String topology, String outputActivation, int fixedBatchSize, boolean float32) {
 
     /**
-     * One recurrent layer.
+     * One recurrent layer, as the spec's layer statement says it.
      *
-     * @param cell the cell as the spec names it, e.g. {@code lstm}, {@code gru}, {@code rnn tanh}
+     * @param cell the cell keyword: {@code rnn}, {@code lstm} or {@code gru}
+     * @param options the cell's options as the spec writes them, e.g. {@code [tanh]}, {@code [relu]},
+     *     {@code [peepholes, cell_clip 3.0]}, {@code [cho]}; empty for the defaults
+     * @param direction {@code forward}, or {@code concat} or {@code sum} for a bidirectional layer
      * @param inputSize what it reads per step
      * @param hiddenSize the size of its {@code h}
      */
-    public record Layer(String cell, int inputSize, int hiddenSize) {
+    public record Layer(String cell, List<String> options, String direction, int inputSize, int hiddenSize) {
         public Layer {
             Objects.requireNonNull(cell, "cell");
+            Objects.requireNonNull(direction, "direction");
+            options = List.copyOf(options);
         }
     }
 
     public ModelShape {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(outputActivation, "outputActivation");
+        Objects.requireNonNull(topology, "topology");
         layers = List.copyOf(layers);
     }
 }

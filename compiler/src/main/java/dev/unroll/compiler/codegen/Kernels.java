@@ -49,13 +49,26 @@ public final class Kernels {
      */
     public static void axpyColumns(CodeBlock.Builder b, Num num, String acc, String columns, String src,
             String srcOffset, int count, int length) {
+        axpyColumns(b, num, acc, columns, src, srcOffset, 0, count, 0, length);
+    }
+
+    /**
+     * Emits {@code acc[0, length) += sum_i src[srcOffset + i] * columns[i][first, first + length)} for {@code i} in
+     * {@code [firstColumn, firstColumn + count)}, the shape of {@link #axpyColumns(CodeBlock.Builder, Num, String,
+     * String, String, String, int, int)} over a range of the columns and of their elements, both constant: a block
+     * of gate rows of a stacked weight (the Cho GRU's {@code W_hn}, whose input is not {@code h_{t-1}}), without a
+     * copy of it.
+     */
+    public static void axpyColumns(CodeBlock.Builder b, Num num, String acc, String columns, String src,
+            String srcOffset, int firstColumn, int count, int first, int length) {
         String t = num.keyword();
         int quads = count - count % 4;
+        String element = first == 0 ? "k" : first + " + k";
         if (quads > 0) {
             if (quads == 4) {
-                b.add("{\n").indent().addStatement("final int i = 0");
+                b.add("{\n").indent().addStatement("final int i = $L", firstColumn);
             } else {
-                b.beginControlFlow("for (int i = 0; i < $L; i += 4)", quads);
+                b.beginControlFlow("for (int i = $L; i < $L; i += 4)", firstColumn, firstColumn + quads);
             }
             for (int c = 0; c < 4; c++) {
                 b.addStatement("final $L s$L = $L[$L + i$L]", t, c, src, srcOffset, c == 0 ? "" : " + " + c);
@@ -64,7 +77,8 @@ public final class Kernels {
                 b.addStatement("final $L[] c$L = $L[i$L]", t, c, columns, c == 0 ? "" : " + " + c);
             }
             beginLoop(b, "k", 0, length);
-            b.addStatement("$L[k] += (s0 * c0[k] + s1 * c1[k]) + (s2 * c2[k] + s3 * c3[k])", acc);
+            b.addStatement("$L[k] += (s0 * c0[$L] + s1 * c1[$L]) + (s2 * c2[$L] + s3 * c3[$L])", acc, element, element,
+                    element, element);
             endLoop(b);
             endLoop(b);
         }
@@ -72,16 +86,17 @@ public final class Kernels {
         if (rest > 0) {
             b.add("// the last $L column$L\n", rest, rest == 1 ? "" : "s").add("{\n").indent();
             for (int c = 0; c < rest; c++) {
-                b.addStatement("final $L s$L = $L[$L + $L]", t, c, src, srcOffset, quads + c);
+                b.addStatement("final $L s$L = $L[$L + $L]", t, c, src, srcOffset, firstColumn + quads + c);
             }
             for (int c = 0; c < rest; c++) {
-                b.addStatement("final $L[] c$L = $L[$L]", t, c, columns, quads + c);
+                b.addStatement("final $L[] c$L = $L[$L]", t, c, columns, firstColumn + quads + c);
             }
             String sum = switch (rest) {
                 case 1 -> "s0 * c0[k]";
                 case 2 -> "s0 * c0[k] + s1 * c1[k]";
                 default -> "(s0 * c0[k] + s1 * c1[k]) + s2 * c2[k]";
             };
+            sum = sum.replace("[k]", "[" + element + "]");
             beginLoop(b, "k", 0, length);
             b.addStatement("$L[k] += $L", acc, sum);
             endLoop(b);
@@ -96,7 +111,16 @@ public final class Kernels {
      */
     public static void outerProductRows(CodeBlock.Builder b, Num num, String row, int rows, String dz,
             String dzOffset, String grad, String biasGrad, String column, String x, int cols) {
-        beginLoop(b, row, 0, rows);
+        outerProductRows(b, num, row, 0, rows, dz, dzOffset, grad, biasGrad, column, x, cols);
+    }
+
+    /**
+     * Emits {@link #outerProductRows(CodeBlock.Builder, Num, String, int, String, String, String, String, String,
+     * String, int)} over the rows {@code [from, to)} of {@code grad} (and of {@code dz}): a block of gate rows.
+     */
+    public static void outerProductRows(CodeBlock.Builder b, Num num, String row, int from, int to, String dz,
+            String dzOffset, String grad, String biasGrad, String column, String x, int cols) {
+        beginLoop(b, row, from, to);
         b.addStatement("final $L d = $L[$L$L]", num.keyword(), dz, dzOffset == null ? "" : dzOffset + " + ", row);
         b.addStatement("final $L[] gRow = $L[$L]", num.keyword(), grad, row);
         if (biasGrad != null) {

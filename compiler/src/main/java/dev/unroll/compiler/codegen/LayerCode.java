@@ -30,7 +30,8 @@ import javax.lang.model.element.Modifier;
  * <p><b>Locals an emitter may use.</b> In the forward step: {@code wihT}, {@code whhT} (packed
  * weights), {@code bih}, {@code bhh} (bias values), {@code h} (this layer's {@code h} buffer),
  * {@code prev = t * H} and {@code out = prev + H} (offsets of {@code h_{t-1}} and {@code h_t} in it).
- * In the backward step: {@code h}, {@code hp} ({@code h_{t-1}} at offset 0), {@code dh}
+ * In the backward step: {@code whh} (rows of {@code W_hh}), {@code gwhh} (its gradient rows), {@code h},
+ * {@code hp} ({@code h_{t-1}} at offset 0), {@code dh}
  * ({@code dL/dh_t} on entry; the emitter leaves in it the part of {@code dL/dh_{t-1}} that does not
  * go through {@code W_hh}), {@code dz} (the emitter writes the input-side gate gradient) and
  * {@code prev}.
@@ -130,10 +131,13 @@ public final class LayerCode {
         }
     }
 
-    /** Emits {@code acc[k] += (W_hh h_{t-1})[k]}. */
+    /**
+     * Emits {@code acc[k] += (W_hh h_{t-1})[k]} over the rows the cell's
+     * {@link dev.unroll.compiler.codegen.cell.CellEmitter#recurrentRows} says.
+     */
     public void recurrentProjection(CodeBlock.Builder b, String acc) {
         b.add("// W_hh h_{t-1}, the same way\n");
-        Kernels.axpyColumns(b, num, acc, "whhT", "h", "prev", h, gh);
+        Kernels.axpyColumns(b, num, acc, "whhT", "h", "prev", h, layer.cell().recurrentRows(layer));
     }
 
     private void denseInputForward(CodeBlock.Builder b, String acc) {
@@ -186,9 +190,10 @@ public final class LayerCode {
         b.addStatement("gbih[k] += dz[k]");
         b.addStatement("gbhh[k] += $L[k]", recurrentDz);
         Kernels.endLoop(b);
-        Kernels.outerProductRows(b, num, "k", gh, recurrentDz, null, "gwhh", null, "j", "hp", h);
+        int recurrentRows = layer.cell().recurrentRows(layer);
+        Kernels.outerProductRows(b, num, "k", recurrentRows, recurrentDz, null, "gwhh", null, "j", "hp", h);
         b.add("// dh_{t-1} = W_hh^T dz_h: AXPYs over the rows of W_hh, four per pass\n");
-        Kernels.axpyColumns(b, num, "dh", "whh", recurrentDz, "0", gh, h);
+        Kernels.axpyColumns(b, num, "dh", "whh", recurrentDz, "0", recurrentRows, h);
         inputBackward(b);
         return m.addCode(b.build()).build();
     }

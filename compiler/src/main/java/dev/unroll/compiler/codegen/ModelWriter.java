@@ -11,6 +11,7 @@ import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.unroll.compiler.plan.LayerPlan;
 import dev.unroll.compiler.plan.ModelPlan;
+import dev.unroll.compiler.plan.Planner;
 import dev.unroll.dsl.model.NetworkModel;
 import java.util.List;
 import javax.lang.model.element.Modifier;
@@ -149,20 +150,22 @@ public final class ModelWriter {
     }
 
     private MethodSpec shapeMethod() {
-        List<CodeBlock> layers = plan.layers().stream()
-                .map(layer -> CodeBlock.of("new $T.Layer($S, $L, $L)", RuntimeTypes.MODEL_SHAPE,
-                        layer.cell().description(), layer.shape().inputSize(), layer.hiddenSize()))
+        List<CodeBlock> layers = model.layers().stream()
+                .map(layer -> CodeBlock.of("new $T.Layer($S, $T.of($L), $S, $L, $L)", RuntimeTypes.MODEL_SHAPE,
+                        layer.cell().type().keyword(), List.class, String.join(", ", Planner.cellOptions(layer.cell())
+                                .stream().map(o -> '"' + o + '"').toList()),
+                        layer.direction().keyword(), layer.inputSize(), layer.hiddenSize()))
                 .toList();
         return MethodSpec.methodBuilder("shape")
                 .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC)
                 .returns(RuntimeTypes.MODEL_SHAPE)
                 .addJavadoc("Returns this model's sizes and structure.\n")
-                .addStatement("return new $T($S, INPUT_SIZE, $L, $L, STEPS, OUTPUT_SIZE, OUTPUT_STEPS, $L, $L,$W$T.of($L),$W$S,"
+                .addStatement("return new $T($S, INPUT_SIZE, $L, $L, STEPS, OUTPUT_SIZE, OUTPUT_STEPS, $L, $L,$W$T.of($L),$W$S, $S,"
                                 + " FIXED_BATCH_SIZE, $L)", RuntimeTypes.MODEL_SHAPE, model.qualifiedName(),
                         plan.symbolInput(), plan.input().sequence(), plan.output().sequence(),
                         plan.head().symbolTargets(), List.class, CodeBlock.join(layers, ",$W"),
-                        model.output().activation().keyword(), num.isFloat())
+                        model.topology().kind().keyword(), model.output().activation().keyword(), num.isFloat())
                 .build();
     }
 }

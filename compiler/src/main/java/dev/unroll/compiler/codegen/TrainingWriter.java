@@ -153,6 +153,17 @@ final class TrainingWriter {
                         + "Unknown, missing or mis-shaped tensors are refused by name.\n", pytorchModules())
                 .addStatement("return $T.importStateDict(file, parameters)", PYTORCH_IMPORT)
                 .build());
+        type.addMethod(MethodSpec.methodBuilder("importPyTorch")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(Path.class, "file")
+                .addParameter(PYTORCH_IMPORT.nestedClass("ImportOptions"), "options")
+                .returns(PYTORCH_IMPORT.nestedClass("Report"))
+                .addException(CHECKPOINT_EXCEPTION)
+                .addJavadoc("Like {@link #importPyTorch(Path)}, with the prefixes chosen when a file holds several"
+                        + " modules, and tensors\nthat fit no parameter (optimizer state, inputs) ignored when the"
+                        + " options say so.\n")
+                .addStatement("return $T.importStateDict(file, parameters, options)", PYTORCH_IMPORT)
+                .build());
     }
 
     /** The PyTorch modules of the layers, e.g. "an nn.LSTM with num_layers=2", or each layer's for a mixed stack. */

@@ -1,9 +1,11 @@
 package dev.unroll.compiler.plan;
 
 import dev.unroll.compiler.codegen.cell.CellEmitter;
+import dev.unroll.compiler.codegen.cell.ChoGruCell;
 import dev.unroll.compiler.codegen.cell.ElmanCell;
 import dev.unroll.compiler.codegen.cell.GruCell;
 import dev.unroll.compiler.codegen.cell.LstmCell;
+import dev.unroll.compiler.codegen.cell.PeepholeLstmCell;
 import dev.unroll.dsl.model.CellSpec;
 import dev.unroll.dsl.model.GruVariant;
 import dev.unroll.dsl.model.InputEncoding;
@@ -94,19 +96,6 @@ public final class Planner {
             }
             if (layer.dropout() > 0) {
                 problems.add(new Refusal(at.atLayerOption(l, "dropout"), where + ": dropout is not generated yet"));
-            }
-            if (layer.cell() instanceof CellSpec.Lstm lstm) {
-                if (lstm.peepholes()) {
-                    problems.add(new Refusal(at.atLayerOption(l, "peepholes"),
-                            where + ": lstm peepholes are not generated yet"));
-                }
-                if (lstm.cellClip().isPresent()) {
-                    problems.add(new Refusal(at.atLayerOption(l, "cell_clip"),
-                            where + ": lstm cell_clip is not generated yet"));
-                }
-            }
-            if (layer.cell() instanceof CellSpec.Gru gru && gru.variant() == GruVariant.CHO) {
-                problems.add(new Refusal(at.atLayerOption(l, "cho"), where + ": the Cho GRU variant is not generated yet"));
             }
         }
         if (model.topology().kind() == Topology.ENCODER_DECODER) {
@@ -232,12 +221,33 @@ public final class Planner {
             return new ElmanCell(rnn, shape);
         }
         if (spec instanceof CellSpec.Lstm lstm) {
-            return new LstmCell(lstm, shape);
+            return lstm.peepholes() || lstm.cellClip().isPresent() ? new PeepholeLstmCell(lstm, shape)
+                    : new LstmCell(lstm, shape);
         }
         if (spec instanceof CellSpec.Gru gru) {
-            return new GruCell(gru, shape);
+            return gru.variant() == GruVariant.CHO ? new ChoGruCell(gru, shape) : new GruCell(gru, shape);
         }
         throw new AssertionError("no emitter for " + spec);
+    }
+
+    /**
+     * Returns the options of a layer's cell as the spec writes them, for the model's {@code shape()}: the Elman
+     * activation, an LSTM's peepholes and cell clip, the GRU's form. The defaults that change no computation are
+     * left out.
+     */
+    public static List<String> cellOptions(CellSpec spec) {
+        List<String> options = new ArrayList<>();
+        if (spec instanceof CellSpec.Rnn rnn) {
+            options.add(rnn.activation().keyword());
+        } else if (spec instanceof CellSpec.Lstm lstm) {
+            if (lstm.peepholes()) {
+                options.add("peepholes");
+            }
+            lstm.cellClip().ifPresent(clip -> options.add("cell_clip " + clip));
+        } else if (spec instanceof CellSpec.Gru gru && gru.variant() == GruVariant.CHO) {
+            options.add("cho");
+        }
+        return List.copyOf(options);
     }
 
     private long forwardFlops() {

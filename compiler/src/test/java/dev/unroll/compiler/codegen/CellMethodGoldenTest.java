@@ -39,6 +39,10 @@ class CellMethodGoldenTest {
         CELLS.put("rnn_relu", "rnn 6 relu;");
         CELLS.put("lstm", "lstm 6;");
         CELLS.put("gru", "gru 6;");
+        CELLS.put("lstm_peepholes", "lstm 6 peepholes;");
+        CELLS.put("lstm_cell_clip", "lstm 6 cell_clip 2.5;");
+        CELLS.put("lstm_peepholes_cell_clip", "lstm 6 peepholes cell_clip 2.5;");
+        CELLS.put("gru_cho", "gru 6 cho;");
     }
 
     static ModelPlan plan(String layer) {

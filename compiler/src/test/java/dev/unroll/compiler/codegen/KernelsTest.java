@@ -68,6 +68,51 @@ class KernelsTest {
     }
 
     @Test
+    void axpyOverABlockOfColumnsAndOfTheirElements() {
+        CodeBlock.Builder b = CodeBlock.builder();
+        Kernels.axpyColumns(b, FLOAT, "acc", "w", "dz", "0", 12, 5, 8, 3);
+        assertEquals("""
+                {
+                  final int i = 12;
+                  final float s0 = dz[0 + i];
+                  final float s1 = dz[0 + i + 1];
+                  final float s2 = dz[0 + i + 2];
+                  final float s3 = dz[0 + i + 3];
+                  final float[] c0 = w[i];
+                  final float[] c1 = w[i + 1];
+                  final float[] c2 = w[i + 2];
+                  final float[] c3 = w[i + 3];
+                  for (int k = 0; k < 3; k++) {
+                    acc[k] += (s0 * c0[8 + k] + s1 * c1[8 + k]) + (s2 * c2[8 + k] + s3 * c3[8 + k]);
+                  }
+                }
+                // the last 1 column
+                {
+                  final float s0 = dz[0 + 16];
+                  final float[] c0 = w[16];
+                  for (int k = 0; k < 3; k++) {
+                    acc[k] += s0 * c0[8 + k];
+                  }
+                }
+                """, b.build().toString());
+    }
+
+    @Test
+    void outerProductOverABlockOfRows() {
+        CodeBlock.Builder b = CodeBlock.builder();
+        Kernels.outerProductRows(b, FLOAT, "k", 8, 12, "dz", null, "gw", null, "j", "rh", 4);
+        assertEquals("""
+                for (int k = 8; k < 12; k++) {
+                  final float d = dz[k];
+                  final float[] gRow = gw[k];
+                  for (int j = 0; j < 4; j++) {
+                    gRow[j] += d * rh[j];
+                  }
+                }
+                """, b.build().toString());
+    }
+
+    @Test
     void outerProductRowsAddsTheBiasInTheSamePass() {
         CodeBlock.Builder b = CodeBlock.builder();
         Kernels.outerProductRows(b, FLOAT, "o", 3, "dz", "zo", "gw", "gb", "j", "hs", 5);

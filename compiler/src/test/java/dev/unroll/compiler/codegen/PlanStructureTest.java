@@ -43,7 +43,14 @@ class PlanStructureTest {
             spec("input 6 one_hot;", "lstm 7;", "output 6 softmax;", "one_to_many steps 4 feedback;",
                     "loss cross_entropy;"),
             spec("input 2;", "rnn 3 tanh;", "output 2;", "one_to_one;", "loss mse;"),
-            spec("input 7 one_hot;", "gru 4;", "output 2 softmax;", "many_to_one steps 6;", "loss cross_entropy;"));
+            spec("input 7 one_hot;", "gru 4;", "output 2 softmax;", "many_to_one steps 6;", "loss cross_entropy;"),
+            spec("input 5;", "lstm 6 peepholes; lstm 3 cell_clip 1.5;", "output 3;", "many_to_many steps 4;",
+                    "loss mse;"),
+            spec("input 4;", "lstm 5 peepholes cell_clip 2;", "output 4 softmax;", "one_to_many steps 3 feedback;",
+                    "loss cross_entropy;"),
+            spec("input 6 one_hot;", "gru 5 cho; gru 3 cho;", "output 2 sigmoid;", "many_to_one steps 4;",
+                    "loss binary_cross_entropy;"),
+            spec("input 3;", "gru 7 cho;", "output 3 tanh;", "one_to_one;", "loss mse;"));
 
     private static String spec(String... statements) {
         return "model M {\n    " + String.join("\n    ", statements) + "\n}\n";
@@ -110,6 +117,21 @@ class PlanStructureTest {
         assertEquals(3, gru.weightIh().cols());
         assertEquals(3, gru.weightIh().gateBlocks());
         assertEquals(4 * 3, plan.layers().get(1).weightHh().rows());
+    }
+
+    @Test
+    void peepholesFollowTheirLayersFourTensorsAndAreInitializedLikeBiases() {
+        ModelPlan plan = plan(SPECS.get(8));
+        assertEquals(List.of("rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+                "rnn.weight_ci_l0", "rnn.weight_cf_l0", "rnn.weight_co_l0", "rnn.weight_ih_l1", "rnn.weight_hh_l1",
+                "rnn.bias_ih_l1", "rnn.bias_hh_l1", "head.weight", "head.bias"),
+                plan.tensors().stream().map(TensorSpec::name).toList());
+        for (TensorSpec peephole : plan.layers().get(0).cell().extraTensors()) {
+            assertEquals(6, peephole.rows());
+            assertFalse(peephole.isMatrix());
+            assertEquals(new TensorSpec.Init(TensorSpec.Init.Kind.BIAS, 6), peephole.init());
+        }
+        assertEquals(List.of(), plan.layers().get(1).cell().extraTensors(), "cell_clip alone adds no tensor");
     }
 
     @Test

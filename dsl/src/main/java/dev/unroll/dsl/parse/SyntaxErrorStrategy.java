@@ -36,8 +36,8 @@ import org.antlr.v4.runtime.misc.IntervalSet;
 final class SyntaxErrorStrategy extends DefaultErrorStrategy {
     private final Diagnostics diagnostics;
     private final Predicate<String> isStatementKeyword;
-    /** The file ends inside an unclosed comment: whatever is missing at its end is a consequence. */
-    private final boolean endsInComment;
+    /** The tokens: tells whether the file ends inside an unclosed comment, and stops early. */
+    private final BoundedTokenSource source;
     /** Statements whose only flaw is a missing ';' (already reported): their content is kept. */
     private final Set<ParserRuleContext> missingSemicolon = new HashSet<>();
     /** Models already reported as not closed. */
@@ -47,10 +47,10 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
     /** True while ANTLR deletes a token it found extra (the token after it fits). */
     private boolean deleting;
 
-    SyntaxErrorStrategy(Diagnostics diagnostics, Predicate<String> isStatementKeyword, boolean endsInComment) {
+    SyntaxErrorStrategy(Diagnostics diagnostics, Predicate<String> isStatementKeyword, BoundedTokenSource source) {
         this.diagnostics = diagnostics;
         this.isStatementKeyword = isStatementKeyword;
-        this.endsInComment = endsInComment;
+        this.source = source;
     }
 
     /** Returns true when the statement's only syntax error was a missing ';'. */
@@ -169,8 +169,13 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
         if (type == RnnLexer.UNTERMINATED_STRING || type == RnnLexer.UNTERMINATED_COMMENT) {
             return; // reported once, in words, by SpecParser
         }
-        if (type == Token.EOF && endsInComment) {
+        if (type == Token.EOF && source.endsInComment()) {
             return; // the unclosed comment swallowed the rest of the file
+        }
+        if (diagnostics.errorCount() > Diagnostics.MAX_ERRORS) {
+            // Every error from here on would come after the ones shown, and be dropped: stop
+            // reading, so that error recovery over a huge broken file costs no time.
+            source.stop();
         }
         ParserRuleContext context = recognizer.getContext();
         Token previous = previousToken(recognizer.getInputStream(), offending);
@@ -213,7 +218,7 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
         if (type == RnnLexer.DOT && context instanceof RnnParser.StatementContext) {
             TokenStream stream = recognizer.getInputStream();
             Token before = offending.getTokenIndex() > 0 ? stream.get(offending.getTokenIndex() - 1) : null;
-            Token after = stream.get(Math.min(offending.getTokenIndex() + 1, stream.size() - 1));
+            Token after = tokenAt(stream, offending.getTokenIndex() + 1);
             boolean numberBefore = before != null && before.getType() == RnnLexer.NUMBER
                     && before.getStopIndex() + 1 == offending.getStartIndex();
             boolean numberAfter = after.getType() == RnnLexer.NUMBER && !after.getText().startsWith("-")
@@ -347,5 +352,14 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
             return names.get(0);
         }
         return String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
+    }
+
+    /**
+     * Returns the token at {@code index}, reading it first if the parser has not got that far:
+     * tokens are read lazily, so {@code get} alone may only look back.
+     */
+    private static Token tokenAt(TokenStream stream, int index) {
+        int ahead = index - stream.index() + 1;
+        return ahead >= 1 ? stream.LT(ahead) : stream.get(index);
     }
 }

@@ -1,5 +1,6 @@
 package dev.unroll.dsl.validate;
 
+import dev.unroll.dsl.Diagnostic;
 import dev.unroll.dsl.Diagnostics;
 import dev.unroll.dsl.SourcePosition;
 import dev.unroll.dsl.model.CellType;
@@ -47,7 +48,7 @@ final class ModelRules {
         checkBpttWindow(t);
         checkLongVanillaRnn(t);
         if (out.activation() == OutputActivation.SOFTMAX && out.size() == 1) {
-            diagnostics.warning(draft.output.position(), "softmax over a single output is always 1; use sigmoid");
+            diagnostics.warning(draft.output.word("softmax"), "softmax over a single output is always 1; use sigmoid");
         }
         if (!draft.layerDiscarded) { // else the sizes between the layers left are not the ones written
             checkTensorSizes(layers, out, t);
@@ -65,7 +66,7 @@ final class ModelRules {
     private void checkTensorSizes(List<LayerSpec> layers, OutputDraft out, TopologyDraft t) {
         for (int k = 0; k < layers.size(); k++) {
             LayerSpec layer = layers.get(k);
-            SourcePosition at = draft.layers.get(k).position();
+            SourcePosition at = draft.layers.get(k).argument(0); // the hidden size
             long rows = (long) layer.cell().gateCount() * layer.hiddenSize();
             checkTensorSize(at, "rnn.weight_ih_l" + k, rows, layer.inputSize(), "");
             checkTensorSize(at, "rnn.weight_hh_l" + k, rows, layer.hiddenSize(), "");
@@ -75,7 +76,7 @@ final class ModelRules {
             }
         }
         int topWidth = layers.get(layers.size() - 1).outputSize();
-        checkTensorSize(draft.output.position(), "head.weight", out.size(), topWidth, "");
+        checkTensorSize(draft.output.argument(0), "head.weight", out.size(), topWidth, "");
     }
 
     private void checkTensorSize(SourcePosition at, String tensor, long rows, long columns, String why) {
@@ -106,8 +107,12 @@ final class ModelRules {
                 ? Texts.shown(draft.optimizer.option("learning_rate").get().value().get().text())
                 : BigDecimal.valueOf(spec.learningRate()).stripTrailingZeros().toPlainString()
                         + " (the default of optimizer " + spec.kind().keyword() + ")";
+        List<Diagnostic.Note> notes = draft.optimizer != null && draft.optimizer.option("learning_rate").isPresent()
+                ? List.of(new Diagnostic.Note(draft.optimizer.option("learning_rate").get().position(),
+                        "learning rate declared here"))
+                : List.of();
         diagnostics.error(minimum.name().position(), "min_learning_rate "
-                + Texts.shown(minimum.value().get().text()) + " is above the learning rate " + rate);
+                + Texts.shown(minimum.value().get().text()) + " is above the learning rate " + rate, notes);
     }
 
     private void checkFeedback(TopologyDraft t, OutputDraft out) {
@@ -115,14 +120,17 @@ final class ModelRules {
             return;
         }
         int inputSize = draft.input.value().size();
+        SourcePosition at = draft.topology.word("feedback");
         if (out.size() != inputSize) {
-            diagnostics.error(draft.topology.position(), "one_to_many with feedback needs output size " + out.size()
-                    + " to equal input size " + inputSize);
+            diagnostics.error(at, "one_to_many with feedback needs output size " + out.size()
+                    + " to equal input size " + inputSize, List.of(
+                            new Diagnostic.Note(draft.output.argument(0), "output size declared here"),
+                            new Diagnostic.Note(draft.input.argument(0), "input size declared here")));
         } else if (draft.input.value().encoding() == InputEncoding.ONE_HOT
                 && out.activation() != OutputActivation.SOFTMAX) {
-            diagnostics.error(draft.topology.position(), "one_to_many with feedback into a one_hot input needs a"
+            diagnostics.error(at, "one_to_many with feedback into a one_hot input needs a"
                     + " softmax output, whose probabilities are fed back as the next input, got "
-                    + out.activation().keyword());
+                    + out.activation().keyword(), List.of(outputNote()));
         }
     }
 
@@ -135,18 +143,23 @@ final class ModelRules {
             };
         }
         LossKind kind = draft.loss.value();
-        SourcePosition at = draft.loss.position();
+        SourcePosition at = draft.loss.argument(0); // the loss's word
         if (kind == LossKind.CROSS_ENTROPY && out.activation() != OutputActivation.SOFTMAX) {
             diagnostics.error(at, "loss cross_entropy needs a softmax output, but the output is "
-                    + out.activation().keyword());
+                    + out.activation().keyword(), List.of(outputNote()));
         } else if (kind == LossKind.BINARY_CROSS_ENTROPY && out.activation() != OutputActivation.SIGMOID) {
             diagnostics.error(at, "loss binary_cross_entropy needs a sigmoid output, but the output is "
-                    + out.activation().keyword());
+                    + out.activation().keyword(), List.of(outputNote()));
         } else if (kind == LossKind.MSE && out.activation() == OutputActivation.SOFTMAX) {
             diagnostics.warning(at, "loss mse on a softmax output learns slowly; cross_entropy is"
-                    + " the usual loss for softmax");
+                    + " the usual loss for softmax", List.of(outputNote()));
         }
         return kind;
+    }
+
+    /** A note at the output's activation word, or at its keyword when the activation is the default. */
+    private Diagnostic.Note outputNote() {
+        return new Diagnostic.Note(draft.output.word(draft.output.value().activation().keyword()), "output declared here");
     }
 
     private void checkBidirectional(TopologyDraft t) {
@@ -154,15 +167,16 @@ final class ModelRules {
             if (layer.value().direction() == Direction.FORWARD) {
                 continue;
             }
+            SourcePosition at = layer.word("bidirectional");
             if (t.kind() == Topology.ONE_TO_MANY) {
-                diagnostics.error(layer.position(), "bidirectional layers need a whole input sequence, but"
-                        + " one_to_many reads a single input");
+                diagnostics.error(at, "bidirectional layers need a whole input sequence, but"
+                        + " one_to_many reads a single input", List.of(draft.topology.declaredHere()));
             } else if (t.kind() == Topology.ENCODER_DECODER) {
-                diagnostics.error(layer.position(), "bidirectional layers are not supported in an encoder-decoder"
-                        + " (its decoder runs forwards only)");
+                diagnostics.error(at, "bidirectional layers are not supported in an encoder-decoder"
+                        + " (its decoder runs forwards only)", List.of(draft.topology.declaredHere()));
             } else if (draft.bpttWindow != null) {
-                diagnostics.error(layer.position(), "bidirectional layers cannot be trained with truncated_bptt"
-                        + " (the backward direction needs the whole sequence)");
+                diagnostics.error(at, "bidirectional layers cannot be trained with truncated_bptt"
+                        + " (the backward direction needs the whole sequence)", List.of(draft.bpttWindow.declaredHere()));
             }
         }
     }
@@ -173,15 +187,17 @@ final class ModelRules {
         }
         int steps = t.unrolledSteps();
         int window = draft.bpttWindow.value();
-        SourcePosition at = draft.bpttWindow.position();
+        SourcePosition at = draft.bpttWindow.argument(0); // the window
+        List<Diagnostic.Note> topology = List.of(draft.topology.declaredHere());
         if (t.kind() == Topology.ONE_TO_ONE) {
-            diagnostics.error(at, "truncated_bptt needs more than one step, but one_to_one has one");
+            diagnostics.error(draft.bpttWindow.position(), "truncated_bptt needs more than one step, but one_to_one"
+                    + " has one", topology);
         } else if (window > steps) {
             diagnostics.error(at, "truncated_bptt window " + window + " is longer than the " + steps
-                    + " steps unrolled");
+                    + " steps unrolled", topology);
         } else if (window == steps) {
             diagnostics.warning(at, "truncated_bptt window " + window + " equals the number of steps, so it has no"
-                    + " effect");
+                    + " effect", topology);
         }
     }
 

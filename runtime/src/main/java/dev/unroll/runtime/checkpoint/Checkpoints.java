@@ -56,6 +56,11 @@ public final class Checkpoints {
      *     the file cannot be written; the previous file is then unchanged
      */
     public static void save(Path file, ParameterSet parameters, Map<String, String> metadata) throws CheckpointException {
+        SafeTensors.write(file, finiteParameters(file, parameters), metadata);
+    }
+
+    /** Returns the parameters as tensors to write, after checking that every value is finite. */
+    private static List<OutputTensor> finiteParameters(Path file, ParameterSet parameters) throws CheckpointException {
         List<OutputTensor> tensors = new ArrayList<>(parameters.size());
         for (Parameter p : parameters) {
             for (int i = 0; i < p.size(); i++) {
@@ -67,7 +72,7 @@ public final class Checkpoints {
             }
             tensors.add(OutputTensor.of(p));
         }
-        SafeTensors.write(file, tensors, metadata);
+        return tensors;
     }
 
     /**
@@ -80,17 +85,7 @@ public final class Checkpoints {
      */
     public static void save(Path file, ParameterSet parameters, Optimizer optimizer, Map<String, String> metadata)
             throws CheckpointException {
-        List<OutputTensor> tensors = new ArrayList<>(parameters.size());
-        for (Parameter p : parameters) {
-            for (int i = 0; i < p.size(); i++) {
-                double v = p.value(i);
-                if (!Double.isFinite(v)) {
-                    throw new CheckpointException("checkpoint " + file + ": not saved, parameter '" + p.name() + "' holds "
-                            + v + " at " + position(p.shape(), i) + "; the previous file (if any) is unchanged");
-                }
-            }
-            tensors.add(OutputTensor.of(p));
-        }
+        List<OutputTensor> tensors = new ArrayList<>(finiteParameters(file, parameters));
         tensors.addAll(optimizer.stateTensors(parameters));
         Map<String, String> all = new LinkedHashMap<>(metadata);
         all.putAll(optimizer.stateMetadata());

@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * onto the model's canonical names:
  *
  * <pre>
- *   {recurrent prefix}weight_ih_l{k}[_reverse]  -&gt;  rnn.weight_ih_l{k}[_reverse]   (same for weight_hh, bias_ih, bias_hh)
+ *   {recurrent prefix}weight_ih_l{k}[_reverse]  -&gt;  rnn.weight_ih_l{k}[_reverse]   (same for weight_hh, bias_ih, bias_hh,
+ *                                                  and an LSTM's peepholes weight_ci, weight_cf, weight_co)
  *   {head prefix}weight / {head prefix}bias      -&gt;  head.weight / head.bias
  * </pre>
  *
@@ -67,7 +68,7 @@ public final class PyTorchImport {
     public static final String HEAD = "head.";
 
     private static final Pattern RECURRENT_NAME =
-            Pattern.compile("^(.*?)((?:weight|bias)_(?:ih|hh|hr)_l(\\d{1,9})(_reverse)?)$");
+            Pattern.compile("^(.*?)((?:(?:weight|bias)_(?:ih|hh|hr)|weight_c[ifo])_l(\\d{1,9})(_reverse)?)$");
     private static final Pattern HEAD_NAME = Pattern.compile("^(|.*\\.)(weight|bias)$");
 
     /**

@@ -17,7 +17,7 @@ import java.util.List;
  * <p>An emitter is made for one layer, with its sizes, and declares its buffers as
  * {@link BufferSpec}s that its own code refers to; the workspace writer declares them.
  */
-public sealed interface CellEmitter permits ElmanCell, LstmCell, GruCell {
+public sealed interface CellEmitter permits ElmanCell, LstmCell, PeepholeLstmCell, GruCell, ChoGruCell {
 
     /** Returns how the cell is named in documentation, e.g. {@code lstm} or {@code rnn relu}. */
     String description();
@@ -47,6 +47,16 @@ public sealed interface CellEmitter permits ElmanCell, LstmCell, GruCell {
     /** Returns tensors besides {@code W_ih, W_hh, b_ih, b_hh} (e.g. peepholes), in {@code state_dict} order. */
     default List<TensorSpec> extraTensors() {
         return List.of();
+    }
+
+    /**
+     * Returns the rows of {@code W_hh}, from the first, that {@link LayerCode} multiplies by {@code h_{t-1}} in the
+     * forward step and differentiates in the backward step ({@code dW_hh += dz_h h_{t-1}^T},
+     * {@code dh_{t-1} += W_hh^T dz_h}): all {@code G * H} of them, unless the cell multiplies the last gate blocks by
+     * something else than {@code h_{t-1}} and does those rows itself (the Cho GRU's {@code W_hn (r * h_{t-1})}).
+     */
+    default int recurrentRows(LayerPlan layer) {
+        return layer.gateRows();
     }
 
     /** Emits what the constructor does after the spec's initialization (an LSTM's forget bias). */

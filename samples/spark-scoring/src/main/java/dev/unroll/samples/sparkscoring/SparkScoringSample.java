@@ -49,12 +49,14 @@ public final class SparkScoringSample {
 
         SparkSession.Builder builder = SparkSession.builder().appName("unroll-spark-scoring");
         if (!new SparkConf().contains("spark.master")) { // spark-submit sets it as a system property
-            builder.master("local[2]");
+            builder.master("local[2]").config("spark.driver.bindAddress", "127.0.0.1")
+                    .config("spark.driver.host", "localhost");
         }
         try (SparkSession spark = builder.getOrCreate()) {
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            Dataset<SensorWindow> input = spark.createDataset(Windows.generate(windows, 0, 42),
-                    Encoders.bean(SensorWindow.class)).repartition(partitions);
+            // A real job would read its Dataset (spark.read().parquet(...).as(...)); here it is made up.
+            Dataset<SensorWindow> input = spark.createDataset(
+                    jsc.parallelize(Windows.generate(windows, 0, 42), partitions).rdd(), Encoders.bean(SensorWindow.class));
             long start = System.nanoTime();
             Broadcast<byte[]> weights = jsc.broadcast(Files.readAllBytes(checkpoint));
             Dataset<Score> scores = SparkScoring.score(input, weights).cache();

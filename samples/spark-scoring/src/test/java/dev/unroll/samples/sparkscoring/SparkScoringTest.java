@@ -33,7 +33,9 @@ class SparkScoringTest {
     static void startSpark() {
         spark = SparkSession.builder().appName("SparkScoringTest").master("local[2]")
                 .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "4")
+                // local mode talks to itself only: keep it on the loopback interface
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.driver.host", "localhost")
                 .getOrCreate();
     }
 
@@ -50,13 +52,14 @@ class SparkScoringTest {
         BurstScorer trained = SparkScoringSample.train(checkpoint);
         List<SensorWindow> windows = Windows.generate(3000, 0, 42);
         int partitions = 6;
-        Dataset<SensorWindow> input = spark.createDataset(windows, Encoders.bean(SensorWindow.class))
-                .repartition(partitions);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        // parallelize: six partitions without the shuffle that repartition would cost
+        Dataset<SensorWindow> input = spark.createDataset(jsc.parallelize(windows, partitions).rdd(),
+                Encoders.bean(SensorWindow.class));
         int modelsBefore = SparkScoring.modelsLoaded();
         int workspacesBefore = SparkScoring.workspacesCreated();
 
-        Broadcast<byte[]> weights = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .broadcast(Files.readAllBytes(checkpoint));
+        Broadcast<byte[]> weights = jsc.broadcast(Files.readAllBytes(checkpoint));
         List<Score> scores = SparkScoring.score(input, weights).collectAsList();
 
         assertEquals(windows.size(), scores.size());
