@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -123,16 +124,27 @@ public final class KafkaStreamsSample {
         return model;
     }
 
-    /** Creates the topics that do not exist yet (replication factor 1: a development cluster). */
+    /**
+     * Creates the topics that do not exist yet (replication factor 1: a development cluster). This
+     * is also where an unreachable broker shows: the program stops after 20 s with a message,
+     * rather than let Kafka Streams retry for ever.
+     */
     private static void createTopics(String servers, SpikeScoring.Topics topics, int partitions) throws Exception {
         Properties config = new Properties();
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         try (Admin admin = Admin.create(config)) {
             for (String topic : List.of(topics.readings(), topics.scores(), topics.deadLetters())) {
                 try {
                     admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
                     System.out.println("created topic " + topic);
                 } catch (ExecutionException e) {
+                    if (e.getCause() instanceof TimeoutException) {
+                        System.err.println("no Kafka broker answered at " + servers + " within 20 s ("
+                                + e.getCause().getMessage() + ")");
+                        System.exit(1);
+                    }
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw e;
                     }

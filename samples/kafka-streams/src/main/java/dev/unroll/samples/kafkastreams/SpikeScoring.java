@@ -126,10 +126,16 @@ public final class SpikeScoring {
             if (state == null) {
                 stepper.reset(); // a device not seen before starts from the zero state
             } else {
-                // A state that does not fit (the spec changed under a running application) is not
-                // a bad reading: let it fail the task, with importState's message, rather than
-                // silently start the device over.
-                stepper.importState(state);
+                try {
+                    stepper.importState(state);
+                } catch (IllegalArgumentException e) {
+                    // A state that does not fit (the spec changed under a running application) is
+                    // not a bad reading: fail the task, saying whose state and why, rather than
+                    // silently start the device over.
+                    throw new IllegalStateException("the stored state of device '" + device
+                            + "' does not fit this model: " + e.getMessage()
+                            + "; a new model needs fresh state (a new application.id)", e);
+                }
             }
             float[] probability;
             try {

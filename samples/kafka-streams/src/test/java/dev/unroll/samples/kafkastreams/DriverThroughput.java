@@ -14,9 +14,10 @@ import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Measures records per second of three paths, for the README: the stepper alone; the stepper with
+ * Measures records per second of four paths, for the README: the stepper alone; the stepper with
  * what the processor adds per record (parse, import, export, the state's Serde both ways); and the
- * whole topology in {@link TopologyTestDriver} with its RocksDB store. Not a test: run it with
+ * whole topology in {@link TopologyTestDriver}, with its RocksDB store and with an in-memory one.
+ * Not a test: run it with
  * {@code mvn -B -q -pl samples/kafka-streams -am test-compile exec:java -DskipTests
  * -Dexec.classpathScope=test -Dexec.mainClass=dev.unroll.samples.kafkastreams.DriverThroughput}.
  */

@@ -26,6 +26,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
@@ -254,6 +255,24 @@ class KafkaStreamsSampleTest {
         assertEquals(good.size(), scored.size());
         for (int t = 0; t < good.size(); t++) {
             assertEquals(alone.step(good.get(t).values())[0], Float.parseFloat(scored.get(t).value), "reading " + t);
+        }
+    }
+
+    @Test
+    void aStoredStateThatDoesNotFitTheModelFailsTheTaskNamingTheDevice() {
+        try (TopologyTestDriver driver = driver(model, dir)) {
+            KeyValueStore<String, double[][]> store = driver.getKeyValueStore(SpikeScoring.STORE);
+            store.put("device-9", new double[][] {new double[8]}); // as a model with 8 hidden units would write it
+            StreamsException failure = assertThrows(StreamsException.class,
+                    () -> readings(driver).pipeInput("device-9", "0.1,0.2,0.3"));
+            Throwable cause = failure;
+            while (!(cause instanceof IllegalStateException) && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            assertTrue(cause.getMessage().startsWith("the stored state of device 'device-9' does not fit this model: "),
+                    cause.getMessage());
+            assertTrue(cause.getMessage().contains("h0"), cause.getMessage());
+            assertTrue(scores(driver).isEmpty(), "nothing scored");
         }
     }
 
