@@ -53,6 +53,7 @@ public final class SparkScoringSample {
                     .config("spark.driver.host", "localhost");
         }
         try (SparkSession spark = builder.getOrCreate()) {
+            spark.sparkContext().setLogLevel("WARN"); // Spark's INFO lines would bury the result
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             // A real job would read its Dataset (spark.read().parquet(...).as(...)); here it is made up.
             Dataset<SensorWindow> input = spark.createDataset(
