@@ -38,6 +38,16 @@ public interface RecurrentModel<W, X, Y, O> extends Trainable<X, Y> {
     /** Sets every parameter's gradient to that of the batch's mean loss and returns the loss. */
     double computeGradients(W workspace, X inputs, Y targets);
 
+    /**
+     * Does a training update from the gradients in the parameters' {@code grad} arrays: what {@code trainStep} does
+     * after its backward pass (a finiteness check, the spec's clipping, its optimizer and schedule). With
+     * {@link #computeGradients} it splits an update in two, so that gradients can be computed on several workers,
+     * summed, and applied once (synchronous data parallelism).
+     *
+     * @throws NonFiniteException if a gradient is not finite (nothing is updated)
+     */
+    void applyGradients();
+
     /** Returns a stepper that runs the model one step at a time from a zero state. */
     SequenceStepper<?, ?> newStepper();
 }

@@ -90,6 +90,18 @@ final class TrainingWriter {
                 .addStatement("optimizer.stepWithoutGradientCheck(parameters, schedule)")
                 .addStatement("return loss")
                 .build());
+        type.addMethod(MethodSpec.methodBuilder("applyGradients")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .addJavadoc("Does the update of {@link #trainStep} from the gradients already in the parameters'"
+                        + " {@code grad} arrays\n(as {@code computeGradients} left them, or as a caller wrote them,"
+                        + " e.g. summed over the workers of a\ndata-parallel job): a check that every gradient is finite,"
+                        + " clipping, then the optimizer step. Not\nthread-safe.\n\n"
+                        + "@throws $T if a gradient is NaN or infinite; the weights are left unchanged\n",
+                        NON_FINITE_EXCEPTION)
+                .addStatement("lastGradientNorm = clipping.checkFiniteAndClip(parameters)")
+                .addStatement("optimizer.stepWithoutGradientCheck(parameters, schedule)")
+                .build());
         type.addMethod(MethodSpec.methodBuilder("updates")
                 .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC)
