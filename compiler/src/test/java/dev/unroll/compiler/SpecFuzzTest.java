@@ -27,9 +27,10 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Coverage-guided fuzzing of the {@code .rnn} front end and of the generator (Jazzer).
  *
- * <p>In {@code mvn verify} both run over the committed corpus
+ * <p>In {@code mvn verify} both run over their seeds and findings
  * ({@code src/test/resources/dev/unroll/compiler/SpecFuzzTestInputs/<method>/}, regression mode,
- * with the other tests), and {@code check} also fuzzes for {@code unroll.fuzz.duration} in a JVM
+ * with the other tests) and, in one loop each, over what the long runs kept
+ * ({@code src/test/fuzz-corpus/<method>/}); and {@code check} also fuzzes for {@code unroll.fuzz.duration} in a JVM
  * of its own (this module's {@code fuzz-front-end} execution). {@code generate} runs {@code javac}
  * on every spec that passes, about a second each, so it fuzzes only in {@code -Pfuzz-long} and
  * {@code scripts/fuzz.sh}. See docs/robustness.md.
@@ -50,10 +51,10 @@ class SpecFuzzTest {
     /**
      * Any bytes: {@code check} returns (never throws), reports no internal error, formats its
      * diagnostics, and takes less than {@link #CHECK_BOUND_MILLIS}. A hang is cut by the
-     * {@code @Timeout} (libFuzzer's {@code -timeout} in fuzzing mode).
+     * {@code @Timeout} of 30 s, generous because the first input of a fuzzing JVM also loads and instruments everything (libFuzzer's {@code -timeout} in fuzzing mode).
      */
     @FuzzTest(maxDuration = "20s")
-    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void check(byte[] bytes) {
         if (KNOWN_BUG.matcher(new String(bytes, StandardCharsets.ISO_8859_1)).find()) {
             return; // see KNOWN_BUG: kept out until the front end is fixed, so that the build stays green
@@ -82,6 +83,39 @@ class SpecFuzzTest {
                 + warm + " ms");
         if (result.hasErrors()) {
             assertTrue(result.models().isEmpty(), "a spec with errors yields no model");
+        }
+    }
+
+    /**
+     * Every input the long fuzzing runs kept ({@code src/test/fuzz-corpus/check/}, written by
+     * scripts/fuzz.sh), replayed in one loop: as a regression test each costs microseconds this
+     * way, where a JUnit invocation each (the seed folder's way) would cost seconds in all.
+     */
+    @Test
+    void replaysTheLongRunCorpus() throws IOException {
+        int n = 0;
+        for (Path f : longRunCorpus("check")) {
+            byte[] bytes = Files.readAllBytes(f);
+            if (!KNOWN_BUG.matcher(new String(bytes, StandardCharsets.ISO_8859_1)).find()) {
+                checkOne(bytes);
+                n++;
+            }
+        }
+        assertTrue(n > 0, "the long-run corpus is empty");
+    }
+
+    /** The generator's long-run corpus, the same way (only the few inputs that pass check reach javac). */
+    @Test
+    void replaysTheLongRunGeneratorCorpus() throws IOException {
+        for (Path f : longRunCorpus("generate")) {
+            generate(Files.readAllBytes(f));
+        }
+    }
+
+    private static java.util.List<Path> longRunCorpus(String method) throws IOException {
+        Path dir = Path.of(System.getProperty("unroll.sourceRoot", "."), "src/test/fuzz-corpus", method);
+        try (var files = Files.list(dir)) {
+            return files.sorted().toList();
         }
     }
 

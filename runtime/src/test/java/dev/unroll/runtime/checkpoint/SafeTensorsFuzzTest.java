@@ -10,19 +10,24 @@ import dev.unroll.runtime.FloatParameter;
 import dev.unroll.runtime.Parameter;
 import dev.unroll.runtime.ParameterSet;
 import dev.unroll.runtime.testing.Models;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzzing of the safetensors reader and the PyTorch import (Jazzer).
  *
- * <p>In {@code mvn verify} these run twice: over the committed corpus under
+ * <p>In {@code mvn verify} this runs three times: over its seeds and findings under
  * {@code src/test/resources/dev/unroll/runtime/checkpoint/SafeTensorsFuzzTestInputs/checkpointFile/}
- * (regression mode, with the other tests), then each for {@code unroll.fuzz.duration} in fuzzing
+ * (regression mode, with the other tests), over what the long runs kept
+ * ({@code src/test/fuzz-corpus/checkpointFile/}, in one loop), then each for {@code unroll.fuzz.duration} in fuzzing
  * mode in a JVM of its own (the {@code fuzz-checkpoint} execution of this module's pom). See
  * docs/robustness.md.
  *
@@ -40,7 +45,7 @@ class SafeTensorsFuzzTest {
      * nothing. (One target for both, since fuzzing mode costs a JVM per target.)
      */
     @FuzzTest(maxDuration = "15s")
-    @Timeout(value = 5, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void checkpointFile(byte[] input) {
         if (input.length == 0) {
             return;
@@ -49,6 +54,24 @@ class SafeTensorsFuzzTest {
         if (file != null) {
             importInto(file, input[0] & 0xff);
         }
+    }
+
+    /**
+     * Every input the long fuzzing runs kept ({@code src/test/fuzz-corpus/checkpointFile/}, written
+     * by scripts/fuzz.sh), replayed in one loop: microseconds each, where a JUnit invocation each
+     * would cost seconds in all.
+     */
+    @Test
+    void replaysTheLongRunCorpus() throws IOException {
+        Path dir = Path.of("src/test/fuzz-corpus/checkpointFile");
+        List<Path> inputs;
+        try (var files = Files.list(dir)) {
+            inputs = files.sorted().toList();
+        }
+        for (Path f : inputs) {
+            checkpointFile(Files.readAllBytes(f));
+        }
+        assertTrue(!inputs.isEmpty(), "the long-run corpus is empty");
     }
 
     private static TensorFile read(byte[] bytes) {
