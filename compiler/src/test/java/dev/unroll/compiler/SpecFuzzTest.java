@@ -19,8 +19,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,15 +34,6 @@ import org.junit.jupiter.api.Timeout;
  * {@code scripts/fuzz.sh}. See docs/robustness.md.
  */
 class SpecFuzzTest {
-    /**
-     * Issue 15's open front-end bug, which the fuzzer finds within seconds: a number with an
-     * exponent of six digits or more is materialised in full ({@code seed 1e-10000000} takes 15 s
-     * and most of a gigabyte, {@code 1e-300000000} hangs, {@code 1e-2147483647} is an internal
-     * error). Inputs with one are skipped by {@link #check} until the fix lands in {@code dsl/};
-     * {@link #knownFrontEndBugs} holds them and fails until then. Remove this pattern with the fix.
-     */
-    static final Pattern KNOWN_BUG = Pattern.compile("[0-9.][eE][+-]?0*[1-9][0-9]{5,}");
-
     /** What one check may take at most, however hostile the input (the per-input bound, in every mode). */
     static final long CHECK_BOUND_MILLIS = 2_000;
 
@@ -56,9 +45,6 @@ class SpecFuzzTest {
     @FuzzTest(maxDuration = "20s")
     @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void check(byte[] bytes) {
-        if (KNOWN_BUG.matcher(new String(bytes, StandardCharsets.ISO_8859_1)).find()) {
-            return; // see KNOWN_BUG: kept out until the front end is fixed, so that the build stays green
-        }
         checkOne(bytes);
     }
 
@@ -95,11 +81,8 @@ class SpecFuzzTest {
     void replaysTheLongRunCorpus() throws IOException {
         int n = 0;
         for (Path f : longRunCorpus("check")) {
-            byte[] bytes = Files.readAllBytes(f);
-            if (!KNOWN_BUG.matcher(new String(bytes, StandardCharsets.ISO_8859_1)).find()) {
-                checkOne(bytes);
-                n++;
-            }
+            checkOne(Files.readAllBytes(f));
+            n++;
         }
         assertTrue(n > 0, "the long-run corpus is empty");
     }
@@ -119,10 +102,13 @@ class SpecFuzzTest {
         }
     }
 
-    /** The inputs {@link #KNOWN_BUG} keeps out of {@link #check}: each must pass it once the front end is fixed. */
+    /**
+     * The huge exponents issue 15 reported, which the fuzzer found within seconds before the front end read numbers
+     * from their digits ({@code seed 1e-10000000} took 15 s, {@code 1e-300000000} hung, {@code 1e-2147483647} was an
+     * internal error): each now passes {@link #check} within its bound.
+     */
     @Test
-    @Disabled("issue 15: huge exponents hang or crash RnnFrontEnd.check; the fix belongs to dsl/ (front-end engineer)")
-    void knownFrontEndBugs() throws Exception {
+    void formerFrontEndBugs() throws Exception {
         Path dir = Path.of(SpecFuzzTest.class.getResource("SpecFuzzKnownBugs").toURI());
         try (var files = Files.list(dir)) {
             for (Path f : files.sorted().toList()) {
