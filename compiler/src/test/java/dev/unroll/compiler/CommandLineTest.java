@@ -129,7 +129,7 @@ class CommandLineTest {
         Path warned = spec("warned.rnn", WARNING);
         Run run = unroll("check", warned.toString());
         assertEquals(0, run.status(), run::toString);
-        assertTrue(run.err().contains(warned + ":6:5: warning: "), run::toString);
+        assertTrue(run.err().contains(warned + ":6:10: warning: "), run::toString);
         assertEquals(1, unroll("check", "--Werror", warned.toString()).status());
         Run quiet = unroll("check", "-q", warned.toString());
         assertEquals(0, quiet.status(), quiet::toString);
@@ -175,7 +175,7 @@ class CommandLineTest {
         for (Path file : expected) {
             assertTrue(listed.contains(file.toString()), run::toString);
         }
-        assertTrue(run.err().contains("single.rnn:6:5: warning:"), run::toString);
+        assertTrue(run.err().contains("single.rnn:6:10: warning:"), run::toString);
         // the files hold exactly what the compiler generates for each model
         CheckResult check = RnnFrontEnd.check(good);
         assertEquals(UnrollCompiler.generate(check.models().get(0)).toString(),

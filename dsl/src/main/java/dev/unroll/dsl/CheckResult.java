@@ -9,7 +9,8 @@ import java.util.stream.Collectors;
  * What the front end made of one file.
  *
  * @param path the file as the user named it
- * @param source the decoded file, or empty when it could not be read
+ * @param source the decoded file (bytes that are not UTF-8 replaced by U+FFFD), or empty when it could not
+ *     be read
  * @param models the valid models; empty whenever there is an error
  * @param diagnostics every error and warning, ordered by position
  */

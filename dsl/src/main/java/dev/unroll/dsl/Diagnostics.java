@@ -58,6 +58,11 @@ public final class Diagnostics {
         add(Severity.ERROR, Optional.empty(), message);
     }
 
+    /** Reports a warning about the file as a whole. */
+    public void fileWarning(String message) {
+        add(Severity.WARNING, Optional.empty(), message);
+    }
+
     /** Reports a warning at a position. */
     public void warning(SourcePosition position, String message) {
         add(Severity.WARNING, Optional.of(position), message);

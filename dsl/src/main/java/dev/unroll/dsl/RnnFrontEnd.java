@@ -72,7 +72,10 @@ public final class RnnFrontEnd {
         Diagnostics diagnostics = new Diagnostics(path);
         Optional<String> text = decodeUtf8(bytes, path, diagnostics);
         if (text.isEmpty()) {
-            return new CheckResult(path, Optional.empty(), List.of(), diagnostics.toList());
+            // Shown with its line and caret like any other error: the file as read with the bad
+            // bytes replaced (U+FFFD), line ends normalized as the position was computed.
+            String lossy = normalize(new String(bytes, StandardCharsets.UTF_8));
+            return new CheckResult(path, Optional.of(new SourceFile(path, lossy)), List.of(), diagnostics.toList());
         }
         return check(new SourceFile(path, text.get()));
     }

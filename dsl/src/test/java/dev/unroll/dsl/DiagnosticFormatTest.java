@@ -238,8 +238,8 @@ class DiagnosticFormatTest {
         CheckResult result = RnnFrontEnd.check("latin1.rnn", latin1);
         assertEquals(List.of("latin1.rnn:1:10: error: file is not valid UTF-8: byte 0xE9 at offset 9;"
                 + " save the spec as UTF-8"), summaries(result));
-        assertEquals(Optional.empty(), result.source(), "undecodable text is not shown");
-        assertEquals(summaries(result).get(0), result.formattedDiagnostics());
+        // Shown like any other error (issue 15), the bad byte as U+FFFD.
+        assertEquals(summaries(result).get(0) + "\nmodel Caf\ufffd {}\n         ^", result.formattedDiagnostics());
         assertTrue(result.models().isEmpty());
     }
 
@@ -271,7 +271,8 @@ class DiagnosticFormatTest {
     @Test
     void emptyFileOnlyWarns() {
         CheckResult result = RnnFrontEnd.check("empty.rnn", new byte[0]);
-        assertEquals("empty.rnn:1:1: warning: file declares no model\n\n^", result.formattedDiagnostics());
+        // About the file as a whole (issue 15): no line or caret under nothing.
+        assertEquals("empty.rnn: warning: file declares no model", result.formattedDiagnostics());
         assertFalse(result.hasErrors());
     }
 

@@ -44,6 +44,8 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
     private final Set<ParserRuleContext> reportedUnclosed = new HashSet<>();
     /** Statements with an error already: one error per statement, the rest are likely consequences. */
     private final Set<ParserRuleContext> statementsWithErrors = new HashSet<>();
+    /** Token indexes of keywords written as a model name ('model model'), reported once. */
+    private final Set<Integer> keywordsAsNames = new HashSet<>();
     /** True while ANTLR deletes a token it found extra (the token after it fits). */
     private boolean deleting;
 
@@ -179,6 +181,11 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
         }
         ParserRuleContext context = recognizer.getContext();
         Token previous = previousToken(recognizer.getInputStream(), offending);
+        if (context instanceof RnnParser.ModelDeclContext m && m.MODEL() != null
+                && keywordsAsNames.contains(m.MODEL().getSymbol().getTokenIndex())) {
+            return; // 'model model {': the second 'model' was reported as a keyword; its model is no news
+        }
+
         RnnParser.ModelDeclContext model = enclosingModel(recognizer);
         IntervalSet wanted = expected == null ? new IntervalSet() : expected;
         boolean unclosedModel = wanted.contains(RnnLexer.RBRACE) && model != null && model.LBRACE() != null
@@ -233,9 +240,22 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
                         + after.getText() + " instead of ." + after.getText());
                 return;
             }
+            if (numberBefore && !before.getText().contains("e") && !before.getText().contains("E")
+                    && !before.getText().contains(".")) {
+                diagnostics.error(Tokens.startOf(offending), "a number has digits after its decimal point: write "
+                        + before.getText() + ".0 or " + before.getText() + " instead of " + before.getText() + ".");
+                return;
+            }
         }
         if (context instanceof RnnParser.SpecFileContext file) {
             topLevel(file, offending, wanted);
+            return;
+        }
+        if ((type == RnnLexer.MODEL || type == RnnLexer.PACKAGE) && context instanceof RnnParser.ModelDeclContext m
+                && m.name == null && m.LBRACE() == null && previous != null && previous.getType() == RnnLexer.MODEL) {
+            diagnostics.error(Tokens.startOf(offending), "'" + offending.getText() + "' is a keyword and cannot be"
+                    + " a model name");
+            keywordsAsNames.add(offending.getTokenIndex());
             return;
         }
         if (type == RnnLexer.PACKAGE && context instanceof RnnParser.ModelDeclContext) {

@@ -22,8 +22,9 @@ import java.util.List;
 
 /**
  * The rules between statements (docs/language.md, section 7): each statement was valid on its
- * own, but together they must make one trainable network. Runs only when the input, a layer, the
- * output and the topology were all read without errors.
+ * own, but together they must make one trainable network. Each rule runs when the statements it
+ * relates were read without errors, whatever else is missing or broken, so that a syntax error
+ * in one statement does not hide a conflict between two others.
  */
 final class ModelRules {
     private final ModelDraft draft;
@@ -35,22 +36,28 @@ final class ModelRules {
     }
 
     /**
-     * Checks every rule and returns the loss, written or defaulted from the output activation.
+     * Checks every rule whose statements are there and returns the loss, written or defaulted
+     * from the output activation (mse without an output).
      *
-     * @param layers the layers with their sizes resolved, input side first
+     * @param layers the layers with their sizes resolved, input side first; empty without an input
      */
     LossKind check(List<LayerSpec> layers) {
-        TopologyDraft t = draft.topology.value();
-        OutputDraft out = draft.output.value();
-        checkFeedback(t, out);
-        LossKind loss = checkLoss(out);
-        checkBidirectional(t);
-        checkBpttWindow(t);
-        checkLongVanillaRnn(t);
-        if (out.activation() == OutputActivation.SOFTMAX && out.size() == 1) {
+        TopologyDraft t = draft.topology == null ? null : draft.topology.value();
+        OutputDraft out = draft.output == null ? null : draft.output.value();
+        if (t != null && out != null && draft.input != null) {
+            checkFeedback(t, out);
+        }
+        LossKind loss = out != null ? checkLoss(out) : draft.loss != null ? draft.loss.value() : LossKind.MSE;
+        if (t != null) {
+            checkBidirectional(t);
+            checkBpttWindow(t);
+            checkLongVanillaRnn(t);
+        }
+        if (out != null && out.activation() == OutputActivation.SOFTMAX && out.size() == 1) {
             diagnostics.warning(draft.output.word("softmax"), "softmax over a single output is always 1; use sigmoid");
         }
-        if (!draft.layerDiscarded) { // else the sizes between the layers left are not the ones written
+        // Only with every size known: a layer set aside would leave the wrong sizes between the others.
+        if (t != null && out != null && !layers.isEmpty() && !draft.layerDiscarded) {
             checkTensorSizes(layers, out, t);
         }
         checkMinLearningRate();

@@ -166,19 +166,19 @@ final class ModelValidator {
         if (draft.topology == null && !draft.attempted.contains(StatementKind.TOPOLOGY)) {
             diagnostics.error(at, "model " + shownName + " has no topology; add e.g. 'many_to_many steps 25;'");
         }
-        if (draft.input == null || draft.layers.isEmpty() || draft.output == null || draft.topology == null) {
-            return Optional.empty();
-        }
-
         List<LayerSpec> layers = new ArrayList<>();
-        int width = draft.input.value().size();
-        for (Located<LayerDraft> located : draft.layers) {
+        int width = draft.input == null ? 0 : draft.input.value().size();
+        for (Located<LayerDraft> located : draft.input == null ? List.<Located<LayerDraft>>of() : draft.layers) {
             LayerDraft l = located.value();
             LayerSpec layer = new LayerSpec(layers.size(), l.cell(), width, l.hidden(), l.direction(), l.dropout());
             layers.add(layer);
             width = layer.outputSize();
         }
+        // Checked even when a statement is missing or was set aside: every problem in one run.
         LossKind loss = new ModelRules(draft, diagnostics).check(layers);
+        if (draft.input == null || draft.layers.isEmpty() || draft.output == null || draft.topology == null) {
+            return Optional.empty();
+        }
 
         TopologyDraft t = draft.topology.value();
         OutputDraft out = draft.output.value();

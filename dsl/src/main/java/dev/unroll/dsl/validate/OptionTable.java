@@ -218,6 +218,32 @@ final class OptionTable {
         };
     }
 
+    /**
+     * Returns where an option applies, for an option written in a statement of another kind:
+     * "layers", "lstm layers", "one_to_many", "the optimizer", "schedule step", "init".
+     */
+    static Optional<String> appliesTo(String option) {
+        for (Map.Entry<StatementKind, Map<String, List<OptionDecl>>> statement : TABLE.entrySet()) {
+            List<String> variants = new ArrayList<>();
+            statement.getValue().forEach((variant, decls) -> {
+                if (decls.stream().anyMatch(d -> d.name().equals(option))) {
+                    variants.add(variant);
+                }
+            });
+            if (!variants.isEmpty()) {
+                StatementKind kind = statement.getKey();
+                boolean all = variants.size() == statement.getValue().size();
+                return Optional.of(switch (kind) {
+                    case LAYER -> all ? "layers" : variantsPhrase(kind, variants);
+                    case OPTIMIZER -> all ? "the optimizer" : variantsPhrase(kind, variants);
+                    case INIT -> "init";
+                    default -> variantsPhrase(kind, variants);
+                });
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Returns the words naming the given values, in the order given. */
     @SafeVarargs
     static <E extends Enum<E> & Keyword> List<String> words(E... values) {

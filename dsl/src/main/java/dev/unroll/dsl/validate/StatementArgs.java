@@ -33,6 +33,9 @@ final class StatementArgs {
     /** Option names of this kind of statement: a missing number is not to be confused with them. */
     private final Set<String> optionNames = new java.util.HashSet<>();
     private int next;
+    /** The last word read from a fixed set ('softmax'), and that set, for "'softmax' and 'sigmoid' exclude each other". */
+    private Argument.Word chosen;
+    private List<String> chosenFrom = List.of();
 
     /**
      * @param subject how messages name the statement, e.g. "lstm layer" or "optimizer"
@@ -53,6 +56,11 @@ final class StatementArgs {
      */
     void knowOptions(java.util.Collection<String> names) {
         optionNames.addAll(names);
+    }
+
+    private void choose(Argument.Word word, List<String> choices) {
+        chosen = word;
+        chosenFrom = choices;
     }
 
     /** Where a missing argument is reported: just after the last thing written. */
@@ -119,7 +127,9 @@ final class StatementArgs {
      */
     private void missing(Optional<Argument> arg, String meaning, String example) {
         SourcePosition at = arg.map(Argument::position).orElse(afterLast());
-        diagnostics.error(at, subject + " needs " + Texts.article(meaning) + " " + meaning + ", e.g. '" + example + "'");
+        boolean option = arg.isPresent() && arg.get() instanceof Argument.Word word && optionNames.contains(word.text());
+        diagnostics.error(at, subject + " needs " + Texts.article(meaning) + " " + meaning + ", e.g. '" + example + "'"
+                + (option ? "" : notANumber(arg)));
         if (arg.isPresent() && !(arg.get() instanceof Argument.Word word && optionNames.contains(word.text()))) {
             next++;
         }
@@ -161,6 +171,7 @@ final class StatementArgs {
                     + Suggestions.hint(word.text(), choices));
             return Optional.empty();
         }
+        choose(word, choices);
         return Optional.of(word.text());
     }
 
@@ -181,7 +192,11 @@ final class StatementArgs {
         }
         if (choices.contains(word.text())) {
             next++;
+            choose(word, choices);
             return Optional.of(word.text());
+        }
+        if (OptionTable.appliesTo(word.text()).isPresent() && !optionNames.contains(word.text())) {
+            return Optional.empty(); // an option of another statement: reported as such where options are read
         }
         if (optionNames.contains(word.text()) || Suggestions.closest(word.text(), optionNames).isPresent()
                 && Suggestions.closest(word.text(), choices).isEmpty()) {
@@ -232,11 +247,14 @@ final class StatementArgs {
                         value = candidate;
                         next++;
                     } else {
+                        boolean nextIsOption = candidate.isPresent() && candidate.get() instanceof Argument.Word w
+                                && (byName.containsKey(w.text()) || elsewhere.containsKey(w.text())
+                                        || OptionTable.appliesTo(w.text()).isPresent());
                         diagnostics.error(candidate.map(Argument::position).orElse(word.position()),
                                 "option '" + word.text() + "' needs a number, e.g. '" + word.text() + " "
-                                        + decl.sample() + "'");
-                        if (candidate.isPresent() && candidate.get() instanceof Argument.StringLiteral) {
-                            next++; // a quoted value: meant as this option's, not to be reported again
+                                        + decl.sample() + "'" + (nextIsOption ? "" : notANumber(candidate)));
+                        if (candidate.isPresent() && !nextIsOption) {
+                            next++; // a quoted value or a word meant as this option's: not to be reported again
                         }
                         // Kept, without a value, so that the statement does not also report it missing.
                         given.putIfAbsent(word.text(), new Option(word, Optional.empty()));
@@ -269,14 +287,54 @@ final class StatementArgs {
         return given;
     }
 
+    /**
+     * Says what was written where a number belongs: "; 'big' is a word, not a number",
+     * "; write 10 without quotes". Empty when nothing was written.
+     */
+    private static String notANumber(Optional<Argument> arg) {
+        if (arg.isEmpty() || arg.get() instanceof Argument.NumberLiteral) {
+            return "";
+        }
+        if (arg.get() instanceof Argument.StringLiteral string) {
+            return string.value().matches("-?[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?")
+                    ? "; write " + string.value() + " without quotes" : "; a string is not a number";
+        }
+        return "; '" + Texts.shown(arg.get().text()) + "' is a word, not a number";
+    }
+
     /** Reports arguments left over by a statement that takes no options. */
     void noMoreArguments() {
         List<Argument> args = statement.arguments();
         if (next < args.size()) {
             Argument extra = args.get(next);
-            diagnostics.error(extra.position(), "unexpected " + describe(extra) + " in " + subject);
+            if (!(extra instanceof Argument.Word word && (conflictsWithChoice(word) || appliesElsewhere(word)))) {
+                diagnostics.error(extra.position(), "unexpected " + describe(extra) + " in " + subject);
+            }
             next = args.size();
         }
+    }
+
+    /**
+     * Reports a word of the same set as a word already chosen ({@code output 10 softmax sigmoid}),
+     * naming the one given first; returns false when the word is of no such set.
+     */
+    private boolean conflictsWithChoice(Argument.Word word) {
+        if (chosen == null || !chosenFrom.contains(word.text())) {
+            return false;
+        }
+        diagnostics.error(word.position(), "'" + chosen.text() + "' and '" + word.text() + "' exclude each other");
+        return true;
+    }
+
+    /**
+     * Reports an option of another statement written here ({@code input 10 bidirectional}),
+     * saying where it applies; returns false when the word is no option of any statement.
+     */
+    private boolean appliesElsewhere(Argument.Word word) {
+        Optional<String> where = OptionTable.appliesTo(word.text());
+        where.ifPresent(w -> diagnostics.error(word.position(), "option '" + word.text() + "' does not apply to "
+                + subject + " (only to " + w + ")"));
+        return where.isPresent();
     }
 
     private void reportUnknownOption(Argument.Word word, Set<String> allowed, Map<String, String> elsewhere) {
@@ -284,6 +342,9 @@ final class StatementArgs {
         if (where != null) {
             diagnostics.error(word.position(), "option '" + word.text() + "' does not apply to " + subject
                     + " (only to " + where + ")");
+            return;
+        }
+        if (appliesElsewhere(word)) {
             return;
         }
         String message = "unknown option '" + Texts.shown(word.text()) + "' for " + subject;

@@ -48,9 +48,16 @@ final class TopologyReader {
         boolean aligned = options.containsKey("steps");
         boolean split = options.containsKey("input_steps") || options.containsKey("output_steps");
         if (aligned && split) {
-            Option extra = options.containsKey("input_steps") ? options.get("input_steps") : options.get("output_steps");
-            r.diagnostics().error(extra.name().position(), "many_to_many takes either 'steps N' (one output per input)"
-                    + " or 'input_steps N output_steps M' (encoder-decoder), not both");
+            Option splitOption = options.containsKey("input_steps") ? options.get("input_steps")
+                    : options.get("output_steps");
+            Option steps = options.get("steps");
+            // Reported at whichever form comes second, naming the one given first.
+            boolean stepsFirst = steps.name().position().compareTo(splitOption.name().position()) < 0;
+            Option first = stepsFirst ? steps : splitOption;
+            Option later = stepsFirst ? splitOption : steps;
+            r.diagnostics().error(later.name().position(), "many_to_many takes either 'steps N' (one output per input)"
+                    + " or 'input_steps N output_steps M' (encoder-decoder), not both; '" + first.name().text()
+                    + "' is given first");
             return;
         }
         if (!aligned && !split) {

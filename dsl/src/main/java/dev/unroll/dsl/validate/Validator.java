@@ -1,7 +1,6 @@
 package dev.unroll.dsl.validate;
 
 import dev.unroll.dsl.Diagnostics;
-import dev.unroll.dsl.SourcePosition;
 import dev.unroll.dsl.ast.Identifier;
 import dev.unroll.dsl.ast.ModelDecl;
 import dev.unroll.dsl.ast.SpecFile;
@@ -60,7 +59,7 @@ public final class Validator {
             }
         }
         if (file.models().isEmpty() && !diagnostics.hasErrors()) {
-            diagnostics.warning(SourcePosition.START, "file declares no model");
+            diagnostics.fileWarning("file declares no model"); // about the file as a whole: no word to point at
         }
         return models;
     }
