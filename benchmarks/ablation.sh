@@ -37,7 +37,7 @@ for commit in "$@"; do
     echo "== $(date +%H:%M:%S) building $commit ($sha)"
     (cd "$tree" && git checkout -q --detach "$sha" \
         && mvn -B -q -o -Dmaven.repo.local="$repo" install -DskipTests -Dinvoker.skip=true \
-            -pl dsl,runtime,compiler,maven-plugin,benchmarks)
+            -pl maven-plugin,benchmarks -am)
     cp "$tree/benchmarks/target/benchmarks.jar" "$run/benchmarks-$sha.jar"
     echo "== $(date +%H:%M:%S) measuring $sha"
     "$java" -jar "$run/benchmarks-$sha.jar" "dev.unroll.bench.StepBenchmark" "${timing[@]}" -p impl=unroll \
