@@ -46,9 +46,11 @@ final class CheckCommand implements Callable<Integer> {
         for (Path file : files) {
             CheckResult result = RnnFrontEnd.check(file);
             for (Diagnostic diagnostic : result.diagnostics()) {
-                if (diagnostic.isError()) {
+                // the front end's closing "too many errors; stopped after 50" line is not one more problem
+                boolean summary = diagnostic.position().isEmpty() && diagnostic.message().startsWith("too many ");
+                if (!summary && diagnostic.isError()) {
                     errors++;
-                } else {
+                } else if (!summary) {
                     warnings++;
                 }
                 if (quiet && !diagnostic.isError()) {
