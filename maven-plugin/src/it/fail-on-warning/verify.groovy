@@ -3,7 +3,7 @@
 // reports the warning again.
 def log = new File(basedir, 'build.log').text
 def single = new File(basedir, 'src/main/rnn/single.rnn').absolutePath
-def warning = "[ERROR] ${single}:6:5: warning: softmax over a single output is always 1; use sigmoid\n    output 1 softmax;\n    ^"
+def warning = "[ERROR] ${single}:6:14: warning: softmax over a single output is always 1; use sigmoid\n    output 1 softmax;\n             ^"
 assert log.contains(warning) : "build.log lacks:\n${warning}"
 assert log.contains('1 warning in .rnn specs under') && log.contains('(failOnWarning is set); nothing was generated') : 'no failure message'
 def out = new File(basedir, 'target/generated-sources/rnn')

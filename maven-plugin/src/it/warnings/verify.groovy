@@ -1,7 +1,7 @@
 // build.log holds the three builds one after the other.
 def log = new File(basedir, 'build.log').text
 def single = new File(basedir, 'src/main/rnn/single.rnn').absolutePath
-def warning = "${single}:6:5: warning: softmax over a single output is always 1; use sigmoid\n    output 1 softmax;\n    ^"
+def warning = "${single}:6:14: warning: softmax over a single output is always 1; use sigmoid\n    output 1 softmax;\n             ^"
 
 // Build 1 generates both specs and logs the warning at the warning level, once.
 assert log.count("[WARNING] ${warning}") == 1 : "build 1 lacks, at WARNING:\n${warning}"

@@ -208,7 +208,7 @@ class IncrementalGeneratorTest {
         assertTrue(replayed.replayed());
         assertEquals(generated.formatted(), replayed.formatted());
         assertEquals(generated.diagnostic(), replayed.diagnostic());
-        assertTrue(replayed.formatted().startsWith(sources().resolve("w.rnn") + ":5:5: warning: softmax over a single"
+        assertTrue(replayed.formatted().startsWith(sources().resolve("w.rnn") + ":5:14: warning: softmax over a single"
                 + " output"), replayed.formatted());
         assertFalse(second.failed());
 
