@@ -185,36 +185,21 @@ final class ApiWriter {
     private void addLossAndGradients(TypeSpec.Builder type) {
         TypeName xs = ArrayTypeName.of(inputType());
         TypeName ys = ArrayTypeName.of(targetType());
-        type.addMethod(MethodSpec.methodBuilder("loss")
+        type.addMethod(overBatch("loss", xs, ys)
                 .addAnnotation(Override.class)
-                .addModifiers(Modifier.PUBLIC)
-                .addParameter(RuntimeTypes.WORKSPACE, "ws")
-                .addParameter(xs, "xs")
-                .addParameter(ys, "targets")
-                .returns(double.class)
                 .addJavadoc("Returns the $L loss of a batch, averaged as PyTorch's {@code reduction='mean'} does;"
                         + " computes no gradients.\n", plan.head().loss().keyword())
                 .addStatement("return run(ws, xs, targets, false, null)")
                 .build());
-        type.addMethod(MethodSpec.methodBuilder("computeGradients")
+        type.addMethod(overBatch("computeGradients", xs, ys)
                 .addAnnotation(Override.class)
-                .addModifiers(Modifier.PUBLIC)
-                .addParameter(RuntimeTypes.WORKSPACE, "ws")
-                .addParameter(xs, "xs")
-                .addParameter(ys, "targets")
-                .returns(double.class)
                 .addJavadoc("Sets every parameter's gradient to that of the batch's mean loss (backpropagation through"
                         + " time)\nand returns the loss.\n")
                 .addStatement("return run(ws, xs, targets, true, null)")
                 .build());
         if (dense) {
-            type.addMethod(MethodSpec.methodBuilder("computeGradients")
-                    .addModifiers(Modifier.PUBLIC)
-                    .addParameter(RuntimeTypes.WORKSPACE, "ws")
-                    .addParameter(xs, "xs")
-                    .addParameter(ys, "targets")
+            type.addMethod(overBatch("computeGradients", xs, ys)
                     .addParameter(inputGradientType(), "inputGradients")
-                    .returns(double.class)
                     .addJavadoc("Like {@link #computeGradients($T, $T, $T)}, and also writes {@code dLoss/dx} into"
                             + " {@code inputGradients},\nwhich must have the shape of {@code xs}.\n",
                             RuntimeTypes.WORKSPACE, xs, ys)
@@ -222,6 +207,16 @@ final class ApiWriter {
                     .addStatement("return run(ws, xs, targets, true, inputGradients)")
                     .build());
         }
+    }
+
+    /** A public method over a batch, {@code double name(Workspace ws, X[] xs, Y[] targets, ...)}. */
+    private static MethodSpec.Builder overBatch(String name, TypeName xs, TypeName ys) {
+        return MethodSpec.methodBuilder(name)
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(xs, "xs")
+                .addParameter(ys, "targets")
+                .returns(double.class);
     }
 
     /** The type of a batch's input gradients, the shape of a batch of dense inputs; an unused Object for symbols. */

@@ -109,16 +109,7 @@ public final class LstmCell implements CellEmitter {
         Kernels.beginLoop(b, "j", 0, h);
         b.addStatement("cs[j] = a[$L + j] * cs[j] + a[j] * a[$L + j]", h, 2 * h);
         Kernels.endLoop(b);
-        Kernels.beginLoop(b, "j", 0, h);
-        b.addStatement("final $L tc = $T.tanh(cs[j])", code.t(), RuntimeTypes.ACTIVATIONS)
-                .addStatement("ts[j] = tc")
-                .addStatement("hs[j] = a[$L + j] * tc", 3 * h);
-        Kernels.endLoop(b);
-        b.add("// keep the activated gates, c_t and tanh(c_t) for BPTT\n");
-        b.addStatement("System.arraycopy(a, 0, $L, t * $L, $L)", gates.ref(), gh, gh);
-        b.addStatement("System.arraycopy(cs, 0, c, out, $L)", h);
-        b.addStatement("System.arraycopy(ts, 0, $L, prev, $L)", tanhC.ref(), h);
-        b.addStatement("System.arraycopy(hs, 0, h, out, $L)", h);
+        emitOutputAndKeep(b, code.t(), h, gh, gates, tanhC);
     }
 
     @Override
@@ -150,5 +141,23 @@ public final class LstmCell implements CellEmitter {
         b.addStatement("dh[j] = 0");
         Kernels.endLoop(b);
         return "dz";
+    }
+
+    /**
+     * Emits the end of an LSTM forward step, shared by the LSTM emitters: {@code h_t = o * tanh(c_t)} from the
+     * activated gates in {@code a} and {@code c_t} in {@code cs}, then the activated gates, {@code c_t} and
+     * {@code tanh(c_t)} kept for BPTT and {@code h_t} stored at {@code out}.
+     */
+    static void emitOutputAndKeep(CodeBlock.Builder b, String t, int h, int gh, BufferSpec gates, BufferSpec tanhC) {
+        Kernels.beginLoop(b, "j", 0, h);
+        b.addStatement("final $L tc = $T.tanh(cs[j])", t, RuntimeTypes.ACTIVATIONS)
+                .addStatement("ts[j] = tc")
+                .addStatement("hs[j] = a[$L + j] * tc", 3 * h);
+        Kernels.endLoop(b);
+        b.add("// keep the activated gates, c_t and tanh(c_t) for BPTT\n");
+        b.addStatement("System.arraycopy(a, 0, $L, t * $L, $L)", gates.ref(), gh, gh);
+        b.addStatement("System.arraycopy(cs, 0, c, out, $L)", h);
+        b.addStatement("System.arraycopy(ts, 0, $L, prev, $L)", tanhC.ref(), h);
+        b.addStatement("System.arraycopy(hs, 0, h, out, $L)", h);
     }
 }

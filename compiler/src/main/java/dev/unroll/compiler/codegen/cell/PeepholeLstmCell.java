@@ -184,16 +184,7 @@ public final class PeepholeLstmCell implements CellEmitter {
         }
         b.add("// gate o: sigmoid; h_t = o * tanh(c_t)\n");
         Kernels.activationLoop(b, "a", 3 * h, 4 * h, "sigmoid");
-        Kernels.beginLoop(b, "j", 0, h);
-        b.addStatement("final $L tc = $T.tanh(cs[j])", t, RuntimeTypes.ACTIVATIONS)
-                .addStatement("ts[j] = tc")
-                .addStatement("hs[j] = a[$L + j] * tc", 3 * h);
-        Kernels.endLoop(b);
-        b.add("// keep the activated gates, c_t and tanh(c_t) for BPTT\n");
-        b.addStatement("System.arraycopy(a, 0, $L, t * $L, $L)", gates.ref(), gh, gh);
-        b.addStatement("System.arraycopy(cs, 0, c, out, $L)", h);
-        b.addStatement("System.arraycopy(ts, 0, $L, prev, $L)", tanhC.ref(), h);
-        b.addStatement("System.arraycopy(hs, 0, h, out, $L)", h);
+        LstmCell.emitOutputAndKeep(b, t, h, gh, gates, tanhC);
     }
 
     @Override
