@@ -23,6 +23,18 @@ What it writes
         loss              [1], 'mean' reduction
         grad.<name>       d loss / d parameter
         grad.x            d loss / d x (dense inputs only)
+      bidirectional cases (bidi_concat-*, bidi_sum-*, bidi_mixed-*): one nn.RNN/LSTM/GRU(bidirectional=True)
+        module per bidirectional layer (nn.X(..., bidirectional=False) for a forward layer of a mixed stack),
+        its tensors renamed to the stack's names: rnn.weight_ih_l{k}, ..., then
+        rnn.weight_ih_l{k}_reverse, rnn.weight_hh_l{k}_reverse, rnn.bias_ih_l{k}_reverse,
+        rnn.bias_hh_l{k}_reverse, as nn.LSTM(num_layers=L, bidirectional=True).state_dict() orders and
+        names them (a self-check loads them into that module and compares, for the concat stacks).
+        A layer's output per step is PyTorch's output, [h_fwd; h_bwd] (concat), or its two halves
+        summed (sum: PyTorch has no such merge). many_to_one and one_to_one read the top layer's
+        final states: h_n of both directions, concatenated or summed (the forward direction after
+        the last step, the backward direction after reading the whole sequence back to step 0),
+        or the last step's output for a forward top layer. The rnn_relu ones shift every recurrent
+        bias by +0.5 after the draw, to (0, 1), so that some draw has no dead unit.
       clipping cases only (the gradients above are the unclipped ones):
         clip_value.grad.<name>          clip_grad_value_ with 0.05
         clip_per_parameter.grad.<name>  each gradient times min(1, 0.1 / (||g||_2 + 1e-6))
@@ -101,6 +113,9 @@ TOPOLOGIES = ["one_to_one", "one_to_many", "one_to_many_feedback", "many_to_one"
 HEADS = ["softmax", "sigmoid", "linear", "tanh"]
 LOSS_OF_HEAD = {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy", "linear": "mse", "tanh": "mse"}
 ONE_HOT_TOPOLOGIES = ["many_to_many", "many_to_one", "one_to_many_feedback"]
+BIDI_TOPOLOGY_HEADS = {"many_to_many": "softmax", "many_to_one": "sigmoid", "one_to_one": "linear"}
+# mixed stacks: the directions of layers 0 and 1
+BIDI_MIXED = {"concat_forward": ["concat", "forward"], "forward_sum": ["forward", "sum"]}
 
 CLIP_VALUE = 0.05
 CLIP_PER_PARAMETER_NORM = 0.1
@@ -116,6 +131,8 @@ FINITE_DIFFERENCE_CASES = [
     "gru-l1-one_to_many-softmax-dense",
     "lstm_peepholes_cell_clip-l2-many_to_many-softmax-dense",
     "gru_cho-l2-one_to_many_feedback-tanh-dense",
+    "bidi_concat-lstm-l2-many_to_one-sigmoid-dense",
+    "bidi_sum-gru-l2-many_to_many-softmax-dense",
 ]
 
 REPO = Path(__file__).resolve().parents[4]
@@ -152,10 +169,33 @@ def all_cases():
                                   clip=False))
     for c in cases:
         c["name"] = case_name(c["cell"], c["layers"], c["topology"], c["head"], c["encoding"], c["clip"])
+    cases += bidirectional_cases()
+    for c in cases:
         c["steps"] = 1 if c["topology"] == "one_to_one" else T
         c["input_steps"] = c["steps"] if c["topology"] in ("many_to_one", "many_to_many") else 1
         c["output_steps"] = 1 if c["topology"] in ("one_to_one", "many_to_one") else c["steps"]
     return sorted(cases, key=lambda c: c["name"])
+
+
+def bidirectional_cases():
+    cases = []
+    for cell in CELLS:
+        for merge in ["concat", "sum"]:
+            for layers in LAYERS:
+                for topology in ["many_to_many", "many_to_one"] + (["one_to_one"] if layers == 1 else []):
+                    cases.append(dict(cell=cell, layers=layers, topology=topology, head=BIDI_TOPOLOGY_HEADS[topology],
+                                      encoding="dense", clip=False, directions=[merge] * layers,
+                                      prefix="bidi_" + merge))
+        for mixed, directions in BIDI_MIXED.items():
+            for topology in ["many_to_many", "many_to_one"]:
+                cases.append(dict(cell=cell, layers=2, topology=topology, head=BIDI_TOPOLOGY_HEADS[topology],
+                                  encoding="dense", clip=False, directions=directions, prefix="bidi_mixed_" + mixed))
+    for cell in ["lstm", "gru"]:
+        cases.append(dict(cell=cell, layers=1, topology="many_to_many", head="softmax", encoding="one_hot",
+                          clip=False, directions=["concat"], prefix="bidi_concat"))
+    for c in cases:
+        c["name"] = c["prefix"] + "-" + case_name(c["cell"], c["layers"], c["topology"], c["head"], c["encoding"])
+    return cases
 
 
 def spec_text(c):
@@ -171,7 +211,10 @@ def spec_text(c):
                 "many_to_many": f"many_to_many steps {c['steps']};"}[c["topology"]]
     lines = ["package fixtures;", "", f"model {model_name(c['name'])} {{",
              f"    input {I}{' one_hot' if c['encoding'] == 'one_hot' else ''};"]
-    lines += [f"    {layer}"] * c["layers"]
+    if "directions" in c:
+        lines += [f"    {layer[:-1]}{'' if d == 'forward' else ' bidirectional ' + d};" for d in c["directions"]]
+    else:
+        lines += [f"    {layer}"] * c["layers"]
     lines += [f"    output {O} {c['head']};", f"    {topology}", f"    loss {LOSS_OF_HEAD[c['head']]};",
               f"    batch {B};"]
     if c["clip"]:
@@ -283,6 +326,136 @@ def recurrent_module(cell, layers):
         return ChoGRU(I, H, layers)
     return PeepholeLSTM(I, H, layers, peepholes="peepholes" in cell,
                         clip=CELL_CLIP if "cell_clip" in cell else None)
+
+
+def layer_output_size(direction):
+    return 2 * H if direction == "concat" else H
+
+
+def build_bidirectional(c):
+    """One module per layer, its tensors named as in one stacked module; returns (model, names, generator)."""
+    torch.manual_seed(c["seed"])
+    modules = []
+    size = I
+    for d in c["directions"]:
+        kind = {"rnn_tanh": nn.RNN, "rnn_relu": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[c["cell"]]
+        extra = {"nonlinearity": c["cell"][4:]} if c["cell"].startswith("rnn") else {}
+        modules.append(kind(input_size=size, hidden_size=H, num_layers=1, batch_first=True,
+                            bidirectional=d != "forward", **extra))
+        size = layer_output_size(d)
+    head = nn.Linear(size, O)
+    model = nn.ModuleDict({"layers": nn.ModuleList(modules), "head": head})
+    names = {}
+    for k, m in enumerate(modules):
+        for n, p in m.named_parameters():
+            names["rnn." + n.replace("_l0", f"_l{k}")] = p
+    for n, p in head.named_parameters():
+        names["head." + n] = p
+    g = torch.Generator().manual_seed(c["seed"])
+    with torch.no_grad():
+        for n, p in names.items():
+            p.uniform_(-0.5, 0.5, generator=g)
+            if c["cell"] == "rnn_relu" and n.startswith("rnn.bias"):
+                p.add_(0.5)  # (0, 1): with twice the units, draws without a dead relu unit are rare otherwise
+            assert bool((p != 0).all())
+    return model, names, g
+
+
+def forward_bidirectional(c, model, x):
+    """Layer after layer over the whole sequence; the head reads every step, or the top layer's final states."""
+    seq = dense_input(c, x)
+    directions = c["directions"]
+    for k, (module, d) in enumerate(zip(model["layers"], directions)):
+        h0 = torch.zeros(1 if d == "forward" else 2, B, H)
+        out, hn = module(seq, (h0, torch.zeros_like(h0)) if c["cell"] == "lstm" else h0)
+        if c["cell"] == "lstm":
+            hn = hn[0]
+        if d == "sum":
+            out = out[..., :H] + out[..., H:]
+        seq = out
+    top = directions[-1]
+    if c["topology"] == "many_to_many":
+        feature = seq
+    elif top == "forward":
+        feature = seq[:, -1:, :]
+    else:
+        # h_n: the forward direction after the last step, the backward one after reading back to step 0
+        if top == "concat":
+            assert torch.equal(hn[1], out[:, 0, H:]) and torch.equal(hn[0], out[:, -1, :H])
+        feature = (torch.cat([hn[0], hn[1]], dim=1) if top == "concat" else hn[0] + hn[1]).unsqueeze(1)
+    z = model["head"](feature)
+    return z, activate(c["head"], z)
+
+
+def cell_step(cell, gi, gh, h, cs):
+    if cell == "rnn_tanh":
+        return torch.tanh(gi + gh), cs, math.inf
+    if cell == "rnn_relu":
+        a = gi + gh
+        return torch.clamp(a, min=0), cs, float(a.abs().min())
+    if cell == "lstm":
+        gi_, gf, gg, go = (gi + gh).split(H, dim=1)
+        cs = torch.sigmoid(gf) * cs + torch.sigmoid(gi_) * torch.tanh(gg)
+        return torch.sigmoid(go) * torch.tanh(cs), cs, math.inf
+    ir, iz, in_ = gi.split(H, dim=1)
+    hr, hz, hn = gh.split(H, dim=1)
+    r = torch.sigmoid(ir + hr)
+    u = torch.sigmoid(iz + hz)
+    n = torch.tanh(in_ + r * hn)
+    return (1 - u) * n + u * h, cs, math.inf
+
+
+def forward_bidirectional_manual(c, names, x):
+    """The same network from the cell equations, each direction a loop of its own (the self-check)."""
+    p = {n: v.detach() for n, v in names.items()}
+    seq = dense_input(c, x).detach()
+    steps = seq.shape[1]
+    relu_margin = math.inf
+    final = None
+    for k, d in enumerate(c["directions"]):
+        outputs = []
+        finals = []
+        for suffix, order in [("", range(steps))] + ([] if d == "forward" else [("_reverse", range(steps - 1, -1, -1))]):
+            h, cs = torch.zeros(B, H), torch.zeros(B, H)
+            hs = [None] * steps
+            for t in order:
+                gi = seq[:, t, :] @ p[f"rnn.weight_ih_l{k}{suffix}"].T + p[f"rnn.bias_ih_l{k}{suffix}"]
+                gh = h @ p[f"rnn.weight_hh_l{k}{suffix}"].T + p[f"rnn.bias_hh_l{k}{suffix}"]
+                h, cs, margin = cell_step(c["cell"], gi, gh, h, cs)
+                relu_margin = min(relu_margin, margin)
+                hs[t] = h
+            outputs.append(torch.stack(hs, dim=1))
+            finals.append(h)
+        if d == "forward":
+            seq = outputs[0]
+            final = outputs[0][:, -1, :]
+        elif d == "concat":
+            seq = torch.cat(outputs, dim=2)
+            final = torch.cat(finals, dim=1)
+        else:
+            seq = outputs[0] + outputs[1]
+            final = finals[0] + finals[1]
+    feature = seq if c["topology"] == "many_to_many" else final.unsqueeze(1)
+    return feature @ p["head.weight"].T + p["head.bias"], relu_margin
+
+
+def check_stacked_module(c, names, x, z):
+    """A concat stack is one nn.X(num_layers=L, bidirectional=True): its state_dict has exactly these names."""
+    kind = {"rnn_tanh": nn.RNN, "rnn_relu": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[c["cell"]]
+    extra = {"nonlinearity": c["cell"][4:]} if c["cell"].startswith("rnn") else {}
+    stacked = kind(input_size=I, hidden_size=H, num_layers=c["layers"], batch_first=True, bidirectional=True,
+                   **extra)
+    state = {n[len("rnn."):]: v.detach() for n, v in names.items() if n.startswith("rnn.")}
+    assert list(stacked.state_dict().keys()) == list(state.keys()), (list(stacked.state_dict().keys()), list(state))
+    stacked.load_state_dict(state)
+    with torch.no_grad():
+        h0 = torch.zeros(2 * c["layers"], B, H)
+        out, hn = stacked(dense_input(c, x).detach(), (h0, torch.zeros_like(h0)) if c["cell"] == "lstm" else h0)
+        if c["cell"] == "lstm":
+            hn = hn[0]
+        feature = out if c["topology"] == "many_to_many" else torch.cat([hn[-2], hn[-1]], dim=1).unsqueeze(1)
+        zz = feature @ names["head.weight"].detach().T + names["head.bias"].detach()
+    assert torch.allclose(zz, z.detach(), rtol=1e-12, atol=1e-13), c["name"]
 
 
 def build(c):
@@ -487,16 +660,18 @@ def clip_value_torch(grads):
 
 # ---- one case ----------------------------------------------------------------------------------
 
-def allowed_zero_gradients(c, x, model):
+def allowed_zero_gradients(c, x, model, names=None):
     """Gradient elements that are zero by construction, whatever the weights."""
-    allowed = {n: torch.zeros_like(p, dtype=torch.bool) for n, p in model.named_parameters()}
+    named = names if names is not None else dict(model.named_parameters())
+    allowed = {n: torch.zeros_like(p, dtype=torch.bool) for n, p in named.items()}
     forget = slice(H, 2 * H)  # LSTM gate order i, f, g, o
     for l in range(c["layers"]):
         if c["topology"] == "one_to_one":  # h0 = 0 (and c0 = 0): one step never sees the state
-            allowed[f"rnn.weight_hh_l{l}"][:] = True
-            if c["cell"] == "lstm":
-                for n in ("weight_ih", "bias_ih", "bias_hh"):
-                    allowed[f"rnn.{n}_l{l}"][forget] = True
+            for suffix in ("", "_reverse") if f"rnn.weight_hh_l{l}_reverse" in allowed else ("",):
+                allowed[f"rnn.weight_hh_l{l}{suffix}"][:] = True
+                if c["cell"] == "lstm":
+                    for n in ("weight_ih", "bias_ih", "bias_hh"):
+                        allowed[f"rnn.{n}_l{l}{suffix}"][forget] = True
     if c["topology"] == "one_to_many" and c["cell"] == "lstm":  # layer 0 only sees input at step 1, when c0 = 0
         allowed["rnn.weight_ih_l0"][forget] = True
     if c["encoding"] == "one_hot" and c["topology"] != "one_to_many_feedback":
@@ -535,8 +710,33 @@ def clip_statistics(c, model):
     return active, pre.numel() - active, float((pre.abs() - CELL_CLIP).abs().min())
 
 
+def attempt_bidirectional_case(c):
+    """attempt_case for a bidirectional case."""
+    model, named, g = build_bidirectional(c)
+    x, target = make_data(c, g)
+    if c["encoding"] == "dense":
+        x.requires_grad_(True)
+    z, y = forward_bidirectional(c, model, x)
+    loss = loss_of(c, z, y, target)
+    model.zero_grad()
+    loss.backward()
+    names = list(named)
+    grads = {n: p.grad.detach().clone() for n, p in named.items()}
+    zm, relu_margin = forward_bidirectional_manual(c, named, x)
+    assert torch.allclose(zm, z.detach(), rtol=1e-12, atol=1e-13), c["name"]
+    if all(d == "concat" for d in c["directions"]):
+        check_stacked_module(c, named, x, z)
+    allowed = allowed_zero_gradients(c, x.detach(), model, named)
+    unexpected = sum(int(((grads[n] == 0) & ~allowed[n]).sum()) for n in names)
+    if unexpected or relu_margin < 1e-4:
+        return None
+    return named, x, target, z, y, loss, names, grads, relu_margin
+
+
 def attempt_case(c):
     """One draw of weights and data; returns None when the draw is rejected (see run_case)."""
+    if "directions" in c:
+        return attempt_bidirectional_case(c)
     model, g = build(c)
     x, target = make_data(c, g)
     if c["encoding"] == "dense":
@@ -602,8 +802,9 @@ def run_case(c):
 
     tensors = {"x": x.detach().clone(), "target": target.clone(), "logits": z.detach().clone(),
                "y": y.detach().clone(), "loss": loss.detach().reshape(1).clone()}
+    named = model if "directions" in c else dict(model.named_parameters())
     for n in names:
-        tensors["param." + n] = dict(model.named_parameters())[n].detach().clone()
+        tensors["param." + n] = named[n].detach().clone()
         tensors["grad." + n] = grads[n]
     if c["encoding"] == "dense":
         tensors["grad.x"] = x.grad.detach().clone()
@@ -631,20 +832,26 @@ def run_case(c):
 
 
 def finite_difference_check(c, eps=1e-6):
-    model, g = build(c)
+    if "directions" in c:
+        model, named, g = build_bidirectional(c)
+        run = forward_bidirectional
+    else:
+        model, g = build(c)
+        named = dict(model.named_parameters())
+        run = forward
     x, target = make_data(c, g)
     if c["encoding"] == "dense":
         x.requires_grad_(True)
-    z, y = forward(c, model, x)
+    z, y = run(c, model, x)
     loss_of(c, z, y, target).backward()
 
     def loss_now():
         with torch.no_grad():
-            zz, yy = forward(c, model, x)
+            zz, yy = run(c, model, x)
             return float(loss_of(c, zz, yy, target))
 
     worst = 0.0
-    leaves = [(n, p) for n, p in model.named_parameters()]
+    leaves = list(named.items())
     if c["encoding"] == "dense":
         leaves.append(("x", x))
     for n, p in leaves:
@@ -726,6 +933,7 @@ def main():
         metadata = {
             "case": c["name"], "model": model_name(c["name"]), "seed": str(c["seed"]),
             "cell": c["cell"], "layers": str(c["layers"]), "topology": c["topology"], "head": c["head"],
+            **({"directions": ",".join(c["directions"])} if "directions" in c else {}),
             "loss": LOSS_OF_HEAD[c["head"]], "input": c["encoding"], "batch": str(B), "steps": str(c["steps"]),
             "input_steps": str(c["input_steps"]), "output_steps": str(c["output_steps"]),
             "input_size": str(I), "hidden_size": str(H), "output_size": str(O),

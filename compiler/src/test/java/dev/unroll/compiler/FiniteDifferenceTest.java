@@ -31,7 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * head and loss (softmax + cross_entropy, sigmoid + binary_cross_entropy, linear + mse, tanh + mse,
  * sigmoid + mse, softmax + mse) x input encoding (dense; one_hot too, except feedback into a
  * non-softmax head, which the language forbids). Sizes are drawn at random (seeded) and small, in
- * float64, without clipping, batch 2.
+ * float64, without clipping, batch 2. Then bidirectional stacks: every cell x the topologies that
+ * allow them (one_to_one, many_to_one, many_to_many) x depth 1 to 3, each layer forward, concat or
+ * sum at random with at least one bidirectional, heads and encodings in turn.
  *
  * <p>For each case, weights are uniform in [-0.5, 0.5] and inputs and targets random; every element
  * of every parameter's gradient, and of the input gradient for dense inputs, from
@@ -121,6 +123,36 @@ class FiniteDifferenceTest {
                 }
             }
         }
+        SplittableRandom bidirectional = new SplittableRandom(SEED + 1);
+        NetSpec.Direction[] directions = NetSpec.Direction.values();
+        NetSpec.Head[] heads = NetSpec.Head.values();
+        for (NetSpec.Cell cell : NetSpec.Cell.core()) {
+            for (NetSpec.Topo topology : List.of(NetSpec.Topo.ONE_TO_ONE, NetSpec.Topo.MANY_TO_ONE,
+                    NetSpec.Topo.MANY_TO_MANY)) {
+                for (int layers = 1; layers <= 3; layers++) {
+                    for (int variant = 0; variant < 2; variant++) {
+                        String name = "Fd" + cases.size();
+                        NetSpec.Head head = heads[cases.size() % heads.length];
+                        boolean oneHot = cases.size() % 3 == 0;
+                        NetSpec base = NetSpec.random(bidirectional, "fd", name, cell, layers, topology, head, oneHot,
+                                true, 3, 4);
+                        List<NetSpec.Layer> stack = new ArrayList<>();
+                        for (int k = 0; k < layers; k++) {
+                            NetSpec.Direction d = directions[bidirectional.nextInt(directions.length)];
+                            if (k == layers - 1 && stack.stream().noneMatch(NetSpec.Layer::bidirectional)
+                                    && d == NetSpec.Direction.FORWARD) {
+                                d = variant == 0 ? NetSpec.Direction.CONCAT : NetSpec.Direction.SUM;
+                            }
+                            stack.add(new NetSpec.Layer(cell, base.layers().get(k).hidden(), d));
+                        }
+                        NetSpec spec = new NetSpec(base.packageName(), name, stack, base.inputSize(), oneHot,
+                                base.outputSize(), head, topology, base.steps(), base.fixedBatch(), true);
+                        cases.add(spec);
+                        models.add(spec.model());
+                    }
+                }
+            }
+        }
         long start = System.nanoTime();
         double cpu = processCpuSeconds();
         classes = GeneratedCode.compile(models, work);
@@ -148,7 +180,8 @@ class FiniteDifferenceTest {
      */
     @TestFactory
     Stream<DynamicTest> gradientsMatchCentralDifferences() {
-        assertTrue(cases.size() >= 4 * 5 * 3 * 6, "every combination is generated");
+        assertTrue(cases.size() >= 4 * 5 * 3 * 6 + 4 * 3 * 3 * 2, "every combination is generated");
+        assertTrue(cases.stream().filter(NetSpec::bidirectional).count() == 4 * 3 * 3 * 2, "bidirectional cases");
         ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
         List<Future<?>> results = new ArrayList<>();
         for (NetSpec c : cases) {

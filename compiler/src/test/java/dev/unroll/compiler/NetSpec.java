@@ -128,8 +128,32 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
         }
     }
 
-    /** One layer: its cell and hidden size. */
-    record Layer(Cell cell, int hidden) {}
+    /** How a layer reads the sequence: forwards only, or bidirectional with its two passes merged. */
+    enum Direction {
+        FORWARD(""), CONCAT(" bidirectional concat"), SUM(" bidirectional sum");
+
+        final String words;
+
+        Direction(String words) {
+            this.words = words;
+        }
+    }
+
+    /** One layer: its cell, hidden size and direction. */
+    record Layer(Cell cell, int hidden, Direction direction) {
+        Layer(Cell cell, int hidden) {
+            this(cell, hidden, Direction.FORWARD);
+        }
+
+        /** What the layer passes on per step: 2H for concat, else H. */
+        int outputSize() {
+            return direction == Direction.CONCAT ? 2 * hidden : hidden;
+        }
+
+        boolean bidirectional() {
+            return direction != Direction.FORWARD;
+        }
+    }
 
     /** Steps the network runs: 1 for one_to_one. */
     int unrolledSteps() {
@@ -152,7 +176,12 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
 
     /** Input size of layer {@code k}. */
     int layerInput(int k) {
-        return k == 0 ? inputSize : layers.get(k - 1).hidden();
+        return k == 0 ? inputSize : layers.get(k - 1).outputSize();
+    }
+
+    /** Whether some layer is bidirectional. */
+    boolean bidirectional() {
+        return layers.stream().anyMatch(Layer::bidirectional);
     }
 
     /** Whether a one-hot input makes sense: with feedback, only into a softmax of the vocabulary's size. */
@@ -167,7 +196,8 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
         s.append("model ").append(name).append(" {\n");
         s.append("    input ").append(inputSize).append(oneHot ? " one_hot" : "").append(";\n");
         for (Layer layer : layers) {
-            s.append("    ").append(layer.cell().statement(layer.hidden())).append("\n");
+            String statement = layer.cell().statement(layer.hidden());
+            s.append("    ").append(statement, 0, statement.length() - 1).append(layer.direction().words).append(";\n");
         }
         s.append("    output ").append(outputSize).append(' ').append(head.activation).append(";\n");
         s.append("    ").append(topology.statement(steps)).append("\n");
@@ -195,6 +225,9 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
         for (int k = 0; k < layers.size(); k++) {
             s.append(k == 0 ? "" : " > ").append(layers.get(k).cell().name().toLowerCase()).append(' ')
                     .append(layers.get(k).hidden());
+            if (layers.get(k).bidirectional()) {
+                s.append(' ').append(layers.get(k).direction().name().toLowerCase());
+            }
         }
         return s.append("; ").append(topology.name().toLowerCase()).append("; ")
                 .append(head.name().toLowerCase()).append("; ").append(oneHot ? "one_hot " : "dense ")

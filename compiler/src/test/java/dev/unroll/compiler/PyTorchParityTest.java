@@ -29,11 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Generated code against PyTorch: for every fixture written by
  * {@code src/test/python/make_pytorch_fixtures.py} (cell x layers x topology x head x input
- * encoding), the generated model loads PyTorch's weights and must reproduce PyTorch's outputs,
- * loss and every gradient, to 1e-9 relative in float64 and 1e-4 in float32. The cells PyTorch has
- * no module for (LSTM peepholes, cell clip, both, the Cho GRU) are small modules the script writes
- * from their equations, differentiated by autograd; for those cases the import of their
- * {@code state_dict} and a checkpoint round trip are checked too.
+ * encoding; and bidirectional stacks, concat and sum, 1 and 2 layers, mixed with forward layers,
+ * many_to_many, many_to_one and one_to_one), the generated model loads PyTorch's weights and must
+ * reproduce PyTorch's outputs, loss and every gradient, to 1e-9 relative in float64 and 1e-4 in
+ * float32. The cells PyTorch has no module for (LSTM peepholes, cell clip, both, the Cho GRU) are
+ * small modules the script writes from their equations, differentiated by autograd; for those cases
+ * the import of their {@code state_dict} and a checkpoint round trip are checked too.
  *
  * <p>Tolerances are element-wise, {@code |java - torch| <= rtol * |torch| + atol}, with an
  * absolute floor relative to the tensor's scale: {@code atol = 1e-12 * max|torch tensor|} in
@@ -61,7 +62,7 @@ class PyTorchParityTest {
         try (Stream<Path> list = Files.list(FIXTURES)) {
             files = list.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList();
         }
-        assertTrue(files.size() >= 192, "expected the 192 PyTorch fixtures in " + FIXTURES + ", found " + files.size());
+        assertTrue(files.size() >= 250, "expected the 250 PyTorch fixtures in " + FIXTURES + ", found " + files.size());
         List<NetworkModel> models = new ArrayList<>();
         for (Path file : files) {
             TensorFile data = SafeTensors.read(file);
@@ -129,7 +130,12 @@ class PyTorchParityTest {
         if (c.name().startsWith("clip-")) {
             checkClipping(model, data, rtol);
         }
-        if (topology.equals("many_to_many")) {
+        if (meta.containsKey("directions") && !meta.get("directions").replace("forward", "").replace(",", "").isEmpty()) {
+            // a bidirectional model has no step-by-step form, and says so
+            UnsupportedOperationException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    UnsupportedOperationException.class, () -> model.call("newStepper"));
+            assertTrue(refused.getMessage().contains("bidirectional"), refused.getMessage());
+        } else if (topology.equals("many_to_many")) {
             // streaming one step at a time computes exactly what the whole-sequence pass computes
             Object stepper = model.call("newStepper");
             Object first = Array.get(xs, 0);
@@ -144,6 +150,9 @@ class PyTorchParityTest {
         assertEquals(loss, lossOnly, 0.0, "loss() must equal the loss of computeGradients()");
         if (meta.containsKey("variant")) {
             checkImportAndCheckpoint(c, data);
+        }
+        if (c.name().startsWith("bidi_concat-")) {
+            checkImport(c, data);
         }
     }
 
@@ -186,6 +195,33 @@ class PyTorchParityTest {
             assertTrue(refused.getMessage().contains("missing tensors") && refused.getMessage().contains(
                     "rnn.weight_ci_l0"), refused.getMessage());
         }
+    }
+
+    /**
+     * A bidirectional concat stack's tensors are those of one {@code nn.X(num_layers=L, bidirectional=True)} (the
+     * fixture script checks the names against that module's {@code state_dict}): saved as a user's
+     * {@code state_dict} of a module with attributes {@code encoder} and {@code classifier}, {@code importPyTorch}
+     * maps every one, the {@code _reverse} ones included, and the model then computes PyTorch's outputs.
+     */
+    private static void checkImport(Case c, TensorFile data) throws Exception {
+        ModelHandle fresh = new ModelHandle(classes.get(c.model().qualifiedName()));
+        List<OutputTensor> stateDict = new ArrayList<>();
+        for (Parameter p : fresh.parameters()) {
+            Tensor t = data.tensor("param." + p.name());
+            String name = p.name().startsWith("rnn.") ? "encoder." + p.name().substring(4)
+                    : "classifier." + p.name().substring("head.".length());
+            stateDict.add(OutputTensor.of(name, t.toDoubleArray(), t.shape()));
+        }
+        assertTrue(stateDict.stream().anyMatch(t -> t.name().endsWith("_l0_reverse")), "reverse tensors");
+        Path file = work.resolve(c.model().name() + (c.isFloat() ? "-f32" : "") + "-state_dict.safetensors");
+        SafeTensors.write(file, stateDict, Map.of());
+        fresh.call("importPyTorch", file);
+        Map<String, String> meta = data.metadata();
+        Class<?> real = c.isFloat() ? float.class : double.class;
+        boolean oneHot = meta.get("input").equals("one_hot");
+        Object xs = batch(data.tensor("x"), oneHot ? int.class : real, meta.get("topology").startsWith("many_to"));
+        assertClose("y after importPyTorch", data.tensor("y"), flatten(fresh.call("forward", fresh.workspace, xs)),
+                c.isFloat() ? 1e-4 : 1e-9);
     }
 
     /**

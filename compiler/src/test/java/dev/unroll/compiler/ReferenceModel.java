@@ -30,6 +30,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
 final class ReferenceModel {
     private final NetSpec spec;
     private final List<DMatrixRMaj[]> weights = new ArrayList<>(); // per layer: W_ih, W_hh, b_ih, b_hh[, w_ci, w_cf, w_co]
+    private final List<DMatrixRMaj[]> reverseWeights = new ArrayList<>(); // the same, _reverse (bidirectional)
     private final DMatrixRMaj headWeight;
     private final DMatrixRMaj headBias;
 
@@ -67,8 +68,23 @@ final class ReferenceModel {
                 }
             }
             weights.add(layer.toArray(new DMatrixRMaj[0]));
+            if (spec.layers().get(k).bidirectional()) {
+                List<DMatrixRMaj> reverse = new ArrayList<>(List.of(
+                        matrix(parameters.get("rnn.weight_ih_l" + k + "_reverse"), gh, spec.layerInput(k)),
+                        matrix(parameters.get("rnn.weight_hh_l" + k + "_reverse"), gh, hidden),
+                        matrix(parameters.get("rnn.bias_ih_l" + k + "_reverse"), gh, 1),
+                        matrix(parameters.get("rnn.bias_hh_l" + k + "_reverse"), gh, 1)));
+                if (spec.layers().get(k).cell().peepholes()) {
+                    for (String gate : List.of("i", "f", "o")) {
+                        reverse.add(matrix(parameters.get("rnn.weight_c" + gate + "_l" + k + "_reverse"), hidden, 1));
+                    }
+                }
+                reverseWeights.add(reverse.toArray(new DMatrixRMaj[0]));
+            } else {
+                reverseWeights.add(null);
+            }
         }
-        int top = spec.layers().get(spec.layers().size() - 1).hidden();
+        int top = spec.layers().get(spec.layers().size() - 1).outputSize();
         headWeight = matrix(parameters.get("head.weight"), spec.outputSize(), top);
         headBias = matrix(parameters.get("head.bias"), spec.outputSize(), 1);
     }
@@ -114,6 +130,9 @@ final class ReferenceModel {
     private record Sequence(double[][] y, double[][] logits, double smallestRelu) {}
 
     private Sequence sequence(TestBatch batch, int b) {
+        if (spec.bidirectional()) {
+            return bidirectionalSequence(batch, b);
+        }
         int layers = spec.layers().size();
         DMatrixRMaj[] h = new DMatrixRMaj[layers];
         DMatrixRMaj[] c = new DMatrixRMaj[layers];
@@ -134,87 +153,10 @@ final class ReferenceModel {
             } // else: one_to_many reads zeros after the first step
             for (int k = 0; k < layers; k++) {
                 DMatrixRMaj[] p = weights.get(k);
-                switch (spec.layers().get(k).cell()) {
-                    case RNN_TANH, RNN_RELU -> {
-                        DMatrixRMaj a = affine(p[0], x, p[2]);
-                        CommonOps_DDRM.addEquals(a, affine(p[1], h[k], p[3]));
-                        if (spec.layers().get(k).cell() == NetSpec.Cell.RNN_RELU) {
-                            for (double v : a.data) {
-                                smallestRelu = Math.min(smallestRelu, Math.abs(v));
-                            }
-                            h[k] = map(a, v -> Math.max(v, 0));
-                        } else {
-                            h[k] = map(a, Math::tanh);
-                        }
-                    }
-                    case LSTM, LSTM_PEEPHOLES, LSTM_CELL_CLIP, LSTM_PEEPHOLES_CELL_CLIP -> {
-                        NetSpec.Cell cell = spec.layers().get(k).cell();
-                        int hs = spec.layers().get(k).hidden();
-                        DMatrixRMaj gates = affine(p[0], x, p[2]);
-                        CommonOps_DDRM.addEquals(gates, affine(p[1], h[k], p[3]));
-                        DMatrixRMaj preI = block(gates, 0, hs);
-                        DMatrixRMaj preF = block(gates, 1, hs);
-                        DMatrixRMaj preO = block(gates, 3, hs);
-                        if (cell.peepholes()) {
-                            CommonOps_DDRM.addEquals(preI, elementwise(p[4], c[k]));
-                            CommonOps_DDRM.addEquals(preF, elementwise(p[5], c[k]));
-                        }
-                        DMatrixRMaj i = map(preI, ReferenceModel::sigmoid);
-                        DMatrixRMaj f = map(preF, ReferenceModel::sigmoid);
-                        DMatrixRMaj g = map(block(gates, 2, hs), Math::tanh);
-                        DMatrixRMaj cNext = new DMatrixRMaj(hs, 1);
-                        CommonOps_DDRM.elementMult(f, c[k], cNext);
-                        DMatrixRMaj ig = new DMatrixRMaj(hs, 1);
-                        CommonOps_DDRM.elementMult(i, g, ig);
-                        CommonOps_DDRM.addEquals(cNext, ig);
-                        if (cell.cellClip()) {
-                            double clip = NetSpec.Cell.CELL_CLIP;
-                            for (double v : cNext.data) {
-                                clipMargin = Math.min(clipMargin, Math.abs(Math.abs(v) - clip));
-                                clamped += Math.abs(v) > clip ? 1 : 0;
-                            }
-                            cNext = map(cNext, v -> Math.max(-clip, Math.min(clip, v)));
-                        }
-                        if (cell.peepholes()) {
-                            CommonOps_DDRM.addEquals(preO, elementwise(p[6], cNext));
-                        }
-                        DMatrixRMaj o = map(preO, ReferenceModel::sigmoid);
-                        c[k] = cNext;
-                        DMatrixRMaj hNext = new DMatrixRMaj(hs, 1);
-                        CommonOps_DDRM.elementMult(o, map(cNext, Math::tanh), hNext);
-                        h[k] = hNext;
-                    }
-                    case GRU, GRU_CHO -> {
-                        int hs = spec.layers().get(k).hidden();
-                        DMatrixRMaj a = affine(p[0], x, p[2]);
-                        DMatrixRMaj bh = affine(p[1], h[k], p[3]);
-                        DMatrixRMaj r = new DMatrixRMaj(hs, 1);
-                        CommonOps_DDRM.add(block(a, 0, hs), block(bh, 0, hs), r);
-                        r = map(r, ReferenceModel::sigmoid);
-                        DMatrixRMaj z = new DMatrixRMaj(hs, 1);
-                        CommonOps_DDRM.add(block(a, 1, hs), block(bh, 1, hs), z);
-                        z = map(z, ReferenceModel::sigmoid);
-                        DMatrixRMaj rn = new DMatrixRMaj(hs, 1);
-                        if (spec.layers().get(k).cell() == NetSpec.Cell.GRU_CHO) {
-                            // W_hn (r * h) + b_hn: the rows 2H..3H-1 of W_hh times the reset state
-                            DMatrixRMaj whn = CommonOps_DDRM.extract(p[1], 2 * hs, 3 * hs, 0, hs);
-                            CommonOps_DDRM.mult(whn, elementwise(r, h[k]), rn);
-                            CommonOps_DDRM.addEquals(rn, block(p[3], 2, hs));
-                        } else {
-                            CommonOps_DDRM.elementMult(r, block(bh, 2, hs), rn);
-                        }
-                        DMatrixRMaj nPre = new DMatrixRMaj(hs, 1);
-                        CommonOps_DDRM.add(block(a, 2, hs), rn, nPre);
-                        DMatrixRMaj nGate = map(nPre, Math::tanh);
-                        DMatrixRMaj oneMinusZ = map(z, v -> 1 - v);
-                        DMatrixRMaj hNext = new DMatrixRMaj(hs, 1);
-                        CommonOps_DDRM.elementMult(oneMinusZ, nGate, hNext);
-                        DMatrixRMaj zh = new DMatrixRMaj(hs, 1);
-                        CommonOps_DDRM.elementMult(z, h[k], zh);
-                        CommonOps_DDRM.addEquals(hNext, zh);
-                        h[k] = hNext;
-                    }
-                }
+                DMatrixRMaj[] state = cellStep(spec.layers().get(k), p, x, h[k], c[k]);
+                h[k] = state[0];
+                c[k] = state[1];
+                smallestRelu = Math.min(smallestRelu, state[2].get(0));
                 x = h[k];
             }
             boolean writes = spec.topology().sequenceOutput() || t == spec.unrolledSteps() - 1;
@@ -228,6 +170,169 @@ final class ReferenceModel {
             }
         }
         return new Sequence(ys, zs, smallestRelu);
+    }
+
+    /**
+     * A network with a bidirectional layer (docs/language.md, section 5): layer after layer over the whole
+     * sequence, a bidirectional layer as a forward and a backward recurrence with their own weights, its output
+     * {@code [h_fwd_t; h_bwd_t]} or {@code h_fwd_t + h_bwd_t}; many_to_one and one_to_one read the top layer's
+     * final states (the forward recurrence after the last step, the backward one after the first), as
+     * PyTorch's {@code h_n}.
+     */
+    private Sequence bidirectionalSequence(TestBatch batch, int b) {
+        int steps = spec.unrolledSteps();
+        DMatrixRMaj[] xs = new DMatrixRMaj[steps];
+        for (int t = 0; t < steps; t++) {
+            xs[t] = new DMatrixRMaj(spec.inputSize(), 1);
+            xs[t].data = batch.inputVector(b, spec.topology().sequenceInput() ? t : 0);
+        }
+        double smallestRelu = Double.POSITIVE_INFINITY;
+        DMatrixRMaj last = null;
+        for (int k = 0; k < spec.layers().size(); k++) {
+            NetSpec.Layer layer = spec.layers().get(k);
+            int hs = layer.hidden();
+            DMatrixRMaj[] forwards = new DMatrixRMaj[steps];
+            DMatrixRMaj[] backwards = new DMatrixRMaj[steps];
+            DMatrixRMaj h = new DMatrixRMaj(hs, 1);
+            DMatrixRMaj c = new DMatrixRMaj(hs, 1);
+            for (int t = 0; t < steps; t++) {
+                DMatrixRMaj[] state = cellStep(layer, weights.get(k), xs[t], h, c);
+                h = forwards[t] = state[0];
+                c = state[1];
+                smallestRelu = Math.min(smallestRelu, state[2].get(0));
+            }
+            DMatrixRMaj[] out = forwards;
+            if (layer.bidirectional()) {
+                h = new DMatrixRMaj(hs, 1);
+                c = new DMatrixRMaj(hs, 1);
+                for (int t = steps - 1; t >= 0; t--) {
+                    DMatrixRMaj[] state = cellStep(layer, reverseWeights.get(k), xs[t], h, c);
+                    h = backwards[t] = state[0];
+                    c = state[1];
+                    smallestRelu = Math.min(smallestRelu, state[2].get(0));
+                }
+                out = new DMatrixRMaj[steps];
+                for (int t = 0; t < steps; t++) {
+                    out[t] = merge(layer, forwards[t], backwards[t]);
+                }
+                last = merge(layer, forwards[steps - 1], backwards[0]);
+            } else {
+                last = forwards[steps - 1];
+            }
+            xs = out;
+        }
+        double[][] ys = new double[spec.outputSteps()][];
+        double[][] zs = new double[spec.outputSteps()][];
+        for (int s = 0; s < spec.outputSteps(); s++) {
+            DMatrixRMaj z = affine(headWeight, spec.topology().sequenceOutput() ? xs[s] : last, headBias);
+            zs[s] = z.data.clone();
+            ys[s] = activate(z.data);
+        }
+        return new Sequence(ys, zs, smallestRelu);
+    }
+
+    private static DMatrixRMaj merge(NetSpec.Layer layer, DMatrixRMaj forwards, DMatrixRMaj backwards) {
+        if (layer.direction() == NetSpec.Direction.SUM) {
+            DMatrixRMaj sum = new DMatrixRMaj(forwards.numRows, 1);
+            CommonOps_DDRM.add(forwards, backwards, sum);
+            return sum;
+        }
+        DMatrixRMaj both = new DMatrixRMaj(2 * forwards.numRows, 1);
+        CommonOps_DDRM.insert(forwards, both, 0, 0);
+        CommonOps_DDRM.insert(backwards, both, forwards.numRows, 0);
+        return both;
+    }
+
+    /** One step of a layer's cell: returns {@code h'}, {@code c'} and (as a 1x1) the smallest relu |pre-activation|. */
+    private DMatrixRMaj[] cellStep(NetSpec.Layer layer, DMatrixRMaj[] p, DMatrixRMaj x, DMatrixRMaj hIn,
+            DMatrixRMaj cIn) {
+        DMatrixRMaj h = hIn;
+        DMatrixRMaj c = cIn;
+        double smallestRelu = Double.POSITIVE_INFINITY;
+        switch (layer.cell()) {
+            case RNN_TANH, RNN_RELU -> {
+                DMatrixRMaj a = affine(p[0], x, p[2]);
+                CommonOps_DDRM.addEquals(a, affine(p[1], h, p[3]));
+                if (layer.cell() == NetSpec.Cell.RNN_RELU) {
+                    for (double v : a.data) {
+                        smallestRelu = Math.min(smallestRelu, Math.abs(v));
+                    }
+                    h = map(a, v -> Math.max(v, 0));
+                } else {
+                    h = map(a, Math::tanh);
+                }
+            }
+            case LSTM, LSTM_PEEPHOLES, LSTM_CELL_CLIP, LSTM_PEEPHOLES_CELL_CLIP -> {
+                NetSpec.Cell cell = layer.cell();
+                int hs = layer.hidden();
+                DMatrixRMaj gates = affine(p[0], x, p[2]);
+                CommonOps_DDRM.addEquals(gates, affine(p[1], h, p[3]));
+                DMatrixRMaj preI = block(gates, 0, hs);
+                DMatrixRMaj preF = block(gates, 1, hs);
+                DMatrixRMaj preO = block(gates, 3, hs);
+                if (cell.peepholes()) {
+                    CommonOps_DDRM.addEquals(preI, elementwise(p[4], c));
+                    CommonOps_DDRM.addEquals(preF, elementwise(p[5], c));
+                }
+                DMatrixRMaj i = map(preI, ReferenceModel::sigmoid);
+                DMatrixRMaj f = map(preF, ReferenceModel::sigmoid);
+                DMatrixRMaj g = map(block(gates, 2, hs), Math::tanh);
+                DMatrixRMaj cNext = new DMatrixRMaj(hs, 1);
+                CommonOps_DDRM.elementMult(f, c, cNext);
+                DMatrixRMaj ig = new DMatrixRMaj(hs, 1);
+                CommonOps_DDRM.elementMult(i, g, ig);
+                CommonOps_DDRM.addEquals(cNext, ig);
+                if (cell.cellClip()) {
+                    double clip = NetSpec.Cell.CELL_CLIP;
+                    for (double v : cNext.data) {
+                        clipMargin = Math.min(clipMargin, Math.abs(Math.abs(v) - clip));
+                        clamped += Math.abs(v) > clip ? 1 : 0;
+                    }
+                    cNext = map(cNext, v -> Math.max(-clip, Math.min(clip, v)));
+                }
+                if (cell.peepholes()) {
+                    CommonOps_DDRM.addEquals(preO, elementwise(p[6], cNext));
+                }
+                DMatrixRMaj o = map(preO, ReferenceModel::sigmoid);
+                c = cNext;
+                DMatrixRMaj hNext = new DMatrixRMaj(hs, 1);
+                CommonOps_DDRM.elementMult(o, map(cNext, Math::tanh), hNext);
+                h = hNext;
+            }
+            case GRU, GRU_CHO -> {
+                int hs = layer.hidden();
+                DMatrixRMaj a = affine(p[0], x, p[2]);
+                DMatrixRMaj bh = affine(p[1], h, p[3]);
+                DMatrixRMaj r = new DMatrixRMaj(hs, 1);
+                CommonOps_DDRM.add(block(a, 0, hs), block(bh, 0, hs), r);
+                r = map(r, ReferenceModel::sigmoid);
+                DMatrixRMaj z = new DMatrixRMaj(hs, 1);
+                CommonOps_DDRM.add(block(a, 1, hs), block(bh, 1, hs), z);
+                z = map(z, ReferenceModel::sigmoid);
+                DMatrixRMaj rn = new DMatrixRMaj(hs, 1);
+                if (layer.cell() == NetSpec.Cell.GRU_CHO) {
+                    // W_hn (r * h) + b_hn: the rows 2H..3H-1 of W_hh times the reset state
+                    DMatrixRMaj whn = CommonOps_DDRM.extract(p[1], 2 * hs, 3 * hs, 0, hs);
+                    CommonOps_DDRM.mult(whn, elementwise(r, h), rn);
+                    CommonOps_DDRM.addEquals(rn, block(p[3], 2, hs));
+                } else {
+                    CommonOps_DDRM.elementMult(r, block(bh, 2, hs), rn);
+                }
+                DMatrixRMaj nPre = new DMatrixRMaj(hs, 1);
+                CommonOps_DDRM.add(block(a, 2, hs), rn, nPre);
+                DMatrixRMaj nGate = map(nPre, Math::tanh);
+                DMatrixRMaj oneMinusZ = map(z, v -> 1 - v);
+                DMatrixRMaj hNext = new DMatrixRMaj(hs, 1);
+                CommonOps_DDRM.elementMult(oneMinusZ, nGate, hNext);
+                DMatrixRMaj zh = new DMatrixRMaj(hs, 1);
+                CommonOps_DDRM.elementMult(z, h, zh);
+                CommonOps_DDRM.addEquals(hNext, zh);
+                h = hNext;
+            }
+        }
+        DMatrixRMaj relu = new DMatrixRMaj(1, 1);
+        relu.set(0, smallestRelu);
+        return new DMatrixRMaj[] {h, c, relu};
     }
 
     /** {@code W x + b}. */

@@ -48,7 +48,7 @@ final class HeadWriter {
                 .addStatement("final $L[][] wT = $L", t, head.weight().packedField())
                 .addStatement("final $L[] h = $L", t, head.source().ref())
                 .addStatement("final $L[] z = $L", t, net.logits().ref())
-                .addStatement("final int ho = (t + 1) * $L", f)
+                .addStatement("final int ho = $L", head.sourceOffset())
                 .addStatement("final int zo = s * $L", o)
                 .addStatement("final $L[] acc = $L", t, net.headAcc().ref())
                 .add("// summed at offset 0 of a scratch array (vectorizes), then copied to output s\n")
@@ -170,7 +170,7 @@ final class HeadWriter {
                 .addStatement("final $L[] dh = $L", t, head.sourceGradient().ref())
                 .addStatement("final $L[] dz = $L", t, net.dLogits().ref())
                 .add("// h_t copied to offset 0, so that the loops over rows vectorize\n")
-                .addStatement("System.arraycopy($L, (t + 1) * $L, hs, 0, $L)", head.source().ref(), f, f);
+                .addStatement("System.arraycopy($L, $L, hs, 0, $L)", head.source().ref(), head.sourceOffset(), f);
         Kernels.outerProductRows(b, num, "o", o, "dz", "zo", "gw", "gb", "j", "hs", f);
         b.add("// dh_t += W^T dz: AXPYs over the rows of W, four per pass\n");
         Kernels.axpyColumns(b, num, "dh", "w", "dz", "zo", o, f);

@@ -43,10 +43,14 @@ public final class LayerCode {
     private final int l;
     private final int h;
     private final int gh;
+    private final String pytorchModule;
+    private final LayerPlan.Pass pass;
 
-    /** Returns the code writer of one layer. */
-    public LayerCode(LayerPlan layer, NetworkBuffers net, Num num) {
+    /** Returns the code writer of one pass of a layer; {@code whole} is the layer, whose PyTorch module it names. */
+    public LayerCode(LayerPlan layer, LayerPlan whole, NetworkBuffers net, Num num) {
         this.layer = layer;
+        this.pytorchModule = whole.pytorchModule();
+        this.pass = layer.pass();
         this.net = net;
         this.num = num;
         this.l = layer.index();
@@ -92,8 +96,11 @@ public final class LayerCode {
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
                 .addParameter(int.class, "t")
-                .addJavadoc("Layer $L ($L, $L units, as PyTorch's {@code $L}), forward at step {@code t}: $L\n", l,
-                        layer.cell().description(), h, layer.cell().pytorchModule(), layer.cell().equations());
+                .addJavadoc(layer.isReverse()
+                        ? "Layer $L, reverse pass ($L, $L units, the {@code _reverse} half of PyTorch's {@code $L}),"
+                                + " forward at its step\n{@code t}, which reads time {@code T - 1 - t}: $L\n"
+                        : "Layer $L ($L, $L units, as PyTorch's {@code $L}), forward at step {@code t}: $L\n", l,
+                        layer.cell().description(), h, pytorchModule, layer.cell().equations());
         CodeBlock.Builder b = CodeBlock.builder();
         b.addStatement("final $L[][] wihT = $L", t(), layer.weightIh().packedField());
         b.addStatement("final $L[][] whhT = $L", t(), layer.weightHh().packedField());
@@ -149,7 +156,7 @@ public final class LayerCode {
 
     private void symbolInputForward(CodeBlock.Builder b, String acc) {
         b.add("// a one-hot input selects one column of W_ih\n");
-        b.addStatement("final $L[] symbolColumn = wihT[$L[t]]", t(), net.symbols().orElseThrow().ref());
+        b.addStatement("final $L[] symbolColumn = wihT[$L[$L]]", t(), net.symbols().orElseThrow().ref(), pass.time());
         Kernels.beginLoop(b, "k", 0, gh);
         b.addStatement("$L[k] += symbolColumn[k]", acc);
         Kernels.endLoop(b);
@@ -163,10 +170,13 @@ public final class LayerCode {
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
                 .addParameter(int.class, "t")
-                .addJavadoc("Layer $L, backward at step {@code t}: reads {@code dL/dh_t} from {@code $L}, "
+                .addJavadoc("Layer $L$L, backward at step {@code t}: reads {@code dL/dh_t} from {@code $L}, "
                         + "adds parameter gradients to\n{@code ws.grads}, leaves {@code dL/dh_{t-1}} in "
-                        + "{@code $L} and adds {@code dL/dx_t} to $L.\n", l, layer.buffers().dh().ref(),
-                        layer.buffers().dh().ref(), layer.sourceGradient().map(g -> "{@code " + g.ref() + "}")
+                        + "{@code $L} and adds {@code dL/dx_t} to $L.\n", l,
+                        layer.isReverse() ? " reverse pass (its step {@code t} is time {@code T - 1 - t})" : "",
+                        layer.buffers().dh().ref(), layer.buffers().dh().ref(),
+                        layer.sourceGradient().or(() -> pass.inputGradient().filter(g -> l > 0)
+                                .map(LayerPlan.StepSlice::buffer)).map(g -> "{@code " + g.ref() + "}")
                                 .orElse("the input gradient"));
         CodeBlock.Builder b = CodeBlock.builder();
         if (layer.weightIh().rowCopy()) {
@@ -182,6 +192,15 @@ public final class LayerCode {
         local(b, "dh", layer.buffers().dh());
         local(b, "dz", layer.buffers().dz());
         b.addStatement("final int prev = t * $L", h);
+        pass.outputGradient().ifPresent(g -> {
+            b.add("// dL/dh_t += dL/d(the layer's output at time $L)$L, left by the layer above or the head\n",
+                    pass.time(), g.offset() == 0 ? "" : ", its reverse half");
+            b.addStatement("final $L[] dOut = $L", t(), g.buffer().ref());
+            b.addStatement("final int go = $L", g.at(pass.time()));
+            Kernels.beginLoop(b, "j", 0, h);
+            b.addStatement("dh[j] += dOut[go + j]");
+            Kernels.endLoop(b);
+        });
         b.add("// the step's saved values are copied to offset 0 first, so that the elementwise loops vectorize\n");
         b.addStatement("System.arraycopy(h, prev, hp, 0, $L)", h);
         String recurrentDz = layer.cell().backward(b, this);
@@ -200,6 +219,15 @@ public final class LayerCode {
 
     /** Emits {@code dW_ih += dz x_t^T}, and {@code dx_t = W_ih^T dz} where someone needs it. */
     private void inputBackward(CodeBlock.Builder b) {
+        if (l > 0 && pass.inputGradient().isPresent()) {
+            b.add("// dW_ih += dz x_t^T (x_t is the output of layer $L at time $L), and its gradient += W_ih^T dz\n",
+                    l - 1, pass.time());
+            String step = pass.inputGradientStep().orElseThrow().ref();
+            b.addStatement("$T.fill($L, 0)", Arrays.class, step);
+            denseInputBackward(b, step);
+            addInputGradient(b, pass.inputGradient().get());
+            return;
+        }
         if (l > 0) {
             b.add("// dW_ih += dz x_t^T (x_t is h_t of layer $L), and dh_t of layer $L += W_ih^T dz\n", l - 1, l - 1);
             denseInputBackward(b, layer.sourceGradient().orElseThrow().ref());
@@ -240,7 +268,83 @@ public final class LayerCode {
     private void denseInputBackwardToDx(CodeBlock.Builder b) {
         b.addStatement("$T.fill($L, 0)", Arrays.class, net.dxStep().orElseThrow().ref());
         denseInputBackward(b, net.dxStep().orElseThrow().ref());
-        b.addStatement("routeInputGradient(ws, t)");
+        if (pass.inputGradient().isPresent()) {
+            addInputGradient(b, pass.inputGradient().get());
+        } else {
+            b.addStatement("routeInputGradient(ws, t)");
+        }
+    }
+
+    /**
+     * Adds the step's input gradient, formed at offset 0 of the local {@code dx}, to its slice at this pass's time:
+     * both passes of a bidirectional layer add to the same time's gradient, in the order BPTT runs them.
+     */
+    private void addInputGradient(CodeBlock.Builder b, LayerPlan.StepSlice slice) {
+        b.addStatement("final $L[] dIn = $L", t(), slice.buffer().ref());
+        b.addStatement("final int gi = $L", slice.at(pass.time()));
+        Kernels.beginLoop(b, "i", 0, layer.shape().inputSize());
+        b.addStatement("dIn[gi + i] += dx[i]");
+        Kernels.endLoop(b);
+    }
+
+    // ---- merge -------------------------------------------------------------------------------
+
+    /**
+     * Returns the method that merges a bidirectional layer's two passes into its output, after both have run over
+     * the sequence. The reverse pass's step {@code s} is time {@code T - 1 - s}, so {@code h_bwd} of time {@code t}
+     * is at {@code (T - t) * H} of its {@code h}; the final states of both passes are at {@code T * H}.
+     */
+    public MethodSpec merge() {
+        LayerPlan.Merge merge = layer.merge().orElseThrow();
+        LayerPlan reverse = layer.reverse().orElseThrow();
+        int steps = layer.shape().steps();
+        int o = merge.size();
+        CodeBlock.Builder b = CodeBlock.builder();
+        local(b, "hf", layer.buffers().h());
+        local(b, "hb", reverse.buffers().h());
+        local(b, "out", merge.output());
+        String what = merge.sum() ? "h_fwd + h_bwd" : "[h_fwd; h_bwd]";
+        if (merge.finalOnly()) {
+            b.add("// $L of the final states: the forward pass after time $L, the reverse pass after time 0\n", what,
+                    steps - 1);
+            if (merge.sum()) {
+                Kernels.beginLoop(b, "j", 0, h);
+                b.addStatement("out[j] = hf[$L + j] + hb[$L + j]", steps * h, steps * h);
+                Kernels.endLoop(b);
+            } else {
+                b.addStatement("System.arraycopy(hf, $L, out, 0, $L)", steps * h, h);
+                b.addStatement("System.arraycopy(hb, $L, out, $L, $L)", steps * h, h, h);
+            }
+        } else {
+            b.add("// the output of time t is $L, h_bwd of time t being the reverse pass's step T - 1 - t\n", what);
+            if (merge.sum()) {
+                local(b, "fs", layer.buffers().hStep());
+                local(b, "bs", reverse.buffers().hStep());
+            }
+            Kernels.beginLoop(b, "t", 0, steps);
+            if (merge.sum()) {
+                b.addStatement("System.arraycopy(hf, (t + 1) * $L, fs, 0, $L)", h, h);
+                b.addStatement("System.arraycopy(hb, ($L - t) * $L, bs, 0, $L)", steps, h, h);
+                Kernels.beginLoop(b, "j", 0, h);
+                b.addStatement("fs[j] += bs[j]");
+                Kernels.endLoop(b);
+                b.addStatement("System.arraycopy(fs, 0, out, (t + 1) * $L, $L)", o, h);
+            } else {
+                b.addStatement("System.arraycopy(hf, (t + 1) * $L, out, (t + 1) * $L, $L)", h, o, h);
+                b.addStatement("System.arraycopy(hb, ($L - t) * $L, out, (t + 1) * $L + $L, $L)", steps, h, o, h, h);
+            }
+            Kernels.endLoop(b);
+        }
+        return MethodSpec.methodBuilder(layer.mergeMethod())
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addJavadoc(merge.finalOnly()
+                        ? "Layer $L's output for the head: {@code $L} of the two passes' final states, as PyTorch's"
+                                + " {@code h_n} (bidirectional $L).\n"
+                        : "Layer $L's output at every step: {@code $L} (bidirectional $L).\n", l, what,
+                        merge.sum() ? "sum" : "concat")
+                .addCode(b.build())
+                .build();
     }
 
     private void denseInputBackward(CodeBlock.Builder b, String dx) {
@@ -259,7 +363,7 @@ public final class LayerCode {
     }
 
     private void symbolInputBackward(CodeBlock.Builder b) {
-        b.addStatement("final int symbol = $L[t]", net.symbols().orElseThrow().ref());
+        b.addStatement("final int symbol = $L[$L]", net.symbols().orElseThrow().ref(), pass.time());
         Kernels.beginLoop(b, "k", 0, gh);
         b.addStatement("gwih[k][symbol] += dz[k]");
         Kernels.endLoop(b);

@@ -89,9 +89,14 @@ public final class ModelWriter {
         new TrainingWriter(plan, ArrayTypeName.of(api.inputType()), ArrayTypeName.of(api.targetType())).addTo(type);
         new SequenceWriter(plan).addTo(type);
         for (LayerPlan layer : plan.layers()) {
-            LayerCode code = new LayerCode(layer, plan.network(), num);
-            type.addMethod(code.forward());
-            type.addMethod(code.backward());
+            for (LayerPlan pass : layer.passes()) {
+                LayerCode code = new LayerCode(pass, layer, plan.network(), num);
+                type.addMethod(code.forward());
+                type.addMethod(code.backward());
+            }
+            if (layer.merge().isPresent()) {
+                type.addMethod(new LayerCode(layer, layer, plan.network(), num).merge());
+            }
         }
         new HeadWriter(plan, num).addTo(type);
         new StepperWriter(plan, num).addTo(type);
@@ -104,15 +109,22 @@ public final class ModelWriter {
         model.doc().ifPresent(d -> doc.add("$L\n\n", d.replace("*/", "*&#47;")));
         doc.add("<p>Network: input $L ($L)", model.input().size(), model.input().encoding().keyword());
         for (LayerPlan layer : plan.layers()) {
-            doc.add(", $L $L", layer.cell().description(), layer.hiddenSize());
+            doc.add(", $L $L$L", layer.cell().description(), layer.hiddenSize(), layer.merge()
+                    .map(m -> m.sum() ? " bidirectional sum" : " bidirectional concat").orElse(""));
         }
         doc.add(", output $L ($L); $L over $L steps; loss $L; $L.\n", model.output().size(),
                 model.output().activation().keyword(), model.topology().kind().keyword(), plan.schedule().steps(),
                 model.training().loss().keyword(), model.precision().keyword());
         doc.add("\n<p>In PyTorch terms, layer by layer:\n<ul>\n");
         for (LayerPlan layer : plan.layers()) {
-            doc.add("<li>layer $L: {@code $L}, tensors {@code rnn.*_l$L}\n", layer.index(), layer.cell().pytorchModule(),
-                    layer.index());
+            if (layer.merge().isPresent()) {
+                doc.add("<li>layer $L: {@code $L}, tensors {@code rnn.*_l$L} and {@code rnn.*_l$L_reverse}; its output"
+                        + " is $L\n", layer.index(), layer.pytorchModule(), layer.index(), layer.index(),
+                        outputDoc(layer.merge().get()));
+            } else {
+                doc.add("<li>layer $L: {@code $L}, tensors {@code rnn.*_l$L}\n", layer.index(),
+                        layer.cell().pytorchModule(), layer.index());
+            }
         }
         doc.add("<li>head: {@code nn.Linear($L, $L)}, tensors {@code head.*}\n</ul>\n", plan.head().inputSize(),
                 plan.head().size());
@@ -120,6 +132,13 @@ public final class ModelWriter {
                 + "threads at once as long as each uses its own {@link Workspace}. Methods that compute gradients\n"
                 + "write the parameters' gradient arrays and must not run concurrently with each other.\n");
         return doc.build();
+    }
+
+    private static String outputDoc(LayerPlan.Merge merge) {
+        String what = merge.sum() ? "{@code h_fwd + h_bwd} (PyTorch's two halves summed)"
+                : "{@code [h_fwd; h_bwd]}, as PyTorch's output";
+        return merge.finalOnly() ? what + " of the final states, PyTorch's {@code h_n}: the forward pass after the last"
+                + " step, the reverse pass after the first" : what + " at every step";
     }
 
     private void addConstants(TypeSpec.Builder type) {

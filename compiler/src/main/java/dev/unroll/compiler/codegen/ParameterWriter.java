@@ -139,7 +139,9 @@ final class ParameterWriter {
             }
         }
         for (LayerPlan layer : plan.layers()) {
-            layer.cell().initialize(init, layer);
+            for (LayerPlan pass : layer.passes()) {
+                pass.cell().initialize(init, pass);
+            }
         }
         type.addMethod(MethodSpec.constructorBuilder()
                 .addModifiers(Modifier.PUBLIC)

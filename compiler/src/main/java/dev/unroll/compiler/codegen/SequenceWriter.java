@@ -17,6 +17,12 @@ import javax.lang.model.element.Modifier;
  * head where the schedule scores), the summed loss, backpropagation through time (the head and the
  * layers in reverse, step by step), and where the input gradient of each step goes. Layer steps are
  * calls: what wraps a layer over time (direction, masking, windows) belongs here, never in a cell.
+ *
+ * <p>A network with a bidirectional layer runs layer by layer instead ({@link ModelPlan#layerByLayer()}):
+ * each layer's passes over the whole sequence (the reverse pass's step {@code t} reads time
+ * {@code T - 1 - t}), then the merge of its two passes, then the next layer, then the head; BPTT
+ * runs the head at every output first, then each layer from the top, each pass from its last step
+ * back to its first. Gradients between layers go through each layer's output gradient per step.
  */
 final class SequenceWriter {
     private final ModelPlan plan;
@@ -30,10 +36,10 @@ final class SequenceWriter {
     }
 
     void addTo(TypeSpec.Builder type) {
-        type.addMethod(forward());
+        type.addMethod(plan.layerByLayer() ? forwardLayerByLayer() : forward());
         type.addMethod(loss());
-        type.addMethod(backward());
-        if (net.dxStep().isPresent()) {
+        type.addMethod(plan.layerByLayer() ? backwardLayerByLayer() : backward());
+        if (net.dxStep().isPresent() && !plan.layerByLayer()) {
             type.addMethod(routeInputGradient());
         }
     }
@@ -65,6 +71,99 @@ final class SequenceWriter {
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
                 .addJavadoc("Runs every layer over the sequence loaded in {@code ws}, then the head at each output step.\n")
+                .addCode(b.build())
+                .build();
+    }
+
+    private MethodSpec forwardLayerByLayer() {
+        int steps = schedule.steps();
+        CodeBlock.Builder b = CodeBlock.builder();
+        for (LayerPlan layer : plan.layers()) {
+            for (LayerPlan pass : layer.passes()) {
+                if (pass.isReverse()) {
+                    b.add("// layer $L's reverse pass: its step t reads time $L - t\n", layer.index(), steps - 1);
+                }
+                Kernels.beginLoop(b, "t", 0, steps);
+                b.addStatement("$L(ws, t)", pass.forwardMethod());
+                Kernels.endLoop(b);
+            }
+            if (layer.merge().isPresent()) {
+                b.addStatement("$L(ws)", layer.mergeMethod());
+            }
+        }
+        if (schedule.everyStep()) {
+            Kernels.beginLoop(b, "t", 0, steps);
+            b.addStatement("headForward(ws, t, t)");
+            Kernels.endLoop(b);
+        } else {
+            b.addStatement("headForward(ws, $L, 0)", steps - 1);
+        }
+        return MethodSpec.methodBuilder("forwardSequence")
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addJavadoc("Runs the layers one after the other over the whole sequence loaded in {@code ws} (a\n"
+                        + "bidirectional layer's output at step {@code t} depends on every later input), then the head"
+                        + " at each\noutput step.\n")
+                .addCode(b.build())
+                .build();
+    }
+
+    private MethodSpec backwardLayerByLayer() {
+        int steps = schedule.steps();
+        CodeBlock.Builder b = CodeBlock.builder();
+        for (LayerPlan layer : plan.layers()) {
+            for (LayerPlan pass : layer.passes()) {
+                for (BufferSpec carried : pass.carriedGradients()) {
+                    b.addStatement("$T.fill($L, 0)", Arrays.class, carried.ref());
+                }
+            }
+            layer.pass().outputGradient().ifPresent(g -> b.addStatement("$T.fill($L, 0)", Arrays.class,
+                    g.buffer().ref()));
+        }
+        net.dx().ifPresent(dx -> b.beginControlFlow("if ($L)", net.wantInputGradient())
+                .add("// layer 0's passes add dL/dx_t to dx, step by step\n")
+                .addStatement("$T.fill($L, 0)", Arrays.class, dx.ref())
+                .endControlFlow());
+        String dHead = net.headInputGradient().orElseThrow().ref();
+        LayerPlan top = plan.top();
+        int f = plan.head().inputSize();
+        if (schedule.everyStep()) {
+            b.add("// the head at every output, its input gradient kept per step for the top layer's passes\n");
+            Kernels.beginLoop(b, "t", 0, steps);
+            b.addStatement("$T.fill($L, 0)", Arrays.class, dHead);
+            b.addStatement("headBackward(ws, t, t)");
+            b.addStatement("System.arraycopy($L, 0, $L, t * $L, $L)", dHead, top.pass().outputGradient().orElseThrow()
+                    .buffer().ref(), f, f);
+            Kernels.endLoop(b);
+        } else {
+            b.add("// the head at the last step: its input gradient starts each of the top layer's passes, whose\n"
+                    + "// BPTT begins where the head read it\n");
+            b.addStatement("$T.fill($L, 0)", Arrays.class, dHead);
+            b.addStatement("headBackward(ws, $L, 0)", steps - 1);
+            for (LayerPlan pass : top.passes()) {
+                int from = pass.isReverse() && !top.merge().orElseThrow().sum() ? top.hiddenSize() : 0;
+                b.addStatement("System.arraycopy($L, $L, $L, 0, $L)", dHead, from, pass.buffers().dh().ref(),
+                        top.hiddenSize());
+            }
+        }
+        List<LayerPlan> layers = plan.layers();
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            for (LayerPlan pass : layers.get(i).passes()) {
+                if (steps == 1) {
+                    b.add("{\n").indent().addStatement("final int t = 0");
+                } else {
+                    b.beginControlFlow("for (int t = $L; t >= 0; t--)", steps - 1);
+                }
+                b.addStatement("$L(ws, t)", pass.backwardMethod());
+                b.unindent().add("}\n");
+            }
+        }
+        return MethodSpec.methodBuilder("backwardSequence")
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addJavadoc("Backpropagation through time over the loaded sequence, after {@link #forwardSequence} and\n"
+                        + "{@link #sequenceLoss}, layer by layer from the top: adds every parameter's gradient to its"
+                        + " {@code grad} array.\n")
                 .addCode(b.build())
                 .build();
     }

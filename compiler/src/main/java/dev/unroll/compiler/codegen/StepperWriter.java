@@ -6,6 +6,7 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
+import com.palantir.javapoet.WildcardTypeName;
 import dev.unroll.compiler.plan.BufferSpec;
 import dev.unroll.compiler.plan.LayerPlan;
 import dev.unroll.compiler.plan.ModelPlan;
@@ -32,6 +33,22 @@ final class StepperWriter {
     }
 
     void addTo(TypeSpec.Builder model) {
+        if (plan.layerByLayer()) {
+            model.addMethod(MethodSpec.methodBuilder("newStepper")
+                    .addAnnotation(Override.class)
+                    .addModifiers(Modifier.PUBLIC)
+                    .returns(ParameterizedTypeName.get(RuntimeTypes.SEQUENCE_STEPPER, WildcardTypeName.subtypeOf(
+                            Object.class), WildcardTypeName.subtypeOf(Object.class)))
+                    .addJavadoc("Not available: a bidirectional layer's output at step {@code t} depends on every later"
+                            + " input, so\nthere is no step-by-step form over an endless stream. Use {@code forward}"
+                            + " over whole sequences.\n\n@throws UnsupportedOperationException always\n")
+                    .addStatement("throw new $T($S)", UnsupportedOperationException.class, plan.model().name()
+                            + " has a bidirectional layer, whose output at each step depends on the steps after it: it"
+                            + " cannot run one step at a time. Use forward(...) over whole sequences of "
+                            + plan.schedule().steps() + " steps instead.")
+                    .build());
+            return;
+        }
         model.addMethod(MethodSpec.methodBuilder("newStepper")
                 .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC)

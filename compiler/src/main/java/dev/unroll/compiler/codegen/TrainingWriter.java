@@ -181,14 +181,19 @@ final class TrainingWriter {
     /** The PyTorch modules of the layers, e.g. "an nn.LSTM with num_layers=2", or each layer's for a mixed stack. */
     private String pytorchModules() {
         List<LayerPlan> layers = plan.layers();
-        String first = layers.get(0).cell().pytorchModule();
+        String first = layers.get(0).pytorchModule();
         String module = first.substring(0, first.indexOf('('));
         boolean same = layers.stream().allMatch(l -> l.cell().pytorchModule().startsWith(module + "(")
-                && l.cell().description().equals(layers.get(0).cell().description()));
+                && l.cell().description().equals(layers.get(0).cell().description())
+                && l.merge().isEmpty());
         if (same) {
             return "{@code " + module + "} with {@code num_layers=" + layers.size() + "}";
         }
-        List<String> modules = layers.stream().map(l -> "{@code " + l.cell().pytorchModule() + "}").toList();
+        if (layers.stream().allMatch(l -> l.cell().description().equals(layers.get(0).cell().description())
+                && l.merge().isPresent() && !l.merge().get().sum())) {
+            return "{@code " + module + "} with {@code num_layers=" + layers.size() + ", bidirectional=True}";
+        }
+        List<String> modules = layers.stream().map(l -> "{@code " + l.pytorchModule() + "}").toList();
         return "a mixed stack, layer by layer " + String.join(", ", modules) + ", each under its {@code _l<k>} names";
     }
 

@@ -16,6 +16,11 @@ public enum InputMode {
     /** A symbol at step 0, then dense vectors (the outputs fed back). */
     SYMBOL_THEN_DENSE;
 
+    /** Returns true when every step reads an input of its own (a sequence), as a reverse pass needs. */
+    public boolean everyStep() {
+        return this == DENSE || this == SYMBOL;
+    }
+
     /** Returns true when some step reads a dense vector, so that {@code W_ih^T dz} can be needed. */
     public boolean readsDense() {
         return this != SYMBOL && this != SYMBOL_FIRST;

@@ -8,6 +8,13 @@ import java.util.Optional;
  * One recurrent layer as the writers see it: its cell's emitter, its sizes, where it reads its
  * input, its tensors and the buffers every cell shares (the emitter declares its own others).
  *
+ * <p>A bidirectional layer is two passes over the sequence: this plan is its forward pass, and
+ * {@link #reverse()} its reverse pass, a plan of its own with its own emitter (the same cell's),
+ * tensors ({@code _reverse}) and buffers ({@code ...Reverse}). The reverse pass's step {@code t}
+ * reads time {@code T - 1 - t} ({@link Pass#time()}), so that to its emitter it is an ordinary
+ * forward recurrence; only the layer's input and gradient offsets, written by {@code LayerCode},
+ * know the direction. {@link #merge()} says how the two passes' {@code h} make the layer's output.
+ *
  * @param shape the sizes
  * @param cell the emitter of the cell's step code
  * @param inputMode how the layer reads its input at step {@code t}
@@ -19,10 +26,68 @@ import java.util.Optional;
  * @param biasIh {@code b_ih}
  * @param biasHh {@code b_hh}
  * @param buffers the buffers every cell has
+ * @param pass where this pass sits in time, and where gradients reach and leave it when the network
+ *     runs layer by layer
+ * @param reverse the reverse pass of a bidirectional layer
+ * @param merge how a bidirectional layer's two passes make its output
+ * @param sequenceBuffers the buffers a network that runs layer by layer adds to this layer: the gradient of its
+ *     output per step, the scratch its input gradient is formed in, its merged output
  */
 public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode, Optional<BufferSpec> source,
         String sourceOffset, Optional<BufferSpec> sourceGradient, TensorSpec weightIh, TensorSpec weightHh, TensorSpec biasIh, TensorSpec biasHh,
-        LayerBuffers buffers) {
+        LayerBuffers buffers, Pass pass, Optional<LayerPlan> reverse, Optional<Merge> merge,
+        List<BufferSpec> sequenceBuffers) {
+
+    public LayerPlan {
+        sequenceBuffers = List.copyOf(sequenceBuffers);
+    }
+
+    /**
+     * Where a pass sits in time, and how gradients cross it when the network runs layer by layer (a network with a
+     * bidirectional layer: every layer runs over the whole sequence before the next one, and BPTT goes back layer by
+     * layer from the top). A network without one runs step by step and uses none of this.
+     *
+     * @param time the expression of the time step that step {@code t} of this pass reads: {@code t} forwards,
+     *     {@code (T - 1 - t)} for a reverse pass (also {@code t} when {@code T = 1})
+     * @param outputGradient when present, each backward step begins with {@code dh += } this slice at {@code time}:
+     *     {@code dL/d(the layer's output)} that the layer above or the head left there
+     * @param inputGradient when present, {@code dL/dx} of each step is added to this slice at {@code time} (the layer
+     *     below's output gradient, or the network's {@code dx}) instead of into {@link #sourceGradient()}
+     * @param inputGradientStep the offset-0 scratch that {@code dL/dx} of the step is formed in first
+     */
+    public record Pass(String time, Optional<StepSlice> outputGradient, Optional<StepSlice> inputGradient,
+            Optional<BufferSpec> inputGradientStep) {
+        /** Returns the pass of a network that runs step by step. */
+        public static Pass stepByStep() {
+            return new Pass("t", Optional.empty(), Optional.empty(), Optional.empty());
+        }
+    }
+
+    /**
+     * A part of a buffer laid out by time step: step {@code tau} at {@code tau * stride + offset}.
+     *
+     * @param buffer the buffer
+     * @param stride the elements per step
+     * @param offset where the part starts within a step (the reverse half of a concatenation)
+     */
+    public record StepSlice(BufferSpec buffer, int stride, int offset) {
+        /** Returns the expression of the part's start at time {@code time}. */
+        public String at(String time) {
+            return time + " * " + stride + (offset == 0 ? "" : " + " + offset);
+        }
+    }
+
+    /**
+     * How a bidirectional layer makes its output from its two passes' {@code h}.
+     *
+     * @param sum {@code h_fwd + h_bwd} (size H), else the concatenation {@code [h_fwd; h_bwd]} (size 2H)
+     * @param output the merged output: time {@code t} at {@code (t + 1) * size} (offset 0 stays zero, as in
+     *     {@code h}); or, when {@link #finalOnly()}, only the merge of the passes' last states at offset 0
+     * @param size the output's size per step
+     * @param finalOnly whether only the final states are merged, as PyTorch's {@code h_n}: the forward pass after
+     *     time {@code T - 1} and the reverse pass after time 0 (the top layer when the head reads the last step)
+     */
+    public record Merge(boolean sum, BufferSpec output, int size, boolean finalOnly) {}
 
     /**
      * The buffers of a layer that every cell has.
@@ -57,9 +122,42 @@ public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode,
         return shape.gateRows();
     }
 
-    /** Returns the layer's tensors in PyTorch's {@code state_dict} order, the cell's own ones last. */
+    /**
+     * Returns the layer's tensors in PyTorch's {@code state_dict} order, the cell's own ones last: the forward
+     * pass's, then the reverse pass's.
+     */
     public List<TensorSpec> tensors() {
-        return concat(List.of(weightIh, weightHh, biasIh, biasHh), cell.extraTensors());
+        List<TensorSpec> own = concat(List.of(weightIh, weightHh, biasIh, biasHh), cell.extraTensors());
+        return reverse.isPresent() ? concat(own, reverse.get().tensors()) : own;
+    }
+
+    /** Returns the passes over the sequence: this one, then the reverse one of a bidirectional layer. */
+    public List<LayerPlan> passes() {
+        return reverse.isPresent() ? List.of(this, reverse.get()) : List.of(this);
+    }
+
+    /** Returns true for the reverse pass of a bidirectional layer. */
+    public boolean isReverse() {
+        return shape.reverse();
+    }
+
+    /** Returns the size of what the layer passes on: its merged output's, else {@code H}. */
+    public int outputSize() {
+        return merge.map(Merge::size).orElse(shape.hiddenSize());
+    }
+
+    /** Returns the buffer the layer above or the head reads: the merged output, else {@code h}. */
+    public BufferSpec output() {
+        return merge.map(Merge::output).orElse(buffers.h());
+    }
+
+    /** Returns the PyTorch module that computes the same layer, e.g. {@code nn.LSTM(3, 4, bidirectional=True)}. */
+    public String pytorchModule() {
+        String module = cell.pytorchModule();
+        if (reverse.isEmpty()) {
+            return module;
+        }
+        return module.substring(0, module.length() - 1) + ", bidirectional=True)";
     }
 
     /**
@@ -75,19 +173,31 @@ public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode,
         return concat(List.of(buffers.dh()), cell.extraCarriedGradients());
     }
 
-    /** Returns every workspace buffer of the layer: the shared ones, then the cell's. */
+    /**
+     * Returns every workspace buffer of the layer: the shared ones, then the cell's, then the reverse pass's, then
+     * those of a network that runs layer by layer.
+     */
     public List<BufferSpec> allBuffers() {
-        return concat(buffers.all(), cell.buffers());
+        List<BufferSpec> all = concat(buffers.all(), cell.buffers());
+        if (reverse.isPresent()) {
+            all = concat(all, reverse.get().allBuffers());
+        }
+        return concat(all, sequenceBuffers);
     }
 
     /** Returns the name of the forward step method. */
     public String forwardMethod() {
-        return "forwardLayer" + index();
+        return "forwardLayer" + shape.key();
     }
 
     /** Returns the name of the backward step method. */
     public String backwardMethod() {
-        return "backwardLayer" + index();
+        return "backwardLayer" + shape.key();
+    }
+
+    /** Returns the name of the method that merges a bidirectional layer's passes. */
+    public String mergeMethod() {
+        return "mergeLayer" + index();
     }
 
     private static <T> List<T> concat(List<T> first, List<T> second) {

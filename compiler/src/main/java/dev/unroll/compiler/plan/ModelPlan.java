@@ -49,6 +49,15 @@ public record ModelPlan(NetworkModel model, ValueShape input, ValueShape target,
         return List.copyOf(all);
     }
 
+    /**
+     * Returns true when the network runs layer by layer: every layer over the whole sequence before the next, and
+     * BPTT back from the top layer by layer; a bidirectional layer needs it, since its output at step {@code t}
+     * depends on every later input. Otherwise the network runs step by step, every layer at each step.
+     */
+    public boolean layerByLayer() {
+        return layers.stream().anyMatch(l -> l.reverse().isPresent());
+    }
+
     /** Returns the top layer. */
     public LayerPlan top() {
         return layers.get(layers.size() - 1);

@@ -22,11 +22,13 @@ import java.util.stream.Stream;
  * @param targets target vectors, laid out like {@code y}
  * @param dy {@code dL/dy} of one output (mean squared error)
  * @param dyFeedback {@code dL/dy_t} through the feedback path into {@code x_{t+1}}
+ * @param headInputGradient {@code dL/d(head input)} of the output being back-propagated, when the network runs
+ *     layer by layer (it is then passed on to the top layer's output gradient)
  */
 public record NetworkBuffers(Optional<BufferSpec> symbols, Optional<BufferSpec> x, Optional<BufferSpec> dxStep,
         Optional<BufferSpec> dx, BufferSpec logits, BufferSpec headAcc, BufferSpec headIn, BufferSpec y,
         BufferSpec dLogits, Optional<BufferSpec> targetSymbols, Optional<BufferSpec> targets, Optional<BufferSpec> dy,
-        Optional<BufferSpec> dyFeedback) {
+        Optional<BufferSpec> dyFeedback, Optional<BufferSpec> headInputGradient) {
 
     /** The workspace flag that says whether the backward pass fills {@code dx}. */
     public static final String WANT_INPUT_GRADIENT = "wantInputGradient";
@@ -43,7 +45,7 @@ public record NetworkBuffers(Optional<BufferSpec> symbols, Optional<BufferSpec> 
 
     /** Returns the head's buffers, in declaration order. */
     public List<BufferSpec> headSide() {
-        return List.of(logits, headAcc, headIn);
+        return Stream.concat(Stream.of(logits, headAcc, headIn), headInputGradient.stream()).toList();
     }
 
     /** Returns the output-side buffers, in declaration order. */

@@ -7,6 +7,7 @@ import dev.unroll.compiler.codegen.cell.GruCell;
 import dev.unroll.compiler.codegen.cell.LstmCell;
 import dev.unroll.compiler.codegen.cell.PeepholeLstmCell;
 import dev.unroll.dsl.model.CellSpec;
+import dev.unroll.dsl.model.Direction;
 import dev.unroll.dsl.model.GruVariant;
 import dev.unroll.dsl.model.InputEncoding;
 import dev.unroll.dsl.model.LayerSpec;
@@ -38,6 +39,7 @@ public final class Planner {
     private final boolean feedback;
     private final int steps;
     private final int outputSteps;
+    private final boolean layerByLayer;
 
     /**
      * What planning a model gave: a plan, or the refusals that prevent one.
@@ -60,6 +62,7 @@ public final class Planner {
         this.feedback = model.topology().feedback();
         this.steps = model.topology().unrolledSteps();
         this.outputSteps = model.topology().outputSteps();
+        this.layerByLayer = model.layers().stream().anyMatch(LayerSpec::isBidirectional);
     }
 
     /** Plans a validated model, or says what in it cannot be generated yet. */
@@ -90,10 +93,6 @@ public final class Planner {
         for (LayerSpec layer : model.layers()) {
             int l = layer.index();
             String where = "layer " + l + " (" + layer.cell().type().keyword() + ")";
-            if (layer.isBidirectional()) {
-                problems.add(new Refusal(at.atLayerOption(l, "bidirectional"),
-                        where + ": bidirectional layers are not generated yet"));
-            }
             if (layer.dropout() > 0) {
                 problems.add(new Refusal(at.atLayerOption(l, "dropout"), where + ": dropout is not generated yet"));
             }
@@ -143,7 +142,9 @@ public final class Planner {
                         ? Optional.of(BufferSpec.numbers("dy", outputSize, "{@code dL/dy} of one output."))
                         : Optional.empty(),
                 feedback ? Optional.of(BufferSpec.numbers("dyFeedback", outputSize,
-                        "{@code dL/dy_t} through the feedback path into {@code x_{t+1}}.")) : Optional.empty());
+                        "{@code dL/dy_t} through the feedback path into {@code x_{t+1}}.")) : Optional.empty(),
+                layerByLayer ? Optional.of(BufferSpec.numbers("dHeadIn", topOutputSize(),
+                        "{@code dL/d(head input)} of the output being back-propagated.")) : Optional.empty());
 
         List<LayerPlan> layers = new ArrayList<>();
         for (LayerSpec spec : model.layers()) {
@@ -151,12 +152,14 @@ public final class Planner {
         }
         LayerPlan top = layers.get(layers.size() - 1);
         int f = topOutputSize();
+        boolean finalState = top.merge().map(LayerPlan.Merge::finalOnly).orElse(false);
         HeadPlan head = new HeadPlan(
                 new TensorSpec("headWeight", "head.weight", outputSize, f, 1,
                         new TensorSpec.Init(TensorSpec.Init.Kind.WEIGHT, f), true, true),
                 new TensorSpec("headBias", "head.bias", outputSize, 0, 1,
                         new TensorSpec.Init(TensorSpec.Init.Kind.BIAS, f), false, false),
-                top.buffers().h(), top.buffers().dh(), f, outputSize, model.output().activation(),
+                top.output(), finalState ? "0" : "(t + 1) * " + f,
+                network.headInputGradient().orElse(top.buffers().dh()), f, outputSize, model.output().activation(),
                 model.training().loss());
 
         ValueShape input = new ValueShape(oneHot, sequenceInput, sequenceInput ? steps : 1, inputSize, "the input size");
@@ -186,33 +189,107 @@ public final class Planner {
     private LayerPlan layer(LayerSpec spec, LayerPlan below, NetworkBuffers network) {
         int l = spec.index();
         int h = spec.hiddenSize();
+        boolean top = l == model.layers().size() - 1;
+        if (!layerByLayer) {
+            return pass(spec, new LayerShape(l, spec.inputSize(), h, spec.cell().gateCount(), steps), below, network,
+                    LayerPlan.Pass.stepByStep(), Optional.empty(), Optional.empty(), List.of());
+        }
+        // a network with a bidirectional layer runs layer by layer; the layer's output, and its gradient per step
+        int o = spec.outputSize();
+        boolean scoredAtTheEnd = !sequenceOutput;
+        boolean finalOnly = top && scoredAtTheEnd;
+        String p = "Layer " + l + ": ";
+        List<BufferSpec> sequenceBuffers = new ArrayList<>();
+        Optional<BufferSpec> outputGradient = top && scoredAtTheEnd ? Optional.empty()
+                : Optional.of(BufferSpec.numbers("dOut" + l, steps * o,
+                        p + "{@code dL/d(output)} of each step {@code t} at {@code t * " + o + "}, from "
+                                + (top ? "the head." : "layer " + (l + 1) + ".")));
+        Optional<BufferSpec> inputGradientStep = below == null ? network.dxStep()
+                : Optional.of(BufferSpec.numbers("dIn" + l, spec.inputSize(),
+                        p + "{@code dL/dx_t} of the step being back-propagated, at offset 0."));
+        Optional<LayerPlan.StepSlice> inputGradient = below == null
+                ? network.dx().map(dx -> new LayerPlan.StepSlice(dx, spec.inputSize(), 0))
+                : Optional.of(new LayerPlan.StepSlice(below.pass().outputGradient().orElseThrow().buffer(),
+                        below.outputSize(), 0));
+        Optional<LayerPlan.Merge> merge = Optional.empty();
+        if (spec.isBidirectional()) {
+            boolean sum = spec.direction() == Direction.SUM;
+            String what = sum ? "{@code h_fwd + h_bwd}" : "{@code [h_fwd; h_bwd]}";
+            merge = Optional.of(new LayerPlan.Merge(sum, finalOnly
+                    ? BufferSpec.numbers("hN" + l, o, p + what + " of the passes' final states (PyTorch's {@code h_n}):"
+                            + " the forward pass after the last step, the reverse pass after the first.")
+                    : BufferSpec.numbers("out" + l, (steps + 1) * o, p + "the output " + what + " of time {@code t} at"
+                            + " {@code (t + 1) * " + o + "}; offset 0 stays zero."), o, finalOnly));
+        }
+        outputGradient.ifPresent(sequenceBuffers::add);
+        if (below != null) {
+            sequenceBuffers.add(inputGradientStep.orElseThrow());
+        }
+        merge.ifPresent(m -> sequenceBuffers.add(m.output()));
+        LayerPlan.Pass forwards = new LayerPlan.Pass("t",
+                outputGradient.map(g -> new LayerPlan.StepSlice(g, o, 0)), inputGradient, inputGradientStep);
+        Optional<LayerPlan> reverse = Optional.empty();
+        if (spec.isBidirectional()) {
+            LayerPlan.Pass backwards = new LayerPlan.Pass(steps == 1 ? "t" : "(" + (steps - 1) + " - t)",
+                    outputGradient.map(g -> new LayerPlan.StepSlice(g, o, spec.direction() == Direction.SUM ? 0 : h)),
+                    inputGradient, inputGradientStep);
+            reverse = Optional.of(pass(spec, new LayerShape(l, spec.inputSize(), h, spec.cell().gateCount(), steps,
+                    true), below, network, backwards, Optional.empty(), Optional.empty(), List.of()));
+        }
+        return pass(spec, new LayerShape(l, spec.inputSize(), h, spec.cell().gateCount(), steps), below, network,
+                forwards, reverse, merge, sequenceBuffers);
+    }
+
+    /** One pass of a layer over the sequence: its emitter, tensors and buffers, named by its shape's key. */
+    private LayerPlan pass(LayerSpec spec, LayerShape shape, LayerPlan below, NetworkBuffers network,
+            LayerPlan.Pass pass, Optional<LayerPlan> reverse, Optional<LayerPlan.Merge> merge,
+            List<BufferSpec> sequenceBuffers) {
+        int l = spec.index();
+        String k = shape.key();
+        int h = spec.hiddenSize();
         int g = spec.cell().gateCount();
         int gh = g * h;
-        LayerShape shape = new LayerShape(l, spec.inputSize(), h, g, steps);
         InputMode mode = below == null ? firstLayerInput() : InputMode.DENSE;
+        if (shape.reverse() && steps > 1 && !mode.everyStep()) {
+            throw new IllegalStateException("a reverse pass needs an input at every step: " + mode);
+        }
         String p = shape.docPrefix();
+        String suffix = shape.reverse() ? "_reverse" : "";
+        String field = shape.reverse() ? "Reverse" : "";
         TensorSpec.Init weight = new TensorSpec.Init(TensorSpec.Init.Kind.WEIGHT, h);
         TensorSpec.Init recurrent = new TensorSpec.Init(TensorSpec.Init.Kind.RECURRENT_WEIGHT, h);
         TensorSpec.Init bias = new TensorSpec.Init(TensorSpec.Init.Kind.BIAS, h);
         // W_ih is read row by row only for W_ih^T dz, which a one-hot input never needs
         boolean inputRows = below != null || mode.readsDense();
         LayerPlan.LayerBuffers buffers = new LayerPlan.LayerBuffers(
-                BufferSpec.numbers("h" + l, (steps + 1) * h, p + "{@code h_{t}} at {@code (t + 1) * H}; {@code h_{-1} = 0}."),
-                BufferSpec.numbers("hPrev" + l, h, p + "{@code h_{t-1}} of the step being back-propagated, at offset 0."),
-                BufferSpec.numbers("hStep" + l, h, p + "scratch of one step's hidden size, at offset 0."),
-                inputRows ? Optional.of(BufferSpec.numbers("inStep" + l, spec.inputSize(),
+                BufferSpec.numbers("h" + k, (steps + 1) * h, p + (shape.reverse()
+                        ? "{@code h} after step {@code s} (time {@code T - 1 - s}) at {@code (s + 1) * H}; 0 at offset 0."
+                        : "{@code h_{t}} at {@code (t + 1) * H}; {@code h_{-1} = 0}.")),
+                BufferSpec.numbers("hPrev" + k, h, p + "{@code h_{t-1}} of the step being back-propagated, at offset 0."),
+                BufferSpec.numbers("hStep" + k, h, p + "scratch of one step's hidden size, at offset 0."),
+                inputRows ? Optional.of(BufferSpec.numbers("inStep" + k, spec.inputSize(),
                         p + "{@code x_t} of the step being back-propagated.")) : Optional.empty(),
-                BufferSpec.numbers("dh" + l, h, p + "{@code dL/dh} of the step being back-propagated."),
-                BufferSpec.numbers("dz" + l, gh, p + "gradient of the gate pre-activations."));
+                BufferSpec.numbers("dh" + k, h, p + "{@code dL/dh} of the step being back-propagated."),
+                BufferSpec.numbers("dz" + k, gh, p + "gradient of the gate pre-activations."));
+        String time = pass.time();
+        String sourceOffset;
+        if (below == null) {
+            sourceOffset = time + " * " + spec.inputSize();
+        } else if (time.equals("t")) {
+            sourceOffset = "(t + 1) * " + below.outputSize();
+        } else {
+            sourceOffset = "(" + steps + " - t) * " + below.outputSize();
+        }
         return new LayerPlan(shape, cell(spec.cell(), shape), mode,
-                below == null ? network.x() : Optional.of(below.buffers().h()),
-                below == null ? "t * " + spec.inputSize() : "(t + 1) * " + below.hiddenSize(),
-                below == null ? Optional.empty() : Optional.of(below.buffers().dh()),
-                new TensorSpec("weightIhL" + l, "rnn.weight_ih_l" + l, gh, spec.inputSize(), g, weight, true, inputRows),
-                new TensorSpec("weightHhL" + l, "rnn.weight_hh_l" + l, gh, h, g, recurrent, true, true),
-                new TensorSpec("biasIhL" + l, "rnn.bias_ih_l" + l, gh, 0, g, bias, false, false),
-                new TensorSpec("biasHhL" + l, "rnn.bias_hh_l" + l, gh, 0, g, bias, false, false),
-                buffers);
+                below == null ? network.x() : Optional.of(below.output()),
+                sourceOffset,
+                below == null || layerByLayer ? Optional.empty() : Optional.of(below.buffers().dh()),
+                new TensorSpec("weightIhL" + l + field, "rnn.weight_ih_l" + l + suffix, gh, spec.inputSize(), g, weight,
+                        true, inputRows),
+                new TensorSpec("weightHhL" + l + field, "rnn.weight_hh_l" + l + suffix, gh, h, g, recurrent, true, true),
+                new TensorSpec("biasIhL" + l + field, "rnn.bias_ih_l" + l + suffix, gh, 0, g, bias, false, false),
+                new TensorSpec("biasHhL" + l + field, "rnn.bias_hh_l" + l + suffix, gh, 0, g, bias, false, false),
+                buffers, pass, reverse, merge, sequenceBuffers);
     }
 
     /** The one place that maps a cell of the spec to its emitter. */
@@ -254,7 +331,7 @@ public final class Planner {
         long flops = 0;
         for (LayerSpec layer : model.layers()) {
             long gh = (long) layer.cell().gateCount() * layer.hiddenSize();
-            flops += (long) steps * 2 * gh * (layer.inputSize() + layer.hiddenSize());
+            flops += (long) steps * 2 * gh * (layer.inputSize() + layer.hiddenSize()) * (layer.isBidirectional() ? 2 : 1);
         }
         return flops + (long) outputSteps * 2 * model.output().size() * topOutputSize();
     }

@@ -55,7 +55,7 @@ class CellMethodGoldenTest {
 
     static String methods(ModelPlan plan) {
         LayerPlan layer = plan.layers().get(0);
-        LayerCode code = new LayerCode(layer, plan.network(), new Num(plan.model().precision()));
+        LayerCode code = new LayerCode(layer, layer, plan.network(), new Num(plan.model().precision()));
         return code.forward() + "\n" + code.backward();
     }
 

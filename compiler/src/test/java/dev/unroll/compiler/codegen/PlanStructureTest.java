@@ -50,7 +50,14 @@ class PlanStructureTest {
                     "loss cross_entropy;"),
             spec("input 6 one_hot;", "gru 5 cho; gru 3 cho;", "output 2 sigmoid;", "many_to_one steps 4;",
                     "loss binary_cross_entropy;"),
-            spec("input 3;", "gru 7 cho;", "output 3 tanh;", "one_to_one;", "loss mse;"));
+            spec("input 3;", "gru 7 cho;", "output 3 tanh;", "one_to_one;", "loss mse;"),
+            // bidirectional: the network then runs layer by layer
+            spec("input 5;", "lstm 6 bidirectional; gru 3 bidirectional sum; rnn 4 tanh;", "output 3;",
+                    "many_to_many steps 4;", "loss mse;"),
+            spec("input 6 one_hot;", "rnn 3 relu; gru 4 bidirectional sum;", "output 2 softmax;",
+                    "many_to_one steps 5;", "loss cross_entropy;"),
+            spec("input 3;", "lstm 2 bidirectional concat;", "output 2 sigmoid;", "one_to_one;",
+                    "loss binary_cross_entropy;"));
 
     private static String spec(String... statements) {
         return "model M {\n    " + String.join("\n    ", statements) + "\n}\n";
@@ -144,6 +151,40 @@ class PlanStructureTest {
     }
 
     @Test
+    void aBidirectionalLayerHasAReversePassWithPyTorchNamesAndItsOwnBuffers() {
+        ModelPlan plan = plan(SPECS.get(12));
+        assertTrue(plan.layerByLayer());
+        assertEquals(List.of("rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+                "rnn.weight_ih_l0_reverse", "rnn.weight_hh_l0_reverse", "rnn.bias_ih_l0_reverse",
+                "rnn.bias_hh_l0_reverse", "rnn.weight_ih_l1", "rnn.weight_hh_l1", "rnn.bias_ih_l1", "rnn.bias_hh_l1",
+                "rnn.weight_ih_l1_reverse", "rnn.weight_hh_l1_reverse", "rnn.bias_ih_l1_reverse",
+                "rnn.bias_hh_l1_reverse", "rnn.weight_ih_l2", "rnn.weight_hh_l2", "rnn.bias_ih_l2", "rnn.bias_hh_l2",
+                "head.weight", "head.bias"), plan.tensors().stream().map(TensorSpec::name).toList());
+        LayerPlan lstm = plan.layers().get(0);
+        LayerPlan reverse = lstm.reverse().orElseThrow();
+        assertEquals(List.of("h0Reverse", "c0Reverse"), reverse.state().stream().map(BufferSpec::name).toList());
+        assertEquals(12, lstm.outputSize(), "concat: 2H");
+        assertEquals(12, plan.layers().get(1).shape().inputSize());
+        assertEquals(3, plan.layers().get(1).outputSize(), "sum: H");
+        assertEquals("out0", plan.layers().get(1).source().orElseThrow().name());
+        assertEquals("(t + 1) * 12", plan.layers().get(1).sourceOffset());
+        assertEquals("(4 - t) * 12", plan.layers().get(1).reverse().orElseThrow().sourceOffset(),
+                "the reverse pass's step t reads time T - 1 - t, at (T - 1 - t + 1) * 12");
+        assertEquals("(3 - t) * 5", reverse.sourceOffset());
+        assertEquals(6, reverse.pass().outputGradient().orElseThrow().offset(), "concat: the reverse half");
+        assertEquals(0, plan.layers().get(1).reverse().orElseThrow().pass().outputGradient().orElseThrow().offset(),
+                "sum: both passes read the whole gradient");
+        assertEquals("nn.LSTM(5, 6, bidirectional=True)", lstm.pytorchModule());
+        ModelPlan manyToOne = plan(SPECS.get(13));
+        LayerPlan top = manyToOne.top();
+        assertTrue(top.merge().orElseThrow().finalOnly(), "many_to_one reads h_n");
+        assertEquals("hN1", manyToOne.head().source().name());
+        assertEquals("0", manyToOne.head().sourceOffset());
+        assertTrue(top.pass().outputGradient().isEmpty(), "the head's gradient starts the top layer's BPTT");
+        assertFalse(plan(SPECS.get(0)).layerByLayer());
+    }
+
+    @Test
     void aOneHotInputHasNoRowCopyOfItsInputWeight() {
         ModelPlan oneHot = plan(SPECS.get(2));
         assertFalse(oneHot.layers().get(0).weightIh().rowCopy(), "never read: W_ih^T dz of a one-hot input");
@@ -154,12 +195,12 @@ class PlanStructureTest {
 
     @Test
     void unsupportedFeaturesAreRefusedByThePlanner() {
-        CheckResult result = RnnFrontEnd.check("m.rnn", spec("input 5;", "lstm 6 bidirectional;", "output 3;",
+        CheckResult result = RnnFrontEnd.check("m.rnn", spec("input 5;", "lstm 6 dropout 0.5; lstm 6;", "output 3;",
                 "many_to_many steps 4;", "loss mse;").getBytes(StandardCharsets.UTF_8));
         assertFalse(result.hasErrors(), result::formattedDiagnostics);
         Planner.Result planned = Planner.plan(result.models().get(0));
         assertTrue(planned.plan().isEmpty());
-        assertEquals(List.of("layer 0 (lstm): bidirectional layers are not generated yet"),
+        assertEquals(List.of("layer 0 (lstm): dropout is not generated yet"),
                 planned.refusals().stream().map(r -> r.message()).toList());
     }
 }

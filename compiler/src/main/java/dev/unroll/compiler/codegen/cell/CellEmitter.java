@@ -15,7 +15,9 @@ import java.util.List;
  * a cell or a variant is one new class here and one case in the planner.
  *
  * <p>An emitter is made for one layer, with its sizes, and declares its buffers as
- * {@link BufferSpec}s that its own code refers to; the workspace writer declares them.
+ * {@link BufferSpec}s that its own code refers to; the workspace writer declares them. It names
+ * them with {@link dev.unroll.compiler.plan.LayerShape#key()} ({@code "gates" + shape.key()}):
+ * a bidirectional layer has a second emitter for its reverse pass, whose buffers must differ.
  */
 public sealed interface CellEmitter permits ElmanCell, LstmCell, PeepholeLstmCell, GruCell, ChoGruCell {
 

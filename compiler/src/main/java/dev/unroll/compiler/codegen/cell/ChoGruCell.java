@@ -45,7 +45,7 @@ public final class ChoGruCell implements CellEmitter {
             throw new IllegalArgumentException("the reset-after GRU is a GruCell");
         }
         this.shape = shape;
-        int l = shape.index();
+        String l = shape.key();
         int h = shape.hiddenSize();
         int gh = shape.gateRows();
         String p = shape.docPrefix();

@@ -23,7 +23,7 @@ public final class ElmanCell implements CellEmitter {
     public ElmanCell(CellSpec.Rnn spec, LayerShape shape) {
         this.shape = shape;
         this.activation = spec.activation();
-        this.z = BufferSpec.numbers("z" + shape.index(), shape.gateRows(), shape.docPrefix() + "pre-activation of the step.");
+        this.z = BufferSpec.numbers("z" + shape.key(), shape.gateRows(), shape.docPrefix() + "pre-activation of the step.");
     }
 
     @Override

@@ -30,7 +30,7 @@ public final class GruCell implements CellEmitter {
             throw new IllegalArgumentException("the Cho GRU is refused by the planner");
         }
         this.shape = shape;
-        int l = shape.index();
+        String l = shape.key();
         int h = shape.hiddenSize();
         int gh = shape.gateRows();
         String p = shape.docPrefix();

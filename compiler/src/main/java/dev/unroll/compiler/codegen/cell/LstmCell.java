@@ -33,7 +33,7 @@ public final class LstmCell implements CellEmitter {
         }
         this.shape = shape;
         this.forgetBias = spec.forgetBias();
-        int l = shape.index();
+        String l = shape.key();
         int h = shape.hiddenSize();
         int steps = shape.steps();
         String p = shape.docPrefix();

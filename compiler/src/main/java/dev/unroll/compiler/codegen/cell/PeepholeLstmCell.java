@@ -52,7 +52,8 @@ public final class PeepholeLstmCell implements CellEmitter {
         this.forgetBias = spec.forgetBias();
         this.peepholes = spec.peepholes();
         this.clip = spec.cellClip();
-        int l = shape.index();
+        String l = shape.key();
+        String tensorLayer = shape.index() + (shape.reverse() ? "_reverse" : "");
         int h = shape.hiddenSize();
         int steps = shape.steps();
         String p = shape.docPrefix();
@@ -60,7 +61,7 @@ public final class PeepholeLstmCell implements CellEmitter {
         if (peepholes) {
             TensorSpec.Init likeBias = new TensorSpec.Init(TensorSpec.Init.Kind.BIAS, h);
             for (String gate : List.of("i", "f", "o")) {
-                tensors.add(new TensorSpec("weightC" + gate + "L" + l, "rnn.weight_c" + gate + "_l" + l, h, 0, 1,
+                tensors.add(new TensorSpec("weightC" + gate + "L" + l, "rnn.weight_c" + gate + "_l" + tensorLayer, h, 0, 1,
                         likeBias, false, false));
             }
         }
