@@ -57,7 +57,7 @@ class Net(nn.Module):
         extra = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
         self.rnn = kinds[cell](INPUT, hidden, num_layers=layers, bidirectional=bidirectional,
                                batch_first=batch_first, **extra)
-        self.fc = nn.Linear(hidden * (2 if bidirectional else 1), head)
+        self.fc = nn.Linear(hidden * (2 if bidirectional and last != "h_n_sum" else 1), head)
         self.cell, self.activation, self.last, self.batch_first, self.states = \
             cell, activation, last, batch_first, states
 
@@ -69,7 +69,13 @@ class Net(nn.Module):
             y, hn = self.rnn(x)
         if self.last == "y_h":       # the last layer's final hidden state (forward-only layers)
             h = (hn[0] if self.cell == "lstm" else hn)[-1]
-        elif self.last == "y_last":  # the output at the last step
+        elif self.last == "h_n":     # a bidirectional last layer's final states side by side (Unroll's many_to_one)
+            hn = hn[0] if self.cell == "lstm" else hn
+            h = torch.cat([hn[-2], hn[-1]], 1)
+        elif self.last == "h_n_sum": # ... or summed ('bidirectional sum')
+            hn = hn[0] if self.cell == "lstm" else hn
+            h = hn[-2] + hn[-1]
+        elif self.last == "y_last":  # the output at the last step (refused for a bidirectional last layer)
             h = y[:, -1] if self.batch_first else y[-1]
         else:                        # every step
             h = y
@@ -83,13 +89,15 @@ CASES = {
     "lstm_l2_bi_softmax": ("lstm", 5, 2, True, 4, "softmax", "all", True, False, None, torch.float32),
     "lstm_l1_states_last_sigmoid": ("lstm", 5, 1, False, 2, "sigmoid", "y_last", False, True, None, torch.float32),
     "lstm_l2_yh_tanh":   ("lstm", 4, 2, False, 3, "tanh", "y_h", True, False, None, torch.float32),
-    "lstm_l2_bi_states_last": ("lstm", 4, 2, True, 3, "linear", "y_last", True, True, None, torch.float32),
+    "lstm_l2_bi_states_hn": ("lstm", 4, 2, True, 3, "linear", "h_n", True, True, None, torch.float32),
     "gru_l1_yh_tanh":    ("gru", 6, 1, False, 3, "tanh", "y_h", False, False, None, torch.float32),
-    "gru_l2_bi_last_softmax": ("gru", 4, 2, True, 5, "softmax", "y_last", True, False, None, torch.float32),
+    "gru_l2_bi_hn_softmax": ("gru", 4, 2, True, 5, "softmax", "h_n", True, False, None, torch.float32),
+    "gru_l1_bi_hn_sum_tanh": ("gru", 4, 1, True, 3, "tanh", "h_n_sum", False, False, None, torch.float32),
+    "lstm_l1_bi_hn_f64": ("lstm", 3, 1, True, 2, "sigmoid", "h_n", False, False, None, torch.float64),
     "gru_l1_states":     ("gru", 5, 1, False, 2, "linear", "all", False, True, None, torch.float32),
     "gru_l2_bi_states":  ("gru", 3, 2, True, 2, "sigmoid", "all", False, True, None, torch.float32),
     "rnn_l1_tanh":       ("rnn", 5, 1, False, 4, "linear", "all", False, False, "tanh", torch.float32),
-    "rnn_l2_bi_relu_last_sigmoid": ("rnn", 4, 2, True, 1, "sigmoid", "y_last", True, False, "relu", torch.float32),
+    "rnn_l2_bi_relu_hn_sigmoid": ("rnn", 4, 2, True, 1, "sigmoid", "h_n", True, False, "relu", torch.float32),
     "rnn_l1_states_yh":  ("rnn", 5, 1, False, 3, "softmax", "y_h", False, True, "tanh", torch.float32),
     "lstm_l2_bi_f64":    ("lstm", 5, 2, True, 3, "tanh", "all", False, False, None, torch.float64),
     "gru_l1_states_last_f64": ("gru", 5, 1, False, 3, "softmax", "y_last", True, True, None, torch.float64),
@@ -128,6 +136,12 @@ def main():
         print(name, tuple(y.shape), file=sys.stderr)
     torch.manual_seed(1)
     torch.save(nn.LSTM(2, 2).state_dict(), os.path.join(OUT, "bad", "pickle.pt"))
+    # The output at the last step of a bidirectional layer, [h_fwd(T-1); h_bwd(T-1)], is not Unroll's many_to_one
+    # (which reads h_n, [h_fwd(T-1); h_bwd(0)]): the importer must refuse it.
+    torch.manual_seed(2)
+    net = Net("gru", 3, 1, True, 2, "linear", "y_last", True, False, None).eval()
+    torch.onnx.export(net, (torch.randn(BATCH, STEPS, INPUT),), os.path.join(OUT, "bad", "gru_bi_y_last.onnx"),
+                      opset_version=14, input_names=["x"], output_names=["y"], do_constant_folding=True)
 
 
 if __name__ == "__main__":

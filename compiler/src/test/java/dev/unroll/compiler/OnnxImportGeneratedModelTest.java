@@ -35,8 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * generated and compiled, its checkpoint loaded with the generated {@code load}, and the generated
  * {@code forward} must reproduce PyTorch's outputs: 1e-5 for float32 exports, 1e-9 for float64.
  * Fixtures whose graphs take initial states are left out (a generated model starts from zeros),
- * and so are those the generator does not support yet ({@link Planner#plan}'s refusals:
- * bidirectional layers today); they join as soon as it does.
+ * and so would be any the generator refused ({@link Planner#plan}'s refusals; none today).
  *
  * <p>Export: the generated model's own parameters are exported with {@link OnnxExport#write(
  * ModelDescription, dev.unroll.runtime.ParameterSet, Path)} (what a generated {@code exportOnnx}
@@ -49,11 +48,11 @@ class OnnxImportGeneratedModelTest {
     static final Path FIXTURES = Path.of(System.getProperty("unroll.sourceRoot", "."),
             "../onnx/src/test/resources/fixtures");
     static final List<String> FIXTURES_WITHOUT_STATES = List.of("lstm_l1", "lstm_l2_bi_softmax", "lstm_l2_yh_tanh",
-            "gru_l1_yh_tanh", "gru_l2_bi_last_softmax", "rnn_l1_tanh", "rnn_l2_bi_relu_last_sigmoid", "lstm_l2_bi_f64",
+            "gru_l1_yh_tanh", "gru_l2_bi_hn_softmax", "gru_l1_bi_hn_sum_tanh", "lstm_l1_bi_hn_f64", "rnn_l1_tanh",
+            "rnn_l2_bi_relu_hn_sigmoid", "lstm_l2_bi_f64",
             "rnn_l2_f64", "gru_l2_softmax", "lstm_l1_last_f64", "gru_l2_yh_f64");
-    /** The unidirectional ones, which the generator supports today: these at least must run. */
-    static final List<String> REQUIRED = List.of("lstm_l1", "lstm_l2_yh_tanh", "gru_l1_yh_tanh", "rnn_l1_tanh",
-            "rnn_l2_f64", "gru_l2_softmax", "lstm_l1_last_f64", "gru_l2_yh_f64");
+    /** Every one of them must run: the generator supports them all. */
+    static final List<String> REQUIRED = FIXTURES_WITHOUT_STATES;
     static final List<String> CASES = new ArrayList<>();
 
     @TempDir

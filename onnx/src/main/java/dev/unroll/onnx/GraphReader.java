@@ -69,6 +69,16 @@ final class GraphReader {
     /** Final states of layers ({@code c} for LSTM's Y_c), stacked along axis 0 as PyTorch's h_n. */
     record States(List<Integer> layers, boolean cell) implements Meaning {}
 
+    /**
+     * One direction's row of a bidirectional layer's final state, {@code [batch, hidden]}: the forward pass's
+     * state after the last step, or ({@code reverse}) the backward pass's after step 0, as PyTorch's
+     * {@code h_n[-2]} and {@code h_n[-1]}.
+     */
+    record FinalRow(int layer, boolean reverse) implements Meaning {}
+
+    /** One bidirectional layer's final hidden states (its Y_h), with their axes (direction, batch, hidden) as permuted. */
+    record BiStates(int layer, List<Ax> axes) implements Meaning {}
+
     /** The head's linear layer: {@code weight} is O x F (PyTorch's layout); {@code bias} may be null until an Add. */
     record Head(int layer, boolean perStep, List<Ax> axes, double[] weight, int out, int in, double[] bias)
             implements Meaning {}
@@ -356,6 +366,10 @@ final class GraphReader {
             return "the last step of " + (l.layer() < 0 ? "the input" : "layer " + l.layer());
         } else if (m instanceof States s) {
             return "final states of layers " + s.layers();
+        } else if (m instanceof FinalRow r) {
+            return "layer " + r.layer() + "'s final " + (r.reverse() ? "backward" : "forward") + " state";
+        } else if (m instanceof BiStates b) {
+            return "layer " + b.layer() + "'s final states " + b.axes();
         } else if (m instanceof Head) {
             return "the head's linear layer";
         }
@@ -472,6 +486,12 @@ final class GraphReader {
             if (s.combine() == null) {
                 throw refuse(node, "it reads a step of " + describe(s) + " before its directions are merged");
             }
+            if (s.layer() >= 0 && layers.get(s.layer()).dirs() == 2) {
+                throw refuse(node, "it reads the last step of bidirectional layer " + s.layer() + "'s output, "
+                        + "[h_fwd(T-1); h_bwd(T-1)], where the backward pass has read one input; Unroll's many_to_one "
+                        + "reads PyTorch's h_n, [h_fwd(T-1); h_bwd(0)]: read the head from the layer's final states "
+                        + "(Y_h, or torch.cat([h_n[-2], h_n[-1]], 1) in PyTorch)");
+            }
             List<Ax> axes = new ArrayList<>(s.axes());
             axes.remove(a);
             return new Last(s.layer(), axes, s.combine());
@@ -491,10 +511,12 @@ final class GraphReader {
         }
         long row = at < 0 ? at + rows : at;
         int lastLayer = st.layers().get(st.layers().size() - 1);
+        if (layers.get(lastLayer).dirs() == 2 && dropAxis && (row == rows - 2 || row == rows - 1)) {
+            return new FinalRow(lastLayer, row == rows - 1);
+        }
         if (row != rows - 1 || layers.get(lastLayer).dirs() != 1) {
-            throw refuse(node, "it reads final state " + at + " of " + rows + "; Unroll reads only the last forward-only "
-                    + "layer's final state (for a bidirectional layer, its output at the last step is "
-                    + "[h_fwd_T; h_bwd_T], which Y_h does not hold)");
+            throw refuse(node, "it reads final state " + at + " of " + rows + "; Unroll reads only the last layer's "
+                    + "final state (both rows of it, merged, for a bidirectional layer)");
         }
         if (!dropAxis) {
             return new States(List.of(lastLayer), false);
@@ -562,11 +584,32 @@ final class GraphReader {
 
     /** Records how a layer's directions were merged; a layer read in two different ways is refused. */
     private Meaning combined(NodeProto node, Seq s) throws OnnxException {
-        Direction before = directions.putIfAbsent(s.layer(), s.combine());
-        if (before != null && before != s.combine()) {
-            throw refuse(node, "layer " + s.layer() + "'s directions are merged both as " + before + " and as " + s.combine());
-        }
+        recordMerge(node, s.layer(), s.combine());
         return s;
+    }
+
+    /** A bidirectional layer's final states, merged: what Unroll's many_to_one head reads (PyTorch's h_n). */
+    private Meaning mergedFinal(NodeProto node, int layer, Direction merge) throws OnnxException {
+        recordMerge(node, layer, merge);
+        return new Last(layer, List.of(Ax.B, Ax.F), merge);
+    }
+
+    private void recordMerge(NodeProto node, int layer, Direction merge) throws OnnxException {
+        Direction before = directions.putIfAbsent(layer, merge);
+        if (before != null && before != merge) {
+            throw refuse(node, "layer " + layer + "'s directions are merged both as " + before + " and as " + merge);
+        }
+    }
+
+    /** The final states of one bidirectional layer as {@code [direction, batch, hidden]}, or null. */
+    private BiStates biStates(Meaning m) {
+        if (m instanceof BiStates b) {
+            return b;
+        }
+        if (m instanceof States st && !st.cell() && st.layers().size() == 1 && layers.get(st.layers().get(0)).dirs() == 2) {
+            return new BiStates(st.layers().get(0), List.of(Ax.D, Ax.B, Ax.H));
+        }
+        return null;
     }
 
     private Meaning concat(NodeProto node) throws OnnxException {
@@ -586,6 +629,15 @@ final class GraphReader {
         }
         if (parts.stream().allMatch(p -> p instanceof Const || p instanceof Opaque)) {
             return new Opaque();
+        }
+        if (parts.size() == 2 && parts.get(0) instanceof FinalRow f && parts.get(1) instanceof FinalRow r
+                && f.layer() == r.layer() && !f.reverse() && r.reverse()) {
+            long axis = intAttr(node, "axis", 0);
+            if (axis != 1 && axis != -1) {
+                throw refuse(node, "it concatenates layer " + f.layer() + "'s final states along axis " + axis
+                        + "; Unroll's 'bidirectional concat' joins them along the features (axis 1)");
+            }
+            return mergedFinal(node, f.layer(), Direction.CONCAT);
         }
         if (parts.stream().allMatch(p -> p instanceof States) && intAttr(node, "axis", 0) == 0) {
             List<Integer> stacked = new ArrayList<>();
@@ -655,6 +707,8 @@ final class GraphReader {
             axes = i.axes();
         } else if (m instanceof Head h) {
             axes = h.axes();
+        } else if (biStates(m) != null) {
+            axes = biStates(m).axes();
         } else {
             throw refuse(node, "Transpose of " + describe(m) + " is not part of a network Unroll can express");
         }
@@ -679,6 +733,8 @@ final class GraphReader {
             return new GraphIn(g.name(), out, g.from(), g.to());
         } else if (m instanceof Indices i) {
             return new Indices(i.name(), out);
+        } else if (biStates(m) != null) {
+            return new BiStates(biStates(m).layer(), out);
         }
         Head h = (Head) m;
         return new Head(h.layer(), h.perStep(), out, h.weight(), h.out(), h.in(), h.bias());
@@ -688,6 +744,15 @@ final class GraphReader {
         Meaning m = in(node, 0);
         if (m instanceof Opaque || m instanceof Const) {
             return new Opaque();
+        }
+        if (m instanceof BiStates b && b.axes().equals(List.of(Ax.B, Ax.D, Ax.H)) && in(node, 1) instanceof Const c
+                && c.value().values().length == 2) {
+            // [batch, 2, hidden] (Y_h transposed) to [batch, 2 * hidden]: the two directions' final states side by side.
+            double[] target = c.value().values();
+            long features = 2L * layers.get(b.layer()).hidden();
+            if ((target[0] == 0 || target[0] == -1 && target[1] == features) && (target[1] == -1 || target[1] == features)) {
+                return mergedFinal(node, b.layer(), Direction.CONCAT);
+            }
         }
         if (m instanceof Seq s && s.combine() == null) {
             int d = s.axes().indexOf(Ax.D);
@@ -739,6 +804,13 @@ final class GraphReader {
                 out.remove(a);
                 out.set(out.indexOf(Ax.H), Ax.F);
                 return combined(node, new Seq(s.layer(), out, Direction.SUM, false));
+            }
+        }
+        BiStates b = biStates(m);
+        if (b != null && axes != null && axes.length == 1 && intAttr(node, "keepdims", 1) == 0) {
+            int a = (int) (axes[0] < 0 ? axes[0] + b.axes().size() : axes[0]);
+            if (a >= 0 && a < b.axes().size() && b.axes().get(a) == Ax.D) {
+                return mergedFinal(node, b.layer(), Direction.SUM);
             }
         }
         throw refuse(node, "Unroll reads a ReduceSum only where it sums a bidirectional layer's two directions "
@@ -810,6 +882,9 @@ final class GraphReader {
         Meaning b = in(node, 1);
         if ((a instanceof Const || a instanceof Opaque) && (b instanceof Const || b instanceof Opaque)) {
             return new Opaque();
+        }
+        if (a instanceof FinalRow f && b instanceof FinalRow r && f.layer() == r.layer() && f.reverse() != r.reverse()) {
+            return mergedFinal(node, f.layer(), Direction.SUM);
         }
         Head head = a instanceof Head h ? h : b instanceof Head h ? h : null;
         Meaning other = head == a ? b : a;

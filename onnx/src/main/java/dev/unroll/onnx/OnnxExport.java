@@ -134,18 +134,23 @@ public final class OnnxExport {
                 g.addInput(valueInfo("input", type, "the input sequence", "steps", "batch", m.inputSize()));
                 x = "input";
             }
+            int top = m.layers().size() - 1;
+            // A bidirectional top layer under a head that reads once: the head reads its final states (PyTorch's
+            // h_n, [h_fwd(T-1); h_bwd(0)]), not its output at the last step, where the backward pass has read one input.
+            boolean headReadsFinalStates = m.topology() != Topology.MANY_TO_MANY && m.layers().get(top).directions() == 2;
             for (int k = 0; k < m.layers().size(); k++) {
-                x = layer(k, x);
+                x = layer(k, x, !(k == top && headReadsFinalStates));
             }
             String out;
-            int features = m.layers().get(m.layers().size() - 1).outputSize();
+            int features = m.layers().get(top).outputSize();
             if (m.topology() == Topology.MANY_TO_MANY) {
                 String w = constant("head.weight_t", transpose(tensors.apply("head.weight"), m.outputSize(), features),
                         features, m.outputSize());
                 String z = node("MatMul", List.of(x, w));
                 out = node("Add", List.of(z, constant("head.bias", tensors.apply("head.bias"), m.outputSize())));
             } else {
-                String lastStep = node("Gather", List.of(x, constInts("last_step", -1L)), attrInt("axis", 0));
+                String lastStep = headReadsFinalStates ? mergedFinalStates(top)
+                        : node("Gather", List.of(x, constInts("last_step", -1L)), attrInt("axis", 0));
                 out = node("Gemm", List.of(lastStep, constant("head.weight", tensors.apply("head.weight"),
                         m.outputSize(), features), constant("head.bias", tensors.apply("head.bias"), m.outputSize())),
                         attrInt("transB", 1));
@@ -179,8 +184,21 @@ public final class OnnxExport {
             model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(key).setValue(value));
         }
 
-        /** Adds layer {@code k}'s node and the merge of its directions; returns its [steps, batch, F] output. */
-        private String layer(int k, String x) {
+        /** Layer {@code k}'s final hidden states [2, batch, hidden], merged as its directions are: [batch, F]. */
+        private String mergedFinalStates(int k) {
+            String hn = "hn_l" + k;
+            if (m.layers().get(k).direction() == Direction.SUM) {
+                return node("ReduceSum", List.of(hn, constInts("hn_l" + k + ".direction_axis", 0L)), attrInt("keepdims", 0));
+            }
+            String t = node("Transpose", List.of(hn), attrInts("perm", 1, 0, 2));
+            return node("Reshape", List.of(t, constInts("hn_l" + k + ".concat_shape", 0L, -1L)));
+        }
+
+        /**
+         * Adds layer {@code k}'s node and, if {@code merged}, the merge of its directions; returns its
+         * [steps, batch, F] output (null when not merged: its Y is then not written).
+         */
+        private String layer(int k, String x, boolean merged) {
             Layer layer = m.layers().get(k);
             int h = layer.hiddenSize();
             int dirs = layer.directions();
@@ -229,7 +247,7 @@ public final class OnnxExport {
                 }
             }
             NodeProto.Builder node = NodeProto.newBuilder().setOpType(op).setName(prefix).addAllInput(inputs);
-            String y = prefix + ".Y";
+            String y = merged ? prefix + ".Y" : "";
             node.addOutput(y).addOutput("hn_l" + k);
             g.addOutput(valueInfo("hn_l" + k, type, "layer " + k + "'s final hidden state", dirs, "batch", h));
             if (layer.cell() == Cell.LSTM) {
@@ -252,6 +270,9 @@ public final class OnnxExport {
                 node.addAttribute(a);
             }
             g.addNode(node);
+            if (!merged) {
+                return null;
+            }
             // Y is [steps, directions, batch, hidden].
             if (layer.direction() == Direction.FORWARD) {
                 return node("Squeeze", List.of(y, constInts(prefix + ".direction_axis", 1L)));

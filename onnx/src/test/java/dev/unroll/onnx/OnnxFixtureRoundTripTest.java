@@ -22,8 +22,8 @@ class OnnxFixtureRoundTripTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"lstm_l1", "lstm_l2_bi_softmax", "lstm_l1_states_last_sigmoid", "lstm_l2_yh_tanh",
-        "lstm_l2_bi_states_last", "gru_l1_yh_tanh", "gru_l2_bi_last_softmax", "gru_l1_states", "gru_l2_bi_states",
-        "rnn_l1_tanh", "rnn_l2_bi_relu_last_sigmoid", "rnn_l1_states_yh", "lstm_l2_bi_f64", "gru_l1_states_last_f64",
+        "lstm_l2_bi_states_hn", "gru_l1_yh_tanh", "gru_l2_bi_hn_softmax", "gru_l1_bi_hn_sum_tanh", "lstm_l1_bi_hn_f64", "gru_l1_states", "gru_l2_bi_states",
+        "rnn_l1_tanh", "rnn_l2_bi_relu_hn_sigmoid", "rnn_l1_states_yh", "lstm_l2_bi_f64", "gru_l1_states_last_f64",
         "rnn_l2_f64", "gru_l2_softmax", "lstm_l1_last_f64", "gru_l2_yh_f64"})
     void reExportRunsInOnnxRuntimeLikePyTorch(String name) throws Exception {
         OnnxImport.Result imported = OnnxImport.read(Fixtures.onnx(name));

@@ -178,8 +178,9 @@ class OnnxForeignGraphTest {
         assertTrue(diff <= 1e-5, "max |ONNX Runtime - reference| = " + diff);
     }
 
+    /** Another exporter's form of a bidirectional many_to_one: the sum of Y_h's two rows (no Y at all). */
     @Test
-    void reluRnnWithSummedDirectionsAndALastStepGather() throws Exception {
+    void reluRnnWithSummedFinalStates() throws Exception {
         int h = 5;
         int o = 2;
         g.addInput(info("x", T, B, I));
@@ -187,12 +188,9 @@ class OnnxForeignGraphTest {
                 .setType(AttributeProto.AttributeType.STRINGS).addStrings(ByteString.copyFromUtf8("Relu"))
                 .addStrings(ByteString.copyFromUtf8("Relu")).build();
         node("RNN", List.of("x", init("W", randomFloats(2 * h * I), 2, h, I), init("R", randomFloats(2 * h * h), 2, h, h),
-                init("B", randomFloats(4 * h), 2, 2 * h)), List.of("y4"), attr("hidden_size", h),
+                init("B", randomFloats(4 * h), 2, 2 * h)), List.of("", "yh"), attr("hidden_size", h),
                 attr("direction", "bidirectional"), relu);
-        node("ReduceSum", List.of("y4", ints("dirs", 1)), List.of("seq"), attr("keepdims", 0));
-        node("Gather", List.of("seq", g.addInitializer(TensorProto.newBuilder().setName("minus1")
-                .setDataType(TensorProto.DataType.INT64_VALUE).addInt64Data(-1)).getInitializer(
-                        g.getInitializerCount() - 1).getName()), List.of("last"), attr("axis", 0));
+        node("ReduceSum", List.of("yh", ints("dirs", 0)), List.of("last"), attr("keepdims", 0));
         node("Gemm", List.of("last", init("Wh", randomFloats(o * h), o, h), init("bh", randomFloats(o), o)), List.of("y"),
                 attr("transB", 1));
         g.addOutput(info("y", B, o));
@@ -203,5 +201,23 @@ class OnnxForeignGraphTest {
                 + "    many_to_one steps 4;\n    precision float32;\n}\n", r.spec());
         double diff = compare(model, false, false, o);
         assertTrue(diff <= 1e-5, "max |ONNX Runtime - reference| = " + diff);
+    }
+
+    /** The last step of a summed bidirectional sequence is not what Unroll's many_to_one reads: refused. */
+    @Test
+    void lastStepGatherOfABidirectionalSequenceIsRefused() throws Exception {
+        int h = 5;
+        g.addInput(info("x", T, B, I));
+        node("RNN", List.of("x", init("W", randomFloats(2 * h * I), 2, h, I), init("R", randomFloats(2 * h * h), 2, h, h)),
+                List.of("y4"), attr("hidden_size", h), attr("direction", "bidirectional"));
+        node("ReduceSum", List.of("y4", ints("dirs", 1)), List.of("seq"), attr("keepdims", 0));
+        node("Gather", List.of("seq", g.addInitializer(TensorProto.newBuilder().setName("minus1")
+                .setDataType(TensorProto.DataType.INT64_VALUE).addInt64Data(-1)).getInitializer(
+                        g.getInitializerCount() - 1).getName()), List.of("last"), attr("axis", 0));
+        node("Gemm", List.of("last", init("Wh", randomFloats(2 * h), 2, h)), List.of("y"), attr("transB", 1));
+        g.addOutput(info("y", B, 2));
+        OnnxException e = org.junit.jupiter.api.Assertions.assertThrows(OnnxException.class,
+                () -> OnnxImport.read(model(), "foreign.onnx", OnnxImport.Options.defaults()));
+        assertTrue(e.getMessage().contains("node 'Gather") && e.getMessage().contains("h_n"), e.getMessage());
     }
 }

@@ -83,6 +83,17 @@ class OnnxImportRefusalTest {
                 + "safetensors and use importPyTorch", refused(Fixtures.DIR.resolve("bad/pickle.pt")));
     }
 
+    /**
+     * PyTorch's {@code y[:, -1]} of a bidirectional layer is not Unroll's many_to_one: its backward half has read one
+     * input. The import refuses it (naming what to read instead) rather than build a model that computes otherwise.
+     */
+    @Test
+    void lastStepOfABidirectionalLayer() throws Exception {
+        String m = refused(Fixtures.DIR.resolve("bad/gru_bi_y_last.onnx"));
+        assertTrue(m.contains("reads the last step of bidirectional layer 0's output") && m.contains("h_n")
+                && m.contains("torch.cat([h_n[-2], h_n[-1]], 1)"), m);
+    }
+
     @Test
     void emptyAndNonOnnxFiles() throws Exception {
         assertEquals("file is empty, not an ONNX model", refused(write("empty.onnx", new byte[0])));

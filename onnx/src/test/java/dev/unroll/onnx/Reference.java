@@ -20,12 +20,13 @@ final class Reference {
      * @param x inputs {@code [batch][step][feature]}
      * @param h0 initial hidden states {@code [layer * directions][batch][hidden]} as PyTorch's h_0, or null for zeros
      * @param c0 LSTM initial cell states, same layout, or null
-     * @return outputs {@code [batch][step][output]} (one step for many_to_one)
+     * @return outputs {@code [batch][step][output]} (one step for many_to_one: the head on the top layer's final states, PyTorch's h_n)
      */
     static double[][][] forward(ModelDescription m, Map<String, double[]> w, double[][][] x, double[][][] h0, double[][][] c0) {
         int batch = x.length;
         int steps = x[0].length;
         double[][][] seq = x;
+        double[][] finalStates = null; // the top layer's final states, merged: PyTorch's h_n, what many_to_one reads
         int row = 0;
         for (int k = 0; k < m.layers().size(); k++) {
             Layer layer = m.layers().get(k);
@@ -47,20 +48,14 @@ final class Reference {
                 }
             }
             row += layer.directions();
-            double[][][] next = new double[batch][steps][layer.outputSize()];
+            double[][][] next = new double[batch][steps][];
+            finalStates = new double[batch][];
             for (int b = 0; b < batch; b++) {
                 for (int t = 0; t < steps; t++) {
-                    for (int j = 0; j < hidden; j++) {
-                        if (layer.direction() == Direction.FORWARD) {
-                            next[b][t][j] = dirOut[0][b][t][j];
-                        } else if (layer.direction() == Direction.SUM) {
-                            next[b][t][j] = dirOut[0][b][t][j] + dirOut[1][b][t][j];
-                        } else {
-                            next[b][t][j] = dirOut[0][b][t][j];
-                            next[b][t][hidden + j] = dirOut[1][b][t][j];
-                        }
-                    }
+                    next[b][t] = merge(layer, dirOut[0][b][t], layer.directions() == 2 ? dirOut[1][b][t] : null);
                 }
+                // the forward pass ends at the last step, the backward pass at the first
+                finalStates[b] = merge(layer, dirOut[0][b][steps - 1], layer.directions() == 2 ? dirOut[1][b][0] : null);
             }
             seq = next;
         }
@@ -68,10 +63,27 @@ final class Reference {
         double[][][] y = new double[batch][all ? steps : 1][];
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < y[b].length; t++) {
-                y[b][t] = head(m, w, seq[b][all ? t : steps - 1]);
+                y[b][t] = head(m, w, all ? seq[b][t] : finalStates[b]);
             }
         }
         return y;
+    }
+
+    /** A layer's output at one step from its directions' states ({@code backward} null for a forward layer). */
+    private static double[] merge(Layer layer, double[] forward, double[] backward) {
+        int hidden = layer.hiddenSize();
+        double[] out = new double[layer.outputSize()];
+        for (int j = 0; j < hidden; j++) {
+            if (layer.direction() == Direction.FORWARD) {
+                out[j] = forward[j];
+            } else if (layer.direction() == Direction.SUM) {
+                out[j] = forward[j] + backward[j];
+            } else {
+                out[j] = forward[j];
+                out[hidden + j] = backward[j];
+            }
+        }
+        return out;
     }
 
     private static double[] head(ModelDescription m, Map<String, double[]> w, double[] o) {
