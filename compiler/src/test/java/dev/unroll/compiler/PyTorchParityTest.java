@@ -124,6 +124,24 @@ class PyTorchParityTest {
         }
         if (!oneHot) {
             assertClose("grad.x", data.tensor("grad.x"), flatten(inputGrads), rtol);
+            // what training calls, without input gradients, must give the same parameter gradients, bit for bit
+            // (a fed-back output's gradient flows through dL/dx_t whether or not the caller asked for it)
+            List<double[]> withInputGradients = new ArrayList<>();
+            for (Parameter p : model.parameters()) {
+                double[] grad = new double[p.size()];
+                for (int i = 0; i < grad.length; i++) {
+                    grad[i] = p.grad(i);
+                }
+                withInputGradients.add(grad);
+            }
+            model.call("computeGradients", model.workspace, xs, targets);
+            int k = 0;
+            for (Parameter p : model.parameters()) {
+                double[] before = withInputGradients.get(k++);
+                for (int i = 0; i < before.length; i++) {
+                    assertEquals(before[i], p.grad(i), 0.0, "grad." + p.name() + "[" + i + "] without input gradients");
+                }
+            }
         }
         Object outputs = model.call("forward", model.workspace, xs);
         assertClose("y", data.tensor("y"), flatten(outputs), rtol);

@@ -235,7 +235,9 @@ public final class LayerCode {
         }
         switch (layer.inputMode()) {
             case DENSE -> {
-                b.beginControlFlow("if ($L)", net.wantInputGradient());
+                // with feedback, dL/dx_t (t > 0) is the gradient of the output fed back: always needed
+                b.beginControlFlow(net.dyFeedback().isPresent() ? "if (t > 0 || $L)" : "if ($L)",
+                        net.wantInputGradient());
                 denseInputBackwardToDx(b);
                 b.nextControlFlow("else");
                 denseInputBackward(b, null);
