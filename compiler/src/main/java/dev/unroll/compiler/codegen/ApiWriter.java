@@ -194,7 +194,9 @@ final class ApiWriter {
         type.addMethod(overBatch("computeGradients", xs, ys)
                 .addAnnotation(Override.class)
                 .addJavadoc("Sets every parameter's gradient to that of the batch's mean loss (backpropagation through"
-                        + " time)\nand returns the loss.\n")
+                        + " time$L)\nand returns the loss.\n", plan.schedule().truncated()
+                        ? ", truncated: nothing flows back past the first step of a\nwindow of {@link #BPTT_WINDOW}"
+                        + " steps, and the windows' gradients are summed with the weights fixed" : "")
                 .addStatement("return run(ws, xs, targets, true, null)")
                 .build());
         if (dense) {

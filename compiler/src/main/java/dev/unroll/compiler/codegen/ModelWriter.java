@@ -87,7 +87,12 @@ public final class ModelWriter {
         WorkspaceWriter workspace = new WorkspaceWriter(plan, num);
         api.addTo(type);
         new TrainingWriter(plan, ArrayTypeName.of(api.inputType()), ArrayTypeName.of(api.targetType())).addTo(type);
-        new SequenceWriter(plan).addTo(type);
+        SequenceWriter sequences = new SequenceWriter(plan);
+        sequences.addTo(type);
+        if (plan.schedule().truncated()) {
+            new WindowWriter(plan, sequences, num, ArrayTypeName.of(api.inputType()), ArrayTypeName.of(api.targetType()))
+                    .addTo(type);
+        }
         for (LayerPlan layer : plan.layers()) {
             for (LayerPlan pass : layer.passes()) {
                 LayerCode code = new LayerCode(pass, layer, plan.network(), num);
@@ -150,6 +155,10 @@ public final class ModelWriter {
         for (LayerPlan layer : plan.layers()) {
             constant(type, "HIDDEN_SIZE_L" + layer.index(), layer.hiddenSize(),
                     "The hidden size of layer " + layer.index() + ".");
+        }
+        if (plan.schedule().truncated()) {
+            constant(type, "BPTT_WINDOW", plan.schedule().bpttWindow().getAsInt(),
+                    "Truncated BPTT's window: gradients flow back at most this many steps.");
         }
         constant(type, "FIXED_BATCH_SIZE", model.topology().batchSize().orElse(0),
                 "The batch size the spec fixes, or 0 when any batch size is accepted.");

@@ -46,10 +46,25 @@ final class SequenceWriter {
 
     private MethodSpec forward() {
         int steps = schedule.steps();
-        int inputSize = plan.input().size();
-        int outputSize = plan.output().size();
         CodeBlock.Builder b = CodeBlock.builder();
         Kernels.beginLoop(b, "t", 0, steps);
+        forwardStep(b);
+        Kernels.endLoop(b);
+        if (!schedule.everyStep()) {
+            b.addStatement("headForward(ws, $L, 0)", steps - 1);
+        }
+        return MethodSpec.methodBuilder("forwardSequence")
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addJavadoc("Runs every layer over the sequence loaded in {@code ws}, then the head at each output step.\n")
+                .addCode(b.build())
+                .build();
+    }
+
+    /** Step {@code t} of the forward pass, the body of a loop over {@code t}: every layer, then the head if it scores. */
+    void forwardStep(CodeBlock.Builder b) {
+        int inputSize = plan.input().size();
+        int outputSize = plan.output().size();
         if (schedule.feedback()) {
             b.beginControlFlow("if (t > 0)")
                     .add("// feedback: the previous output is this step's input\n")
@@ -63,16 +78,32 @@ final class SequenceWriter {
         if (schedule.everyStep()) {
             b.addStatement("headForward(ws, t, t)");
         }
-        Kernels.endLoop(b);
-        if (!schedule.everyStep()) {
-            b.addStatement("headForward(ws, $L, 0)", steps - 1);
+    }
+
+    /** Zeroes the gradients BPTT carries from step to step, before it starts (or where truncated BPTT cuts it). */
+    void zeroCarriedGradients(CodeBlock.Builder b) {
+        for (LayerPlan layer : plan.layers()) {
+            for (BufferSpec carried : layer.carriedGradients()) {
+                b.addStatement("$T.fill($L, 0)", Arrays.class, carried.ref());
+            }
         }
-        return MethodSpec.methodBuilder("forwardSequence")
-                .addModifiers(Modifier.PRIVATE)
-                .addParameter(RuntimeTypes.WORKSPACE, "ws")
-                .addJavadoc("Runs every layer over the sequence loaded in {@code ws}, then the head at each output step.\n")
-                .addCode(b.build())
-                .build();
+        net.dyFeedback().ifPresent(d -> b.addStatement("$T.fill($L, 0)", Arrays.class, d.ref()));
+    }
+
+    /** Step {@code t} of BPTT, the body of a loop over {@code t} downwards: the head where it scored, then the layers. */
+    void backwardStep(CodeBlock.Builder b) {
+        int steps = schedule.steps();
+        if (schedule.everyStep()) {
+            b.addStatement("headBackward(ws, t, t)");
+        } else if (steps == 1) {
+            b.addStatement("headBackward(ws, t, 0)");
+        } else {
+            b.beginControlFlow("if (t == $L)", steps - 1).addStatement("headBackward(ws, t, 0)").endControlFlow();
+        }
+        List<LayerPlan> layers = plan.layers();
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            b.addStatement("$L(ws, t)", layers.get(i).backwardMethod());
+        }
     }
 
     private MethodSpec forwardLayerByLayer() {
@@ -187,34 +218,26 @@ final class SequenceWriter {
     private MethodSpec backward() {
         int steps = schedule.steps();
         CodeBlock.Builder b = CodeBlock.builder();
-        for (LayerPlan layer : plan.layers()) {
-            for (BufferSpec carried : layer.carriedGradients()) {
-                b.addStatement("$T.fill($L, 0)", Arrays.class, carried.ref());
-            }
-        }
-        net.dyFeedback().ifPresent(d -> b.addStatement("$T.fill($L, 0)", Arrays.class, d.ref()));
+        zeroCarriedGradients(b);
         if (steps == 1) {
             b.add("{\n").indent().addStatement("final int t = 0");
         } else {
             b.beginControlFlow("for (int t = $L; t >= 0; t--)", steps - 1);
         }
-        if (schedule.everyStep()) {
-            b.addStatement("headBackward(ws, t, t)");
-        } else if (steps == 1) {
-            b.addStatement("headBackward(ws, t, 0)");
-        } else {
-            b.beginControlFlow("if (t == $L)", steps - 1).addStatement("headBackward(ws, t, 0)").endControlFlow();
-        }
-        List<LayerPlan> layers = plan.layers();
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            b.addStatement("$L(ws, t)", layers.get(i).backwardMethod());
+        backwardStep(b);
+        if (schedule.truncated()) {
+            b.beginControlFlow("if (t % BPTT_WINDOW == 0)")
+                    .add("// truncated BPTT: nothing flows back past the first step of a window (h.detach())\n");
+            zeroCarriedGradients(b);
+            b.endControlFlow();
         }
         b.unindent().add("}\n");
         return MethodSpec.methodBuilder("backwardSequence")
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
                 .addJavadoc("Backpropagation through time over the loaded sequence, after {@link #forwardSequence} and\n"
-                        + "{@link #sequenceLoss}: adds every parameter's gradient to its {@code grad} array.\n")
+                        + "{@link #sequenceLoss}: adds every parameter's gradient to its {@code grad} array$L.\n",
+                        schedule.truncated() ? ", stopping at\nthe first step of every window of truncated BPTT" : "")
                 .addCode(b.build())
                 .build();
     }

@@ -69,27 +69,7 @@ final class TrainingWriter {
                 .build());
         type.addField(FieldSpec.builder(double.class, "lastGradientNorm", Modifier.PRIVATE).build());
 
-        type.addMethod(MethodSpec.methodBuilder("trainStep")
-                .addAnnotation(Override.class)
-                .addModifiers(Modifier.PUBLIC)
-                .addParameter(batchInput, "xs")
-                .addParameter(batchTarget, "targets")
-                .returns(double.class)
-                .addJavadoc("Does one training update on a batch: gradients by BPTT, a check that the loss and every"
-                        + " gradient are\nfinite, clipping, then the optimizer step. Not thread-safe.\n\n"
-                        + "@return the batch's mean loss before the update\n"
-                        + "@throws $T if the loss or a gradient is NaN or infinite; the weights are left unchanged\n",
-                        NON_FINITE_EXCEPTION)
-                .addStatement("final double loss = computeGradients(trainingWorkspace, xs, targets)")
-                .beginControlFlow("if (!Double.isFinite(loss))")
-                .addStatement("throw new $T($S + loss + $S + optimizer.stepCount() + $S)", NON_FINITE_EXCEPTION,
-                        "loss is ", " at update ", "; nothing was updated")
-                .endControlFlow()
-                .addComment("one pass: a finite sum of squares proves every gradient finite; else it throws")
-                .addStatement("lastGradientNorm = clipping.checkFiniteAndClip(parameters)")
-                .addStatement("optimizer.stepWithoutGradientCheck(parameters, schedule)")
-                .addStatement("return loss")
-                .build());
+        type.addMethod(plan.schedule().truncated() ? truncatedTrainStep() : trainStep());
         type.addMethod(MethodSpec.methodBuilder("applyGradients")
                 .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC)
@@ -195,6 +175,55 @@ final class TrainingWriter {
         }
         List<String> modules = layers.stream().map(l -> "{@code " + l.pytorchModule() + "}").toList();
         return "a mixed stack, layer by layer " + String.join(", ", modules) + ", each under its {@code _l<k>} names";
+    }
+
+    private MethodSpec trainStep() {
+        return MethodSpec.methodBuilder("trainStep")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(batchInput, "xs")
+                .addParameter(batchTarget, "targets")
+                .returns(double.class)
+                .addJavadoc("Does one training update on a batch: gradients by BPTT, a check that the loss and every"
+                        + " gradient are\nfinite, clipping, then the optimizer step. Not thread-safe.\n\n"
+                        + "@return the batch's mean loss before the update\n"
+                        + "@throws $T if the loss or a gradient is NaN or infinite; the weights are left unchanged\n",
+                        NON_FINITE_EXCEPTION)
+                .addStatement("final double loss = computeGradients(trainingWorkspace, xs, targets)")
+                .beginControlFlow("if (!Double.isFinite(loss))")
+                .addStatement("throw new $T($S + loss + $S + optimizer.stepCount() + $S)", NON_FINITE_EXCEPTION,
+                        "loss is ", " at update ", "; nothing was updated")
+                .endControlFlow()
+                .addComment("one pass: a finite sum of squares proves every gradient finite; else it throws")
+                .addStatement("lastGradientNorm = clipping.checkFiniteAndClip(parameters)")
+                .addStatement("optimizer.stepWithoutGradientCheck(parameters, schedule)")
+                .addStatement("return loss")
+                .build();
+    }
+
+    /** {@code trainStep} of a model with {@code truncated_bptt}: one update per window ({@link WindowWriter}). */
+    private MethodSpec truncatedTrainStep() {
+        int window = plan.schedule().bpttWindow().getAsInt();
+        int steps = plan.schedule().steps();
+        return MethodSpec.methodBuilder("trainStep")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(batchInput, "xs")
+                .addParameter(batchTarget, "targets")
+                .returns(double.class)
+                .addJavadoc("Trains on a batch by truncated BPTT: the $L steps are cut into windows of {@link"
+                        + " #BPTT_WINDOW} ($L) steps,\nand each window that holds an output is one update (gradients"
+                        + " of its mean loss, back-propagated to its\nfirst step, a check that they are finite,"
+                        + " clipping, the optimizer step), as a PyTorch loop with\n{@code h.detach()} between chunks"
+                        + " does. Each sequence's state is carried from window to window. Not\nthread-safe. ({@link"
+                        + " #computeGradients} instead gives the gradient of the whole batch, every window's\n"
+                        + "truncated gradient summed with the weights fixed, for callers that make one update"
+                        + " of it.)\n\n"
+                        + "@return the mean over the windows of each window's mean loss, measured before its update\n"
+                        + "@throws $T if a window's loss or gradient is NaN or infinite; that window makes no update,"
+                        + "\nthe windows before it have made theirs\n", steps, window, NON_FINITE_EXCEPTION)
+                .addStatement("return trainWindows(xs, targets)")
+                .build();
     }
 
     private CodeBlock schedule() {

@@ -105,8 +105,13 @@ public final class Planner {
             problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "variable_length"),
                     "variable_length sequences are not generated yet"));
         }
-        if (model.topology().bpttWindow().isPresent()) {
-            problems.add(new Refusal(at.atStatement(StatementKind.TRUNCATED_BPTT), "truncated_bptt is not generated yet"));
+        if (model.topology().bpttWindow().isPresent() && model.topology().kind() == Topology.ENCODER_DECODER) {
+            problems.add(new Refusal(at.atStatement(StatementKind.TRUNCATED_BPTT),
+                    "truncated_bptt in an encoder-decoder is not generated yet"));
+        }
+        if (model.topology().bpttWindow().isPresent() && model.topology().variableLength()) {
+            problems.add(new Refusal(at.atStatement(StatementKind.TRUNCATED_BPTT),
+                    "truncated_bptt with variable_length is not generated yet"));
         }
         return problems;
     }
@@ -168,7 +173,8 @@ public final class Planner {
         ValueShape output = new ValueShape(false, sequenceOutput, sequenceOutput ? outputSteps : 1, outputSize,
                 "the output size");
         TimeSchedule schedule = new TimeSchedule(steps, outputSteps,
-                sequenceOutput ? TimeSchedule.Scoring.EVERY_STEP : TimeSchedule.Scoring.LAST_STEP, feedback);
+                sequenceOutput ? TimeSchedule.Scoring.EVERY_STEP : TimeSchedule.Scoring.LAST_STEP, feedback,
+                model.topology().bpttWindow());
         return new ModelPlan(model, input, target, output, schedule, layers, head, network, forwardFlops());
     }
 

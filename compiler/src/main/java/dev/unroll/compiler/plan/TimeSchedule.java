@@ -1,5 +1,7 @@
 package dev.unroll.compiler.plan;
 
+import java.util.OptionalInt;
+
 /**
  * When things happen over the unrolled steps: how many steps run, at which the head writes an
  * output that is scored, and whether outputs are fed back as the next step's input.
@@ -8,8 +10,10 @@ package dev.unroll.compiler.plan;
  * @param outputSteps the number of outputs per sequence
  * @param scoring at which steps the head runs
  * @param feedback whether the output of step {@code t} is the input of step {@code t + 1}
+ * @param bpttWindow truncated BPTT's window: gradients stop at every multiple of it, and training makes one update
+ *     per window; empty for full BPTT
  */
-public record TimeSchedule(int steps, int outputSteps, Scoring scoring, boolean feedback) {
+public record TimeSchedule(int steps, int outputSteps, Scoring scoring, boolean feedback, OptionalInt bpttWindow) {
     /** Where the head runs. */
     public enum Scoring {
         /** At every step: output {@code s} is that of step {@code t = s}. */
@@ -25,6 +29,15 @@ public record TimeSchedule(int steps, int outputSteps, Scoring scoring, boolean 
         if (scoring == Scoring.LAST_STEP && outputSteps != 1) {
             throw new IllegalArgumentException("scored at the last step with " + outputSteps + " outputs");
         }
+        if (bpttWindow.isPresent() && (bpttWindow.getAsInt() <= 0 || bpttWindow.getAsInt() > steps)) {
+            throw new IllegalArgumentException("truncated_bptt window " + bpttWindow.getAsInt() + " over " + steps
+                    + " steps");
+        }
+    }
+
+    /** Returns true when gradients are truncated every {@link #bpttWindow} steps. */
+    public boolean truncated() {
+        return bpttWindow.isPresent();
     }
 
     /** Returns true when the head runs at every step. */

@@ -1,0 +1,256 @@
+#!/usr/bin/python3
+"""Writes the truncated-BPTT fixtures of TruncatedBpttTest: PyTorch's detach-per-window loop.
+
+Run from the repository root with Debian's python3-torch (1.13):
+
+    /usr/bin/python3 compiler/src/test/python/make_tbptt_fixtures.py
+
+For each case it writes, under compiler/src/test/resources/fixtures/tbptt/:
+  <case>.init.safetensors  the initial state_dict (rnn.* and head.*), for importPyTorch
+  <case>.safetensors       the batch ('x', 'target'), and what PyTorch computed in float64 from
+                           those weights:
+                           'grad.<name>'   computeGradients' reference: the gradient of the batch's
+                                           mean loss over all outputs, truncated at every window's
+                                           first step (h.detach()), with the weights fixed;
+                           'full_grad.<name>'  the same without truncation (full BPTT);
+                           'loss'          that mean loss;
+                           'windows.<k>'   the per-window mean losses of training call k (0, 1);
+                           'trained.<k>.<name>'  the weights after training call k;
+                           metadata 'spec' the Unroll spec of the same network.
+
+Training call k is what the generated trainStep(xs, targets) must do: for every window of the
+sequence that holds an output, the window's mean loss, backward, clipping, one optimizer step;
+the state (h, c, the fed-back output) carried from window to window and detached. Two calls on
+the same batch check that the optimizer's state persists from one call to the next.
+The build never runs this script; the outputs are committed. Every random number comes from
+fixed seeds, so a rerun writes the same bytes.
+"""
+import json
+import os
+import struct
+import zlib
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "fixtures", "tbptt")
+BATCH = 3
+
+# name: cell, layers, hidden, input (size, one_hot), output (size, activation), topology, steps, window,
+#       optimizer (Unroll text, torch factory), clip norm or None
+CASES = {
+    "lstm_l2_many_to_many_adam": dict(
+        cell="lstm", layers=2, hidden=5, input=3, one_hot=False, output=4, activation="softmax",
+        topology="many_to_many", steps=11, window=4, clip=1.0,
+        optimizer=("adam learning_rate 0.01", lambda p: torch.optim.Adam(p, lr=0.01))),
+    "gru_l1_many_to_one_momentum": dict(
+        cell="gru", layers=1, hidden=4, input=3, one_hot=False, output=2, activation="linear",
+        topology="many_to_one", steps=9, window=4, clip=None,
+        optimizer=("momentum learning_rate 0.1 momentum 0.9",
+                   lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9))),
+    "rnn_l1_one_to_many_feedback_adagrad": dict(
+        cell="rnn", layers=1, hidden=6, input=3, one_hot=False, output=3, activation="sigmoid",
+        topology="one_to_many_feedback", steps=8, window=3, clip=None,
+        optimizer=("adagrad learning_rate 0.1", lambda p: torch.optim.Adagrad(p, lr=0.1))),
+    "lstm_l1_one_hot_rmsprop_window1": dict(
+        cell="lstm", layers=1, hidden=4, input=6, one_hot=True, output=6, activation="softmax",
+        topology="many_to_many", steps=5, window=1, clip=0.5,
+        optimizer=("rmsprop learning_rate 0.01", lambda p: torch.optim.RMSprop(p, lr=0.01))),
+    "gru_l2_many_to_many_mse_sgd": dict(
+        cell="gru", layers=2, hidden=3, input=2, one_hot=False, output=2, activation="tanh",
+        topology="many_to_many", steps=7, window=3, clip=None,
+        optimizer=("sgd learning_rate 0.5", lambda p: torch.optim.SGD(p, lr=0.5))),
+}
+LOSS = {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy", "tanh": "mse", "linear": "mse"}
+
+
+def spec(name, c):
+    topology = {"many_to_many": f"many_to_many steps {c['steps']};",
+                "many_to_one": f"many_to_one steps {c['steps']};",
+                "one_to_many_feedback": f"one_to_many steps {c['steps']} feedback;"}[c["topology"]]
+    cell = {"rnn": f"rnn {c['hidden']} tanh;", "lstm": f"lstm {c['hidden']};", "gru": f"gru {c['hidden']};"}
+    lines = ["package fixtures.tbptt;", "", "model " + model_name(name) + " {",
+             f"    input {c['input']}{' one_hot' if c['one_hot'] else ''};"]
+    lines += ["    " + cell[c["cell"]]] * c["layers"]
+    lines += [f"    output {c['output']} {c['activation']};", f"    {topology}",
+              f"    truncated_bptt {c['window']};", f"    loss {LOSS[c['activation']]};", f"    batch {BATCH};",
+              f"    optimizer {c['optimizer'][0]};"]
+    if c["clip"] is not None:
+        lines.append(f"    clip norm {c['clip']};")
+    lines += ["    precision float64;", "}", ""]
+    return "\n".join(lines)
+
+
+def model_name(name):
+    return "".join(p.capitalize() for p in name.split("_"))
+
+
+class Net(nn.Module):
+    """The recurrent stack (PyTorch's module, so the names are rnn.*) and the head (head.*)."""
+
+    def __init__(self, c):
+        super().__init__()
+        kinds = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+        self.rnn = kinds[c["cell"]](c["input"], c["hidden"], num_layers=c["layers"], batch_first=True)
+        self.head = nn.Linear(c["hidden"], c["output"])
+        self.c = c
+
+    def zero_state(self, batch):
+        z = torch.zeros(self.c["layers"], batch, self.c["hidden"], dtype=torch.float64)
+        return (z, z.clone()) if self.c["cell"] == "lstm" else z
+
+    def chunk(self, x, state, prev_y, start, end):
+        """Steps [start, end): returns the logits of the steps the head scores and the state after."""
+        c = self.c
+        if c["topology"] == "one_to_many_feedback":
+            # step 0 reads x; step t > 0 reads the previous step's output after the activation
+            logits = []
+            for t in range(start, end):
+                inp = x if t == 0 else prev_y
+                out, state = self.rnn(inp.unsqueeze(1), state)
+                z = self.head(out[:, 0])
+                logits.append(z)
+                prev_y = activate(c, z)
+            return torch.stack(logits, 1), state, prev_y
+        out, state = self.rnn(x[:, start:end], state)
+        if c["topology"] == "many_to_one":
+            return (self.head(out[:, -1]).unsqueeze(1) if end == c["steps"] else None), state, None
+        return self.head(out), state, None
+
+
+def activate(c, z):
+    return {"softmax": lambda v: torch.softmax(v, -1), "sigmoid": torch.sigmoid, "tanh": torch.tanh,
+            "linear": lambda v: v}[c["activation"]](z)
+
+
+def mean_loss(c, z, target):
+    """PyTorch's reduction='mean' over what z holds: [batch, outputs, O] logits."""
+    if c["activation"] == "softmax":
+        return F.cross_entropy(z.reshape(-1, z.shape[-1]), target.reshape(-1))
+    y = activate(c, z)
+    if c["activation"] == "sigmoid":
+        return F.binary_cross_entropy(y, target)
+    return F.mse_loss(y, target)
+
+
+def detach(state):
+    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+
+def target_slice(c, target, start, end):
+    if c["topology"] == "many_to_one":
+        return target.unsqueeze(1)
+    return target[:, start:end]
+
+
+def windows(c):
+    return [(s, min(s + c["window"], c["steps"])) for s in range(0, c["steps"], c["window"])]
+
+
+def make_batch(c, g):
+    steps = c["steps"]
+    if c["one_hot"]:
+        symbols = torch.randint(0, c["input"], (BATCH, steps), generator=g)
+        x = F.one_hot(symbols, c["input"]).to(torch.float64)
+        x_saved = symbols.to(torch.float64)
+    elif c["topology"] == "one_to_many_feedback":
+        x = torch.rand(BATCH, c["input"], generator=g, dtype=torch.float64) * 2 - 1
+        x_saved = x
+    else:
+        x = torch.rand(BATCH, steps, c["input"], generator=g, dtype=torch.float64) * 2 - 1
+        x_saved = x
+    outputs = 1 if c["topology"] == "many_to_one" else steps
+    if c["activation"] == "softmax":
+        target = torch.randint(0, c["output"], (BATCH, outputs), generator=g)
+        t_saved = target.to(torch.float64)
+    else:
+        lo, hi = {"sigmoid": (0.0, 1.0), "tanh": (-0.9, 0.9), "linear": (-1.0, 1.0)}[c["activation"]]
+        target = lo + (hi - lo) * torch.rand(BATCH, outputs, c["output"], generator=g, dtype=torch.float64)
+        t_saved = target
+        if c["topology"] == "many_to_one":
+            target = target[:, 0]
+            t_saved = target
+    return x, x_saved, target, t_saved
+
+
+def truncated_gradient(c, net, x, target, truncate=True):
+    """All windows' truncated gradients of the mean loss over every output, summed, weights fixed."""
+    net.zero_grad()
+    state, prev_y = net.zero_state(BATCH), None
+    zs = []
+    for start, end in windows(c):
+        z, state, prev_y = net.chunk(x, state, prev_y, start, end)
+        if truncate:
+            state = detach(state)
+            prev_y = prev_y.detach() if prev_y is not None else None
+        if z is not None:
+            zs.append(z)
+    loss = mean_loss(c, torch.cat(zs, 1), target if c["topology"] != "many_to_one" else target.unsqueeze(1))
+    loss.backward()
+    return loss.detach(), {k: p.grad.detach().clone() for k, p in net.named_parameters()}
+
+
+def train_call(c, net, opt, x, target):
+    """One trainStep: an update per window that holds an output."""
+    state, prev_y = net.zero_state(BATCH), None
+    losses = []
+    for start, end in windows(c):
+        z, state, prev_y = net.chunk(x, state, prev_y, start, end)
+        if z is not None:
+            loss = mean_loss(c, z, target_slice(c, target, start, end))
+            opt.zero_grad()
+            loss.backward()
+            if c["clip"] is not None:
+                torch.nn.utils.clip_grad_norm_(net.parameters(), c["clip"])
+            opt.step()
+            losses.append(loss.detach())
+        state = detach(state)
+        prev_y = prev_y.detach() if prev_y is not None else None
+    return torch.stack(losses)
+
+
+def save_safetensors(path, tensors, metadata=None):
+    """The safetensors format with the standard library only: header length, JSON header, data."""
+    header, blobs, offset = {}, [], 0
+    if metadata:
+        header["__metadata__"] = metadata
+    for name in sorted(tensors):
+        t = tensors[name].detach().to(torch.float64).contiguous()
+        data = struct.pack("<%dd" % t.numel(), *t.flatten().tolist())
+        header[name] = {"dtype": "F64", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    torch.set_default_dtype(torch.float64)
+    for name, c in sorted(CASES.items()):
+        torch.manual_seed(zlib.crc32(name.encode("utf-8")))
+        net = Net(c).double()
+        g = torch.Generator().manual_seed(zlib.crc32(name.encode("utf-8")) + 1)
+        x, x_saved, target, t_saved = make_batch(c, g)
+        init = {k: v.detach().clone() for k, v in net.state_dict().items()}
+        save_safetensors(os.path.join(OUT, name + ".init.safetensors"), init)
+        _, full = truncated_gradient(c, net, x, target, truncate=False)
+        loss, grads = truncated_gradient(c, net, x, target)
+        out = {"x": x_saved, "target": t_saved, "loss": loss.reshape(1)}
+        out.update({"grad." + k: v for k, v in grads.items()})
+        out.update({"full_grad." + k: v for k, v in full.items()})
+        opt = c["optimizer"][1](net.parameters())
+        for call in range(2):
+            out[f"windows.{call}"] = train_call(c, net, opt, x, target)
+            out.update({f"trained.{call}.{k}": v.detach().clone() for k, v in net.state_dict().items()})
+        metadata = {"spec": spec(name, c), "model": "fixtures.tbptt." + model_name(name),
+                    "one_hot": str(c["one_hot"]).lower(), "class_targets": str(c["activation"] == "softmax").lower()}
+        save_safetensors(os.path.join(OUT, name + ".safetensors"), out, metadata)
+        print(name, "windows", windows(c), "losses", [round(v, 6) for v in out["windows.0"].tolist()])
+
+
+if __name__ == "__main__":
+    main()
