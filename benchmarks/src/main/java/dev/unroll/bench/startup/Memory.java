@@ -1,0 +1,180 @@
+package dev.unroll.bench.startup;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import dev.unroll.bench.GeneratedModels;
+import dev.unroll.bench.ort.OrtModels;
+import dev.unroll.bench.ort.OrtStepper;
+import dev.unroll.runtime.RecurrentModel;
+import dev.unroll.runtime.SequenceStepper;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Memory per model and per stepper/workspace, measured, not estimated from object layouts: the Java heap in use
+ * after full collections, before and after allocating {@code n} instances (kept reachable), divided by {@code n};
+ * for ONNX Runtime, whose tensors and arenas live outside the heap, the process's resident set ({@code VmRSS})
+ * before and after creating {@code n} sessions and running each once. Prints one JSON object per line.
+ *
+ * <pre>
+ * java -XX:+UseSerialGC -Xmx3g -cp benchmarks.jar dev.unroll.bench.startup.Memory unroll lstm,gru 32,64,128,512 float,double
+ * java -XX:+UseSerialGC -Xmx3g -cp benchmarks.jar dev.unroll.bench.startup.Memory ort lstm,gru 32,64,128,512 float
+ * </pre>
+ *
+ * <p>For a generated model, {@code model_bytes} is what {@code new Model()} holds: every parameter's value and
+ * gradient, the packed (transposed and row-split) copies the forward and backward passes read, the optimizer's
+ * configuration and the training workspace (sized for the spec's {@code steps}); {@code weight_bytes} is the
+ * parameters' values alone ({@code elementCount × 4 or 8}), the figure to compare with the weights of the ONNX
+ * file. {@code stepper_bytes}: one {@code newStepper()} (its state and the workspace it steps in);
+ * {@code workspace_bytes}: one {@code newWorkspace()} (the activations of a sequence, for {@code forward}).
+ * Both grid lengths (25 and 100 steps) are measured: the workspace grows with the steps.
+ */
+public final class Memory {
+    private Memory() {}
+
+    private static final MemoryMXBean HEAP = ManagementFactory.getMemoryMXBean();
+    private static final long BUDGET = 400L << 20;
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 4) {
+            System.err.println("usage: Memory unroll|ort CELLS HIDDEN PRECISIONS (comma-separated)");
+            System.exit(2);
+        }
+        for (String cell : args[1].split(",")) {
+            for (String h : args[2].split(",")) {
+                for (String precision : args[3].split(",")) {
+                    int hidden = Integer.parseInt(h);
+                    if (args[0].equals("unroll")) {
+                        for (int steps : GeneratedModels.STEPS) {
+                            System.out.println(unroll(cell, hidden, precision, steps));
+                        }
+                    } else {
+                        System.out.println(ort(cell, hidden, precision, args.length > 4 ? Integer.parseInt(args[4]) : 1));
+                    }
+                }
+            }
+        }
+    }
+
+    private static RecurrentModel<?, ?, ?, ?> model(String name, boolean f32) {
+        Object m = f32 ? GeneratedModels.dense32(name).model() : GeneratedModels.dense64(name).model();
+        return (RecurrentModel<?, ?, ?, ?>) m;
+    }
+
+    static String unroll(String cell, int hidden, String precision, int steps) {
+        String name = GeneratedModels.name(cell, hidden, precision, steps);
+        boolean f32 = precision.equals("float");
+        RecurrentModel<?, ?, ?, ?> probe = model(name, f32);
+        long weights = probe.parameters().elementCount() * (f32 ? 4 : 8);
+        int n = (int) Math.max(2, Math.min(50, BUDGET / (weights * 12)));
+        long workspace = perInstance(n, () -> probe.newWorkspace());
+        long stepper = perInstance(n, () -> {
+            SequenceStepper<?, ?> s = probe.newStepper();
+            s.reset();
+            return s;
+        });
+        // The model alone (GeneratedModels also makes a stepper and a workspace): its public constructor.
+        long modelBytes = perInstance(n, () -> {
+            try {
+                return probe.getClass().getConstructor().newInstance();
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        return String.format(Locale.ROOT, "{\"impl\": \"unroll\", \"model\": \"%s\", \"cell\": \"%s\", \"hidden\": %d, "
+                + "\"precision\": \"%s\", \"steps\": %d, \"weight_bytes\": %d, \"model_bytes\": %d, "
+                + "\"stepper_bytes\": %d, \"workspace_bytes\": %d, \"instances\": %d}", name, cell, hidden, precision,
+                steps, weights, modelBytes, stepper, workspace, n);
+    }
+
+    static String ort(String cell, int hidden, String precision, int threads) throws Exception {
+        String name = OrtModels.name(cell, hidden, precision);
+        RecurrentModel<?, ?, ?, ?> model = OrtModels.model(cell, hidden, precision);
+        byte[] graph = OrtModels.unrollGraph(model);
+        long weights = model.parameters().elementCount() * (precision.equals("float") ? 4 : 8);
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        // One session first, so that the environment's and the library's own memory is not counted.
+        OrtStepper warm = new OrtStepper(env, OrtModels.session(env, graph, threads),
+                OrtModels.names(OrtModels.Graph.UNROLL, cell));
+        step(warm);
+        warm.closeSession();
+        int n = (int) Math.max(2, Math.min(20, BUDGET / (weights * 8)));
+        gc();
+        long rss0 = rss();
+        long heap0 = heapUsed();
+        List<OrtSession> sessions = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            sessions.add(OrtModels.session(env, graph, threads));
+        }
+        gc();
+        long rss1 = rss();
+        List<OrtStepper> steppers = new ArrayList<>();
+        for (OrtSession s : sessions) {
+            OrtStepper st = new OrtStepper(env, s, OrtModels.names(OrtModels.Graph.UNROLL, cell));
+            step(st);
+            steppers.add(st);
+        }
+        gc();
+        long rss2 = rss();
+        long heap2 = heapUsed();
+        for (OrtStepper st : steppers) {
+            st.closeSession();
+        }
+        return String.format(Locale.ROOT, "{\"impl\": \"ort\", \"model\": \"%s\", \"cell\": \"%s\", \"hidden\": %d, "
+                + "\"precision\": \"%s\", \"threads\": %d, \"weight_bytes\": %d, \"onnx_bytes\": %d, "
+                + "\"session_rss_bytes\": %d, \"session_after_run_rss_bytes\": %d, \"java_heap_bytes\": %d, "
+                + "\"instances\": %d}", name, cell, hidden, precision, threads, weights, graph.length,
+                (rss1 - rss0) / n, (rss2 - rss0) / n, (heap2 - heap0) / n, n);
+    }
+
+    private static void step(OrtStepper s) throws Exception {
+        if (s.float64()) {
+            s.step(new double[s.inputSize()]);
+        } else {
+            s.step(new float[s.inputSize()]);
+        }
+    }
+
+    /** The heap bytes one instance made by {@code make} keeps reachable, over {@code n} instances. */
+    private static long perInstance(int n, java.util.function.Supplier<Object> make) {
+        Object[] keep = new Object[n];
+        gc();
+        long before = heapUsed();
+        for (int i = 0; i < n; i++) {
+            keep[i] = make.get();
+        }
+        gc();
+        long after = heapUsed();
+        if (keep[n - 1] == null) {
+            throw new AssertionError();
+        }
+        return (after - before) / n;
+    }
+
+    private static void gc() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+    }
+
+    private static long heapUsed() {
+        return HEAP.getHeapMemoryUsage().getUsed();
+    }
+
+    /** The resident set of this process, from /proc/self/status (Linux). */
+    private static long rss() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                String[] parts = line.trim().split("\\s+");
+                return Long.parseLong(parts[1]) * 1024;
+            }
+        }
+        return -1;
+    }
+}
