@@ -17,10 +17,14 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Memory per model and per stepper/workspace, measured, not estimated from object layouts: the Java heap in use
- * after full collections, before and after allocating {@code n} instances (kept reachable), divided by {@code n};
- * for ONNX Runtime, whose tensors and arenas live outside the heap, the process's resident set ({@code VmRSS})
- * before and after creating {@code n} sessions and running each once. Prints one JSON object per line.
+ * Memory per model and per stepper/workspace. For a generated model, two figures per object: the bytes reachable
+ * from it ({@link DeepSize}: every array and object it holds, sized as HotSpot lays them out with compressed
+ * pointers, shared JDK objects left out) and the bytes its creation allocated (HotSpot's per-thread allocation
+ * counter, exact; it includes the few temporaries of a constructor). Both are deterministic: heap-usage
+ * differences after {@code System.gc()} were tried and varied run to run. For ONNX Runtime, whose tensors and
+ * arenas live outside the Java heap, the process's resident set ({@code VmRSS}) before and after creating {@code n}
+ * sessions and running each once, divided by {@code n} (page-granular, so approximate at small sizes). Prints one
+ * JSON object per line.
  *
  * <pre>
  * java -XX:+UseSerialGC -Xmx3g -cp benchmarks.jar dev.unroll.bench.startup.Memory unroll lstm,gru 32,64,128,512 float,double
@@ -67,30 +71,41 @@ public final class Memory {
         return (RecurrentModel<?, ?, ?, ?>) m;
     }
 
-    static String unroll(String cell, int hidden, String precision, int steps) {
+    static String unroll(String cell, int hidden, String precision, int steps) throws Exception {
         String name = GeneratedModels.name(cell, hidden, precision, steps);
         boolean f32 = precision.equals("float");
         RecurrentModel<?, ?, ?, ?> probe = model(name, f32);
         long weights = probe.parameters().elementCount() * (f32 ? 4 : 8);
-        int n = (int) Math.max(2, Math.min(50, BUDGET / (weights * 12)));
-        long workspace = perInstance(n, () -> probe.newWorkspace());
-        long stepper = perInstance(n, () -> {
-            SequenceStepper<?, ?> s = probe.newStepper();
-            s.reset();
-            return s;
-        });
-        // The model alone (GeneratedModels also makes a stepper and a workspace): its public constructor.
-        long modelBytes = perInstance(n, () -> {
-            try {
-                return probe.getClass().getConstructor().newInstance();
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        java.lang.reflect.Constructor<?> constructor = probe.getClass().getConstructor();
+        constructor.newInstance();   // once, so that class loading and initialization are not counted
+        long a0 = allocated();
+        Object model = constructor.newInstance();
+        long modelAllocated = allocated() - a0;
+        long modelReachable = DeepSize.of(model);
+        RecurrentModel<?, ?, ?, ?> m = (RecurrentModel<?, ?, ?, ?>) model;
+        m.newStepper();
+        m.newWorkspace();
+        long a1 = allocated();
+        SequenceStepper<?, ?> stepper = m.newStepper();
+        long stepperAllocated = allocated() - a1;
+        long a2 = allocated();
+        Object workspace = m.newWorkspace();
+        long workspaceAllocated = allocated() - a2;
+        // A stepper is an inner class of its model: the model is left out of its size.
+        long stepperReachable = DeepSize.of(stepper, model);
+        long workspaceReachable = DeepSize.of(workspace, model);
         return String.format(Locale.ROOT, "{\"impl\": \"unroll\", \"model\": \"%s\", \"cell\": \"%s\", \"hidden\": %d, "
                 + "\"precision\": \"%s\", \"steps\": %d, \"weight_bytes\": %d, \"model_bytes\": %d, "
-                + "\"stepper_bytes\": %d, \"workspace_bytes\": %d, \"instances\": %d}", name, cell, hidden, precision,
-                steps, weights, modelBytes, stepper, workspace, n);
+                + "\"model_allocated_bytes\": %d, \"stepper_bytes\": %d, \"stepper_allocated_bytes\": %d, "
+                + "\"workspace_bytes\": %d, \"workspace_allocated_bytes\": %d}", name, cell, hidden, precision, steps,
+                weights, modelReachable, modelAllocated, stepperReachable, stepperAllocated, workspaceReachable,
+                workspaceAllocated);
+    }
+
+    /** Bytes this thread has allocated so far (HotSpot's per-thread counter: exact, including temporaries). */
+    private static long allocated() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
+                .getThreadAllocatedBytes(Thread.currentThread().getId());
     }
 
     static String ort(String cell, int hidden, String precision, int threads) throws Exception {
@@ -139,22 +154,6 @@ public final class Memory {
         } else {
             s.step(new float[s.inputSize()]);
         }
-    }
-
-    /** The heap bytes one instance made by {@code make} keeps reachable, over {@code n} instances. */
-    private static long perInstance(int n, java.util.function.Supplier<Object> make) {
-        Object[] keep = new Object[n];
-        gc();
-        long before = heapUsed();
-        for (int i = 0; i < n; i++) {
-            keep[i] = make.get();
-        }
-        gc();
-        long after = heapUsed();
-        if (keep[n - 1] == null) {
-            throw new AssertionError();
-        }
-        return (after - before) / n;
     }
 
     private static void gc() {
