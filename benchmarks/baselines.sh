@@ -58,7 +58,7 @@ mkdir -p "$run" "$onnx_dir"
         echo "# JDK 2: $("$java2" -version 2>&1 | head -1) ($java2)"
     fi
     echo "# ONNX Runtime: com.microsoft.onnxruntime:onnxruntime $(sed -n 's:.*<onnxruntime.version>\(.*\)</onnxruntime.version>.*:\1:p' pom.xml)"
-    echo "# CPU: $(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p'); $(nproc) cores"
+    echo "# CPU: $(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p') (family $(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo | head -1), model $(sed -n 's/^model[[:space:]]*: //p' /proc/cpuinfo | head -1)); $(nproc) cores; SIMD: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|avx512f|avx512vl)$' | tr '\n' ' ')"
     echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } > "$run/environment.txt"
 cat "$run/environment.txt"
@@ -112,7 +112,7 @@ if [ "${SKIP_CPP:-0}" != 1 ]; then
         benchmarks/cpp/rtneural.sh --json "$run/cpp-rtneural.json" "${cpp_args[@]}" > "$run/cpp-rtneural.log" 2>&1 || status=$?
         case $status in
             0) tail -n 3 "$run/cpp-rtneural.log" ;;
-            3) log "RTNeural skipped: $(grep -m1 'cannot\|not an RTNeural' "$run/cpp-rtneural.log" || echo 'no source')" ;;
+            3) log "RTNeural skipped: $(grep -m1 'cannot\|not an RTNeural' "$run/cpp-rtneural.log" | sed 's/^== [0-9:]* //' || echo 'no source')" ;;
             *) log "RTNeural failed (status $status, see $run/cpp-rtneural.log)" ;;
         esac
     fi
@@ -149,7 +149,7 @@ if [ "${SKIP_MEMORY:-0}" != 1 ]; then
     log "memory per model, stepper and workspace -> memory.jsonl"
     {
         "$java" -Xmx3g -cp "$jar" dev.unroll.bench.startup.Memory unroll lstm,gru 32,64,128,512 float,double
-        "$java" -Xmx3g -cp "$jar" dev.unroll.bench.startup.Memory ort lstm,gru 32,64,128,512 float 1
+        "$java" -Xms1g -Xmx1g -XX:+AlwaysPreTouch -cp "$jar" dev.unroll.bench.startup.Memory ort lstm,gru 32,64,128,512 float 1
     } > "$run/memory.jsonl" 2> "$run/memory.log" || log "memory failed (see $run/memory.log)"
 fi
 

@@ -23,12 +23,12 @@ import java.util.Locale;
  * counter, exact; it includes the few temporaries of a constructor). Both are deterministic: heap-usage
  * differences after {@code System.gc()} were tried and varied run to run. For ONNX Runtime, whose tensors and
  * arenas live outside the Java heap, the process's resident set ({@code VmRSS}) before and after creating {@code n}
- * sessions and running each once, divided by {@code n} (page-granular, so approximate at small sizes). Prints one
+ * sessions (10 to 200, a first one left open) and running each once, divided by {@code n}. Prints one
  * JSON object per line.
  *
  * <pre>
- * java -XX:+UseSerialGC -Xmx3g -cp benchmarks.jar dev.unroll.bench.startup.Memory unroll lstm,gru 32,64,128,512 float,double
- * java -XX:+UseSerialGC -Xmx3g -cp benchmarks.jar dev.unroll.bench.startup.Memory ort lstm,gru 32,64,128,512 float
+ * java -Xmx3g -cp benchmarks.jar dev.unroll.bench.startup.Memory unroll lstm,gru 32,64,128,512 float,double
+ * java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -cp benchmarks.jar dev.unroll.bench.startup.Memory ort lstm,gru 32,64,128,512 float 1
  * </pre>
  *
  * <p>For a generated model, {@code model_bytes} is what {@code new Model()} holds: every parameter's value and
@@ -44,6 +44,7 @@ public final class Memory {
 
     private static final MemoryMXBean HEAP = ManagementFactory.getMemoryMXBean();
     private static final long BUDGET = 400L << 20;
+    private static final List<OrtStepper> OPEN = new ArrayList<>();
 
     public static void main(String[] args) throws Exception {
         if (args.length < 4) {
@@ -114,20 +115,20 @@ public final class Memory {
         byte[] graph = OrtModels.unrollGraph(model);
         long weights = model.parameters().elementCount() * (precision.equals("float") ? 4 : 8);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        // One session first, so that the environment's and the library's own memory is not counted.
+        // One session first, left open, so that the environment's, the library's and the allocator's own memory
+        // is not counted, and the sessions measured get fresh memory rather than what a closed one freed.
         OrtStepper warm = new OrtStepper(env, OrtModels.session(env, graph, threads),
                 OrtModels.names(OrtModels.Graph.UNROLL, cell));
         step(warm);
-        warm.closeSession();
-        int n = (int) Math.max(2, Math.min(20, BUDGET / (weights * 8)));
-        gc();
+        int n = (int) Math.max(10, Math.min(200, BUDGET / (weights * 3)));
+        // No System.gc() between the readings: with -Xms = -Xmx and -XX:+AlwaysPreTouch (as baselines.sh runs
+        // this) the Java heap is resident from the start, and a collection could only move the reading.
         long rss0 = rss();
         long heap0 = heapUsed();
         List<OrtSession> sessions = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             sessions.add(OrtModels.session(env, graph, threads));
         }
-        gc();
         long rss1 = rss();
         List<OrtStepper> steppers = new ArrayList<>();
         for (OrtSession s : sessions) {
@@ -135,12 +136,12 @@ public final class Memory {
             step(st);
             steppers.add(st);
         }
-        gc();
         long rss2 = rss();
         long heap2 = heapUsed();
-        for (OrtStepper st : steppers) {
-            st.closeSession();
-        }
+        // Left open until the process ends: memory a closed session freed would be reused by the next model's
+        // sessions and hide their cost.
+        OPEN.add(warm);
+        OPEN.addAll(steppers);
         return String.format(Locale.ROOT, "{\"impl\": \"ort\", \"model\": \"%s\", \"cell\": \"%s\", \"hidden\": %d, "
                 + "\"precision\": \"%s\", \"threads\": %d, \"weight_bytes\": %d, \"onnx_bytes\": %d, "
                 + "\"session_rss_bytes\": %d, \"session_after_run_rss_bytes\": %d, \"java_heap_bytes\": %d, "
@@ -153,12 +154,6 @@ public final class Memory {
             s.step(new double[s.inputSize()]);
         } else {
             s.step(new float[s.inputSize()]);
-        }
-    }
-
-    private static void gc() {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
         }
     }
 
