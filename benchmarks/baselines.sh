@@ -7,7 +7,7 @@
 # (baselines_report.py) and writes everything into benchmarks/results/baselines-<mode>-<time>/.
 #
 #   benchmarks/baselines.sh report    # the published table: about 25 minutes on the 2-core machine
-#   benchmarks/baselines.sh quick     # a smoke run, 1 short iteration each: about 6 minutes
+#   benchmarks/baselines.sh quick     # a smoke run, 1 short iteration each: 6-10 minutes
 #
 # Environment: SKIP_BUILD=1 (reuse benchmarks/target/benchmarks.jar), SKIP_CPP=1, SKIP_RTNEURAL=1,
 # SKIP_TORCH=1 (no torch.onnx.export graphs), SKIP_JAVA2=1, SKIP_FIRST=1, SKIP_MEMORY=1,
