@@ -10,10 +10,13 @@
 #   DRY_RUN=1 benchmarks/run.sh report # print the commands and an estimate of the time, run nothing
 #
 # `report` and `full` also run, with the step group, the step benchmark of the generated code on a
-# second JDK (JAVA2) and the C++ Eigen reference (benchmarks/cpp/run.sh).
+# second JDK (JAVA2), the C++ Eigen reference (benchmarks/cpp/run.sh) and ONNX Runtime
+# (OrtStepBenchmark, LSTM and GRU, float, 1 and 2 intra-op threads, into ort-step.json).
+# benchmarks/baselines.sh runs issue 13's fuller comparison (RTNeural, first result, memory).
 #
 # Environment: SKIP_BUILD=1 reuses benchmarks/target/benchmarks.jar; SKIP_PYTORCH=1 runs no PyTorch;
-# SKIP_CPP=1 no C++ reference; SKIP_JAVA2=1 no second JDK; DRY_RUN=1 prints what would run;
+# SKIP_CPP=1 no C++ reference; SKIP_JAVA2=1 no second JDK; SKIP_ORT=1 no ONNX Runtime;
+# DRY_RUN=1 prints what would run;
 # JAVA (default: java on PATH), JAVA2 (default /usr/lib/jvm/temurin-25-jdk-amd64/bin/java),
 # TORCH_PYTHON (default /usr/bin/python3, Debian's python3-torch), CXX (for the C++ reference),
 # JMH_ARGS (appended to every JMH command line, e.g. "-jvm /usr/lib/jvm/temurin-25-jdk-amd64/bin/java").
@@ -67,7 +70,7 @@ case "$mode" in
         train_torch="--hidden 128 --precision float --steps 25"
         train2_jmh=""; train2_torch=""
         char_jmh=""; char_torch=""
-        jdk2_jmh=""; extras=0
+        jdk2_jmh=""; ort_jmh=""; extras=0
         ;;
     report)
         forks=1; warmup_iterations=3; warmup_ms=1000; iterations=5; iteration_ms=1000
@@ -82,6 +85,7 @@ case "$mode" in
         train2_torch="--cell rnn,lstm,gru --hidden 512 --precision float --steps 25 --batch 1"
         char_jmh="-p impl=unroll,ejml -p batch=1,32"; char_torch="--batch 1,32"
         jdk2_jmh="-p impl=unroll -p cell=rnn,lstm,gru -p hidden=32,64,128,512 -p precision=float,double"
+        ort_jmh="-p cell=lstm,gru -p hidden=32,64,128,512 -p threads=1,2"
         extras=1
         ;;
     full)
@@ -93,7 +97,7 @@ case "$mode" in
         train_jmh=""; train_torch=""
         train2_jmh=""; train2_torch=""
         char_jmh=""; char_torch=""
-        jdk2_jmh="-p impl=unroll"; extras=1
+        jdk2_jmh="-p impl=unroll"; ort_jmh=""; extras=1
         ;;
 esac
 if [ "$mode" = full ]; then
@@ -122,6 +126,7 @@ declare -A jmh_defaults=(
     [SequenceBenchmark]="impl=2 cell=3 hidden=4 precision=2 steps=2"
     [TrainBenchmark]="impl=2 cell=3 hidden=4 precision=2 steps=2 batch=2"
     [CharLstmBenchmark]="impl=2 batch=2"
+    [OrtStepBenchmark]="cell=2 hidden=4 precision=1 threads=2 graph=1"
 )
 
 count_values() { local IFS=,; set -- $1; echo $#; }   # "32,128,512" -> 3
@@ -280,6 +285,32 @@ jdk2() {
     OPTIONAL=1 jmh jmh25-step StepBenchmark $jdk2_jmh -jvm "$java2"
 }
 
+# ONNX Runtime's step (OrtStepBenchmark) over the LSTM/GRU grid, into ort-step.json (not jmh-*.json):
+# the project exporter's one-step graphs, built in memory, and torch.onnx.export's when torch is there
+# (written into $run/onnx by ExportModels and export_onnx_steps.py, a few seconds).
+ort() {
+    if [ "${SKIP_ORT:-0}" = 1 ]; then
+        log "skipping ONNX Runtime: SKIP_ORT=1"
+        return 0
+    fi
+    local graphs=unroll
+    if [ "$pytorch" = 1 ]; then
+        graphs=unroll,torch
+    fi
+    if [ "$dry_run" != 1 ]; then
+        log "ONNX Runtime: exporting the one-step graphs into $run/onnx"
+        "$java" -cp "$jar" dev.unroll.bench.ort.ExportModels --dir "$run/onnx" > "$run/ort-export.log" 2>&1
+        if [ "$graphs" = unroll,torch ] && ! "$torch_python" benchmarks/src/main/python/export_onnx_steps.py \
+                --dir "$run/onnx" >> "$run/ort-export.log" 2>&1; then
+            log "torch.onnx.export failed (see $run/ort-export.log): the project exporter's graphs only"
+            graphs=unroll
+        fi
+    fi
+    export UNROLL_ONNX_DIR="$run/onnx"   # read by OrtStepBenchmark in JMH's forks
+    # shellcheck disable=SC2086
+    OPTIONAL=1 jmh ort-step OrtStepBenchmark $ort_jmh -p graph="$graphs"
+}
+
 environment() {
     echo "# $mode run, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(
         git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
@@ -328,6 +359,7 @@ for group in "${groups[@]}"; do
             if [ "$extras" = 1 ]; then
                 jdk2
                 cpp
+                ort
             fi
             torch pytorch-step step $step_torch
             ;;

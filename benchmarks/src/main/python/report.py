@@ -5,7 +5,8 @@
 
 Reads, in the run directory, every jmh-*.json (JMH's JSON output, the main JDK), jmh25-*.json
 (the generated code's step on a second JDK, a column of its own), pytorch-*.json
-(bench_pytorch.py's), cpp-eigen.json (benchmarks/cpp's C++ Eigen reference) and environment.txt;
+(bench_pytorch.py's), cpp-eigen.json (benchmarks/cpp's C++ Eigen reference), ort-step.json
+(OrtStepBenchmark, ONNX Runtime's step: columns of their own in the step table) and environment.txt;
 prints one markdown table per benchmark kind and a summary against the targets of issue 5 to
 stdout and writes them to report.md in the same directory, with speedup.svg, a plot of the batch-1
 float step. Any of the files may be missing: its columns and rows are then left out or show "–".
@@ -64,7 +65,8 @@ def load(run_dir):
     """Returns {key: {impl: (seconds, error_seconds or None)}} and the run's metadata.
 
     impl is unroll or ejml (the main JDK, jmh-*.json), unroll_jdk2 (jmh25-*.json), pytorch,
-    pytorch_cells or cpp (cpp-eigen.json, whose median is taken)."""
+    pytorch_cells, cpp (cpp-eigen.json, whose median is taken) or ort_t1, ort_t2 (ort-step.json, the project
+    exporter's graph at 1 and 2 intra-op threads) and ort_torch_t1, ort_torch_t2 (torch.onnx.export's)."""
     results = {}
     meta = {"torch": None, "jdk": None, "jdk2": None, "cpp": False, "environment": []}
     for path in sorted(glob.glob(os.path.join(run_dir, "jmh-*.json"))):
@@ -91,6 +93,17 @@ def load(run_dir):
             k = key("step", row["cell"], row["hidden"], row["precision"])
             results.setdefault(k, {})["cpp"] = (row["ns_per_step_median"] * 1e-9, None)
             meta["cpp"] = True
+    ort_path = os.path.join(run_dir, "ort-step.json")
+    if os.path.exists(ort_path):
+        with open(ort_path) as f:
+            text = f.read().strip()
+        for entry in json.loads(text) if text else []:
+            p = entry.get("params", {})
+            graph = "" if p.get("graph", "unroll") == "unroll" else "_" + p["graph"]
+            metric = entry["primaryMetric"]
+            k = key("step", p["cell"], p["hidden"], p["precision"])
+            results.setdefault(k, {})[f"ort{graph}_t{p['threads']}"] = (
+                float(metric["score"]) * UNIT_SECONDS[metric["scoreUnit"]], None)
     env_path = os.path.join(run_dir, "environment.txt")
     if os.path.exists(env_path):
         with open(env_path) as f:
@@ -263,6 +276,8 @@ def report(results, meta):
     if step_keys:
         has_jdk2 = any("unroll_jdk2" in results[k] for k in step_keys)
         has_cpp = any("cpp" in results[k] for k in step_keys)
+        ort_impls = ["ort_t1", "ort_t2", "ort_torch_t1", "ort_torch_t2"]
+        has_ort = any(i in results[k] for k in step_keys for i in ort_impls)
         jdk2 = f"JDK {major(meta['jdk2'])} ns"
         rows = []
         for k in step_keys:
@@ -272,13 +287,18 @@ def report(results, meta):
             row += [fmt_unroll(r, "ns", impl="unroll_jdk2")] if has_jdk2 else []
             row += [fmt_time(e, "ns"), fmt_time(p, "ns")]
             row += [fmt_time(c, "ns")] if has_cpp else []
+            ort = [get(r, i) for i in ort_impls if get(r, i) is not None]
+            row += [fmt_time(get(r, "ort_t1"), "ns"), fmt_time(get(r, "ort_t2"), "ns")] if has_ort else []
             row += [fmt_ratio(e, u), fmt_ratio(p, u)]
             row += [fmt_ratio(c, u)] if has_cpp else []
+            row += [fmt_ratio(min(ort) if ort else None, u)] if has_ort else []
             row += [f"{flops(k) / u / 1e9:.1f}" if u else "–"]
             rows.append(row)
         headers = (["cell", "H", "precision", "Unroll ns"] + ([jdk2] if has_jdk2 else [])
                    + ["EJML ns", "PyTorch ns"] + (["C++ Eigen ns"] if has_cpp else [])
+                   + (["ORT 1 thread ns", "ORT 2 threads ns"] if has_ort else [])
                    + ["EJML / Unroll", "PyTorch / Unroll"] + (["C++ / Unroll"] if has_cpp else [])
+                   + (["ORT best / Unroll"] if has_ort else [])
                    + ["Unroll GFLOP/s"])
         out.append("### Inference, one step at batch 1 (Stepper.step; PyTorch: nn.*Cell + nn.Linear)\n")
         out.append(table(headers, rows))
@@ -289,6 +309,10 @@ def report(results, meta):
         if has_cpp:
             notes.append("C++ Eigen: benchmarks/cpp (compile-time-sized Eigen, RTNeural-style, not RTNeural; "
                          "LSTM and GRU only), median ns per step.")
+        if has_ort:
+            notes.append("ORT: ONNX Runtime for Java, session.run of a one-step graph (state in and out, "
+                         "preallocated tensors, pinned outputs), 1 and 2 intra-op threads, float LSTM and GRU only; "
+                         "the ratio takes its fastest column (torch.onnx.export's graph included when measured).")
         if notes:
             out.append("\n" + " ".join(notes))
     if "sequence" in by_kind:
