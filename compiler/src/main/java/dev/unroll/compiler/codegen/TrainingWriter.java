@@ -69,27 +69,10 @@ final class TrainingWriter {
                 .build());
         type.addField(FieldSpec.builder(double.class, "lastGradientNorm", Modifier.PRIVATE).build());
 
-        type.addMethod(MethodSpec.methodBuilder("trainStep")
-                .addAnnotation(Override.class)
-                .addModifiers(Modifier.PUBLIC)
-                .addParameter(batchInput, "xs")
-                .addParameter(batchTarget, "targets")
-                .returns(double.class)
-                .addJavadoc("Does one training update on a batch: gradients by BPTT, a check that the loss and every"
-                        + " gradient are\nfinite, clipping, then the optimizer step. Not thread-safe.\n\n"
-                        + "@return the batch's mean loss before the update\n"
-                        + "@throws $T if the loss or a gradient is NaN or infinite; the weights are left unchanged\n",
-                        NON_FINITE_EXCEPTION)
-                .addStatement("final double loss = computeGradients(trainingWorkspace, xs, targets)")
-                .beginControlFlow("if (!Double.isFinite(loss))")
-                .addStatement("throw new $T($S + loss + $S + optimizer.stepCount() + $S)", NON_FINITE_EXCEPTION,
-                        "loss is ", " at update ", "; nothing was updated")
-                .endControlFlow()
-                .addComment("one pass: a finite sum of squares proves every gradient finite; else it throws")
-                .addStatement("lastGradientNorm = clipping.checkFiniteAndClip(parameters)")
-                .addStatement("optimizer.stepWithoutGradientCheck(parameters, schedule)")
-                .addStatement("return loss")
-                .build());
+        type.addMethod(trainStep(false));
+        if (plan.schedule().variableLength()) {
+            type.addMethod(trainStep(true));
+        }
         type.addMethod(MethodSpec.methodBuilder("applyGradients")
                 .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC)
@@ -176,6 +159,40 @@ final class TrainingWriter {
                         + " options say so.\n")
                 .addStatement("return $T.importStateDict(file, parameters, options)", PYTORCH_IMPORT)
                 .build());
+    }
+
+    /** The model's {@code trainStep}, over a batch of full sequences or, {@code withLengths}, of padded ones. */
+    private MethodSpec trainStep(boolean withLengths) {
+        MethodSpec.Builder m = MethodSpec.methodBuilder("trainStep")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(batchInput, "xs")
+                .addParameter(batchTarget, "targets");
+        if (withLengths) {
+            m.addParameter(int[].class, "lengths")
+                    .addJavadoc("Does one training update on a batch padded to {@code STEPS}, sequence {@code b} having"
+                            + " {@code lengths[b]} real\nsteps: gradients by BPTT over the real steps, a check that the"
+                            + " loss and every gradient are finite,\nclipping, then the optimizer step. Not"
+                            + " thread-safe.\n\n");
+        } else {
+            m.addJavadoc("Does one training update on a batch: gradients by BPTT, a check that the loss and every"
+                    + " gradient are\nfinite, clipping, then the optimizer step. Not thread-safe.\n\n");
+        }
+        return m.returns(double.class)
+                .addJavadoc("@return the batch's mean loss before the update\n"
+                        + "@throws $T if the loss or a gradient is NaN or infinite; the weights are left unchanged\n",
+                        NON_FINITE_EXCEPTION)
+                .addStatement("final double loss = computeGradients(trainingWorkspace, xs, targets$L)",
+                        withLengths ? ", lengths" : "")
+                .beginControlFlow("if (!Double.isFinite(loss))")
+                .addStatement("throw new $T($S + loss + $S + optimizer.stepCount() + $S)", NON_FINITE_EXCEPTION,
+                        "loss is ", " at update ", "; nothing was updated")
+                .endControlFlow()
+                .addComment("one pass: a finite sum of squares proves every gradient finite; else it throws")
+                .addStatement("lastGradientNorm = clipping.checkFiniteAndClip(parameters)")
+                .addStatement("optimizer.stepWithoutGradientCheck(parameters, schedule)")
+                .addStatement("return loss")
+                .build();
     }
 
     /** The PyTorch modules of the layers, e.g. "an nn.LSTM with num_layers=2", or each layer's for a mixed stack. */

@@ -8,8 +8,14 @@ package dev.unroll.compiler.plan;
  * @param outputSteps the number of outputs per sequence
  * @param scoring at which steps the head runs
  * @param feedback whether the output of step {@code t} is the input of step {@code t + 1}
+ * @param variableLength whether each sequence has its own length, at most {@code steps} ({@code variable_length}):
+ *     the loops over time then run to the workspace's {@link #LENGTH} instead of a constant, so that padded steps
+ *     cost nothing
  */
-public record TimeSchedule(int steps, int outputSteps, Scoring scoring, boolean feedback) {
+public record TimeSchedule(int steps, int outputSteps, Scoring scoring, boolean feedback, boolean variableLength) {
+    /** The workspace field that holds the loaded sequence's length when {@link #variableLength()}. */
+    public static final String LENGTH = "length";
+
     /** Where the head runs. */
     public enum Scoring {
         /** At every step: output {@code s} is that of step {@code t = s}. */
@@ -25,6 +31,19 @@ public record TimeSchedule(int steps, int outputSteps, Scoring scoring, boolean 
         if (scoring == Scoring.LAST_STEP && outputSteps != 1) {
             throw new IllegalArgumentException("scored at the last step with " + outputSteps + " outputs");
         }
+    }
+
+    /**
+     * Returns the expression of the loaded sequence's number of steps: {@code ws.length} with variable lengths,
+     * else the constant {@code steps}.
+     */
+    public String length() {
+        return variableLength ? "ws." + LENGTH : String.valueOf(steps);
+    }
+
+    /** Returns the expression of the loaded sequence's last step: {@code ws.length - 1}, or the constant. */
+    public String lastStep() {
+        return variableLength ? "ws." + LENGTH + " - 1" : String.valueOf(steps - 1);
     }
 
     /** Returns true when the head runs at every step. */
