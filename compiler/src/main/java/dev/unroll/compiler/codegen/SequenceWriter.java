@@ -45,7 +45,6 @@ final class SequenceWriter {
     }
 
     private MethodSpec forward() {
-        int steps = schedule.steps();
         int inputSize = plan.input().size();
         int outputSize = plan.output().size();
         CodeBlock.Builder b = CodeBlock.builder();
@@ -112,7 +111,6 @@ final class SequenceWriter {
     }
 
     private MethodSpec backwardLayerByLayer() {
-        int steps = schedule.steps();
         CodeBlock.Builder b = CodeBlock.builder();
         for (LayerPlan layer : plan.layers()) {
             for (LayerPlan pass : layer.passes()) {
