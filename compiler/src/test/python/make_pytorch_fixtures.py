@@ -40,6 +40,17 @@ What it writes
         clip_per_parameter.grad.<name>  each gradient times min(1, 0.1 / (||g||_2 + 1e-6))
         clip_norm.grad.<name>           clip_grad_norm_ with max norm 0.1 over all parameters
         clip_all.grad.<name>            value, then per-parameter, then global norm, in that order
+      variable-length cases (varlen-*): a batch of VARLEN_B sequences padded to T steps, each with its own
+        length (VARLEN_LENGTHS, as the spec's variable_length takes them), through pack_padded_sequence
+        (enforce_sorted=False) and one stacked nn.RNN/LSTM/GRU(num_layers=L, bidirectional=False/True).
+        many_to_many: the head runs on the packed outputs and the loss is PyTorch's 'mean' over the real
+        steps only (cross_entropy over the sum of the lengths; mse over its elements), as a loss over a
+        PackedSequence's data gives; logits and y are pad_packed_sequence'd back to [B, T, O], zero at
+        padded steps. many_to_one: the head reads h_n, each sequence's state after its own last step
+        ([h_fwd after step L-1; h_bwd after step 0] when bidirectional). Padded inputs and targets hold
+        random values, which PyTorch never reads: grad.x is exactly zero there. Extra tensor: lengths [B]
+        (I64); extra metadata: lengths and directions (comma-separated). Self-check: each sequence run alone, unpadded,
+        through the same module gives the same outputs and final states.
     Variant cases: PyTorch has no LSTM peepholes, cell clip or Cho GRU, so these cells are small
     nn.Modules written here from their equations (docs/language.md 4.3 and 4.4; PeepholeLSTM,
     ChoGRU), with the nn.LSTM/nn.GRU interface (batch_first, zero initial states) and the
@@ -117,6 +128,11 @@ BIDI_TOPOLOGY_HEADS = {"many_to_many": "softmax", "many_to_one": "sigmoid", "one
 # mixed stacks: the directions of layers 0 and 1
 BIDI_MIXED = {"concat_forward": ["concat", "forward"], "forward_sum": ["forward", "sum"]}
 
+# variable_length: the batch and each sequence's length (the longest is T, the shortest a single step)
+VARLEN_B = 3
+VARLEN_LENGTHS = [4, 1, 3]
+VARLEN_TOPOLOGY_HEADS = {"many_to_many": "softmax", "many_to_one": "sigmoid"}
+
 CLIP_VALUE = 0.05
 CLIP_PER_PARAMETER_NORM = 0.1
 CLIP_NORM = 0.1
@@ -133,6 +149,8 @@ FINITE_DIFFERENCE_CASES = [
     "gru_cho-l2-one_to_many_feedback-tanh-dense",
     "bidi_concat-lstm-l2-many_to_one-sigmoid-dense",
     "bidi_sum-gru-l2-many_to_many-softmax-dense",
+    "varlen-bidi_concat-lstm-l2-many_to_many-softmax-dense",
+    "varlen-gru-l2-many_to_one-sigmoid-dense",
 ]
 
 REPO = Path(__file__).resolve().parents[4]
@@ -170,6 +188,7 @@ def all_cases():
     for c in cases:
         c["name"] = case_name(c["cell"], c["layers"], c["topology"], c["head"], c["encoding"], c["clip"])
     cases += bidirectional_cases()
+    cases += variable_length_cases()
     for c in cases:
         c["steps"] = 1 if c["topology"] == "one_to_one" else T
         c["input_steps"] = c["steps"] if c["topology"] in ("many_to_one", "many_to_many") else 1
@@ -198,6 +217,30 @@ def bidirectional_cases():
     return cases
 
 
+def variable_length_cases():
+    cases = []
+    for cell in ["rnn_tanh", "lstm", "gru"]:
+        for layers in LAYERS:
+            for bidirectional in [False, True]:
+                for topology, head in VARLEN_TOPOLOGY_HEADS.items():
+                    cases.append(dict(cell=cell, layers=layers, topology=topology, head=head, encoding="dense",
+                                      bidirectional=bidirectional))
+    # the other losses and the one-hot input
+    cases.append(dict(cell="gru", layers=2, topology="many_to_many", head="linear", encoding="dense",
+                      bidirectional=False))
+    cases.append(dict(cell="lstm", layers=1, topology="many_to_one", head="softmax", encoding="dense",
+                      bidirectional=True))
+    cases.append(dict(cell="lstm", layers=1, topology="many_to_many", head="softmax", encoding="one_hot",
+                      bidirectional=False))
+    cases.append(dict(cell="gru", layers=2, topology="many_to_one", head="softmax", encoding="one_hot",
+                      bidirectional=True))
+    for c in cases:
+        c.update(clip=False, lengths=VARLEN_LENGTHS, batch=VARLEN_B)
+        c["name"] = "varlen-" + ("bidi_concat-" if c["bidirectional"] else "") + case_name(
+            c["cell"], c["layers"], c["topology"], c["head"], c["encoding"])
+    return cases
+
+
 def spec_text(c):
     layer = {"rnn_tanh": f"rnn {H} tanh;", "rnn_relu": f"rnn {H} relu;",
              "lstm": f"lstm {H};", "gru": f"gru {H};",
@@ -209,14 +252,18 @@ def spec_text(c):
                 "one_to_many_feedback": f"one_to_many steps {c['steps']} feedback;",
                 "many_to_one": f"many_to_one steps {c['steps']};",
                 "many_to_many": f"many_to_many steps {c['steps']};"}[c["topology"]]
+    if "lengths" in c:
+        topology = topology[:-1] + " variable_length;"
     lines = ["package fixtures;", "", f"model {model_name(c['name'])} {{",
              f"    input {I}{' one_hot' if c['encoding'] == 'one_hot' else ''};"]
     if "directions" in c:
         lines += [f"    {layer[:-1]}{'' if d == 'forward' else ' bidirectional ' + d};" for d in c["directions"]]
+    elif c.get("bidirectional"):
+        lines += [f"    {layer[:-1]} bidirectional;"] * c["layers"]
     else:
         lines += [f"    {layer}"] * c["layers"]
     lines += [f"    output {O} {c['head']};", f"    {topology}", f"    loss {LOSS_OF_HEAD[c['head']]};",
-              f"    batch {B};"]
+              f"    batch {c.get('batch', B)};"]
     if c["clip"]:
         lines += [f"    clip value {CLIP_VALUE};", f"    clip per_parameter_norm {CLIP_PER_PARAMETER_NORM};",
                   f"    clip norm {CLIP_NORM};"]
@@ -733,10 +780,111 @@ def attempt_bidirectional_case(c):
     return named, x, target, z, y, loss, names, grads, relu_margin
 
 
+def build_variable_length(c):
+    """One stacked module, nn.X(I, H, num_layers=L, bidirectional=...), and the head; returns (model, names, g)."""
+    torch.manual_seed(c["seed"])
+    kind = {"rnn_tanh": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[c["cell"]]
+    extra = {"nonlinearity": "tanh"} if c["cell"] == "rnn_tanh" else {}
+    rnn = kind(input_size=I, hidden_size=H, num_layers=c["layers"], batch_first=True,
+               bidirectional=c["bidirectional"], **extra)
+    head = nn.Linear(2 * H if c["bidirectional"] else H, O)
+    model = nn.ModuleDict({"rnn": rnn, "head": head})
+    names = dict(model.named_parameters())
+    g = torch.Generator().manual_seed(c["seed"])
+    with torch.no_grad():
+        for p in names.values():
+            p.uniform_(-0.5, 0.5, generator=g)
+            assert bool((p != 0).all())
+    return model, names, g
+
+
+def make_variable_length_data(c, g):
+    """Padded inputs and targets [B, T, ...]; the padding holds random values too, which nothing may read."""
+    b, steps = c["batch"], c["steps"]
+    if c["encoding"] == "one_hot":
+        x = torch.randint(0, I, (b, steps), generator=g, dtype=torch.int64)
+    else:
+        x = torch.rand(b, steps, I, generator=g) * 2 - 1
+    t_out = steps if c["topology"] == "many_to_many" else 1
+    if c["head"] == "softmax":
+        target = torch.randint(0, O, (b, t_out), generator=g, dtype=torch.int64)
+    elif c["head"] == "sigmoid":
+        target = torch.rand(b, t_out, O, generator=g)
+    else:
+        target = torch.rand(b, t_out, O, generator=g) * 2 - 1
+    return x, target
+
+
+def forward_variable_length(c, model, x):
+    """pack_padded_sequence through the stacked module; returns (z, y, loss-inputs, h_n) as the case needs."""
+    lengths = torch.tensor(c["lengths"], dtype=torch.int64)
+    seq = F.one_hot(x, I).double() if c["encoding"] == "one_hot" else x
+    packed = nn.utils.rnn.pack_padded_sequence(seq, lengths, batch_first=True, enforce_sorted=False)
+    out, hn = model["rnn"](packed)
+    if c["cell"] == "lstm":
+        hn = hn[0]
+    if c["topology"] == "many_to_many":
+        z_packed = model["head"](out.data)
+        y_packed = activate(c["head"], z_packed)
+        pad = lambda d: nn.utils.rnn.pad_packed_sequence(out._replace(data=d), batch_first=True,
+                                                         total_length=c["steps"])[0]
+        return pad(z_packed), pad(y_packed), (z_packed, y_packed, out), hn
+    feature = torch.cat([hn[-2], hn[-1]], dim=1) if c["bidirectional"] else hn[-1]
+    z = model["head"](feature).unsqueeze(1)
+    return z, activate(c["head"], z), None, hn
+
+
+def variable_length_loss(c, z, y, packed, target):
+    """PyTorch's 'mean' over the real steps: the loss of the packed outputs against the packed targets."""
+    if packed is None:
+        return loss_of(c, z, y, target)
+    z_packed, y_packed, out = packed
+    lengths = torch.tensor(c["lengths"], dtype=torch.int64)
+    t = nn.utils.rnn.pack_padded_sequence(target, lengths, batch_first=True, enforce_sorted=False)
+    assert torch.equal(t.sorted_indices, out.sorted_indices)
+    if c["head"] == "softmax":
+        return F.cross_entropy(z_packed, t.data)
+    if c["head"] == "sigmoid":
+        return F.binary_cross_entropy_with_logits(z_packed, t.data)
+    return F.mse_loss(y_packed, t.data)
+
+
+def attempt_variable_length_case(c):
+    """attempt_case for a variable-length case (every draw is kept: tanh cells have no kinks)."""
+    model, named, g = build_variable_length(c)
+    x, target = make_variable_length_data(c, g)
+    if c["encoding"] == "dense":
+        x.requires_grad_(True)
+    z, y, packed, hn = forward_variable_length(c, model, x)
+    loss = variable_length_loss(c, z, y, packed, target)
+    model.zero_grad()
+    loss.backward()
+    names = list(named)
+    grads = {n: p.grad.detach().clone() for n, p in named.items()}
+    # self-check: each sequence alone, unpadded, gives the same outputs and final states
+    with torch.no_grad():
+        seq = F.one_hot(x, I).double() if c["encoding"] == "one_hot" else x.detach()
+        for b, length in enumerate(c["lengths"]):
+            alone, hb = model["rnn"](seq[b:b + 1, :length])
+            if c["cell"] == "lstm":
+                hb = hb[0]
+            assert torch.allclose(hb[:, 0], hn[:, b], rtol=1e-13, atol=1e-14), c["name"]
+            if c["topology"] == "many_to_many":
+                zb = model["head"](alone)[0]
+                assert torch.allclose(zb, z[b, :length].detach(), rtol=1e-13, atol=1e-14), c["name"]
+                assert bool((z[b, length:] == 0).all()) and bool((y[b, length:] == 0).all()), c["name"]
+    if c["encoding"] == "dense":
+        for b, length in enumerate(c["lengths"]):
+            assert bool((x.grad[b, length:] == 0).all()), c["name"]
+    return named, x, target, z, y, loss, names, grads, math.inf
+
+
 def attempt_case(c):
     """One draw of weights and data; returns None when the draw is rejected (see run_case)."""
     if "directions" in c:
         return attempt_bidirectional_case(c)
+    if "lengths" in c:
+        return attempt_variable_length_case(c)
     model, g = build(c)
     x, target = make_data(c, g)
     if c["encoding"] == "dense":
@@ -798,16 +946,20 @@ def run_case(c):
             break
     else:
         raise AssertionError(f"no acceptable draw for {c['name']}")
+    if len(result) == 9:  # bidirectional and variable-length cases have no clip notes
+        result = (*result, {})
     model, x, target, z, y, loss, names, grads, relu_margin, clip_notes = result
 
     tensors = {"x": x.detach().clone(), "target": target.clone(), "logits": z.detach().clone(),
                "y": y.detach().clone(), "loss": loss.detach().reshape(1).clone()}
-    named = model if "directions" in c else dict(model.named_parameters())
+    named = model if "directions" in c or "lengths" in c else dict(model.named_parameters())
     for n in names:
         tensors["param." + n] = named[n].detach().clone()
         tensors["grad." + n] = grads[n]
     if c["encoding"] == "dense":
         tensors["grad.x"] = x.grad.detach().clone()
+    if "lengths" in c:
+        tensors["lengths"] = torch.tensor(c["lengths"], dtype=torch.int64)
 
     notes = {}
     if c["clip"]:
@@ -832,23 +984,33 @@ def run_case(c):
 
 
 def finite_difference_check(c, eps=1e-6):
-    if "directions" in c:
-        model, named, g = build_bidirectional(c)
-        run = forward_bidirectional
+    if "lengths" in c:
+        model, named, g = build_variable_length(c)
+        x, target = make_variable_length_data(c, g)
+
+        def loss_fn():
+            z, y, packed, _ = forward_variable_length(c, model, x)
+            return variable_length_loss(c, z, y, packed, target)
     else:
-        model, g = build(c)
-        named = dict(model.named_parameters())
-        run = forward
-    x, target = make_data(c, g)
+        if "directions" in c:
+            model, named, g = build_bidirectional(c)
+            run = forward_bidirectional
+        else:
+            model, g = build(c)
+            named = dict(model.named_parameters())
+            run = forward
+        x, target = make_data(c, g)
+
+        def loss_fn():
+            z, y = run(c, model, x)
+            return loss_of(c, z, y, target)
     if c["encoding"] == "dense":
         x.requires_grad_(True)
-    z, y = run(c, model, x)
-    loss_of(c, z, y, target).backward()
+    loss_fn().backward()
 
     def loss_now():
         with torch.no_grad():
-            zz, yy = run(c, model, x)
-            return float(loss_of(c, zz, yy, target))
+            return float(loss_fn())
 
     worst = 0.0
     leaves = list(named.items())
@@ -934,7 +1096,11 @@ def main():
             "case": c["name"], "model": model_name(c["name"]), "seed": str(c["seed"]),
             "cell": c["cell"], "layers": str(c["layers"]), "topology": c["topology"], "head": c["head"],
             **({"directions": ",".join(c["directions"])} if "directions" in c else {}),
-            "loss": LOSS_OF_HEAD[c["head"]], "input": c["encoding"], "batch": str(B), "steps": str(c["steps"]),
+            **({"lengths": ",".join(str(n) for n in c["lengths"]),
+                "directions": ",".join(["concat" if c["bidirectional"] else "forward"] * c["layers"])}
+               if "lengths" in c else {}),
+            "loss": LOSS_OF_HEAD[c["head"]], "input": c["encoding"], "batch": str(c.get("batch", B)),
+            "steps": str(c["steps"]),
             "input_steps": str(c["input_steps"]), "output_steps": str(c["output_steps"]),
             "input_size": str(I), "hidden_size": str(H), "output_size": str(O),
             "parameters": ",".join(param_names), "spec": spec_text(c),

@@ -327,7 +327,6 @@ class CommandLineTest {
         Map<String, String> features = new java.util.LinkedHashMap<>();
         features.put("dropout", "lstm 4 dropout 0.5;\n    lstm 4;|many_to_one steps 3;");
         features.put("encoder-decoder", "gru 4;|many_to_many input_steps 3 output_steps 2;");
-        features.put("variable_length", "gru 4;|many_to_many steps 3 variable_length;");
         List<String> failures = new ArrayList<>();
         for (Map.Entry<String, String> feature : features.entrySet()) {
             String[] parts = feature.getValue().split("\\|");

@@ -62,6 +62,12 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The variants PyTorch has no module for (LSTM peepholes, cell clip, both, the Cho GRU) are
  * drawn after those cases, over every topology and depth with the heads and encodings in turn.
+ *
+ * <p>Last, {@code variable_length}: many_to_one and many_to_many, 1 and 2 layers, each forward, concat or sum at
+ * random, over rnn tanh, lstm, gru, the peephole LSTM and the Cho GRU, each batch of two holding one sequence shorter
+ * than the steps: the gradients of {@code computeGradients(ws, xs, targets, lengths)} against the central differences
+ * of {@code loss(ws, xs, targets, lengths)}; the gradient with respect to every padded input is exactly zero, and its
+ * central difference rounding noise below {@code FLOOR * TOLERANCE} (the padding is never read).
  */
 class FiniteDifferenceTest {
     static final double STEP = 2e-4;
@@ -76,6 +82,8 @@ class FiniteDifferenceTest {
     static Path work;
 
     private static final List<NetSpec> cases = new ArrayList<>();
+    /** The lengths of the variable-length cases' batches, by case name. */
+    private static final Map<String, int[]> lengths = new java.util.HashMap<>();
     private static Map<String, Class<?>> classes;
     private static final AtomicReference<String> worst = new AtomicReference<>("none");
     private static double worstError;
@@ -153,6 +161,34 @@ class FiniteDifferenceTest {
                 }
             }
         }
+        // variable_length, drawn after every case above, which stay as they were
+        SplittableRandom variable = new SplittableRandom(SEED + 2);
+        for (NetSpec.Cell cell : List.of(NetSpec.Cell.RNN_TANH, NetSpec.Cell.LSTM, NetSpec.Cell.GRU,
+                NetSpec.Cell.LSTM_PEEPHOLES, NetSpec.Cell.GRU_CHO)) {
+            for (NetSpec.Topo topology : List.of(NetSpec.Topo.MANY_TO_ONE, NetSpec.Topo.MANY_TO_MANY)) {
+                for (int layers = 1; layers <= 2; layers++) {
+                    String name = "Fd" + cases.size();
+                    NetSpec.Head head = heads[cases.size() % heads.length];
+                    boolean oneHot = cases.size() % 3 == 0;
+                    NetSpec base = NetSpec.random(variable, "fd", name, cell, layers, topology, head, oneHot, true, 3,
+                            5);
+                    List<NetSpec.Layer> stack = new ArrayList<>();
+                    for (int k = 0; k < layers; k++) {
+                        stack.add(new NetSpec.Layer(cell, base.layers().get(k).hidden(),
+                                directions[variable.nextInt(directions.length)]));
+                    }
+                    NetSpec spec = new NetSpec(base.packageName(), name, stack, base.inputSize(), oneHot,
+                            base.outputSize(), head, topology, base.steps(), base.fixedBatch(), true);
+                    int shorter = 1 + variable.nextInt(spec.steps() - 1);
+                    lengths.put(name, variable.nextBoolean() ? new int[] {shorter, spec.steps()}
+                            : new int[] {spec.steps(), shorter});
+                    cases.add(spec);
+                    String statement = topology.statement(spec.steps());
+                    models.add(GeneratedCode.model(name + ".rnn", spec.text().replace(statement,
+                            statement.replace(";", " variable_length;"))));
+                }
+            }
+        }
         long start = System.nanoTime();
         double cpu = processCpuSeconds();
         classes = GeneratedCode.compile(models, work);
@@ -181,7 +217,9 @@ class FiniteDifferenceTest {
     @TestFactory
     Stream<DynamicTest> gradientsMatchCentralDifferences() {
         assertTrue(cases.size() >= 4 * 5 * 3 * 6 + 4 * 3 * 3 * 2, "every combination is generated");
-        assertTrue(cases.stream().filter(NetSpec::bidirectional).count() == 4 * 3 * 3 * 2, "bidirectional cases");
+        assertTrue(cases.stream().filter(c -> c.bidirectional() && !lengths.containsKey(c.name())).count()
+                == 4 * 3 * 3 * 2, "bidirectional cases");
+        assertTrue(lengths.size() == 5 * 2 * 2, "variable-length cases");
         ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
         List<Future<?>> results = new ArrayList<>();
         for (NetSpec c : cases) {
@@ -219,12 +257,16 @@ class FiniteDifferenceTest {
                 + " none of it near the clip)");
         Object xs = batch.xs();
         Object targets = batch.targetsArgument();
-        Method lossMethod = model.method("loss", model.workspace, xs, targets);
+        int[] lengths = FiniteDifferenceTest.lengths.get(spec.name());
+        Object[] extra = lengths == null ? new Object[0] : new Object[] {lengths};
+        Method lossMethod = model.method("loss", with(extra, model.workspace, xs, targets));
         Object inputGradients = spec.oneHot() ? null : batch.inputGradientBuffer();
         double loss = spec.oneHot()
-                ? (double) model.call("computeGradients", model.workspace, xs, targets)
-                : (double) model.call("computeGradients", model.workspace, xs, targets, inputGradients);
-        assertEquals(loss, loss(model, lossMethod, xs, targets), 0.0, "loss() equals the loss computeGradients returns");
+                ? (double) model.call("computeGradients", with(extra, model.workspace, xs, targets))
+                : (double) model.call("computeGradients", with(new Object[] {inputGradients},
+                        with(extra, model.workspace, xs, targets)));
+        assertEquals(loss, loss(model, lossMethod, xs, targets, extra), 0.0,
+                "loss() equals the loss computeGradients returns");
 
         Errors errors = new Errors(spec);
         for (Parameter p : model.parameters()) {
@@ -235,7 +277,7 @@ class FiniteDifferenceTest {
             for (int i = 0; i < p.size(); i++) {
                 final int index = i;
                 double v = p.value(i);
-                double numeric = difference(v, w -> p.setValue(index, w), () -> loss(model, lossMethod, xs, targets));
+                double numeric = difference(v, w -> p.setValue(index, w), () -> loss(model, lossMethod, xs, targets, extra));
                 p.setValue(i, v);
                 errors.add(p.name() + "[" + i + "]", analytic[i], numeric);
             }
@@ -248,9 +290,16 @@ class FiniteDifferenceTest {
                 for (int i = 0; i < row.length; i++) {
                     final int index = i;
                     double v = row[i];
-                    double numeric = difference(v, w -> row[index] = w, () -> loss(model, lossMethod, xs, targets));
+                    double numeric = difference(v, w -> row[index] = w, () -> loss(model, lossMethod, xs, targets, extra));
                     row[i] = v;
                     errors.add("dL/dx row " + r + " [" + i + "]", gRows.get(r)[i], numeric);
+                    if (lengths != null && r % spec.steps() >= lengths[r / spec.steps()]) {
+                        assertEquals(0.0, gRows.get(r)[i], 0.0, "dL/dx of padded input row " + r + " [" + i + "]");
+                        // the loss itself may differ in its last bit between evaluations, so its difference
+                        // quotient is rounding noise, far below what any read of the padding would give
+                        assertTrue(Math.abs(numeric) < FLOOR * TOLERANCE, "central difference of padded input row "
+                                + r + ": " + numeric);
+                    }
                 }
             }
         }
@@ -276,8 +325,15 @@ class FiniteDifferenceTest {
         return (-p2 + 8 * p1 - 8 * m1 + m2) / (12 * STEP);
     }
 
-    private static double loss(ModelHandle model, Method lossMethod, Object xs, Object targets) {
-        return (double) model.call(lossMethod, model.workspace, xs, targets);
+    private static double loss(ModelHandle model, Method lossMethod, Object xs, Object targets, Object[] extra) {
+        return (double) model.call(lossMethod, with(extra, model.workspace, xs, targets));
+    }
+
+    /** The arguments followed by {@code extra} (the lengths of a variable-length case, the input gradients). */
+    private static Object[] with(Object[] extra, Object... arguments) {
+        Object[] all = java.util.Arrays.copyOf(arguments, arguments.length + extra.length);
+        System.arraycopy(extra, 0, all, arguments.length, extra.length);
+        return all;
     }
 
     /** Collects the relative errors of one case. */

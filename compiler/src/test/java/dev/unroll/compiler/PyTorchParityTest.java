@@ -36,6 +36,11 @@ import org.junit.jupiter.api.io.TempDir;
  * small modules the script writes from their equations, differentiated by autograd; for those cases
  * the import of their {@code state_dict} and a checkpoint round trip are checked too.
  *
+ * <p>Variable-length fixtures ({@code varlen-*}: 1 and 2 layers, uni- and bidirectional, rnn, lstm and gru,
+ * many_to_one and many_to_many) hold a padded batch and each sequence's length, run in PyTorch through
+ * {@code pack_padded_sequence} with the loss over the real steps only; the generated model takes the same padded
+ * arrays and {@code lengths}, and must also give exactly zero for every padded input's gradient and output.
+ *
  * <p>Tolerances are element-wise, {@code |java - torch| <= rtol * |torch| + atol}, with an
  * absolute floor relative to the tensor's scale: {@code atol = 1e-12 * max|torch tensor|} in
  * float64, {@code 1e-6 * max|torch tensor|} in float32. The floor only matters for elements far
@@ -59,10 +64,13 @@ class PyTorchParityTest {
     @BeforeAll
     static void generateAndCompileEveryCase() throws Exception {
         List<Path> files;
+        // -Dunroll.parity.only=varlen runs only the fixtures whose name contains it (while working on them)
+        String only = System.getProperty("unroll.parity.only", "");
         try (Stream<Path> list = Files.list(FIXTURES)) {
-            files = list.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList();
+            files = list.filter(p -> p.toString().endsWith(".safetensors"))
+                    .filter(p -> p.getFileName().toString().contains(only)).sorted().toList();
         }
-        assertTrue(files.size() >= 250, "expected the 250 PyTorch fixtures in " + FIXTURES + ", found " + files.size());
+        assertTrue(!only.isEmpty() || files.size() >= 250, "expected the 250 PyTorch fixtures in " + FIXTURES + ", found " + files.size());
         List<NetworkModel> models = new ArrayList<>();
         for (Path file : files) {
             TensorFile data = SafeTensors.read(file);
@@ -105,14 +113,17 @@ class PyTorchParityTest {
         Object xs = batch(data.tensor("x"), oneHot ? int.class : real, sequenceIn);
         Object targets = batch(data.tensor("target"), crossEntropy ? int.class : real, sequenceOut);
         double rtol = c.isFloat() ? 1e-4 : 1e-9;
+        int[] lengths = meta.containsKey("lengths") ? lengths(data.tensor("lengths")) : null;
 
         Object inputGrads = null;
         double loss;
         if (oneHot) {
-            loss = (double) model.call("computeGradients", model.workspace, xs, targets);
+            loss = lengths == null ? (double) model.call("computeGradients", model.workspace, xs, targets)
+                    : (double) model.call("computeGradients", model.workspace, xs, targets, lengths);
         } else {
             inputGrads = zerosLike(xs);
-            loss = (double) model.call("computeGradients", model.workspace, xs, targets, inputGrads);
+            loss = lengths == null ? (double) model.call("computeGradients", model.workspace, xs, targets, inputGrads)
+                    : (double) model.call("computeGradients", model.workspace, xs, targets, lengths, inputGrads);
         }
         assertClose("loss", data.tensor("loss"), new double[] {loss}, rtol);
         for (Parameter p : model.parameters()) {
@@ -134,7 +145,11 @@ class PyTorchParityTest {
                 }
                 withInputGradients.add(grad);
             }
-            model.call("computeGradients", model.workspace, xs, targets);
+            if (lengths == null) {
+                model.call("computeGradients", model.workspace, xs, targets);
+            } else {
+                model.call("computeGradients", model.workspace, xs, targets, lengths);
+            }
             int k = 0;
             for (Parameter p : model.parameters()) {
                 double[] before = withInputGradients.get(k++);
@@ -143,8 +158,12 @@ class PyTorchParityTest {
                 }
             }
         }
-        Object outputs = model.call("forward", model.workspace, xs);
+        Object outputs = lengths == null ? model.call("forward", model.workspace, xs)
+                : model.call("forward", model.workspace, xs, lengths);
         assertClose("y", data.tensor("y"), flatten(outputs), rtol);
+        if (lengths != null) {
+            checkPadding(lengths, oneHot ? null : inputGrads, sequenceOut ? outputs : null);
+        }
         if (c.name().startsWith("clip-")) {
             checkClipping(model, data, rtol);
         }
@@ -158,13 +177,14 @@ class PyTorchParityTest {
             Object stepper = model.call("newStepper");
             Object first = Array.get(xs, 0);
             Object expected = Array.get(outputs, 0);
-            for (int t = 0; t < Array.getLength(first); t++) {
+            for (int t = 0; t < (lengths == null ? Array.getLength(first) : lengths[0]); t++) {
                 Object y = ModelHandle.invoke(stepper, "step", Array.get(first, t));
                 assertTrue(java.util.Arrays.equals(flatten(y), flatten(Array.get(expected, t))),
                         "stepper output at step " + t + " differs from forward()");
             }
         }
-        double lossOnly = (double) model.call("loss", model.workspace, xs, targets);
+        double lossOnly = lengths == null ? (double) model.call("loss", model.workspace, xs, targets)
+                : (double) model.call("loss", model.workspace, xs, targets, lengths);
         assertEquals(loss, lossOnly, 0.0, "loss() must equal the loss of computeGradients()");
         if (meta.containsKey("variant")) {
             checkImportAndCheckpoint(c, data);
@@ -281,6 +301,32 @@ class PyTorchParityTest {
                 }
                 assertClose(rule.getKey() + ".grad." + p.name(), data.tensor(rule.getKey() + ".grad." + p.name()), grad,
                         rtol);
+            }
+        }
+    }
+
+    private static int[] lengths(Tensor t) {
+        int[] lengths = new int[t.elementCount()];
+        for (int b = 0; b < lengths.length; b++) {
+            lengths[b] = (int) t.getDouble(b);
+        }
+        return lengths;
+    }
+
+    /** Every padded step's input gradient and output is exactly zero (padding is never read nor scored). */
+    private static void checkPadding(int[] lengths, Object inputGrads, Object outputs) {
+        for (int b = 0; b < lengths.length; b++) {
+            for (Object padded : new Object[] {inputGrads, outputs}) {
+                if (padded == null) {
+                    continue;
+                }
+                Object sequence = Array.get(padded, b);
+                for (int t = lengths[b]; t < Array.getLength(sequence); t++) {
+                    for (double v : flatten(Array.get(sequence, t))) {
+                        assertEquals(0.0, v, 0.0, (padded == outputs ? "y" : "grad.x") + "[" + b + "][" + t
+                                + "] is a padded step");
+                    }
+                }
             }
         }
     }

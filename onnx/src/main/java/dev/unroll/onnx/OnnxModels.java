@@ -60,6 +60,9 @@ public final class OnnxModels {
             default -> throw new OnnxException(where + shape.topology() + " is not exported to ONNX yet: its later "
                     + "steps read zeros or the fed-back output, which an ONNX recurrent node cannot express");
         };
+        if (shape.variableLength()) {
+            throw new OnnxException(where + "variable_length is not exported to ONNX yet (it would map to sequence_lens)");
+        }
         List<ModelDescription.Layer> layers = new ArrayList<>();
         for (int i = 0; i < shape.layers().size(); i++) {
             ModelShape.Layer layer = shape.layers().get(i);

@@ -123,4 +123,69 @@ public final class Checks {
             throw new IllegalArgumentException(name + ": expected " + steps + " rows, got " + out.length);
         }
     }
+
+    /**
+     * Checks the lengths of a batch of {@code batch} padded sequences: one per sequence, each from 1 to {@code steps}.
+     */
+    public static void lengths(int[] lengths, int batch, int steps, String name) {
+        notNull(lengths, name);
+        if (lengths.length != batch) {
+            throw new IllegalArgumentException(name + ": expected " + batch + " lengths, one per sequence of the batch,"
+                    + " got " + lengths.length);
+        }
+        for (int b = 0; b < batch; b++) {
+            length(lengths[b], steps, name + "[" + b + "]");
+        }
+    }
+
+    /** Checks one sequence's length: from 1 to {@code steps}, the steps the model is unrolled over. */
+    public static void length(int length, int steps, String name) {
+        if (length < 1 || length > steps) {
+            throw new IllegalArgumentException(name + " is " + length + ", outside [1, " + steps + "]"
+                    + (length < 1 ? ": a sequence has at least one step" : ": the model is unrolled over " + steps
+                            + " steps"));
+        }
+    }
+
+    /**
+     * Checks a padded sequence of {@code steps} rows whose first {@code length} are vectors of {@code size} finite
+     * values; the padding rows are neither read nor checked.
+     */
+    public static void sequence(double[][] x, int steps, int length, int size, String name, String what) {
+        notNull(x, name);
+        if (x.length != steps) {
+            throw new IllegalArgumentException(name + ": expected " + steps + " steps (padded), got " + x.length);
+        }
+        for (int t = 0; t < length; t++) {
+            vector(x[t], size, name + "[" + t + "]", what);
+        }
+    }
+
+    /**
+     * Checks a padded sequence of {@code steps} rows whose first {@code length} are vectors of {@code size} finite
+     * values; the padding rows are neither read nor checked.
+     */
+    public static void sequence(float[][] x, int steps, int length, int size, String name, String what) {
+        notNull(x, name);
+        if (x.length != steps) {
+            throw new IllegalArgumentException(name + ": expected " + steps + " steps (padded), got " + x.length);
+        }
+        for (int t = 0; t < length; t++) {
+            vector(x[t], size, name + "[" + t + "]", what);
+        }
+    }
+
+    /**
+     * Checks a padded sequence of {@code steps} symbols whose first {@code length} are in {@code [0, vocabulary)};
+     * the padding is neither read nor checked (it may hold a padding index such as -1).
+     */
+    public static void symbols(int[] x, int steps, int length, int vocabulary, String name) {
+        notNull(x, name);
+        if (x.length != steps) {
+            throw new IllegalArgumentException(name + ": expected " + steps + " steps (padded), got " + x.length);
+        }
+        for (int t = 0; t < length; t++) {
+            symbol(x[t], vocabulary, name + "[" + t + "]");
+        }
+    }
 }

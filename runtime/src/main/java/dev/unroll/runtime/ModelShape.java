@@ -21,10 +21,20 @@ import java.util.Objects;
  * @param outputActivation the head's activation keyword: linear, softmax, sigmoid or tanh
  * @param fixedBatchSize the batch size the spec fixes, or 0 for any
  * @param float32 whether the model computes in float rather than double
+ * @param variableLength whether the spec declares {@code variable_length}: each sequence of a batch may have its own
+ *     length, from 1 to {@code steps}, given beside the padded arrays
  */
 public record ModelShape(String name, int inputSize, boolean symbolInput, boolean sequenceInput, int steps,
         int outputSize, int outputSteps, boolean sequenceOutput, boolean symbolTargets, List<Layer> layers,
-        String topology, String outputActivation, int fixedBatchSize, boolean float32) {
+        String topology, String outputActivation, int fixedBatchSize, boolean float32, boolean variableLength) {
+
+    /** Returns the shape of a model without {@code variable_length} (what models generated before it call). */
+    public ModelShape(String name, int inputSize, boolean symbolInput, boolean sequenceInput, int steps,
+            int outputSize, int outputSteps, boolean sequenceOutput, boolean symbolTargets, List<Layer> layers,
+            String topology, String outputActivation, int fixedBatchSize, boolean float32) {
+        this(name, inputSize, symbolInput, sequenceInput, steps, outputSize, outputSteps, sequenceOutput,
+                symbolTargets, layers, topology, outputActivation, fixedBatchSize, float32, false);
+    }
 
     /**
      * One recurrent layer, as the spec's layer statement says it.

@@ -13,6 +13,12 @@ package dev.unroll.runtime;
  * }
  * }</pre>
  *
+ * <p><b>Variable-length sequences.</b> A model whose spec declares {@code variable_length} takes a batch padded to
+ * its {@code steps} and, beside it, each sequence's own length ({@code int[] lengths}, one per sequence, each from 1
+ * to {@code steps}): the overloads below. Padding is never read; outputs at padded steps are zero. Without lengths,
+ * every sequence has all its steps. A model without {@code variable_length} accepts the overloads too, as long as
+ * every length is its {@code steps} (so that generic code can always pass lengths), and refuses any other length.
+ *
  * @param <W> the model's workspace
  * @param <X> a batch of inputs
  * @param <Y> a batch of targets
@@ -47,6 +53,51 @@ public interface RecurrentModel<W, X, Y, O> extends Trainable<X, Y> {
      * @throws NonFiniteException if a gradient is not finite (nothing is updated)
      */
     void applyGradients();
+
+    /**
+     * Runs the network over a padded batch whose sequences have the given lengths and returns the outputs of each;
+     * outputs at padded steps are zero.
+     *
+     * @throws IllegalArgumentException if a length is not in {@code [1, steps]} (for a model without
+     *     {@code variable_length}, not {@code steps}), there is not one per sequence, or an input is wrong
+     */
+    default O forward(W workspace, X inputs, int[] lengths) {
+        requireFullLengths(inputs, lengths);
+        return forward(workspace, inputs);
+    }
+
+    /** Returns the mean loss of a padded batch of sequences of the given lengths, over their real steps only. */
+    default double loss(W workspace, X inputs, Y targets, int[] lengths) {
+        requireFullLengths(inputs, lengths);
+        return loss(workspace, inputs, targets);
+    }
+
+    /** Sets every parameter's gradient to that of the mean loss of a padded batch of the given lengths. */
+    default double computeGradients(W workspace, X inputs, Y targets, int[] lengths) {
+        requireFullLengths(inputs, lengths);
+        return computeGradients(workspace, inputs, targets);
+    }
+
+    /** Does one training update on a padded batch of sequences of the given lengths. */
+    @Override
+    default double trainStep(X inputs, Y targets, int[] lengths) {
+        requireFullLengths(inputs, lengths);
+        return trainStep(inputs, targets);
+    }
+
+    /** What a model without {@code variable_length} accepts as lengths: its {@code steps}, one per sequence. */
+    private void requireFullLengths(X inputs, int[] lengths) {
+        Checks.notNull(inputs, "xs");
+        ModelShape shape = shape();
+        Checks.lengths(lengths, java.lang.reflect.Array.getLength(inputs), shape.steps(), "lengths");
+        for (int b = 0; b < lengths.length; b++) {
+            if (lengths[b] != shape.steps()) {
+                throw new IllegalArgumentException("lengths[" + b + "] is " + lengths[b] + ", but "
+                        + shape.name() + " has no variable_length: every sequence has its " + shape.steps()
+                        + " steps");
+            }
+        }
+    }
 
     /** Returns a stepper that runs the model one step at a time from a zero state. */
     SequenceStepper<?, ?> newStepper();

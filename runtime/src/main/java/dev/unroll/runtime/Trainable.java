@@ -19,6 +19,19 @@ public interface Trainable<X, Y> {
      */
     double trainStep(X inputs, Y targets);
 
+    /**
+     * Does {@link #trainStep(Object, Object)} on a padded batch whose sequences have the given lengths (a model
+     * with {@code variable_length}); {@code null} lengths mean every sequence has all its steps.
+     *
+     * @throws UnsupportedOperationException for lengths given to a model that does not take them
+     */
+    default double trainStep(X inputs, Y targets, int[] lengths) {
+        if (lengths == null) {
+            return trainStep(inputs, targets);
+        }
+        throw new UnsupportedOperationException(getClass().getName() + " takes no sequence lengths");
+    }
+
     /** Returns the number of updates done so far. */
     long updates();
 

@@ -16,12 +16,18 @@ public final class Trainer {
     private Trainer() {}
 
     /**
-     * One batch: inputs and their targets.
+     * One batch: inputs and their targets, and for a model with {@code variable_length} each sequence's length.
      *
-     * @param inputs a batch of inputs
+     * @param inputs a batch of inputs (padded, when lengths are given)
      * @param targets their targets
+     * @param lengths each sequence's length, or {@code null} when every sequence has all its steps
      */
-    public record Batch<X, Y>(X inputs, Y targets) {}
+    public record Batch<X, Y>(X inputs, Y targets, int[] lengths) {
+        /** Returns a batch whose sequences have all their steps. */
+        public Batch(X inputs, Y targets) {
+            this(inputs, targets, null);
+        }
+    }
 
     /** Supplies the batch for each update. */
     @FunctionalInterface
@@ -106,7 +112,8 @@ public final class Trainer {
             }
             double loss;
             try {
-                loss = model.trainStep(batch.inputs(), batch.targets());
+                loss = batch.lengths() == null ? model.trainStep(batch.inputs(), batch.targets())
+                        : model.trainStep(batch.inputs(), batch.targets(), batch.lengths());
             } catch (NonFiniteException e) {
                 if (onNonFinite == OnNonFinite.THROW || ++consecutiveSkips > OnNonFinite.MAX_CONSECUTIVE_SKIPS) {
                     throw e;

@@ -9,6 +9,7 @@ import com.palantir.javapoet.TypeSpec;
 import dev.unroll.compiler.plan.BufferSpec;
 import dev.unroll.compiler.plan.ModelPlan;
 import dev.unroll.compiler.plan.NetworkBuffers;
+import dev.unroll.compiler.plan.TimeSchedule;
 import dev.unroll.compiler.plan.ValueShape;
 import java.util.Arrays;
 import javax.lang.model.element.Modifier;
@@ -28,12 +29,15 @@ final class ApiWriter {
     private final Num num;
     private final NetworkBuffers net;
     private final boolean dense;
+    /** Whether sequences have their own lengths ({@code variable_length}): every method below then takes them. */
+    private final boolean variable;
 
     ApiWriter(ModelPlan plan, Num num) {
         this.plan = plan;
         this.num = num;
         this.net = plan.network();
         this.dense = !plan.symbolInput();
+        this.variable = plan.schedule().variableLength();
     }
 
     /** Returns the Java type of one value of the given shape: {@code int}, {@code int[]}, {@code float[][]}... */
@@ -82,7 +86,16 @@ final class ApiWriter {
                 .addParameter(type(shape, num), variable)
                 .addParameter(String.class, "name")
                 .addJavadoc("$L\n", doc);
-        if (shape.symbolic() && shape.sequence()) {
+        if (this.variable && shape.sequence()) {
+            m.addParameter(int.class, "length");
+            if (shape.symbolic()) {
+                m.addStatement("$T.symbols($L, $L, length, $L, name)", RuntimeTypes.CHECKS, variable, shape.steps(),
+                        shape.size());
+            } else {
+                m.addStatement("$T.sequence($L, $L, length, $L, name, $S)", RuntimeTypes.CHECKS, variable,
+                        shape.steps(), shape.size(), shape.sizeName());
+            }
+        } else if (shape.symbolic() && shape.sequence()) {
             m.addStatement("$T.symbols($L, $L, $L, name)", RuntimeTypes.CHECKS, variable, shape.steps(), shape.size());
         } else if (shape.symbolic()) {
             m.addStatement("$T.symbol($L, $L, name)", RuntimeTypes.CHECKS, variable, shape.size());
@@ -101,7 +114,20 @@ final class ApiWriter {
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
                 .addParameter(type(shape, num), variable)
                 .addJavadoc("$L\n", doc);
-        if (shape.symbolic() && shape.sequence()) {
+        if (this.variable && shape.sequence()) {
+            m.addParameter(int.class, "length");
+            if (shape.symbolic()) {
+                m.addStatement("System.arraycopy($L, 0, $L, 0, length)", variable, into.ref());
+            } else {
+                m.addCode(CodeBlock.builder()
+                        .add("// the real steps only: padding is never read\n")
+                        .beginControlFlow("for (int t = 0; t < length; t++)")
+                        .addStatement("System.arraycopy($L[t], 0, $L, t * $L, $L)", variable, into.ref(), shape.size(),
+                                shape.size())
+                        .endControlFlow()
+                        .build());
+            }
+        } else if (shape.symbolic() && shape.sequence()) {
             m.addStatement("System.arraycopy($L, 0, $L, 0, $L)", variable, into.ref(), shape.steps());
         } else if (shape.symbolic()) {
             m.addStatement("$L[0] = $L", into.ref(), variable);
@@ -125,7 +151,15 @@ final class ApiWriter {
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
                 .returns(outputType())
                 .addJavadoc("Copies the outputs of the last forward pass out of the workspace.\n");
-        if (shape.sequence()) {
+        if (shape.sequence() && variable) {
+            m.addJavadoc("Outputs past the sequence's length are zero.\n");
+            CodeBlock.Builder b = CodeBlock.builder()
+                    .addStatement("$T y = new $T[$L][$L]", outputType(), num.type(), shape.steps(), shape.size())
+                    .beginControlFlow("for (int s = 0; s < $L; s++)", plan.schedule().length());
+            b.addStatement("System.arraycopy($L, s * $L, y[s], 0, $L)", net.y().ref(), shape.size(), shape.size());
+            b.endControlFlow();
+            m.addCode(b.addStatement("return y").build());
+        } else if (shape.sequence()) {
             CodeBlock.Builder b = CodeBlock.builder()
                     .addStatement("$T y = new $T[$L][$L]", outputType(), num.type(), shape.steps(), shape.size());
             Kernels.beginLoop(b, "s", 0, shape.steps());
@@ -141,6 +175,10 @@ final class ApiWriter {
     // ---- the public methods ------------------------------------------------------------------
 
     private void addForward(TypeSpec.Builder type) {
+        if (variable) {
+            addVariableLengthForward(type);
+            return;
+        }
         type.addMethod(MethodSpec.methodBuilder("forward")
                 .addModifiers(Modifier.PUBLIC)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
@@ -182,6 +220,94 @@ final class ApiWriter {
                 .build());
     }
 
+    /** The forward methods of a model with {@code variable_length}: with and without each sequence's length. */
+    private void addVariableLengthForward(TypeSpec.Builder type) {
+        String steps = plan.schedule().steps() + " steps";
+        type.addMethod(MethodSpec.methodBuilder("forward")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(inputType(), "x")
+                .returns(outputType())
+                .addJavadoc("Runs the network over one input sequence {@code x[t][i]} of all its $L and returns $L.\n\n"
+                        + "@throws IllegalArgumentException if {@code x} has the wrong size or a non-finite value\n",
+                        steps, plan.output().sequence() ? "its outputs {@code y[t][o]}" : "its output {@code y[o]}")
+                .addStatement("return forward(ws, x, STEPS)")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("forward")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(inputType(), "x")
+                .addParameter(int.class, "length")
+                .returns(outputType())
+                .addJavadoc("Runs the network over the first {@code length} steps of one input sequence padded to $L"
+                        + " and returns $L.\n\n"
+                        + "@throws IllegalArgumentException if {@code length} is not in {@code [1, STEPS]}, or {@code x}"
+                        + " has the wrong size\nor a non-finite value in its first {@code length} steps\n", steps,
+                        plan.output().sequence() ? "its outputs {@code y[t][o]} (zero past {@code length})"
+                                : "its output {@code y[o]} after its last step")
+                .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addStatement("$T.length(length, STEPS, $S)", RuntimeTypes.CHECKS, "length")
+                .addStatement("syncPackedWeights()")
+                .addStatement("checkInput(x, $S, length)", "x")
+                .addStatement("ws.$L = length", TimeSchedule.LENGTH)
+                .addStatement("loadInput(ws, x, length)")
+                .addStatement("forwardSequence(ws)")
+                .addStatement("return copyOutput(ws)")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("forward")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(ArrayTypeName.of(inputType()), "xs")
+                .returns(ArrayTypeName.of(outputType()))
+                .addJavadoc("Runs the network over a batch of sequences of all their $L and returns the outputs of"
+                        + " each.\n", steps)
+                .addStatement("return forwardBatch(ws, xs, null)")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("forward")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(ArrayTypeName.of(inputType()), "xs")
+                .addParameter(int[].class, "lengths")
+                .returns(ArrayTypeName.of(outputType()))
+                .addJavadoc("Runs the network over a batch of sequences padded to $L, sequence {@code b} over its first"
+                        + "\n{@code lengths[b]} steps, and returns the outputs of each$L.\n\n"
+                        + "@throws IllegalArgumentException if there is not one length per sequence, a length is not"
+                        + " in\n{@code [1, STEPS]}, or an input has the wrong size or a non-finite value in its real"
+                        + " steps\n", steps, plan.output().sequence() ? " (zero past its length)" : " after its last step")
+                .addStatement("$T.notNull(lengths, $S)", RuntimeTypes.CHECKS, "lengths")
+                .addStatement("return forwardBatch(ws, xs, lengths)")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("forwardBatch")
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(ArrayTypeName.of(inputType()), "xs")
+                .addParameter(int[].class, "lengths")
+                .returns(ArrayTypeName.of(outputType()))
+                .addJavadoc("The batched forward pass; {@code lengths} null means every sequence has all its steps.\n")
+                .addStatement("$T.notNull(xs, $S)", RuntimeTypes.CHECKS, "xs")
+                .addStatement("$T.batch(xs.length, FIXED_BATCH_SIZE, $S)", RuntimeTypes.CHECKS, "xs")
+                .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .beginControlFlow("if (lengths != null)")
+                .addStatement("$T.lengths(lengths, xs.length, STEPS, $S)", RuntimeTypes.CHECKS, "lengths")
+                .endControlFlow()
+                .addStatement("syncPackedWeights()")
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                .addStatement("checkInput(xs[b], $S + b + $S, lengths == null ? STEPS : lengths[b])", "xs[", "]")
+                .endControlFlow()
+                .addStatement("$T out = new $T[xs.length]$L", ArrayTypeName.of(outputType()), num.type(),
+                        plan.output().sequence() ? "[][]" : "[]")
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                .addStatement("ws.$L = lengths == null ? STEPS : lengths[b]", TimeSchedule.LENGTH)
+                .addStatement("loadInput(ws, xs[b], ws.$L)", TimeSchedule.LENGTH)
+                .addStatement("forwardSequence(ws)")
+                .addStatement("out[b] = copyOutput(ws)")
+                .endControlFlow()
+                .addStatement("return out")
+                .build());
+    }
+
     private void addLossAndGradients(TypeSpec.Builder type) {
         TypeName xs = ArrayTypeName.of(inputType());
         TypeName ys = ArrayTypeName.of(targetType());
@@ -189,7 +315,7 @@ final class ApiWriter {
                 .addAnnotation(Override.class)
                 .addJavadoc("Returns the $L loss of a batch, averaged as PyTorch's {@code reduction='mean'} does;"
                         + " computes no gradients.\n", plan.head().loss().keyword())
-                .addStatement("return run(ws, xs, targets, false, null)")
+                .addStatement("return run(ws, xs, targets, $Lfalse, null)", variable ? "null, " : "")
                 .build());
         type.addMethod(overBatch("computeGradients", xs, ys)
                 .addAnnotation(Override.class)
@@ -197,7 +323,7 @@ final class ApiWriter {
                         + " time$L)\nand returns the loss.\n", plan.schedule().truncated()
                         ? ", truncated: nothing flows back past the first step of a\nwindow of {@link #BPTT_WINDOW}"
                         + " steps, and the windows' gradients are summed with the weights fixed" : "")
-                .addStatement("return run(ws, xs, targets, true, null)")
+                .addStatement("return run(ws, xs, targets, $Ltrue, null)", variable ? "null, " : "")
                 .build());
         if (dense) {
             type.addMethod(overBatch("computeGradients", xs, ys)
@@ -206,7 +332,51 @@ final class ApiWriter {
                             + " {@code inputGradients},\nwhich must have the shape of {@code xs}.\n",
                             RuntimeTypes.WORKSPACE, xs, ys)
                     .addStatement("$T.notNull(inputGradients, $S)", RuntimeTypes.CHECKS, "inputGradients")
-                    .addStatement("return run(ws, xs, targets, true, inputGradients)")
+                    .addStatement("return run(ws, xs, targets, $Ltrue, inputGradients)", variable ? "null, " : "")
+                    .build());
+        }
+        if (variable) {
+            addVariableLengthLossAndGradients(type, xs, ys);
+        }
+    }
+
+    /** The overloads that take each sequence's length ({@code variable_length}). */
+    private void addVariableLengthLossAndGradients(TypeSpec.Builder type, TypeName xs, TypeName ys) {
+        String mean = plan.schedule().everyStep()
+                ? (plan.head().symbolTargets() ? "averaged over the real steps of the batch (the sum of the lengths)"
+                        : "averaged over every element of the real steps of the batch (the sum of the lengths times"
+                                + " {@code OUTPUT_SIZE})")
+                : (plan.head().symbolTargets() ? "averaged over the sequences"
+                        : "averaged over every element of the outputs");
+        type.addMethod(overBatch("loss", xs, ys)
+                .addAnnotation(Override.class)
+                .addParameter(int[].class, "lengths")
+                .addJavadoc("Returns the $L loss of a batch padded to {@code STEPS}, sequence {@code b} having"
+                        + " {@code lengths[b]}\nreal steps, $L, as PyTorch's {@code reduction='mean'} over a packed"
+                        + " sequence's outputs; padding\nis never read. Computes no gradients.\n",
+                        plan.head().loss().keyword(), mean)
+                .addStatement("$T.notNull(lengths, $S)", RuntimeTypes.CHECKS, "lengths")
+                .addStatement("return run(ws, xs, targets, lengths, false, null)")
+                .build());
+        type.addMethod(overBatch("computeGradients", xs, ys)
+                .addAnnotation(Override.class)
+                .addParameter(int[].class, "lengths")
+                .addJavadoc("Sets every parameter's gradient to that of the mean loss of a padded batch, sequence"
+                        + " {@code b} having\n{@code lengths[b]} real steps (as {@link #loss($T, $T, $T, int[])}"
+                        + " averages it), and returns the loss.\n", RuntimeTypes.WORKSPACE, xs, ys)
+                .addStatement("$T.notNull(lengths, $S)", RuntimeTypes.CHECKS, "lengths")
+                .addStatement("return run(ws, xs, targets, lengths, true, null)")
+                .build());
+        if (dense) {
+            type.addMethod(overBatch("computeGradients", xs, ys)
+                    .addParameter(int[].class, "lengths")
+                    .addParameter(inputGradientType(), "inputGradients")
+                    .addJavadoc("Like {@link #computeGradients($T, $T, $T, int[])}, and also writes {@code dLoss/dx}"
+                            + " into\n{@code inputGradients}, which must have the padded shape of {@code xs}; its"
+                            + " padded steps get exactly zero.\n", RuntimeTypes.WORKSPACE, xs, ys)
+                    .addStatement("$T.notNull(lengths, $S)", RuntimeTypes.CHECKS, "lengths")
+                    .addStatement("$T.notNull(inputGradients, $S)", RuntimeTypes.CHECKS, "inputGradients")
+                    .addStatement("return run(ws, xs, targets, lengths, true, inputGradients)")
                     .build());
         }
     }
@@ -233,12 +403,15 @@ final class ApiWriter {
      * to back-propagate, and the caller's input-gradient buffers (an {@code Object}, always null, for one-hot inputs).
      */
     private MethodSpec.Builder batchMethod(String name) {
-        return MethodSpec.methodBuilder(name)
+        MethodSpec.Builder m = MethodSpec.methodBuilder(name)
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
                 .addParameter(ArrayTypeName.of(inputType()), "xs")
-                .addParameter(ArrayTypeName.of(targetType()), "targets")
-                .addParameter(boolean.class, "backward")
+                .addParameter(ArrayTypeName.of(targetType()), "targets");
+        if (variable) {
+            m.addParameter(int[].class, "lengths");
+        }
+        return m.addParameter(boolean.class, "backward")
                 .addParameter(inputGradientType(), "inputGradients");
     }
 
@@ -254,8 +427,13 @@ final class ApiWriter {
                 .addStatement("$T.notNull(xs, $S)", RuntimeTypes.CHECKS, "xs")
                 .addStatement("$T.notNull(targets, $S)", RuntimeTypes.CHECKS, "targets")
                 .addStatement("$T.batch(xs.length, FIXED_BATCH_SIZE, $S)", RuntimeTypes.CHECKS, "xs")
-                .addStatement("$T.sameBatch(xs.length, targets.length)", RuntimeTypes.CHECKS)
-                .addStatement("syncPackedWeights()");
+                .addStatement("$T.sameBatch(xs.length, targets.length)", RuntimeTypes.CHECKS);
+        if (variable) {
+            m.beginControlFlow("if (lengths != null)")
+                    .addStatement("$T.lengths(lengths, xs.length, STEPS, $S)", RuntimeTypes.CHECKS, "lengths")
+                    .endControlFlow();
+        }
+        m.addStatement("syncPackedWeights()");
         if (dense) {
             m.addComment("the caller's gradient buffers are checked before anything is computed or written")
                     .beginControlFlow("if (inputGradients != null)")
@@ -280,24 +458,44 @@ final class ApiWriter {
             m.endControlFlow().endControlFlow();
         }
         m.addComment("every sequence is checked before any is computed, so a bad one changes nothing")
-                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
-                .addStatement("checkInput(xs[b], $S + b + $S)", "xs[", "]")
-                .addStatement("checkTarget(targets[b], $S + b + $S)", "targets[", "]")
-                .endControlFlow()
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)");
+        if (variable) {
+            m.addStatement("final int length = lengths == null ? STEPS : lengths[b]")
+                    .addStatement("checkInput(xs[b], $S + b + $S, length)", "xs[", "]")
+                    .addStatement(plan.target().sequence() ? "checkTarget(targets[b], $S + b + $S, length)"
+                            : "checkTarget(targets[b], $S + b + $S)", "targets[", "]");
+        } else {
+            m.addStatement("checkInput(xs[b], $S + b + $S)", "xs[", "]")
+                    .addStatement("checkTarget(targets[b], $S + b + $S)", "targets[", "]");
+        }
+        m.endControlFlow()
                 .beginControlFlow("if (backward)")
                 .addStatement("ws.zeroGradients()")
                 .endControlFlow();
         int perSequence = plan.head().symbolTargets() ? plan.schedule().outputSteps()
                 : plan.schedule().outputSteps() * plan.output().size();
-        m.addComment("PyTorch's 'mean': CE averages over sequences and steps, BCE and MSE over every element")
-                .addStatement("final double scale = 1.0 / ((double) xs.length * $L)", perSequence);
+        if (variable && plan.schedule().everyStep()) {
+            int perStep = plan.head().symbolTargets() ? 1 : plan.output().size();
+            m.addComment("PyTorch's 'mean' over a packed sequence: over the real steps of the batch (CE), or every")
+                    .addComment("element of them (BCE, MSE); padded steps are not scored")
+                    .addStatement("long realSteps = 0")
+                    .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                    .addStatement("realSteps += lengths == null ? STEPS : lengths[b]")
+                    .endControlFlow()
+                    .addStatement("final double scale = 1.0 / ((double) realSteps * $L)", perStep);
+        } else {
+            m.addComment("PyTorch's 'mean': CE averages over sequences and steps, BCE and MSE over every element")
+                    .addStatement("final double scale = 1.0 / ((double) xs.length * $L)", perSequence);
+        }
+        String lengthsArgument = variable ? " lengths," : "";
         if (dense) {
             m.addStatement("$L = inputGradients != null", want);
         }
         m.addStatement("final int half = $T.half(xs.length, FORWARD_FLOPS)", RuntimeTypes.BATCH_SPLIT)
                 .addStatement("double loss")
                 .beginControlFlow("if (half == 0)")
-                .addStatement("loss = runSequences(ws, xs, targets, backward, inputGradients, scale, 0, xs.length)")
+                .addStatement("loss = runSequences(ws, xs, targets,$L backward, inputGradients, scale, 0, xs.length)",
+                        lengthsArgument)
                 .nextControlFlow("else")
                 .addComment("the second half of the batch on another thread, in the workspace's partner; the split")
                 .addComment("depends only on the batch size, so the sums are the same however many cores run them")
@@ -308,9 +506,10 @@ final class ApiWriter {
         m.beginControlFlow("if (backward)")
                 .addStatement("partner.zeroGradients()")
                 .endControlFlow()
-                .addStatement("loss = $T.sumOfHalves(parallel,$W() -> runSequences(ws, xs, targets, backward,"
-                        + " inputGradients, scale, 0, half),$W() -> runSequences(partner, xs, targets, backward,"
-                        + " inputGradients, scale, half, xs.length))", RuntimeTypes.BATCH_SPLIT)
+                .addStatement("loss = $T.sumOfHalves(parallel,$W() -> runSequences(ws, xs, targets,$L backward,"
+                        + " inputGradients, scale, 0, half),$W() -> runSequences(partner, xs, targets,$L backward,"
+                        + " inputGradients, scale, half, xs.length))", RuntimeTypes.BATCH_SPLIT, lengthsArgument,
+                        lengthsArgument)
                 .beginControlFlow("if (backward)")
                 .addStatement("ws.grads.add(partner.grads)")
                 .endControlFlow()
@@ -337,9 +536,17 @@ final class ApiWriter {
                 .addJavadoc("Forward, loss and, when {@code backward}, BPTT into {@code ws.grads} for sequences {@code from}"
                         + " to {@code to - 1},\none at a time; returns their summed loss.\n")
                 .addStatement("double loss = 0")
-                .beginControlFlow("for (int b = from; b < to; b++)")
-                .addStatement("loadInput(ws, xs[b])")
-                .addStatement("loadTarget(ws, targets[b])")
+                .beginControlFlow("for (int b = from; b < to; b++)");
+        if (variable) {
+            m.addStatement("ws.$L = lengths == null ? STEPS : lengths[b]", TimeSchedule.LENGTH)
+                    .addStatement("loadInput(ws, xs[b], ws.$L)", TimeSchedule.LENGTH)
+                    .addStatement(plan.target().sequence() ? "loadTarget(ws, targets[b], ws.length)"
+                            : "loadTarget(ws, targets[b])");
+        } else {
+            m.addStatement("loadInput(ws, xs[b])")
+                    .addStatement("loadTarget(ws, targets[b])");
+        }
+        m
                 .addStatement("forwardSequence(ws)")
                 .addStatement("loss += sequenceLoss(ws, scale)")
                 .beginControlFlow("if (backward)");

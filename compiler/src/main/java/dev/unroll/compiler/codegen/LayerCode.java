@@ -6,6 +6,7 @@ import dev.unroll.compiler.plan.BufferSpec;
 import dev.unroll.compiler.plan.InputMode;
 import dev.unroll.compiler.plan.LayerPlan;
 import dev.unroll.compiler.plan.NetworkBuffers;
+import dev.unroll.compiler.plan.TimeSchedule;
 import java.util.Arrays;
 import javax.lang.model.element.Modifier;
 
@@ -294,12 +295,15 @@ public final class LayerCode {
     /**
      * Returns the method that merges a bidirectional layer's two passes into its output, after both have run over
      * the sequence. The reverse pass's step {@code s} is time {@code T - 1 - s}, so {@code h_bwd} of time {@code t}
-     * is at {@code (T - t) * H} of its {@code h}; the final states of both passes are at {@code T * H}.
+     * is at {@code (T - t) * H} of its {@code h}; the final states of both passes are at {@code T * H}. With
+     * variable lengths {@code T} is the loaded sequence's own length, {@code ws.length}.
      */
-    public MethodSpec merge() {
+    public MethodSpec merge(TimeSchedule schedule) {
         LayerPlan.Merge merge = layer.merge().orElseThrow();
         LayerPlan reverse = layer.reverse().orElseThrow();
         int steps = layer.shape().steps();
+        boolean variable = schedule.variableLength();
+        String length = schedule.length();
         int o = merge.size();
         CodeBlock.Builder b = CodeBlock.builder();
         local(b, "hf", layer.buffers().h());
@@ -308,32 +312,42 @@ public final class LayerCode {
         String what = merge.sum() ? "h_fwd + h_bwd" : "[h_fwd; h_bwd]";
         if (merge.finalOnly()) {
             b.add("// $L of the final states: the forward pass after time $L, the reverse pass after time 0\n", what,
-                    steps - 1);
+                    variable ? "L - 1 (the sequence's own last step)" : String.valueOf(steps - 1));
+            String last = String.valueOf(steps * h);
+            if (variable) {
+                b.addStatement("final int last = $L * $L", length, h);
+                last = "last";
+            }
             if (merge.sum()) {
                 Kernels.beginLoop(b, "j", 0, h);
-                b.addStatement("out[j] = hf[$L + j] + hb[$L + j]", steps * h, steps * h);
+                b.addStatement("out[j] = hf[$L + j] + hb[$L + j]", last, last);
                 Kernels.endLoop(b);
             } else {
-                b.addStatement("System.arraycopy(hf, $L, out, 0, $L)", steps * h, h);
-                b.addStatement("System.arraycopy(hb, $L, out, $L, $L)", steps * h, h, h);
+                b.addStatement("System.arraycopy(hf, $L, out, 0, $L)", last, h);
+                b.addStatement("System.arraycopy(hb, $L, out, $L, $L)", last, h, h);
             }
         } else {
-            b.add("// the output of time t is $L, h_bwd of time t being the reverse pass's step T - 1 - t\n", what);
+            b.add("// the output of time t is $L, h_bwd of time t being the reverse pass's step $L - 1 - t\n", what,
+                    variable ? "L" : "T");
             if (merge.sum()) {
                 local(b, "fs", layer.buffers().hStep());
                 local(b, "bs", reverse.buffers().hStep());
             }
-            Kernels.beginLoop(b, "t", 0, steps);
+            if (variable) {
+                b.beginControlFlow("for (int t = 0; t < $L; t++)", length);
+            } else {
+                Kernels.beginLoop(b, "t", 0, steps);
+            }
             if (merge.sum()) {
                 b.addStatement("System.arraycopy(hf, (t + 1) * $L, fs, 0, $L)", h, h);
-                b.addStatement("System.arraycopy(hb, ($L - t) * $L, bs, 0, $L)", steps, h, h);
+                b.addStatement("System.arraycopy(hb, ($L - t) * $L, bs, 0, $L)", length, h, h);
                 Kernels.beginLoop(b, "j", 0, h);
                 b.addStatement("fs[j] += bs[j]");
                 Kernels.endLoop(b);
                 b.addStatement("System.arraycopy(fs, 0, out, (t + 1) * $L, $L)", o, h);
             } else {
                 b.addStatement("System.arraycopy(hf, (t + 1) * $L, out, (t + 1) * $L, $L)", h, o, h);
-                b.addStatement("System.arraycopy(hb, ($L - t) * $L, out, (t + 1) * $L + $L, $L)", steps, h, o, h, h);
+                b.addStatement("System.arraycopy(hb, ($L - t) * $L, out, (t + 1) * $L + $L, $L)", length, h, o, h, h);
             }
             Kernels.endLoop(b);
         }

@@ -100,7 +100,7 @@ public final class ModelWriter {
                 type.addMethod(code.backward());
             }
             if (layer.merge().isPresent()) {
-                type.addMethod(new LayerCode(layer, layer, plan.network(), num).merge());
+                type.addMethod(new LayerCode(layer, layer, plan.network(), num).merge(plan.schedule()));
             }
         }
         new HeadWriter(plan, num).addTo(type);
@@ -120,6 +120,13 @@ public final class ModelWriter {
         doc.add(", output $L ($L); $L over $L steps; loss $L; $L.\n", model.output().size(),
                 model.output().activation().keyword(), model.topology().kind().keyword(), plan.schedule().steps(),
                 model.training().loss().keyword(), model.precision().keyword());
+        if (plan.schedule().variableLength()) {
+            doc.add("\n<p>Variable-length sequences: each sequence of a batch has its own length, from 1 to {@code STEPS},"
+                    + " given\nbeside the padded arrays ({@code int[] lengths}); steps past it are neither read nor"
+                    + " computed, $L,\nas PyTorch's {@code pack_padded_sequence} would.\n",
+                    plan.schedule().everyStep() ? "their outputs are zero and the loss averages over the real steps"
+                            : "and the output is that of each sequence's own last step");
+        }
         doc.add("\n<p>In PyTorch terms, layer by layer:\n<ul>\n");
         for (LayerPlan layer : plan.layers()) {
             if (layer.merge().isPresent()) {
@@ -190,10 +197,11 @@ public final class ModelWriter {
                 .returns(RuntimeTypes.MODEL_SHAPE)
                 .addJavadoc("Returns this model's sizes and structure.\n")
                 .addStatement("return new $T($S, INPUT_SIZE, $L, $L, STEPS, OUTPUT_SIZE, OUTPUT_STEPS, $L, $L,$W$T.of($L),$W$S, $S,"
-                                + " FIXED_BATCH_SIZE, $L)", RuntimeTypes.MODEL_SHAPE, model.qualifiedName(),
+                                + " FIXED_BATCH_SIZE, $L$L)", RuntimeTypes.MODEL_SHAPE, model.qualifiedName(),
                         plan.symbolInput(), plan.input().sequence(), plan.output().sequence(),
                         plan.head().symbolTargets(), List.class, CodeBlock.join(layers, ",$W"),
-                        model.topology().kind().keyword(), model.output().activation().keyword(), num.isFloat())
+                        model.topology().kind().keyword(), model.output().activation().keyword(), num.isFloat(),
+                        plan.schedule().variableLength() ? ", true" : "")
                 .build();
     }
 }

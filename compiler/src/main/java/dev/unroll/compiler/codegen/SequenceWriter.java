@@ -45,18 +45,19 @@ final class SequenceWriter {
     }
 
     private MethodSpec forward() {
-        int steps = schedule.steps();
         CodeBlock.Builder b = CodeBlock.builder();
-        Kernels.beginLoop(b, "t", 0, steps);
+        beginTimeLoop(b);
         forwardStep(b);
         Kernels.endLoop(b);
         if (!schedule.everyStep()) {
-            b.addStatement("headForward(ws, $L, 0)", steps - 1);
+            b.addStatement("headForward(ws, $L, 0)", schedule.lastStep());
         }
         return MethodSpec.methodBuilder("forwardSequence")
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
-                .addJavadoc("Runs every layer over the sequence loaded in {@code ws}, then the head at each output step.\n")
+                .addJavadoc("Runs every layer over the sequence loaded in {@code ws}, then the head at each output step.\n"
+                        + (schedule.variableLength() ? "Steps past the sequence's own length, {@code ws.length}, do"
+                                + " not run.\n" : ""))
                 .addCode(b.build())
                 .build();
     }
@@ -95,10 +96,11 @@ final class SequenceWriter {
         int steps = schedule.steps();
         if (schedule.everyStep()) {
             b.addStatement("headBackward(ws, t, t)");
-        } else if (steps == 1) {
+        } else if (steps == 1 && !schedule.variableLength()) {
             b.addStatement("headBackward(ws, t, 0)");
         } else {
-            b.beginControlFlow("if (t == $L)", steps - 1).addStatement("headBackward(ws, t, 0)").endControlFlow();
+            b.beginControlFlow("if (t == $L)", schedule.lastStep()).addStatement("headBackward(ws, t, 0)")
+                    .endControlFlow();
         }
         List<LayerPlan> layers = plan.layers();
         for (int i = layers.size() - 1; i >= 0; i--) {
@@ -112,9 +114,10 @@ final class SequenceWriter {
         for (LayerPlan layer : plan.layers()) {
             for (LayerPlan pass : layer.passes()) {
                 if (pass.isReverse()) {
-                    b.add("// layer $L's reverse pass: its step t reads time $L - t\n", layer.index(), steps - 1);
+                    b.add("// layer $L's reverse pass: its step t reads time $L - t\n", layer.index(),
+                            schedule.variableLength() ? "ws.length - 1" : String.valueOf(steps - 1));
                 }
-                Kernels.beginLoop(b, "t", 0, steps);
+                beginTimeLoop(b);
                 b.addStatement("$L(ws, t)", pass.forwardMethod());
                 Kernels.endLoop(b);
             }
@@ -123,11 +126,11 @@ final class SequenceWriter {
             }
         }
         if (schedule.everyStep()) {
-            Kernels.beginLoop(b, "t", 0, steps);
+            beginTimeLoop(b);
             b.addStatement("headForward(ws, t, t)");
             Kernels.endLoop(b);
         } else {
-            b.addStatement("headForward(ws, $L, 0)", steps - 1);
+            b.addStatement("headForward(ws, $L, 0)", schedule.lastStep());
         }
         return MethodSpec.methodBuilder("forwardSequence")
                 .addModifiers(Modifier.PRIVATE)
@@ -140,7 +143,6 @@ final class SequenceWriter {
     }
 
     private MethodSpec backwardLayerByLayer() {
-        int steps = schedule.steps();
         CodeBlock.Builder b = CodeBlock.builder();
         for (LayerPlan layer : plan.layers()) {
             for (LayerPlan pass : layer.passes()) {
@@ -160,7 +162,7 @@ final class SequenceWriter {
         int f = plan.head().inputSize();
         if (schedule.everyStep()) {
             b.add("// the head at every output, its input gradient kept per step for the top layer's passes\n");
-            Kernels.beginLoop(b, "t", 0, steps);
+            beginTimeLoop(b);
             b.addStatement("$T.fill($L, 0)", Arrays.class, dHead);
             b.addStatement("headBackward(ws, t, t)");
             b.addStatement("System.arraycopy($L, 0, $L, t * $L, $L)", dHead, top.pass().outputGradient().orElseThrow()
@@ -170,7 +172,7 @@ final class SequenceWriter {
             b.add("// the head at the last step: its input gradient starts each of the top layer's passes, whose\n"
                     + "// BPTT begins where the head read it\n");
             b.addStatement("$T.fill($L, 0)", Arrays.class, dHead);
-            b.addStatement("headBackward(ws, $L, 0)", steps - 1);
+            b.addStatement("headBackward(ws, $L, 0)", schedule.lastStep());
             for (LayerPlan pass : top.passes()) {
                 int from = pass.isReverse() && !top.merge().orElseThrow().sum() ? top.hiddenSize() : 0;
                 b.addStatement("System.arraycopy($L, $L, $L, 0, $L)", dHead, from, pass.buffers().dh().ref(),
@@ -180,11 +182,7 @@ final class SequenceWriter {
         List<LayerPlan> layers = plan.layers();
         for (int i = layers.size() - 1; i >= 0; i--) {
             for (LayerPlan pass : layers.get(i).passes()) {
-                if (steps == 1) {
-                    b.add("{\n").indent().addStatement("final int t = 0");
-                } else {
-                    b.beginControlFlow("for (int t = $L; t >= 0; t--)", steps - 1);
-                }
+                beginBackwardLoop(b);
                 b.addStatement("$L(ws, t)", pass.backwardMethod());
                 b.unindent().add("}\n");
             }
@@ -201,7 +199,12 @@ final class SequenceWriter {
 
     private MethodSpec loss() {
         CodeBlock.Builder b = CodeBlock.builder().addStatement("double loss = 0");
-        Kernels.beginLoop(b, "s", 0, schedule.outputSteps());
+        if (schedule.variableLength() && schedule.everyStep()) {
+            b.add("// the real steps only: outputs past the sequence's length are not scored\n");
+            b.beginControlFlow("for (int s = 0; s < $L; s++)", schedule.length());
+        } else {
+            Kernels.beginLoop(b, "s", 0, schedule.outputSteps());
+        }
         b.addStatement("loss += lossAt(ws, s, scale)");
         Kernels.endLoop(b);
         return MethodSpec.methodBuilder("sequenceLoss")
@@ -216,14 +219,9 @@ final class SequenceWriter {
     }
 
     private MethodSpec backward() {
-        int steps = schedule.steps();
         CodeBlock.Builder b = CodeBlock.builder();
         zeroCarriedGradients(b);
-        if (steps == 1) {
-            b.add("{\n").indent().addStatement("final int t = 0");
-        } else {
-            b.beginControlFlow("for (int t = $L; t >= 0; t--)", steps - 1);
-        }
+        beginBackwardLoop(b);
         backwardStep(b);
         if (schedule.truncated()) {
             b.beginControlFlow("if (t % BPTT_WINDOW == 0)")
@@ -240,6 +238,29 @@ final class SequenceWriter {
                         schedule.truncated() ? ", stopping at\nthe first step of every window of truncated BPTT" : "")
                 .addCode(b.build())
                 .build();
+    }
+
+    /**
+     * Opens the loop over the loaded sequence's steps, {@code t} from 0: to the constant {@code steps}, or, with
+     * variable lengths, to {@code ws.length}, so that padded steps cost nothing. Close with {@link Kernels#endLoop}.
+     */
+    private void beginTimeLoop(CodeBlock.Builder b) {
+        if (schedule.variableLength()) {
+            b.beginControlFlow("for (int t = 0; t < $L; t++)", schedule.length());
+        } else {
+            Kernels.beginLoop(b, "t", 0, schedule.steps());
+        }
+    }
+
+    /** Opens the loop of BPTT, {@code t} from the loaded sequence's last step down to 0. */
+    private void beginBackwardLoop(CodeBlock.Builder b) {
+        if (schedule.variableLength()) {
+            b.beginControlFlow("for (int t = $L; t >= 0; t--)", schedule.lastStep());
+        } else if (schedule.steps() == 1) {
+            b.add("{\n").indent().addStatement("final int t = 0");
+        } else {
+            b.beginControlFlow("for (int t = $L; t >= 0; t--)", schedule.steps() - 1);
+        }
     }
 
     private MethodSpec routeInputGradient() {

@@ -69,7 +69,10 @@ final class TrainingWriter {
                 .build());
         type.addField(FieldSpec.builder(double.class, "lastGradientNorm", Modifier.PRIVATE).build());
 
-        type.addMethod(plan.schedule().truncated() ? truncatedTrainStep() : trainStep());
+        type.addMethod(plan.schedule().truncated() ? truncatedTrainStep() : trainStep(false));
+        if (plan.schedule().variableLength()) {
+            type.addMethod(trainStep(true));
+        }
         type.addMethod(MethodSpec.methodBuilder("applyGradients")
                 .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC)
@@ -158,6 +161,40 @@ final class TrainingWriter {
                 .build());
     }
 
+    /** The model's {@code trainStep}, over a batch of full sequences or, {@code withLengths}, of padded ones. */
+    private MethodSpec trainStep(boolean withLengths) {
+        MethodSpec.Builder m = MethodSpec.methodBuilder("trainStep")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(batchInput, "xs")
+                .addParameter(batchTarget, "targets");
+        if (withLengths) {
+            m.addParameter(int[].class, "lengths")
+                    .addJavadoc("Does one training update on a batch padded to {@code STEPS}, sequence {@code b} having"
+                            + " {@code lengths[b]} real\nsteps: gradients by BPTT over the real steps, a check that the"
+                            + " loss and every gradient are finite,\nclipping, then the optimizer step. Not"
+                            + " thread-safe.\n\n");
+        } else {
+            m.addJavadoc("Does one training update on a batch: gradients by BPTT, a check that the loss and every"
+                    + " gradient are\nfinite, clipping, then the optimizer step. Not thread-safe.\n\n");
+        }
+        return m.returns(double.class)
+                .addJavadoc("@return the batch's mean loss before the update\n"
+                        + "@throws $T if the loss or a gradient is NaN or infinite; the weights are left unchanged\n",
+                        NON_FINITE_EXCEPTION)
+                .addStatement("final double loss = computeGradients(trainingWorkspace, xs, targets$L)",
+                        withLengths ? ", lengths" : "")
+                .beginControlFlow("if (!Double.isFinite(loss))")
+                .addStatement("throw new $T($S + loss + $S + optimizer.stepCount() + $S)", NON_FINITE_EXCEPTION,
+                        "loss is ", " at update ", "; nothing was updated")
+                .endControlFlow()
+                .addComment("one pass: a finite sum of squares proves every gradient finite; else it throws")
+                .addStatement("lastGradientNorm = clipping.checkFiniteAndClip(parameters)")
+                .addStatement("optimizer.stepWithoutGradientCheck(parameters, schedule)")
+                .addStatement("return loss")
+                .build();
+    }
+
     /** The PyTorch modules of the layers, e.g. "an nn.LSTM with num_layers=2", or each layer's for a mixed stack. */
     private String pytorchModules() {
         List<LayerPlan> layers = plan.layers();
@@ -175,30 +212,6 @@ final class TrainingWriter {
         }
         List<String> modules = layers.stream().map(l -> "{@code " + l.pytorchModule() + "}").toList();
         return "a mixed stack, layer by layer " + String.join(", ", modules) + ", each under its {@code _l<k>} names";
-    }
-
-    private MethodSpec trainStep() {
-        return MethodSpec.methodBuilder("trainStep")
-                .addAnnotation(Override.class)
-                .addModifiers(Modifier.PUBLIC)
-                .addParameter(batchInput, "xs")
-                .addParameter(batchTarget, "targets")
-                .returns(double.class)
-                .addJavadoc("Does one training update on a batch: gradients by BPTT, a check that the loss and every"
-                        + " gradient are\nfinite, clipping, then the optimizer step. Not thread-safe.\n\n"
-                        + "@return the batch's mean loss before the update\n"
-                        + "@throws $T if the loss or a gradient is NaN or infinite; the weights are left unchanged\n",
-                        NON_FINITE_EXCEPTION)
-                .addStatement("final double loss = computeGradients(trainingWorkspace, xs, targets)")
-                .beginControlFlow("if (!Double.isFinite(loss))")
-                .addStatement("throw new $T($S + loss + $S + optimizer.stepCount() + $S)", NON_FINITE_EXCEPTION,
-                        "loss is ", " at update ", "; nothing was updated")
-                .endControlFlow()
-                .addComment("one pass: a finite sum of squares proves every gradient finite; else it throws")
-                .addStatement("lastGradientNorm = clipping.checkFiniteAndClip(parameters)")
-                .addStatement("optimizer.stepWithoutGradientCheck(parameters, schedule)")
-                .addStatement("return loss")
-                .build();
     }
 
     /** {@code trainStep} of a model with {@code truncated_bptt}: one update per window ({@link WindowWriter}). */

@@ -9,6 +9,7 @@ import dev.unroll.compiler.plan.BufferSpec;
 import dev.unroll.compiler.plan.ModelPlan;
 import dev.unroll.compiler.plan.NetworkBuffers;
 import dev.unroll.compiler.plan.TensorSpec;
+import dev.unroll.compiler.plan.TimeSchedule;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -56,6 +57,13 @@ final class WorkspaceWriter {
         if (plan.network().dx().isPresent()) {
             type.addField(FieldSpec.builder(boolean.class, NetworkBuffers.WANT_INPUT_GRADIENT)
                     .addJavadoc("Whether the backward pass fills {@code $L}.\n", plan.network().dx().get().name())
+                    .build());
+        }
+        if (plan.schedule().variableLength()) {
+            type.addField(FieldSpec.builder(int.class, TimeSchedule.LENGTH)
+                    .addJavadoc("The loaded sequence's own length, from 1 to {@code STEPS}: the loops over time stop"
+                            + " there,\nso that padded steps are neither read nor computed.\n")
+                    .initializer("STEPS")
                     .build());
         }
         type.addField(FieldSpec.builder(RuntimeTypes.GRADIENTS, "grads")

@@ -40,6 +40,7 @@ public final class Planner {
     private final int steps;
     private final int outputSteps;
     private final boolean layerByLayer;
+    private final boolean variableLength;
 
     /**
      * What planning a model gave: a plan, or the refusals that prevent one.
@@ -63,6 +64,7 @@ public final class Planner {
         this.steps = model.topology().unrolledSteps();
         this.outputSteps = model.topology().outputSteps();
         this.layerByLayer = model.layers().stream().anyMatch(LayerSpec::isBidirectional);
+        this.variableLength = model.topology().variableLength();
     }
 
     /** Plans a validated model, or says what in it cannot be generated yet. */
@@ -100,10 +102,6 @@ public final class Planner {
         if (model.topology().kind() == Topology.ENCODER_DECODER) {
             problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "input_steps"),
                     "encoder-decoder many_to_many (input_steps, output_steps) is not generated yet"));
-        }
-        if (model.topology().variableLength()) {
-            problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "variable_length"),
-                    "variable_length sequences are not generated yet"));
         }
         if (model.topology().bpttWindow().isPresent() && model.topology().kind() == Topology.ENCODER_DECODER) {
             problems.add(new Refusal(at.atStatement(StatementKind.TRUNCATED_BPTT),
@@ -174,7 +172,7 @@ public final class Planner {
                 "the output size");
         TimeSchedule schedule = new TimeSchedule(steps, outputSteps,
                 sequenceOutput ? TimeSchedule.Scoring.EVERY_STEP : TimeSchedule.Scoring.LAST_STEP, feedback,
-                model.topology().bpttWindow());
+                variableLength, model.topology().bpttWindow());
         return new ModelPlan(model, input, target, output, schedule, layers, head, network, forwardFlops());
     }
 
@@ -236,7 +234,11 @@ public final class Planner {
                 outputGradient.map(g -> new LayerPlan.StepSlice(g, o, 0)), inputGradient, inputGradientStep);
         Optional<LayerPlan> reverse = Optional.empty();
         if (spec.isBidirectional()) {
-            LayerPlan.Pass backwards = new LayerPlan.Pass(steps == 1 ? "t" : "(" + (steps - 1) + " - t)",
+            // with variable lengths, the reverse pass starts at each sequence's own last step (PyTorch's packed
+            // sequences): its step t reads time L - 1 - t
+            String time = variableLength ? "(ws." + TimeSchedule.LENGTH + " - 1 - t)"
+                    : steps == 1 ? "t" : "(" + (steps - 1) + " - t)";
+            LayerPlan.Pass backwards = new LayerPlan.Pass(time,
                     outputGradient.map(g -> new LayerPlan.StepSlice(g, o, spec.direction() == Direction.SUM ? 0 : h)),
                     inputGradient, inputGradientStep);
             reverse = Optional.of(pass(spec, new LayerShape(l, spec.inputSize(), h, spec.cell().gateCount(), steps,
@@ -283,6 +285,8 @@ public final class Planner {
             sourceOffset = time + " * " + spec.inputSize();
         } else if (time.equals("t")) {
             sourceOffset = "(t + 1) * " + below.outputSize();
+        } else if (variableLength) {
+            sourceOffset = "(ws." + TimeSchedule.LENGTH + " - t) * " + below.outputSize();
         } else {
             sourceOffset = "(" + steps + " - t) * " + below.outputSize();
         }

@@ -10,10 +10,17 @@ import java.util.OptionalInt;
  * @param outputSteps the number of outputs per sequence
  * @param scoring at which steps the head runs
  * @param feedback whether the output of step {@code t} is the input of step {@code t + 1}
+ * @param variableLength whether each sequence has its own length, at most {@code steps} ({@code variable_length}):
+ *     the loops over time then run to the workspace's {@link #LENGTH} instead of a constant, so that padded steps
+ *     cost nothing
  * @param bpttWindow truncated BPTT's window: gradients stop at every multiple of it, and training makes one update
  *     per window; empty for full BPTT
  */
-public record TimeSchedule(int steps, int outputSteps, Scoring scoring, boolean feedback, OptionalInt bpttWindow) {
+public record TimeSchedule(int steps, int outputSteps, Scoring scoring, boolean feedback, boolean variableLength,
+        OptionalInt bpttWindow) {
+    /** The workspace field that holds the loaded sequence's length when {@link #variableLength()}. */
+    public static final String LENGTH = "length";
+
     /** Where the head runs. */
     public enum Scoring {
         /** At every step: output {@code s} is that of step {@code t = s}. */
@@ -38,6 +45,19 @@ public record TimeSchedule(int steps, int outputSteps, Scoring scoring, boolean 
     /** Returns true when gradients are truncated every {@link #bpttWindow} steps. */
     public boolean truncated() {
         return bpttWindow.isPresent();
+    }
+
+    /**
+     * Returns the expression of the loaded sequence's number of steps: {@code ws.length} with variable lengths,
+     * else the constant {@code steps}.
+     */
+    public String length() {
+        return variableLength ? "ws." + LENGTH : String.valueOf(steps);
+    }
+
+    /** Returns the expression of the loaded sequence's last step: {@code ws.length - 1}, or the constant. */
+    public String lastStep() {
+        return variableLength ? "ws." + LENGTH + " - 1" : String.valueOf(steps - 1);
     }
 
     /** Returns true when the head runs at every step. */

@@ -10,6 +10,7 @@ import dev.unroll.compiler.plan.LayerPlan;
 import dev.unroll.compiler.plan.ModelPlan;
 import dev.unroll.compiler.plan.Planner;
 import dev.unroll.compiler.plan.TensorSpec;
+import dev.unroll.compiler.plan.TimeSchedule;
 import dev.unroll.dsl.CheckResult;
 import dev.unroll.dsl.RnnFrontEnd;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +58,11 @@ class PlanStructureTest {
             spec("input 6 one_hot;", "rnn 3 relu; gru 4 bidirectional sum;", "output 2 softmax;",
                     "many_to_one steps 5;", "loss cross_entropy;"),
             spec("input 3;", "lstm 2 bidirectional concat;", "output 2 sigmoid;", "one_to_one;",
-                    "loss binary_cross_entropy;"));
+                    "loss binary_cross_entropy;"),
+            // variable_length: the loops run to each sequence's length
+            spec("input 4;", "gru 5; lstm 3;", "output 2;", "many_to_many steps 5 variable_length;", "loss mse;"),
+            spec("input 6 one_hot;", "lstm 4 bidirectional; rnn 3 tanh bidirectional sum;", "output 3 softmax;",
+                    "many_to_one steps 4 variable_length;", "loss cross_entropy;"));
 
     private static String spec(String... statements) {
         return "model M {\n    " + String.join("\n    ", statements) + "\n}\n";
@@ -83,7 +88,9 @@ class PlanStructureTest {
             while (m.find()) {
                 read.add(m.group(1));
             }
-            Set<String> fixed = Set.of("grads", "wantInputGradient", "partner");
+            Set<String> fixed = plan.schedule().variableLength()
+                    ? Set.of("grads", "wantInputGradient", "partner", TimeSchedule.LENGTH)
+                    : Set.of("grads", "wantInputGradient", "partner");
             Set<String> unknown = new TreeSet<>(read);
             unknown.removeAll(declared);
             unknown.removeAll(fixed);
