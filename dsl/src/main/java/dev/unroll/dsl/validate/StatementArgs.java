@@ -209,6 +209,19 @@ final class StatementArgs {
     }
 
     /**
+     * Reads the next argument when it is the word {@code word} (a flag that only one form of the
+     * statement takes, read before {@link #noMoreArguments}), and returns it.
+     */
+    Optional<Argument.Word> takeWord(String word) {
+        Optional<Argument> arg = peek();
+        if (arg.isPresent() && arg.get() instanceof Argument.Word w && w.text().equals(word)) {
+            next++;
+            return Optional.of(w);
+        }
+        return Optional.empty();
+    }
+
+    /**
      * Reads the remaining arguments as options.
      *
      * @param allowed the options this statement takes
