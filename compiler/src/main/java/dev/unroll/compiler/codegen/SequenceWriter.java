@@ -44,11 +44,26 @@ final class SequenceWriter {
         }
     }
 
+    /** The embedding's lookup, first in the forward pass. */
+    private void lookUpEmbedding(CodeBlock.Builder b) {
+        if (plan.embedding().isPresent()) {
+            b.addStatement("$L(ws)", EmbeddingWriter.LOOK_UP);
+        }
+    }
+
+    /** The embedding's gradient from {@code dx}, last in BPTT. */
+    private void embeddingBackward(CodeBlock.Builder b) {
+        if (plan.embedding().isPresent() && !plan.embedding().get().frozen()) {
+            b.addStatement("$L(ws)", EmbeddingWriter.BACKWARD);
+        }
+    }
+
     private MethodSpec forward() {
         int steps = schedule.steps();
         int inputSize = plan.input().size();
         int outputSize = plan.output().size();
         CodeBlock.Builder b = CodeBlock.builder();
+        lookUpEmbedding(b);
         Kernels.beginLoop(b, "t", 0, steps);
         if (schedule.feedback()) {
             b.beginControlFlow("if (t > 0)")
@@ -78,6 +93,7 @@ final class SequenceWriter {
     private MethodSpec forwardLayerByLayer() {
         int steps = schedule.steps();
         CodeBlock.Builder b = CodeBlock.builder();
+        lookUpEmbedding(b);
         for (LayerPlan layer : plan.layers()) {
             for (LayerPlan pass : layer.passes()) {
                 if (pass.isReverse()) {
@@ -120,10 +136,15 @@ final class SequenceWriter {
             layer.pass().outputGradient().ifPresent(g -> b.addStatement("$T.fill($L, 0)", Arrays.class,
                     g.buffer().ref()));
         }
-        net.dx().ifPresent(dx -> b.beginControlFlow("if ($L)", net.wantInputGradient())
-                .add("// layer 0's passes add dL/dx_t to dx, step by step\n")
-                .addStatement("$T.fill($L, 0)", Arrays.class, dx.ref())
-                .endControlFlow());
+        if (plan.embedding().isPresent()) {
+            net.dx().ifPresent(dx -> b.add("// layer 0's passes add dL/dx_t to dx, step by step, for the embedding\n")
+                    .addStatement("$T.fill($L, 0)", Arrays.class, dx.ref()));
+        } else {
+            net.dx().ifPresent(dx -> b.beginControlFlow("if ($L)", net.wantInputGradient())
+                    .add("// layer 0's passes add dL/dx_t to dx, step by step\n")
+                    .addStatement("$T.fill($L, 0)", Arrays.class, dx.ref())
+                    .endControlFlow());
+        }
         String dHead = net.headInputGradient().orElseThrow().ref();
         LayerPlan top = plan.top();
         int f = plan.head().inputSize();
@@ -158,6 +179,7 @@ final class SequenceWriter {
                 b.unindent().add("}\n");
             }
         }
+        embeddingBackward(b);
         return MethodSpec.methodBuilder("backwardSequence")
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
@@ -210,6 +232,7 @@ final class SequenceWriter {
             b.addStatement("$L(ws, t)", layers.get(i).backwardMethod());
         }
         b.unindent().add("}\n");
+        embeddingBackward(b);
         return MethodSpec.methodBuilder("backwardSequence")
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
@@ -220,7 +243,7 @@ final class SequenceWriter {
     }
 
     private MethodSpec routeInputGradient() {
-        int inputSize = plan.input().size();
+        int inputSize = plan.featureSize();
         String dxStep = net.dxStep().orElseThrow().ref();
         MethodSpec.Builder route = MethodSpec.methodBuilder("routeInputGradient")
                 .addModifiers(Modifier.PRIVATE)
