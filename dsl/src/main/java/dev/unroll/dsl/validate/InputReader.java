@@ -27,9 +27,16 @@ final class InputReader {
                     EMBEDDING_EXAMPLE);
         }
         Optional<Argument.Word> frozen = args.takeWord(FROZEN);
+        String vocabulary = size.map(String::valueOf).orElse("10000");
         if (frozen.isPresent() && encoding.orElse(InputEncoding.DENSE) != InputEncoding.EMBEDDING) {
-            r.diagnostics().error(frozen.get().position(), "'frozen' applies to an embedding input only, e.g. '"
-                    + "input 10000 embedding 64 frozen;'");
+            boolean embeddingLater = encoding.isEmpty() && args.statement().arguments().stream()
+                    .anyMatch(a -> a instanceof Argument.Word w && w.text().equals("embedding"));
+            r.diagnostics().error(frozen.get().position(), embeddingLater
+                    ? "'frozen' goes after the embedding size, e.g. 'input " + vocabulary + " embedding 64 frozen;'"
+                    : "'frozen' applies to an embedding input only, e.g. 'input " + vocabulary + " embedding 64 frozen;'");
+            if (embeddingLater) {
+                args.skipRest();
+            }
         }
         args.noMoreArguments();
         if (size.isEmpty() || !r.clean()) {

@@ -315,6 +315,11 @@ final class StatementArgs {
         return "; '" + Texts.shown(arg.get().text()) + "' is a word, not a number";
     }
 
+    /** Reads the remaining arguments without reporting them: they belong to a problem already reported. */
+    void skipRest() {
+        next = statement.arguments().size();
+    }
+
     /** Reports arguments left over by a statement that takes no options. */
     void noMoreArguments() {
         List<Argument> args = statement.arguments();
