@@ -44,6 +44,10 @@ import java.util.Objects;
  * {@link #stepWithoutGradientCheck} skips the first check, for a caller that has just done it
  * (see {@link GradientClipping#checkFiniteAndClip}).
  *
+ * <p>A row-sparse parameter (an embedding table, {@link Parameter#gradientRows()}) is updated exactly as the
+ * dense one would be, visiting only the rows whose update is not a no-op (see {@code rowsToUpdate}); a frozen
+ * parameter ({@link Parameter#requiresGrad()} false) is skipped and gets no state.
+ *
  * <p>Not thread-safe: one optimizer per training loop.
  */
 public final class Optimizer {
