@@ -4,6 +4,7 @@ import dev.unroll.dsl.ast.Argument;
 import dev.unroll.dsl.model.EmbeddingSpec;
 import dev.unroll.dsl.model.InputEncoding;
 import dev.unroll.dsl.model.InputSpec;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -17,6 +18,9 @@ final class InputReader {
 
     static void read(Reading r) {
         StatementArgs args = r.args("input");
+        // written where the size belongs ("input embedding 64;"), these words are read as what they are after the
+        // error, not taken for the missing size, which would leave the 64 unexplained
+        args.knowOptions(List.of(InputEncoding.EMBEDDING.keyword(), FROZEN));
         Optional<Integer> size = args.requiredInt("size", "input size", 1, Limits.MAX_IO_SIZE, "input 65 one_hot;");
         Optional<InputEncoding> encoding = args.optionalChoice("input encoding",
                 OptionTable.words(InputEncoding.values()), Set.of(FROZEN))
