@@ -83,7 +83,7 @@ class BytecodeSizeTest {
                 model EmbeddedGru {
                     input 50000 embedding 300;
                     gru 1024;
-                    gru 1024 bidirectional;
+                    gru 1024;
                     output 50000 softmax;
                     many_to_many steps 200;
                     clip norm 5.0;
