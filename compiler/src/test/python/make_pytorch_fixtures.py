@@ -51,6 +51,19 @@ What it writes
         random values, which PyTorch never reads: grad.x is exactly zero there. Extra tensor: lengths [B]
         (I64); extra metadata: lengths and directions (comma-separated). Self-check: each sequence run alone, unpadded,
         through the same module gives the same outputs and final states.
+    Embedding cases (*-embedding): an nn.Embedding(7, I) in front of the recurrent module, first in the
+    state_dict (param.embedding.weight, grad.embedding.weight), x the symbol indices [B, T_in] (I64), for
+    every cell, 1 and 2 layers, many_to_many/softmax, many_to_one/sigmoid and one_to_many/linear. Each also
+    trains 3 optimizer steps from the case's weights, with the optimizer its spec names (EMB_OPTIMIZERS in
+    turn: adam, sgd, momentum, rmsprop, adagrad, adamw, sgd with weight decay, nesterov), each step on a new
+    batch whose symbols come from a window of the vocabulary ([0, 4), [2, 6), [4, 7)), so that rows read
+    earlier are not read later:
+        update{k}.x, update{k}.target   the batch of step k (k = 1..3)
+        update{k}.loss                  its loss, before the step
+        update{k}.param.<name>          every parameter after step k
+    PyTorch's nn.Embedding gives a dense gradient, zero in the rows no symbol read, and torch.optim updates
+    every row with it: the reference for Unroll's row-sparse update. Metadata adds vocabulary,
+    embedding_size, update_steps and optimizer.
     Variant cases: PyTorch has no LSTM peepholes, cell clip or Cho GRU, so these cells are small
     nn.Modules written here from their equations (docs/language.md 4.3 and 4.4; PeepholeLSTM,
     ChoGRU), with the nn.LSTM/nn.GRU interface (batch_first, zero initial states) and the
@@ -132,6 +145,25 @@ BIDI_MIXED = {"concat_forward": ["concat", "forward"], "forward_sum": ["forward"
 VARLEN_B = 3
 VARLEN_LENGTHS = [4, 1, 3]
 VARLEN_TOPOLOGY_HEADS = {"many_to_many": "softmax", "many_to_one": "sigmoid"}
+# embeddings: nn.Embedding(EMB_V, I) in front of the recurrent module (its dimension is the layers' input size I)
+EMB_V = 7
+EMB_CONFIGS = [("many_to_many", "softmax"), ("many_to_one", "sigmoid"), ("one_to_many", "linear")]
+# each embedding case also trains UPDATE_STEPS steps, on batches whose symbols come from the windows below (so that
+# rows used before are not used later and new rows appear), with one of these optimizers in turn:
+# (spec words, torch.optim constructor)
+UPDATE_STEPS = 3
+UPDATE_WINDOWS = [(0, 4), (2, 6), (4, 7)]
+EMB_OPTIMIZERS = [
+    ("optimizer adam learning_rate 0.01;", lambda ps: torch.optim.Adam(ps, lr=0.01)),
+    ("optimizer sgd learning_rate 0.1;", lambda ps: torch.optim.SGD(ps, lr=0.1)),
+    ("optimizer momentum learning_rate 0.05 momentum 0.9;", lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9)),
+    ("optimizer rmsprop learning_rate 0.01;", lambda ps: torch.optim.RMSprop(ps, lr=0.01, alpha=0.99, eps=1e-8)),
+    ("optimizer adagrad learning_rate 0.05;", lambda ps: torch.optim.Adagrad(ps, lr=0.05, eps=1e-10)),
+    ("optimizer adamw learning_rate 0.01;", lambda ps: torch.optim.AdamW(ps, lr=0.01, weight_decay=0.01)),
+    ("optimizer sgd learning_rate 0.1 weight_decay 0.01;", lambda ps: torch.optim.SGD(ps, lr=0.1, weight_decay=0.01)),
+    ("optimizer momentum learning_rate 0.05 momentum 0.9 nesterov;",
+     lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True)),
+]
 
 CLIP_VALUE = 0.05
 CLIP_PER_PARAMETER_NORM = 0.1
@@ -151,6 +183,8 @@ FINITE_DIFFERENCE_CASES = [
     "bidi_sum-gru-l2-many_to_many-softmax-dense",
     "varlen-bidi_concat-lstm-l2-many_to_many-softmax-dense",
     "varlen-gru-l2-many_to_one-sigmoid-dense",
+    "lstm-l2-many_to_many-softmax-embedding",
+    "gru-l1-one_to_many-linear-embedding",
 ]
 
 REPO = Path(__file__).resolve().parents[4]
@@ -185,6 +219,13 @@ def all_cases():
             for topology, head, encoding in VARIANT_CONFIGS:
                 cases.append(dict(cell=cell, layers=layers, topology=topology, head=head, encoding=encoding,
                                   clip=False))
+    embedded = 0
+    for cell in CELLS:
+        for layers in LAYERS:
+            for topology, head in EMB_CONFIGS:
+                cases.append(dict(cell=cell, layers=layers, topology=topology, head=head, encoding="embedding",
+                                  clip=False, optimizer=embedded % len(EMB_OPTIMIZERS)))
+                embedded += 1
     for c in cases:
         c["name"] = case_name(c["cell"], c["layers"], c["topology"], c["head"], c["encoding"], c["clip"])
     cases += bidirectional_cases()
@@ -254,8 +295,9 @@ def spec_text(c):
                 "many_to_many": f"many_to_many steps {c['steps']};"}[c["topology"]]
     if "lengths" in c:
         topology = topology[:-1] + " variable_length;"
-    lines = ["package fixtures;", "", f"model {model_name(c['name'])} {{",
-             f"    input {I}{' one_hot' if c['encoding'] == 'one_hot' else ''};"]
+    encoding = {"dense": f"input {I};", "one_hot": f"input {I} one_hot;",
+                "embedding": f"input {EMB_V} embedding {I};"}[c["encoding"]]
+    lines = ["package fixtures;", "", f"model {model_name(c['name'])} {{", f"    {encoding}"]
     if "directions" in c:
         lines += [f"    {layer[:-1]}{'' if d == 'forward' else ' bidirectional ' + d};" for d in c["directions"]]
     elif c.get("bidirectional"):
@@ -264,6 +306,8 @@ def spec_text(c):
         lines += [f"    {layer}"] * c["layers"]
     lines += [f"    output {O} {c['head']};", f"    {topology}", f"    loss {LOSS_OF_HEAD[c['head']]};",
               f"    batch {c.get('batch', B)};"]
+    if "optimizer" in c:
+        lines += ["    " + EMB_OPTIMIZERS[c["optimizer"]][0]]
     if c["clip"]:
         lines += [f"    clip value {CLIP_VALUE};", f"    clip per_parameter_norm {CLIP_PER_PARAMETER_NORM};",
                   f"    clip norm {CLIP_NORM};"]
@@ -517,7 +561,10 @@ def build(c):
     else:
         rnn = nn.GRU(input_size=I, hidden_size=H, num_layers=c["layers"], batch_first=True)
     head = nn.Linear(H, O)
-    model = nn.ModuleDict({"rnn": rnn, "head": head})
+    modules = {"rnn": rnn, "head": head}
+    if c["encoding"] == "embedding":  # first, as a module defining it first would list it in its state_dict
+        modules = {"embedding": nn.Embedding(EMB_V, I), **modules}
+    model = nn.ModuleDict(modules)
     g = torch.Generator().manual_seed(c["seed"])
     with torch.no_grad():
         for _, p in model.named_parameters():
@@ -530,6 +577,8 @@ def make_data(c, g):
     t_in, t_out = c["input_steps"], c["output_steps"]
     if c["encoding"] == "one_hot":
         x = torch.randint(0, I, (B, t_in), generator=g, dtype=torch.int64)
+    elif c["encoding"] == "embedding":
+        x = torch.randint(0, EMB_V, (B, t_in), generator=g, dtype=torch.int64)
     else:
         x = torch.rand(B, t_in, I, generator=g) * 2 - 1
     if c["head"] == "softmax":
@@ -551,7 +600,10 @@ def activate(head, z):
     return z
 
 
-def dense_input(c, x):
+def dense_input(c, x, model=None):
+    """What the recurrent module reads: x, its one-hot vectors, or its rows of the nn.Embedding."""
+    if c["encoding"] == "embedding":
+        return model["embedding"](x)
     return F.one_hot(x, I).double() if c["encoding"] == "one_hot" else x
 
 
@@ -563,7 +615,7 @@ def initial_state(c):
 def forward_full(c, model, x):
     """The whole sequence through the module at once (every topology but feedback)."""
     assert c["topology"] != "one_to_many_feedback"
-    seq = dense_input(c, x)
+    seq = dense_input(c, x, model)
     if c["topology"] == "one_to_many":
         seq = torch.cat([seq, torch.zeros(B, c["steps"] - 1, I)], dim=1)
     out, _ = model["rnn"](seq, initial_state(c))
@@ -576,7 +628,7 @@ def forward_full(c, model, x):
 def forward_steps(c, model, x, feedback):
     """one_to_many run one step at a time; the next input is y_t (feedback) or zeros."""
     state = initial_state(c)
-    inp = dense_input(c, x)[:, 0:1, :]
+    inp = dense_input(c, x, model)[:, 0:1, :]
     zs, ys = [], []
     for t in range(c["steps"]):
         out, state = model["rnn"](inp, state)
@@ -608,7 +660,8 @@ def forward_manual(c, model, x):
     L = c["layers"]
     h = [torch.zeros(B, H) for _ in range(L)]
     cs = [torch.zeros(B, H) for _ in range(L)]
-    seq = dense_input(c, x).detach()
+    # the embedding by hand: row x of the table
+    seq = p["embedding.weight"][x] if c["encoding"] == "embedding" else dense_input(c, x).detach()
     feedback = c["topology"] == "one_to_many_feedback"
     relu_margin = math.inf
     zs = []
@@ -725,6 +778,10 @@ def allowed_zero_gradients(c, x, model, names=None):
         for k in range(I):  # a symbol that never occurs contributes nothing to its column
             if not bool((x == k).any()):
                 allowed["rnn.weight_ih_l0"][:, k] = True
+    if c["encoding"] == "embedding":
+        for k in range(EMB_V):  # nor to its row of the embedding
+            if not bool((x == k).any()):
+                allowed["embedding.weight"][k, :] = True
     return allowed
 
 
@@ -777,7 +834,7 @@ def attempt_bidirectional_case(c):
     unexpected = sum(int(((grads[n] == 0) & ~allowed[n]).sum()) for n in names)
     if unexpected or relu_margin < 1e-4:
         return None
-    return named, x, target, z, y, loss, names, grads, relu_margin
+    return named, x, target, z, y, loss, names, grads, relu_margin, {}
 
 
 def build_variable_length(c):
@@ -978,9 +1035,39 @@ def run_case(c):
                  "parameters_norm_clipped": sum(nv > CLIP_PER_PARAMETER_NORM for nv in norms),
                  "parameters": len(names), "global_norm": total}
 
+    if "optimizer" in c:
+        notes["rows_updated"] = train_updates(c, model, torch.Generator().manual_seed(c["seed"] + 1), tensors)
+
     zero_grad_elements = sum(int((grads[n] == 0).sum()) for n in names)
     return tensors, names, {"zero_grad_elements": zero_grad_elements, "relu_margin": relu_margin,
                             "attempt": c["attempt"], "cell_clip": clip_notes, **notes}
+
+
+def train_updates(c, model, g, tensors):
+    """UPDATE_STEPS optimizer steps, each on a new batch whose symbols come from its UPDATE_WINDOWS window, from the
+    case's weights: update{k}.x, update{k}.target, update{k}.loss (before the step) and update{k}.param.<name>
+    (after it). PyTorch's nn.Embedding gives a dense gradient (zero in the rows not read) and the optimizer updates
+    every row: these are the numbers the generated model's row-sparse update must reproduce. Returns, per step, how
+    many rows of the table changed."""
+    optimizer = EMB_OPTIMIZERS[c["optimizer"]][1](model.parameters())
+    changed = []
+    for k in range(1, UPDATE_STEPS + 1):
+        lo, hi = UPDATE_WINDOWS[k - 1]
+        x = torch.randint(lo, hi, (B, c["input_steps"]), generator=g, dtype=torch.int64)
+        _, target = make_data(c, g)
+        before = model["embedding"].weight.detach().clone()
+        optimizer.zero_grad()
+        z, y = forward(c, model, x)
+        loss = loss_of(c, z, y, target)
+        loss.backward()
+        optimizer.step()
+        changed.append(int((model["embedding"].weight.detach() != before).any(dim=1).sum()))
+        tensors[f"update{k}.x"] = x
+        tensors[f"update{k}.target"] = target.clone()
+        tensors[f"update{k}.loss"] = loss.detach().reshape(1).clone()
+        for n, p in model.named_parameters():
+            tensors[f"update{k}.param.{n}"] = p.detach().clone()
+    return changed
 
 
 def finite_difference_check(c, eps=1e-6):
@@ -1105,6 +1192,10 @@ def main():
             "input_size": str(I), "hidden_size": str(H), "output_size": str(O),
             "parameters": ",".join(param_names), "spec": spec_text(c),
         }
+        if "optimizer" in c:
+            metadata.update({"vocabulary": str(EMB_V), "embedding_size": str(I), "update_steps": str(UPDATE_STEPS),
+                             "optimizer": EMB_OPTIMIZERS[c["optimizer"]][0]})
+            summary.setdefault("rows_updated", {})[c["name"]] = notes["rows_updated"]
         if c["clip"]:
             metadata.update({"clip_value": str(CLIP_VALUE), "clip_per_parameter_norm": str(CLIP_PER_PARAMETER_NORM),
                              "clip_norm": str(CLIP_NORM), "clip_order": "value,per_parameter_norm,norm"})
@@ -1171,6 +1262,8 @@ def main():
         print(f"clip {n}: {s}")
     for n, s in summary["cell_clip"].items():
         print(f"cell_clip {n}: {s}")
+    for n, s in summary.get("rows_updated", {}).items():
+        print(f"embedding rows changed per update {n}: {s} of {EMB_V}")
 
 
 if __name__ == "__main__":

@@ -96,4 +96,16 @@ class OnnxCommandsTest {
         assertEquals(1, run.status());
         assertTrue(run.err().startsWith("error: model Writer: one_to_many is not exported to ONNX yet"), run.err());
     }
+
+    @Test
+    void exportRefusesAnEmbeddingByName() throws Exception {
+        Path spec = dir.resolve("words.rnn");
+        Files.writeString(spec, "model Words { input 100 embedding 8; gru 8; output 2 softmax; many_to_one steps 6; }\n");
+        Path ckpt = dir.resolve("e.safetensors");
+        Files.write(ckpt, new byte[0]);
+        Run run = run("export", spec.toString(), ckpt.toString(), "-o", dir.resolve("e.onnx").toString());
+        assertEquals(1, run.status());
+        assertTrue(run.err().startsWith("error: model Words: an embedding input is not exported to ONNX yet"), run.err());
+        assertTrue(Files.notExists(dir.resolve("e.onnx")));
+    }
 }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * No generated method may reach HotSpot's {@code HugeMethodLimit} (8000 bytes of bytecode): the
  * JIT never compiles such a method, so it would run interpreted forever. Big networks must not
- * make methods bigger, since every size is a loop bound. This compiles five big specs (one bidirectional, one with the cell variants), reads
+ * make methods bigger, since every size is a loop bound. This compiles six big specs (one bidirectional, one with the cell variants, one with an embedding), reads
  * every class file (the model and its nested {@code Workspace} and {@code Stepper}) with ASM and
  * checks every method. {@link GeneratedCode} runs the same check on everything any test compiles.
  */
@@ -73,6 +73,18 @@ class BytecodeSizeTest {
                     lstm 1024 bidirectional;
                     lstm 1024 bidirectional sum;
                     output 40 softmax;
+                    many_to_many steps 200;
+                    clip norm 5.0;
+                }
+                """);
+        BIG.put("big.EmbeddedGru", """
+                package big;
+                /** A 50,000-word vocabulary looked up in a table of 300, then two GRU layers of 1024 over 200 steps. */
+                model EmbeddedGru {
+                    input 50000 embedding 300;
+                    gru 1024;
+                    gru 1024;
+                    output 50000 softmax;
                     many_to_many steps 200;
                     clip norm 5.0;
                 }

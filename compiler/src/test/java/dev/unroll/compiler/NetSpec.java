@@ -22,9 +22,23 @@ import java.util.SplittableRandom;
  * @param steps unrolled steps (ignored, 1, for one_to_one)
  * @param fixedBatch the spec's {@code batch N}, or 0 for {@code batch any}
  * @param float64 double precision (else float32)
+ * @param embedding the dimension of an embedding table the symbols are looked up in ({@code input V embedding D}),
+ *     or 0; with one, {@code oneHot} (symbol input) is true
  */
 record NetSpec(String packageName, String name, List<Layer> layers, int inputSize, boolean oneHot, int outputSize,
-        Head head, Topo topology, int steps, int fixedBatch, boolean float64) {
+        Head head, Topo topology, int steps, int fixedBatch, boolean float64, int embedding) {
+
+    /** A network without an embedding. */
+    NetSpec(String packageName, String name, List<Layer> layers, int inputSize, boolean oneHot, int outputSize,
+            Head head, Topo topology, int steps, int fixedBatch, boolean float64) {
+        this(packageName, name, layers, inputSize, oneHot, outputSize, head, topology, steps, fixedBatch, float64, 0);
+    }
+
+    /** The same network with its symbols looked up in a table of dimension {@code d}. */
+    NetSpec withEmbedding(int d) {
+        return new NetSpec(packageName, name, layers, inputSize, true, outputSize, head, topology, steps, fixedBatch,
+                float64, d);
+    }
 
     /**
      * The cells: the four of PyTorch (the rnn cell with each of its nonlinearities), then the variants PyTorch has
@@ -176,7 +190,7 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
 
     /** Input size of layer {@code k}. */
     int layerInput(int k) {
-        return k == 0 ? inputSize : layers.get(k - 1).outputSize();
+        return k == 0 ? (embedding > 0 ? embedding : inputSize) : layers.get(k - 1).outputSize();
     }
 
     /** Whether some layer is bidirectional. */
@@ -194,7 +208,8 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
         StringBuilder s = new StringBuilder();
         s.append("package ").append(packageName).append(";\n\n");
         s.append("model ").append(name).append(" {\n");
-        s.append("    input ").append(inputSize).append(oneHot ? " one_hot" : "").append(";\n");
+        s.append("    input ").append(inputSize).append(embedding > 0 ? " embedding " + embedding : oneHot ? " one_hot" : "")
+                .append(";\n");
         for (Layer layer : layers) {
             String statement = layer.cell().statement(layer.hidden());
             s.append("    ").append(statement, 0, statement.length() - 1).append(layer.direction().words).append(";\n");
@@ -216,7 +231,7 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
     /** The same network in the other precision, in its own package. */
     NetSpec withPrecision(boolean f64, String newPackage) {
         return new NetSpec(newPackage, name, layers, inputSize, oneHot, outputSize, head, topology, steps,
-                fixedBatch, f64);
+                fixedBatch, f64, embedding);
     }
 
     @Override
@@ -230,7 +245,8 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
             }
         }
         return s.append("; ").append(topology.name().toLowerCase()).append("; ")
-                .append(head.name().toLowerCase()).append("; ").append(oneHot ? "one_hot " : "dense ")
+                .append(head.name().toLowerCase()).append("; ")
+                .append(embedding > 0 ? "embedding " + embedding + " of " : oneHot ? "one_hot " : "dense ")
                 .append(inputSize).append(" -> ").append(outputSize).append("; T=").append(unrolledSteps())
                 .append(float64 ? "; float64]" : "; float32]").toString();
     }

@@ -34,7 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * reproduce PyTorch's outputs, loss and every gradient, to 1e-9 relative in float64 and 1e-4 in
  * float32. The cells PyTorch has no module for (LSTM peepholes, cell clip, both, the Cho GRU) are
  * small modules the script writes from their equations, differentiated by autograd; for those cases
- * the import of their {@code state_dict} and a checkpoint round trip are checked too.
+ * the import of their {@code state_dict} and a checkpoint round trip are checked too. Embedding cases (an
+ * {@code nn.Embedding} in front of the recurrent module, every cell, 1 and 2 layers, three topologies) check the
+ * table's gradient with the others, three optimizer steps against {@code torch.optim} and the import of the table.
  *
  * <p>Variable-length fixtures ({@code varlen-*}: 1 and 2 layers, uni- and bidirectional, rnn, lstm and gru,
  * many_to_one and many_to_many) hold a padded batch and each sequence's length, run in PyTorch through
@@ -70,7 +72,10 @@ class PyTorchParityTest {
             files = list.filter(p -> p.toString().endsWith(".safetensors"))
                     .filter(p -> p.getFileName().toString().contains(only)).sorted().toList();
         }
-        assertTrue(!only.isEmpty() || files.size() >= 250, "expected the 250 PyTorch fixtures in " + FIXTURES + ", found " + files.size());
+        assertTrue(!only.isEmpty() || files.size() >= 334, "expected the 334 PyTorch fixtures in " + FIXTURES + ", found "
+                + files.size());
+        assertTrue(!only.isEmpty() || files.stream().filter(f -> f.toString().endsWith("-embedding.safetensors")).count()
+                == 24, "24 embedding fixtures");
         List<NetworkModel> models = new ArrayList<>();
         for (Path file : files) {
             TensorFile data = SafeTensors.read(file);
@@ -104,7 +109,7 @@ class PyTorchParityTest {
             }
         }
         Map<String, String> meta = data.metadata();
-        boolean oneHot = meta.get("input").equals("one_hot");
+        boolean oneHot = !meta.get("input").equals("dense"); // symbol input: one_hot or embedding
         boolean crossEntropy = meta.get("loss").equals("cross_entropy");
         String topology = meta.get("topology");
         boolean sequenceIn = topology.startsWith("many_to");
@@ -191,6 +196,111 @@ class PyTorchParityTest {
         }
         if (c.name().startsWith("bidi_concat-")) {
             checkImport(c, data);
+        }
+        if (meta.containsKey("update_steps")) {
+            checkUpdates(c, data, xs.getClass().getComponentType(), real);
+            checkEmbeddingImport(c, data);
+        }
+    }
+
+    /**
+     * An embedding case's optimizer steps: from the fixture's weights, {@code trainStep} on each step's batch (symbols
+     * from a window of the vocabulary that moves, so rows read earlier are left out later) gives PyTorch's loss and,
+     * after the step, PyTorch's parameters, every row of the embedding included. PyTorch's gradient is dense and its
+     * optimizer updates every row; Unroll's gradient is row-sparse and its update visits only the rows whose update
+     * is not a no-op, which must come to the same numbers. In float32 the parameters agree to 1e-4 of each tensor's
+     * largest magnitude.
+     */
+    private static void checkUpdates(Case c, TensorFile data, Class<?> inputType, Class<?> real) {
+        ModelHandle model = new ModelHandle(classes.get(c.model().qualifiedName()));
+        for (Parameter p : model.parameters()) {
+            Tensor source = data.tensor("param." + p.name());
+            for (int i = 0; i < p.size(); i++) {
+                p.setValue(i, source.getDouble(i));
+            }
+        }
+        Map<String, String> meta = data.metadata();
+        boolean sequenceIn = meta.get("topology").startsWith("many_to");
+        boolean sequenceOut = !meta.get("topology").equals("many_to_one");
+        boolean crossEntropy = meta.get("loss").equals("cross_entropy");
+        int steps = Integer.parseInt(meta.get("update_steps"));
+        for (int k = 1; k <= steps; k++) {
+            Object xs = batch(data.tensor("update" + k + ".x"), int.class, sequenceIn);
+            Object targets = batch(data.tensor("update" + k + ".target"), crossEntropy ? int.class : real, sequenceOut);
+            double loss = (double) model.call("trainStep", xs, targets);
+            assertClose("update" + k + ".loss", data.tensor("update" + k + ".loss"), new double[] {loss},
+                    c.isFloat() ? 1e-4 : 1e-9);
+            for (Parameter p : model.parameters()) {
+                double[] value = new double[p.size()];
+                for (int i = 0; i < value.length; i++) {
+                    value[i] = p.value(i);
+                }
+                Tensor expected = data.tensor("update" + k + ".param." + p.name());
+                if (c.isFloat()) {
+                    assertCloseToScale("update" + k + ".param." + p.name() + " (" + meta.get("optimizer") + ")",
+                            expected, value, 1e-4);
+                } else {
+                    assertClose("update" + k + ".param." + p.name() + " (" + meta.get("optimizer") + ")", expected,
+                            value, 1e-9);
+                }
+            }
+        }
+    }
+
+    /**
+     * An embedding case's weights saved as a user's {@code state_dict} (an {@code nn.Embedding} {@code emb}, the
+     * recurrent module {@code lstm} or {@code gru}..., the head {@code fc}): {@code importPyTorch} finds the table by
+     * its shape (a weight without a bias), {@code ImportOptions.withEmbeddingPrefix} names it, and the canonical
+     * {@code embedding.weight} needs neither; the model then computes PyTorch's outputs.
+     */
+    private static void checkEmbeddingImport(Case c, TensorFile data) throws Exception {
+        Class<?> type = classes.get(c.model().qualifiedName());
+        String recurrent = data.metadata().get("cell").replace("rnn_tanh", "rnn").replace("rnn_relu", "rnn") + ".";
+        for (String embedding : List.of("emb.", "embedding.")) {
+            List<OutputTensor> stateDict = new ArrayList<>();
+            for (String name : data.metadata().get("parameters").split(",")) {
+                Tensor t = data.tensor("param." + name);
+                stateDict.add(OutputTensor.of(name.replace("rnn.", recurrent).replace("head.", "fc.")
+                        .replace("embedding.", embedding), t.toDoubleArray(), t.shape()));
+            }
+            Path file = work.resolve(c.model().qualifiedName() + "-" + embedding + "safetensors");
+            SafeTensors.write(file, stateDict, Map.of());
+            for (boolean named : new boolean[] {false, true}) {
+                ModelHandle fresh = new ModelHandle(type);
+                if (named) {
+                    fresh.call("importPyTorch", file, dev.unroll.runtime.checkpoint.PyTorchImport.ImportOptions.defaults()
+                            .withEmbeddingPrefix(embedding));
+                } else {
+                    fresh.call("importPyTorch", file);
+                }
+                Tensor table = data.tensor("param.embedding.weight");
+                Parameter imported = fresh.parameters().get("embedding.weight");
+                for (int i = 0; i < table.elementCount(); i++) {
+                    double expected = c.isFloat() ? (float) table.getDouble(i) : table.getDouble(i);
+                    assertEquals(expected, imported.value(i), 0.0, "embedding.weight[" + i + "] imported from "
+                            + embedding + "weight");
+                }
+                Object xs = batch(data.tensor("x"), int.class, data.metadata().get("topology").startsWith("many_to"));
+                assertClose("y after importPyTorch", data.tensor("y"), flatten(fresh.call("forward", fresh.workspace,
+                        xs)), c.isFloat() ? 1e-4 : 1e-9);
+            }
+        }
+    }
+
+    /** {@code |actual - expected| <= tol * max|expected|} element by element: agreement to the tensor's scale. */
+    static void assertCloseToScale(String what, Tensor expected, double[] actual, double tol) {
+        assertEquals(expected.elementCount(), actual.length, what + ": element count");
+        double scale = 0;
+        for (int i = 0; i < actual.length; i++) {
+            scale = Math.max(scale, Math.abs(expected.getDouble(i)));
+        }
+        for (int i = 0; i < actual.length; i++) {
+            double e = expected.getDouble(i);
+            if (!(Math.abs(actual[i] - e) <= tol * scale)) {
+                throw new AssertionError(String.format("%s[%d]: expected %.17g (PyTorch), got %.17g; |diff| %.3g >"
+                        + " %.1g of the largest magnitude %.3g", what, i, e, actual[i], Math.abs(actual[i] - e), tol,
+                        scale));
+            }
         }
     }
 

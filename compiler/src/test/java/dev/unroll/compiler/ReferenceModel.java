@@ -25,6 +25,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
  *        h' = (1 - z) * n + z * h
  *        cho: n = tanh(a_n + W_hn (r * h) + b_hn)
  * head:  logits = W o + b,  y = act(logits)
+ * embedding (input V embedding D): x_t = E[symbol_t], E = embedding.weight (V x D)
  * </pre>
  */
 final class ReferenceModel {
@@ -33,6 +34,7 @@ final class ReferenceModel {
     private final List<DMatrixRMaj[]> reverseWeights = new ArrayList<>(); // the same, _reverse (bidirectional)
     private final DMatrixRMaj headWeight;
     private final DMatrixRMaj headBias;
+    private final DMatrixRMaj embedding; // V x D, or null
 
     /** What the reference computes for a batch. */
     record Result(double[][][] y, double[][][] logits, double loss, double smallestReluPreactivation,
@@ -54,6 +56,8 @@ final class ReferenceModel {
     /** Reads the current values of a generated model's parameters (by their PyTorch names). */
     ReferenceModel(NetSpec spec, ParameterSet parameters) {
         this.spec = spec;
+        embedding = spec.embedding() > 0 ? matrix(parameters.get("embedding.weight"), spec.inputSize(), spec.embedding())
+                : null;
         for (int k = 0; k < spec.layers().size(); k++) {
             int hidden = spec.layers().get(k).hidden();
             int gh = spec.layers().get(k).cell().gates() * hidden;
@@ -145,9 +149,9 @@ final class ReferenceModel {
         double smallestRelu = Double.POSITIVE_INFINITY;
         double[] previousY = null;
         for (int t = 0; t < spec.unrolledSteps(); t++) {
-            DMatrixRMaj x = new DMatrixRMaj(spec.inputSize(), 1);
+            DMatrixRMaj x = new DMatrixRMaj(spec.layerInput(0), 1);
             if (spec.topology().sequenceInput() || t == 0) {
-                x.data = batch.inputVector(b, spec.topology().sequenceInput() ? t : 0);
+                x.data = input(batch, b, spec.topology().sequenceInput() ? t : 0);
             } else if (spec.topology().feedback()) {
                 x.data = previousY.clone(); // the previous output, after the head's activation
             } // else: one_to_many reads zeros after the first step
@@ -172,6 +176,23 @@ final class ReferenceModel {
         return new Sequence(ys, zs, smallestRelu);
     }
 
+    /** The first layer's input at step {@code t}: the vector (a one-hot vector for symbols), or the embedding row. */
+    private double[] input(TestBatch batch, int b, int t) {
+        double[] v = batch.inputVector(b, t);
+        if (embedding == null) {
+            return v;
+        }
+        double[] row = new double[spec.embedding()];
+        for (int s = 0; s < v.length; s++) {
+            if (v[s] == 1) {
+                for (int i = 0; i < row.length; i++) {
+                    row[i] = embedding.get(s, i);
+                }
+            }
+        }
+        return row;
+    }
+
     /**
      * A network with a bidirectional layer (docs/language.md, section 5): layer after layer over the whole
      * sequence, a bidirectional layer as a forward and a backward recurrence with their own weights, its output
@@ -183,8 +204,8 @@ final class ReferenceModel {
         int steps = spec.unrolledSteps();
         DMatrixRMaj[] xs = new DMatrixRMaj[steps];
         for (int t = 0; t < steps; t++) {
-            xs[t] = new DMatrixRMaj(spec.inputSize(), 1);
-            xs[t].data = batch.inputVector(b, spec.topology().sequenceInput() ? t : 0);
+            xs[t] = new DMatrixRMaj(spec.layerInput(0), 1);
+            xs[t].data = input(batch, b, spec.topology().sequenceInput() ? t : 0);
         }
         double smallestRelu = Double.POSITIVE_INFINITY;
         DMatrixRMaj last = null;

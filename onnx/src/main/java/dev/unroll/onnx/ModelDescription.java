@@ -239,7 +239,7 @@ public record ModelDescription(String name, int inputSize, boolean oneHot, List<
      * Returns the description of a validated spec, for export.
      *
      * @throws OnnxException when the model uses something ONNX export does not express (an
-     *     encoder-decoder, one_to_many, variable_length, cell_clip), naming it
+     *     encoder-decoder, one_to_many, an embedding input, variable_length, cell_clip), naming it
      */
     public static ModelDescription from(NetworkModel model) throws OnnxException {
         String where = "model " + model.name() + ": ";
@@ -252,6 +252,10 @@ public record ModelDescription(String name, int inputSize, boolean oneHot, List<
             case ENCODER_DECODER -> throw new OnnxException(where + "an encoder-decoder is not exported to ONNX yet "
                     + "(its decoder feeds back its own outputs)");
         };
+        if (model.input().encoding() == InputEncoding.EMBEDDING) {
+            throw new OnnxException(where + "an embedding input is not exported to ONNX yet (its lookup would be a Gather"
+                    + " of embedding.weight before the first layer)");
+        }
         if (model.topology().variableLength()) {
             throw new OnnxException(where + "variable_length is not exported to ONNX yet (it would map to sequence_lens)");
         }

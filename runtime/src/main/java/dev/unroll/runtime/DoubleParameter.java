@@ -14,13 +14,42 @@ public final class DoubleParameter implements Parameter {
     /** The gradient of the loss with respect to {@link #value}, row-major. */
     public final double[] grad;
 
+    /** The rows of a row-sparse gradient, or null. */
+    private final GradientRows gradientRows;
+    private final boolean requiresGrad;
+
     /** Creates a zero-filled parameter. */
     public DoubleParameter(String name, int... shape) {
+        this(name, shape, false, false);
+    }
+
+    private DoubleParameter(String name, int[] shape, boolean rowSparse, boolean frozen) {
         this.name = Objects.requireNonNull(name, "name");
         this.shape = shape.clone();
         int size = Parameter.checkedSize(name, shape);
         this.value = new double[size];
         this.grad = new double[size];
+        this.gradientRows = rowSparse && !frozen ? new GradientRows(shape[0], shape[1]) : null;
+        this.requiresGrad = !frozen;
+    }
+
+    /**
+     * Creates a zero-filled {@code rows x cols} lookup table (an embedding): its gradient is
+     * row-sparse ({@link #gradientRows()}), or, when {@code frozen}, always zero
+     * ({@link #requiresGrad()} false).
+     */
+    public static DoubleParameter table(String name, int rows, int cols, boolean frozen) {
+        return new DoubleParameter(name, new int[] {rows, cols}, true, frozen);
+    }
+
+    @Override
+    public GradientRows gradientRows() {
+        return gradientRows;
+    }
+
+    @Override
+    public boolean requiresGrad() {
+        return requiresGrad;
     }
 
     @Override
@@ -66,12 +95,22 @@ public final class DoubleParameter implements Parameter {
 
     @Override
     public void setGrad(int i, double v) {
+        if (!requiresGrad) {
+            throw new IllegalStateException("parameter '" + name + "' is frozen: its gradient is always zero");
+        }
+        if (gradientRows != null) {
+            gradientRows.add(i / shape[1]);
+        }
         grad[i] = v;
     }
 
     @Override
     public void zeroGrad() {
-        Arrays.fill(grad, 0);
+        if (gradientRows != null) {
+            gradientRows.zero(grad);
+        } else if (requiresGrad) {
+            Arrays.fill(grad, 0);
+        }
     }
 
     /** Returns an EJML view of the values sharing this parameter's storage (vectors are n x 1). */

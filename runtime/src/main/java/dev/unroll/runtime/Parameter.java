@@ -39,6 +39,24 @@ public sealed interface Parameter permits DoubleParameter, FloatParameter {
     void zeroGrad();
 
     /**
+     * Returns the rows of a row-sparse gradient (an embedding table's, see {@link GradientRows}):
+     * every element outside them is zero, and clipping, the NaN check and the optimizer visit only
+     * them. Null for a dense gradient, and for a frozen parameter.
+     */
+    default GradientRows gradientRows() {
+        return null;
+    }
+
+    /**
+     * Returns false for a frozen parameter (a {@code frozen} embedding table), as PyTorch's
+     * {@code requires_grad=False}: its gradient stays zero, clipping, the NaN check and the optimizer
+     * leave it alone and the optimizer keeps no state for it; it is still saved, loaded and imported.
+     */
+    default boolean requiresGrad() {
+        return true;
+    }
+
+    /**
      * Returns a counter that grows whenever the values change through {@link #setValue} or
      * {@link #markChanged}. Generated models compare it with what they last saw to refresh the
      * faster weight layout their forward pass reads.

@@ -117,8 +117,8 @@ public final class LayerCode {
     /** Emits {@code acc[k] += (W_ih x_t)[k]}, reading the input as the layer's input mode says. */
     public void inputProjection(CodeBlock.Builder b, String acc) {
         switch (layer.inputMode()) {
-            case DENSE -> denseInputForward(b, acc);
-            case DENSE_FIRST -> {
+            case DENSE, EMBEDDED -> denseInputForward(b, acc);
+            case DENSE_FIRST, EMBEDDED_FIRST -> {
                 b.beginControlFlow("if (t == 0)");
                 denseInputForward(b, acc);
                 b.endControlFlow();
@@ -264,6 +264,26 @@ public final class LayerCode {
                 denseInputBackwardToDx(b);
                 b.endControlFlow();
             }
+            case EMBEDDED -> embeddedInputBackward(b);
+            case EMBEDDED_FIRST -> {
+                b.beginControlFlow("if (t == 0)");
+                embeddedInputBackward(b);
+                b.endControlFlow();
+            }
+        }
+    }
+
+    /**
+     * Layer 0 reading embedding rows: {@code dL/dx_t} is always formed, for the table's gradient, unless the table
+     * is frozen (then there is no {@code dx}).
+     */
+    private void embeddedInputBackward(CodeBlock.Builder b) {
+        if (net.dx().isEmpty()) {
+            b.add("// the embedding is frozen: no dL/dx_t\n");
+            denseInputBackward(b, null);
+        } else {
+            b.add("// dL/dx_t goes to dx, and from there to the rows of the embedding's gradient\n");
+            denseInputBackwardToDx(b);
         }
     }
 

@@ -93,6 +93,9 @@ public final class ModelWriter {
             new WindowWriter(plan, sequences, num, ArrayTypeName.of(api.inputType()), ArrayTypeName.of(api.targetType()))
                     .addTo(type);
         }
+        if (plan.embedding().isPresent()) {
+            new EmbeddingWriter(plan, num).addTo(type);
+        }
         for (LayerPlan layer : plan.layers()) {
             for (LayerPlan pass : layer.passes()) {
                 LayerCode code = new LayerCode(pass, layer, plan.network(), num);
@@ -128,6 +131,8 @@ public final class ModelWriter {
                             : "and the output is that of each sequence's own last step");
         }
         doc.add("\n<p>In PyTorch terms, layer by layer:\n<ul>\n");
+        plan.embedding().ifPresent(e -> doc.add("<li>embedding: {@code nn.Embedding($L, $L)}, tensor {@code $L}$L\n",
+                e.vocabulary(), e.width(), e.table().name(), e.frozen() ? ", frozen" : ""));
         for (LayerPlan layer : plan.layers()) {
             if (layer.merge().isPresent()) {
                 doc.add("<li>layer $L: {@code $L}, tensors {@code rnn.*_l$L} and {@code rnn.*_l$L_reverse}; its output"
@@ -154,8 +159,11 @@ public final class ModelWriter {
     }
 
     private void addConstants(TypeSpec.Builder type) {
-        constant(type, "INPUT_SIZE", model.input().size(), plan.symbolInput()
+        constant(type, "INPUT_SIZE", model.input().size(), plan.embedding().isPresent()
+                ? "The vocabulary size of the embedded input." : plan.symbolInput()
                 ? "The vocabulary size of the one-hot input." : "The size of each input vector.");
+        plan.embedding().ifPresent(e -> constant(type, "EMBEDDING_SIZE", e.width(),
+                "The embedding dimension: what the first layer reads per step."));
         constant(type, "OUTPUT_SIZE", model.output().size(), "The size of each output vector.");
         constant(type, "STEPS", plan.schedule().steps(), "The number of steps the network is unrolled over.");
         constant(type, "OUTPUT_STEPS", plan.schedule().outputSteps(), "The number of outputs per sequence.");

@@ -31,6 +31,16 @@ final class ParameterWriter {
     void addTo(TypeSpec.Builder type) {
         ClassName p = num.parameterClass();
         for (TensorSpec tensor : plan.tensors()) {
+            if (tensor.isTable()) {
+                boolean frozen = plan.frozen(tensor);
+                type.addField(FieldSpec.builder(p, tensor.field(), Modifier.PRIVATE, Modifier.FINAL)
+                        .addJavadoc("{@code $L}, shape [$L]: the embedding table, PyTorch's {@code nn.Embedding($L, $L)}$L.\n",
+                                tensor.name(), tensor.shapeText(), tensor.rows(), tensor.cols(),
+                                frozen ? ", frozen (no gradient, never updated)" : ", with a row-sparse gradient")
+                        .initializer("$T.table($S, $L, $L)", p, tensor.name(), tensor.shapeText(), frozen)
+                        .build());
+                continue;
+            }
             type.addField(FieldSpec.builder(p, tensor.field(), Modifier.PRIVATE, Modifier.FINAL)
                     .addJavadoc("{@code $L}, shape [$L].\n", tensor.name(), tensor.shapeText())
                     .initializer("new $T($S, $L)", p, tensor.name(), tensor.shapeText())
@@ -136,6 +146,8 @@ final class ParameterWriter {
                         rule.kind() == TensorSpec.Init.Kind.WEIGHT ? weights : recurrent, tensor.gateBlocks(), rule.fan());
                 case BIAS -> init.addStatement("$T.bias($L, $T.$L, $L, random)", RuntimeTypes.INITIALIZERS,
                         tensor.field(), scheme, weights, rule.fan());
+                case EMBEDDING -> init.addStatement("$T.normal($L, random)", RuntimeTypes.INITIALIZERS,
+                        tensor.field());
             }
         }
         for (LayerPlan layer : plan.layers()) {

@@ -18,6 +18,8 @@ public final class RuntimeTypes {
     public static final ClassName CHECKS = ClassName.get("dev.unroll.runtime", "Checks");
     /** A model's parameters in {@code state_dict} order. */
     public static final ClassName PARAMETER_SET = ClassName.get("dev.unroll.runtime", "ParameterSet");
+    /** The rows of a row-sparse gradient. */
+    public static final ClassName GRADIENT_ROWS = ClassName.get("dev.unroll.runtime", "GradientRows");
     /** Weight initialization. */
     public static final ClassName INITIALIZERS = ClassName.get("dev.unroll.runtime.init", "Initializers");
     /** Size-independent array work: transposition, row copies, gradient rows. */

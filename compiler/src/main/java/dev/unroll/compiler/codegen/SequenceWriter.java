@@ -44,8 +44,28 @@ final class SequenceWriter {
         }
     }
 
+    /** The embedding's lookup of steps {@code from} to {@code to - 1}, first in the forward pass. */
+    void lookUpEmbedding(CodeBlock.Builder b, String from, String to) {
+        if (plan.embedding().isPresent()) {
+            b.addStatement("$L(ws, $L, $L)", EmbeddingWriter.LOOK_UP, from, to);
+        }
+    }
+
+    /** The embedding's gradient from {@code dx} of steps {@code from} to {@code to - 1}, last in BPTT. */
+    void embeddingBackward(CodeBlock.Builder b, String from, String to) {
+        if (plan.embedding().isPresent() && !plan.embedding().get().frozen()) {
+            b.addStatement("$L(ws, $L, $L)", EmbeddingWriter.BACKWARD, from, to);
+        }
+    }
+
+    /** The end of the loaded sequence's symbols: one for a single input, else its length or all the steps. */
+    private String symbolsEnd() {
+        return !plan.input().sequence() ? "1" : schedule.variableLength() ? schedule.length() : "STEPS";
+    }
+
     private MethodSpec forward() {
         CodeBlock.Builder b = CodeBlock.builder();
+        lookUpEmbedding(b, "0", symbolsEnd());
         beginTimeLoop(b);
         forwardStep(b);
         Kernels.endLoop(b);
@@ -111,6 +131,7 @@ final class SequenceWriter {
     private MethodSpec forwardLayerByLayer() {
         int steps = schedule.steps();
         CodeBlock.Builder b = CodeBlock.builder();
+        lookUpEmbedding(b, "0", symbolsEnd());
         for (LayerPlan layer : plan.layers()) {
             for (LayerPlan pass : layer.passes()) {
                 if (pass.isReverse()) {
@@ -153,10 +174,15 @@ final class SequenceWriter {
             layer.pass().outputGradient().ifPresent(g -> b.addStatement("$T.fill($L, 0)", Arrays.class,
                     g.buffer().ref()));
         }
-        net.dx().ifPresent(dx -> b.beginControlFlow("if ($L)", net.wantInputGradient())
-                .add("// layer 0's passes add dL/dx_t to dx, step by step\n")
-                .addStatement("$T.fill($L, 0)", Arrays.class, dx.ref())
-                .endControlFlow());
+        if (plan.embedding().isPresent()) {
+            net.dx().ifPresent(dx -> b.add("// layer 0's passes add dL/dx_t to dx, step by step, for the embedding\n")
+                    .addStatement("$T.fill($L, 0)", Arrays.class, dx.ref()));
+        } else {
+            net.dx().ifPresent(dx -> b.beginControlFlow("if ($L)", net.wantInputGradient())
+                    .add("// layer 0's passes add dL/dx_t to dx, step by step\n")
+                    .addStatement("$T.fill($L, 0)", Arrays.class, dx.ref())
+                    .endControlFlow());
+        }
         String dHead = net.headInputGradient().orElseThrow().ref();
         LayerPlan top = plan.top();
         int f = plan.head().inputSize();
@@ -187,6 +213,7 @@ final class SequenceWriter {
                 b.unindent().add("}\n");
             }
         }
+        embeddingBackward(b, "0", symbolsEnd());
         return MethodSpec.methodBuilder("backwardSequence")
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
@@ -230,6 +257,7 @@ final class SequenceWriter {
             b.endControlFlow();
         }
         b.unindent().add("}\n");
+        embeddingBackward(b, "0", symbolsEnd());
         return MethodSpec.methodBuilder("backwardSequence")
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
@@ -264,7 +292,7 @@ final class SequenceWriter {
     }
 
     private MethodSpec routeInputGradient() {
-        int inputSize = plan.input().size();
+        int inputSize = plan.featureSize();
         String dxStep = net.dxStep().orElseThrow().ref();
         MethodSpec.Builder route = MethodSpec.methodBuilder("routeInputGradient")
                 .addModifiers(Modifier.PRIVATE)

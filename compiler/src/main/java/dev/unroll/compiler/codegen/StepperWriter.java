@@ -136,6 +136,8 @@ final class StepperWriter {
             advance.addParameter(int.class, "symbol")
                     .addStatement("$T.symbol(symbol, $L, $S)", RuntimeTypes.CHECKS, inputSize, "symbol")
                     .addStatement("$L[0] = symbol", net.symbols().orElseThrow().ref());
+            plan.embedding().ifPresent(e -> advance.addStatement("System.arraycopy($L, symbol * $L, $L, 0, $L)",
+                    e.table().valueRef(), e.width(), net.x().orElseThrow().ref(), e.width()));
         } else {
             advance.addParameter(num.array(1), "x")
                     .addStatement("$T.vector(x, $L, $S, $S)", RuntimeTypes.CHECKS, inputSize, "x", "the input size")

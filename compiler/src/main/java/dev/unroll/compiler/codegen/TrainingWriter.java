@@ -145,7 +145,10 @@ final class TrainingWriter {
                 .addException(CHECKPOINT_EXCEPTION)
                 .addJavadoc("Imports a PyTorch {@code state_dict} saved as safetensors: the recurrent layers under one"
                         + " prefix\n($L) and an {@code nn.Linear} head under another (prefixes are detected).\n"
-                        + "Unknown, missing or mis-shaped tensors are refused by name.\n", pytorchModules())
+                        + "$LUnknown, missing or mis-shaped tensors are refused by name.\n", pytorchModules(),
+                        plan.embedding().isPresent() ? "The {@code nn.Embedding}'s {@code weight} is {@code embedding.weight},"
+                                + " or the one weight without a bias of its\nshape (or see"
+                                + " {@code ImportOptions.withEmbeddingPrefix}). " : "")
                 .addStatement("return $T.importStateDict(file, parameters)", PYTORCH_IMPORT)
                 .build());
         type.addMethod(MethodSpec.methodBuilder("importPyTorch")

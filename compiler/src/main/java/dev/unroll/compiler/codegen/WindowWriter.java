@@ -153,7 +153,9 @@ final class WindowWriter {
     }
 
     private MethodSpec forwardSteps() {
-        CodeBlock.Builder b = CodeBlock.builder().beginControlFlow("for (int t = from; t < to; t++)");
+        CodeBlock.Builder b = CodeBlock.builder();
+        sequences.lookUpEmbedding(b, "from", "to");
+        b.beginControlFlow("for (int t = from; t < to; t++)");
         sequences.forwardStep(b);
         b.endControlFlow();
         if (!schedule.everyStep()) {
@@ -203,6 +205,7 @@ final class WindowWriter {
         b.beginControlFlow("for (int t = to - 1; t >= from; t--)");
         sequences.backwardStep(b);
         b.endControlFlow();
+        sequences.embeddingBackward(b, "from", "to");
         return MethodSpec.methodBuilder("backwardSteps")
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")

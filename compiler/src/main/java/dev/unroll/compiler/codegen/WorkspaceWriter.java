@@ -54,7 +54,7 @@ final class WorkspaceWriter {
                     .build());
             constructor.addStatement("$L = new $T[$L]", buffer.name(), element, buffer.length());
         }
-        if (plan.network().dx().isPresent()) {
+        if (plan.network().dx().isPresent() && plan.embedding().isEmpty()) {
             type.addField(FieldSpec.builder(boolean.class, NetworkBuffers.WANT_INPUT_GRADIENT)
                     .addJavadoc("Whether the backward pass fills {@code $L}.\n", plan.network().dx().get().name())
                     .build());
@@ -106,6 +106,25 @@ final class WorkspaceWriter {
                 .addParameter(RuntimeTypes.GRADIENTS, "other")
                 .addJavadoc("Adds {@code other}'s gradients to these.\n");
         for (TensorSpec tensor : plan.tensors()) {
+            if (plan.frozen(tensor)) {
+                continue;
+            }
+            if (tensor.isTable()) {
+                // a table's gradient: flat, row-major, and the rows the backward pass touched
+                type.addField(FieldSpec.builder(num.array(1), tensor.field(), Modifier.FINAL)
+                        .addJavadoc("{@code $L}, flat and row-major: only the rows listed in {@code $LRows} can be"
+                                + " non-zero.\n", tensor.name(), tensor.field())
+                        .initializer("new $T[$L]", num.type(), tensor.size())
+                        .build());
+                type.addField(FieldSpec.builder(RuntimeTypes.GRADIENT_ROWS, tensor.field() + "Rows", Modifier.FINAL)
+                        .addJavadoc("The rows of {@code $L} the backward pass added to.\n", tensor.field())
+                        .initializer("new $T($L, $L)", RuntimeTypes.GRADIENT_ROWS, tensor.rows(), tensor.cols())
+                        .build());
+                zero.addStatement("$LRows.zero($L)", tensor.field(), tensor.field());
+                add.addStatement("$LRows.addRows($L, other.$LRows, other.$L)", tensor.field(), tensor.field(),
+                        tensor.field(), tensor.field());
+                continue;
+            }
             if (tensor.isMatrix()) {
                 type.addField(FieldSpec.builder(num.array(2), tensor.field(), Modifier.FINAL)
                         .addJavadoc("{@code $L}: {@code $L[k][i]} is the gradient of {@code W[k][i]}.\n", tensor.name(),
@@ -132,6 +151,14 @@ final class WorkspaceWriter {
                 .addParameter(RuntimeTypes.GRADIENTS, "g")
                 .addJavadoc("Sets every parameter's {@code grad} array to the gradients in {@code g}.\n");
         for (TensorSpec tensor : plan.tensors()) {
+            if (plan.frozen(tensor)) {
+                continue;
+            }
+            if (tensor.isTable()) {
+                m.addStatement("$L.gradientRows().store($L.grad, g.$LRows, g.$L)", tensor.field(), tensor.field(),
+                        tensor.field(), tensor.field());
+                continue;
+            }
             if (tensor.isMatrix()) {
                 m.addStatement("$T.join(g.$L, $L.grad)", RuntimeTypes.ARRAYS2D, tensor.field(), tensor.field());
             } else {

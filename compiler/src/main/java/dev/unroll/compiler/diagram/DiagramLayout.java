@@ -364,6 +364,11 @@ public final class DiagramLayout {
         return mantissa + "e" + text.substring(e + 1);
     }
 
+    /** Returns true when the inputs are symbols looked up in an embedding table. */
+    private boolean embedded() {
+        return model.input().embedding().isPresent();
+    }
+
     private static String cellName(LayerSpec layer) {
         return layer.cell().type().name() + " " + layer.hiddenSize();
     }
@@ -372,7 +377,9 @@ public final class DiagramLayout {
     private List<String[]> rowLabelTexts() {
         List<String[]> texts = new ArrayList<>();
         texts.add(new String[] {"output", model.output().size() + " " + model.output().activation().keyword()});
-        texts.add(new String[] {"input", model.input().size() + " " + model.input().encoding().keyword()});
+        texts.add(model.input().embedding().map(e -> new String[] {"input", model.input().size() + " symbols",
+                "embedding " + e.size() + (e.frozen() ? " frozen" : "")}).orElse(
+                new String[] {"input", model.input().size() + " " + model.input().encoding().keyword()}));
         for (LayerSpec layer : layers) {
             List<String> details = layerDetails(layer);
             String name = "layer " + layer.index();
@@ -506,8 +513,11 @@ public final class DiagramLayout {
             String t = Integer.toString(c.step());
             String previous = Integer.toString(c.step() - 1);
             switch (c.input()) {
-                case DATA -> nodes.add(ioNode("x_" + c.part().ordinal() + "_" + t, "node x", c.cx(), inputY, INPUT_FILL,
-                        Ink.INPUT.color(), false, "x_{" + t + "}"));
+                case DATA -> nodes.add(embedded()
+                        ? ioNode("x_" + c.part().ordinal() + "_" + t, "node x embedded", c.cx(), inputY, INPUT_FILL,
+                                Ink.INPUT.color(), false, "E[x_{" + t + "}]")
+                        : ioNode("x_" + c.part().ordinal() + "_" + t, "node x", c.cx(), inputY, INPUT_FILL,
+                                Ink.INPUT.color(), false, "x_{" + t + "}"));
                 case FEEDBACK -> nodes.add(ioNode("x_" + c.part().ordinal() + "_" + t, "node x feedback", c.cx(), inputY,
                         FED_FILL, Ink.FEEDBACK.color(), true, (c.part() == Part.DECODER ? "v_{" : "x_{") + t
                                 + "} = y_{" + previous + "}"));
@@ -763,6 +773,9 @@ public final class DiagramLayout {
         boolean lstm = layers.stream().anyMatch(l -> l.cell().type() == CellType.LSTM);
         boolean bidirectional = layers.stream().anyMatch(LayerSpec::isBidirectional);
         boolean encoderDecoder = topology.kind() == Topology.ENCODER_DECODER;
+        model.input().embedding().ifPresent(e -> entries.add(new Entry(null, "E[x_{t}]", "the row of symbol x_{t} in"
+                + " the embedding table E (embedding.weight, " + model.input().size() + " × " + e.size() + ")"
+                + (e.frozen() ? ", frozen" : ""))));
         entries.add(new Entry(Ink.INPUT, "W_{ih}^{(l)}", "input → hidden state of layer l (rnn.weight_ih_l{l})"));
         if (steps) {
             entries.add(new Entry(Ink.RECURRENT, "W_{hh}^{(l)}",

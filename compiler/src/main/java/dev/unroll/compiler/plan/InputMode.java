@@ -14,11 +14,24 @@ public enum InputMode {
     /** A symbol at step 0 only. */
     SYMBOL_FIRST,
     /** A symbol at step 0, then dense vectors (the outputs fed back). */
-    SYMBOL_THEN_DENSE;
+    SYMBOL_THEN_DENSE,
+    /**
+     * The embedding row of a symbol at every step: the network copies the rows into the dense
+     * input before the layers run, and, unless the table is frozen, the backward step always forms
+     * {@code dL/dx_t}, which goes to the rows of the table's gradient.
+     */
+    EMBEDDED,
+    /** The embedding row of a symbol at step 0 only. */
+    EMBEDDED_FIRST;
 
     /** Returns true when every step reads an input of its own (a sequence), as a reverse pass needs. */
     public boolean everyStep() {
-        return this == DENSE || this == SYMBOL;
+        return this == DENSE || this == SYMBOL || this == EMBEDDED;
+    }
+
+    /** Returns true when the input is read at step 0 only. */
+    public boolean firstOnly() {
+        return this == DENSE_FIRST || this == SYMBOL_FIRST || this == EMBEDDED_FIRST;
     }
 
     /** Returns true when some step reads a dense vector, so that {@code W_ih^T dz} can be needed. */

@@ -3,6 +3,7 @@ package dev.unroll.compiler.plan;
 import dev.unroll.dsl.model.NetworkModel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything the writers need to know about one model, derived once by the {@link Planner}: the
@@ -19,17 +20,20 @@ import java.util.List;
  * @param head the output head and its loss
  * @param network the network's own workspace buffers
  * @param forwardFlops floating-point operations of one sequence's forward pass (matrix products only)
+ * @param embedding the embedding table of an {@code embedding} input
  */
 public record ModelPlan(NetworkModel model, ValueShape input, ValueShape target, ValueShape output,
-        TimeSchedule schedule, List<LayerPlan> layers, HeadPlan head, NetworkBuffers network, long forwardFlops) {
+        TimeSchedule schedule, List<LayerPlan> layers, HeadPlan head, NetworkBuffers network, long forwardFlops,
+        Optional<EmbeddingPlan> embedding) {
 
     public ModelPlan {
         layers = List.copyOf(layers);
     }
 
-    /** Returns every tensor in PyTorch's {@code state_dict} order: the layers', then the head's. */
+    /** Returns every tensor in PyTorch's {@code state_dict} order: the embedding's, the layers', then the head's. */
     public List<TensorSpec> tensors() {
         List<TensorSpec> all = new ArrayList<>();
+        embedding.ifPresent(e -> all.add(e.table()));
         for (LayerPlan layer : layers) {
             all.addAll(layer.tensors());
         }
@@ -61,6 +65,16 @@ public record ModelPlan(NetworkModel model, ValueShape input, ValueShape target,
     /** Returns the top layer. */
     public LayerPlan top() {
         return layers.get(layers.size() - 1);
+    }
+
+    /** Returns what the first layer reads per step: the input size, or the embedding dimension. */
+    public int featureSize() {
+        return layers.get(0).shape().inputSize();
+    }
+
+    /** Returns true when a tensor's gradient is never computed: a frozen embedding table. */
+    public boolean frozen(TensorSpec tensor) {
+        return embedding.map(e -> e.frozen() && e.table().equals(tensor)).orElse(false);
     }
 
     /** Returns true when the input is symbols. */

@@ -34,6 +34,8 @@ import java.util.Optional;
 public final class Planner {
     private final NetworkModel model;
     private final boolean oneHot;
+    private final boolean embedding;
+    private final boolean frozen;
     private final boolean sequenceInput;
     private final boolean sequenceOutput;
     private final boolean feedback;
@@ -57,6 +59,8 @@ public final class Planner {
     private Planner(NetworkModel model) {
         this.model = model;
         this.oneHot = model.input().encoding() == InputEncoding.ONE_HOT;
+        this.embedding = model.input().encoding() == InputEncoding.EMBEDDING;
+        this.frozen = model.input().embedding().map(e -> e.frozen()).orElse(false);
         Topology kind = model.topology().kind();
         this.sequenceInput = kind == Topology.MANY_TO_MANY || kind == Topology.MANY_TO_ONE;
         this.sequenceOutput = kind == Topology.MANY_TO_MANY || kind == Topology.ONE_TO_MANY;
@@ -103,6 +107,10 @@ public final class Planner {
             problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "input_steps"),
                     "encoder-decoder many_to_many (input_steps, output_steps) is not generated yet"));
         }
+        if (model.input().encoding() == InputEncoding.EMBEDDING && model.topology().feedback()) {
+            problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "feedback"),
+                    "one_to_many feedback into an embedding input is not generated yet"));
+        }
         if (model.topology().bpttWindow().isPresent() && model.topology().kind() == Topology.ENCODER_DECODER) {
             problems.add(new Refusal(at.atStatement(StatementKind.TRUNCATED_BPTT),
                     "truncated_bptt in an encoder-decoder is not generated yet"));
@@ -118,18 +126,21 @@ public final class Planner {
 
     private ModelPlan build() {
         int inputSize = model.input().size();
+        int featureSize = model.input().featureSize();
         int outputSize = model.output().size();
         boolean symbolTargets = model.training().loss() == LossKind.CROSS_ENTROPY;
         boolean denseX = !oneHot || feedback;
+        boolean inputGradient = !oneHot && !frozen;
         NetworkBuffers network = new NetworkBuffers(
-                oneHot ? Optional.of(BufferSpec.symbols("symbols", steps, "Input symbols, one per step."))
+                oneHot || embedding ? Optional.of(BufferSpec.symbols("symbols", steps, "Input symbols, one per step."))
                         : Optional.empty(),
-                denseX ? Optional.of(BufferSpec.numbers("x", steps * inputSize, "Inputs, {@code x[t * INPUT_SIZE + i]}."))
-                        : Optional.empty(),
-                denseX ? Optional.of(BufferSpec.numbers("dxStep", inputSize,
+                denseX ? Optional.of(BufferSpec.numbers("x", steps * featureSize, embedding
+                        ? "Inputs, {@code x[t * D + i]}: the embedding row of each step's symbol."
+                        : "Inputs, {@code x[t * INPUT_SIZE + i]}.")) : Optional.empty(),
+                denseX && !frozen ? Optional.of(BufferSpec.numbers("dxStep", featureSize,
                         "{@code dL/dx_t} of the step being back-propagated.")) : Optional.empty(),
-                !oneHot ? Optional.of(BufferSpec.numbers("dx", steps * inputSize, "{@code dL/dx}, laid out like {@code x}."))
-                        : Optional.empty(),
+                inputGradient ? Optional.of(BufferSpec.numbers("dx", steps * featureSize,
+                        "{@code dL/dx}, laid out like {@code x}.")) : Optional.empty(),
                 BufferSpec.numbers("logits", outputSteps * outputSize, "Head pre-activations per output."),
                 BufferSpec.numbers("headAcc", outputSize, "Head pre-activations of the output being computed."),
                 BufferSpec.numbers("headIn", topOutputSize(),
@@ -165,7 +176,7 @@ public final class Planner {
                 network.headInputGradient().orElse(top.buffers().dh()), f, outputSize, model.output().activation(),
                 model.training().loss());
 
-        ValueShape input = new ValueShape(oneHot, sequenceInput, sequenceInput ? steps : 1, inputSize, "the input size");
+        ValueShape input = new ValueShape(oneHot || embedding, sequenceInput, sequenceInput ? steps : 1, inputSize, "the input size");
         ValueShape target = new ValueShape(symbolTargets, sequenceOutput, sequenceOutput ? outputSteps : 1, outputSize,
                 "the output size");
         ValueShape output = new ValueShape(false, sequenceOutput, sequenceOutput ? outputSteps : 1, outputSize,
@@ -173,7 +184,11 @@ public final class Planner {
         TimeSchedule schedule = new TimeSchedule(steps, outputSteps,
                 sequenceOutput ? TimeSchedule.Scoring.EVERY_STEP : TimeSchedule.Scoring.LAST_STEP, feedback,
                 variableLength, model.topology().bpttWindow());
-        return new ModelPlan(model, input, target, output, schedule, layers, head, network, forwardFlops());
+        Optional<EmbeddingPlan> table = model.input().embedding().map(e -> new EmbeddingPlan(
+                new TensorSpec("embeddingWeight", "embedding.weight", inputSize, e.size(), 1,
+                        new TensorSpec.Init(TensorSpec.Init.Kind.EMBEDDING, e.size()), false, false),
+                e.frozen(), sequenceInput ? steps : 1));
+        return new ModelPlan(model, input, target, output, schedule, layers, head, network, forwardFlops(), table);
     }
 
     private int topOutputSize() {
@@ -181,6 +196,9 @@ public final class Planner {
     }
 
     private InputMode firstLayerInput() {
+        if (embedding) {
+            return sequenceInput ? InputMode.EMBEDDED : InputMode.EMBEDDED_FIRST;
+        }
         if (oneHot) {
             if (feedback) {
                 return InputMode.SYMBOL_THEN_DENSE;

@@ -35,7 +35,9 @@ public record TensorSpec(String field, String name, int rows, int cols, int gate
             /** A hidden-to-hidden weight: the recurrent scheme. */
             RECURRENT_WEIGHT,
             /** A bias: drawn like PyTorch's under the pytorch scheme, zero otherwise. */
-            BIAS
+            BIAS,
+            /** An embedding table: N(0, 1) under every scheme, as {@code nn.Embedding}. */
+            EMBEDDING
         }
     }
 
@@ -49,6 +51,19 @@ public record TensorSpec(String field, String name, int rows, int cols, int gate
         if ((packed || rowCopy) && cols == 0) {
             throw new IllegalArgumentException(name + ": a vector has no packed or row copies");
         }
+    }
+
+    /**
+     * Returns true for a lookup table (an embedding) read by rows, whose gradient is row-sparse
+     * ({@link dev.unroll.runtime.GradientRows}) and which has no copies.
+     */
+    public boolean isTable() {
+        return init.kind() == Init.Kind.EMBEDDING;
+    }
+
+    /** Returns the expression of the rows a workspace {@code ws} lists for a table's gradient. */
+    public String gradientRowsRef() {
+        return gradientRef() + "Rows";
     }
 
     /** Returns true for a matrix, false for a vector. */

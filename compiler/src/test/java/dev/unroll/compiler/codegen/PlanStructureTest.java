@@ -210,4 +210,36 @@ class PlanStructureTest {
         assertEquals(List.of("layer 0 (lstm): dropout is not generated yet"),
                 planned.refusals().stream().map(r -> r.message()).toList());
     }
+
+    @Test
+    void feedbackIntoAnEmbeddingIsRefusedAtTheFeedback() {
+        CheckResult result = RnnFrontEnd.check("m.rnn", spec("input 5 embedding 3;", "gru 6;", "output 5 softmax;",
+                "one_to_many steps 4 feedback;", "loss cross_entropy;").getBytes(StandardCharsets.UTF_8));
+        assertFalse(result.hasErrors(), result::formattedDiagnostics);
+        Planner.Result planned = Planner.plan(result.models().get(0));
+        assertTrue(planned.plan().isEmpty());
+        assertEquals(List.of("one_to_many feedback into an embedding input is not generated yet"),
+                planned.refusals().stream().map(r -> r.message()).toList());
+        assertEquals("feedback", result.source().orElseThrow().text().lines().toList()
+                .get(planned.refusals().get(0).position().line() - 1)
+                .substring(planned.refusals().get(0).position().column() - 1).split("[ ;]")[0]);
+    }
+
+    @Test
+    void anEmbeddingIsATableFirstInStateDictOrderReadByTheFirstLayerAsDenseInput() {
+        CheckResult result = RnnFrontEnd.check("m.rnn", spec("input 11 embedding 4;", "lstm 6 bidirectional; gru 5;",
+                "output 2 softmax;", "many_to_one steps 3;", "loss cross_entropy;").getBytes(StandardCharsets.UTF_8));
+        ModelPlan plan = Planner.planOrThrow(result.models().get(0));
+        TensorSpec table = plan.tensors().get(0);
+        assertEquals("embedding.weight", table.name());
+        assertTrue(table.isTable());
+        assertFalse(table.packed() || table.rowCopy(), "read by rows as it is");
+        assertEquals(11 * 4, table.size());
+        assertEquals(4, plan.featureSize());
+        assertEquals(4, plan.layers().get(0).weightIh().cols());
+        assertTrue(plan.symbolInput());
+        assertEquals(11, plan.input().size());
+        assertEquals(3 * 4, plan.network().dx().orElseThrow().length(), "dx, for the table's gradient");
+        assertEquals(dev.unroll.compiler.plan.InputMode.EMBEDDED, plan.layers().get(0).inputMode());
+    }
 }

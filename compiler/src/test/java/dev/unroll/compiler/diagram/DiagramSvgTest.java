@@ -110,6 +110,17 @@ class DiagramSvgTest {
     }
 
     @Test
+    void anEmbeddingIsDrawnAsTheRowOfEachSymbol() {
+        String svg = NetworkDiagram.svg(model("input 10000 embedding 64 frozen; lstm 8; output 2 softmax;"
+                + " many_to_one steps 3;"), 4);
+        Document doc = parse(svg);
+        assertCounts(doc, 3, 3, 1);
+        assertEquals(3, withClasses(doc, "g", "node", "x", "embedded").size(), "every input reads its row");
+        assertTrue(svg.contains("10000 symbols") && svg.contains("embedding 64 frozen"), "the input row's label");
+        assertTrue(svg.contains("embedding.weight, 10000 × 64"), "the legend names the table");
+    }
+
+    @Test
     void oneToManyReadsOnceAndWritesEveryStep() {
         Document doc = draw("input 4; rnn 8; output 2; one_to_many steps 3;", 4);
         assertCounts(doc, 1, 3, 3);

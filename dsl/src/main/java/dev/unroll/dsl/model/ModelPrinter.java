@@ -38,7 +38,7 @@ import java.util.OptionalLong;
  * so it does not depend on the JDK's {@code Double.toString}). Every component of every record is
  * printed, so a field added to the model shows up in golden files without touching this class;
  * the one exception is {@link NetworkModel#positions()}, which says where each word was written
- * rather than what the network is.
+ * rather than what the network is, and an empty component marked {@link PrintedWhenPresent}.
  */
 public final class ModelPrinter {
     private static final String INDENT = "  ";
@@ -75,6 +75,9 @@ public final class ModelPrinter {
                 value = component.getAccessor().invoke(record);
             } catch (IllegalAccessException | InvocationTargetException e) {
                 throw new IllegalStateException("cannot read " + component, e);
+            }
+            if (component.isAnnotationPresent(PrintedWhenPresent.class) && unwrap(value) == null) {
+                continue; // a feature most models lack: printed only when present
             }
             indent(depth, out).append(component.getName()).append(':');
             value(value, depth, out);

@@ -18,6 +18,11 @@ final class Limits {
      * own collections stop there; some JVMs refuse lengths closer to {@code Integer.MAX_VALUE}).
      */
     static final long MAX_TENSOR_ELEMENTS = Integer.MAX_VALUE - 8;
+    /**
+     * Largest embedding dimension; the table ({@code V x D}) is also checked against
+     * {@link #MAX_TENSOR_ELEMENTS}.
+     */
+    static final int MAX_EMBEDDING_SIZE = 1 << 16;
     /** Longest unrolling. */
     static final int MAX_STEPS = 1_000_000;
     /** Largest fixed batch. */

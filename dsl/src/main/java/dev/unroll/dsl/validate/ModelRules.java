@@ -6,6 +6,7 @@ import dev.unroll.dsl.SourcePosition;
 import dev.unroll.dsl.model.CellType;
 import dev.unroll.dsl.model.Direction;
 import dev.unroll.dsl.model.InputEncoding;
+import dev.unroll.dsl.model.InputSpec;
 import dev.unroll.dsl.model.LayerSpec;
 import dev.unroll.dsl.model.LossKind;
 import dev.unroll.dsl.model.OptimizerKind;
@@ -48,6 +49,9 @@ final class ModelRules {
             checkFeedback(t, out);
         }
         LossKind loss = out != null ? checkLoss(out) : draft.loss != null ? draft.loss.value() : LossKind.MSE;
+        if (draft.input != null) {
+            checkEmbedding();
+        }
         if (t != null) {
             checkBidirectional(t);
             checkBpttWindow(t);
@@ -84,6 +88,23 @@ final class ModelRules {
         }
         int topWidth = layers.get(layers.size() - 1).outputSize();
         checkTensorSize(draft.output.argument(0), "head.weight", out.size(), topWidth, "");
+    }
+
+    /**
+     * The table {@code embedding.weight} ({@code V x D}) must fit in a Java array; a dimension at
+     * least the vocabulary adds parameters but no capacity over a one-hot input, and gets a warning.
+     */
+    private void checkEmbedding() {
+        InputSpec input = draft.input.value();
+        input.embedding().ifPresent(e -> {
+            SourcePosition at = draft.input.argument(2); // the embedding size
+            checkTensorSize(at, "embedding.weight", input.size(), e.size(), "");
+            if (e.size() >= input.size()) {
+                diagnostics.warning(at, "embedding " + e.size() + " is not smaller than the vocabulary of "
+                        + input.size() + " symbols: the table adds parameters but no capacity over 'input "
+                        + input.size() + " one_hot;'");
+            }
+        });
     }
 
     private void checkTensorSize(SourcePosition at, String tensor, long rows, long columns, String why) {

@@ -167,7 +167,7 @@ final class ModelValidator {
             diagnostics.error(at, "model " + shownName + " has no topology; add e.g. 'many_to_many steps 25;'");
         }
         List<LayerSpec> layers = new ArrayList<>();
-        int width = draft.input == null ? 0 : draft.input.value().size();
+        int width = draft.input == null ? 0 : draft.input.value().featureSize();
         for (Located<LayerDraft> located : draft.input == null ? List.<Located<LayerDraft>>of() : draft.layers) {
             LayerDraft l = located.value();
             LayerSpec layer = new LayerSpec(layers.size(), l.cell(), width, l.hidden(), l.direction(), l.dropout());

@@ -209,6 +209,19 @@ final class StatementArgs {
     }
 
     /**
+     * Reads the next argument when it is the word {@code word} (a flag that only one form of the
+     * statement takes, read before {@link #noMoreArguments}), and returns it.
+     */
+    Optional<Argument.Word> takeWord(String word) {
+        Optional<Argument> arg = peek();
+        if (arg.isPresent() && arg.get() instanceof Argument.Word w && w.text().equals(word)) {
+            next++;
+            return Optional.of(w);
+        }
+        return Optional.empty();
+    }
+
+    /**
      * Reads the remaining arguments as options.
      *
      * @param allowed the options this statement takes
@@ -300,6 +313,11 @@ final class StatementArgs {
                     ? "; write " + string.value() + " without quotes" : "; a string is not a number";
         }
         return "; '" + Texts.shown(arg.get().text()) + "' is a word, not a number";
+    }
+
+    /** Reads the remaining arguments without reporting them: they belong to a problem already reported. */
+    void skipRest() {
+        next = statement.arguments().size();
     }
 
     /** Reports arguments left over by a statement that takes no options. */

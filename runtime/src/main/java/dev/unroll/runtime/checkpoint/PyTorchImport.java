@@ -33,6 +33,7 @@ import java.util.regex.Pattern;
  *   {recurrent prefix}weight_ih_l{k}[_reverse]  -&gt;  rnn.weight_ih_l{k}[_reverse]   (same for weight_hh, bias_ih, bias_hh,
  *                                                  and an LSTM's peepholes weight_ci, weight_cf, weight_co)
  *   {head prefix}weight / {head prefix}bias      -&gt;  head.weight / head.bias
+ *   {embedding prefix}weight                     -&gt;  embedding.weight   (a model with an embedding input)
  * </pre>
  *
  * Model parameters outside {@code rnn.} and {@code head.} are matched by their exact name.
@@ -40,7 +41,9 @@ import java.util.regex.Pattern;
  * <p>The prefixes are detected unless given: the recurrent prefix is whatever precedes the
  * {@code weight_ih_l0}-style names (all of them must share one); the head is the remaining group
  * {@code X.weight}/{@code X.bias}, chosen by the shape of {@code head.weight} when several groups
- * exist. F32, F64 (and F16/BF16) sources are converted to the model's precision.
+ * exist. The embedding is {@code embedding.weight} when the file has it, else the one
+ * {@code X.weight} without an {@code X.bias} whose shape is the table's ({@code nn.Embedding} has no
+ * bias), else the prefix {@link ImportOptions#withEmbeddingPrefix} gives. F32, F64 (and F16/BF16) sources are converted to the model's precision.
  *
  * <p>Every layer {@code _l0}, {@code _l1}, ... is mapped. The import is refused, with one message
  * listing every problem and naming the tensors, for: unknown tensors, missing tensors, tensors of
@@ -66,6 +69,8 @@ public final class PyTorchImport {
     public static final String RECURRENT = "rnn.";
     /** The canonical prefix of the output head's parameters. */
     public static final String HEAD = "head.";
+    /** The canonical prefix of an embedding table: {@code embedding.weight}, an {@code nn.Embedding}'s {@code weight}. */
+    public static final String EMBEDDING = "embedding.";
 
     private static final Pattern RECURRENT_NAME =
             Pattern.compile("^(.*?)((?:(?:weight|bias)_(?:ih|hh|hr)|weight_c[ifo])_l(\\d{1,9})(_reverse)?)$");
@@ -110,14 +115,22 @@ public final class PyTorchImport {
      *     all the same, since ignoring them would import a different network
      * @param tensorFilter which source tensors to consider at all: the others are ignored before
      *     prefixes are detected, as if the file did not hold them
+     * @param embeddingPrefix the prefix of the {@code nn.Embedding} whose {@code weight} is the model's
+     *     {@code embedding.weight}, e.g. {@code "emb."}, or null to detect it
      */
     public record ImportOptions(String recurrentPrefix, String headPrefix, boolean ignoreUnknown,
-                                Predicate<String> tensorFilter) {
-        private static final ImportOptions DEFAULTS = new ImportOptions(null, null, false, name -> true);
+                                Predicate<String> tensorFilter, String embeddingPrefix) {
+        private static final ImportOptions DEFAULTS = new ImportOptions(null, null, false, name -> true, null);
 
         /** Checks the filter is there. */
         public ImportOptions {
             Objects.requireNonNull(tensorFilter, "tensorFilter");
+        }
+
+        /** Options that detect the embedding's prefix. */
+        public ImportOptions(String recurrentPrefix, String headPrefix, boolean ignoreUnknown,
+                             Predicate<String> tensorFilter) {
+            this(recurrentPrefix, headPrefix, ignoreUnknown, tensorFilter, null);
         }
 
         /** Detect both prefixes, refuse unknown tensors, consider every tensor: what {@code importStateDict(file, model)} does. */
@@ -127,22 +140,30 @@ public final class PyTorchImport {
 
         /** Returns these options with the recurrent prefix given ({@code ""} for none; null to detect). */
         public ImportOptions withRecurrentPrefix(String prefix) {
-            return new ImportOptions(prefix, headPrefix, ignoreUnknown, tensorFilter);
+            return new ImportOptions(prefix, headPrefix, ignoreUnknown, tensorFilter, embeddingPrefix);
         }
 
         /** Returns these options with the head prefix given (null to detect). */
         public ImportOptions withHeadPrefix(String prefix) {
-            return new ImportOptions(recurrentPrefix, prefix, ignoreUnknown, tensorFilter);
+            return new ImportOptions(recurrentPrefix, prefix, ignoreUnknown, tensorFilter, embeddingPrefix);
+        }
+
+        /**
+         * Returns these options with the embedding's prefix given: {@code "emb."} maps {@code emb.weight} onto
+         * {@code embedding.weight} (null to detect).
+         */
+        public ImportOptions withEmbeddingPrefix(String prefix) {
+            return new ImportOptions(recurrentPrefix, headPrefix, ignoreUnknown, tensorFilter, prefix);
         }
 
         /** Returns these options ignoring tensors that fit no parameter, instead of refusing them. */
         public ImportOptions ignoringUnknown() {
-            return new ImportOptions(recurrentPrefix, headPrefix, true, tensorFilter);
+            return new ImportOptions(recurrentPrefix, headPrefix, true, tensorFilter, embeddingPrefix);
         }
 
         /** Returns these options considering only the tensors whose name the filter accepts. */
         public ImportOptions onlyTensors(Predicate<String> filter) {
-            return new ImportOptions(recurrentPrefix, headPrefix, ignoreUnknown, filter);
+            return new ImportOptions(recurrentPrefix, headPrefix, ignoreUnknown, filter, embeddingPrefix);
         }
 
         /** Returns these options considering only the tensors whose whole name matches the regular expression. */
@@ -293,6 +314,16 @@ public final class PyTorchImport {
                     + ", the model has " + describeLayers(modelLayers));
         }
 
+        // ---- the embedding, before the head: an nn.Embedding's weight looks like a head without its bias
+        String ep = null;
+        if (model.contains(EMBEDDING + "weight")) {
+            ep = options.embeddingPrefix() != null ? options.embeddingPrefix()
+                    : detectEmbedding(source, mapping, model.get(EMBEDDING + "weight"));
+            if (ep != null && source.contains(ep + "weight") && !mapping.containsKey(ep + "weight")) {
+                mapping.put(ep + "weight", EMBEDDING + "weight");
+            }
+        }
+
         // ---- the head prefix
         String hp = headPrefix;
         if (hp == null && modelHasHead) {
@@ -347,7 +378,7 @@ public final class PyTorchImport {
             String s = inverse.get(p.name());
             if (s == null) {
                 if (!(layersReported && !sourceLayers.containsKey(layerOf(p.name())))) {
-                    missing.add(p.name() + " " + Arrays.toString(p.shape()) + expectedSourceName(p.name(), rp, hp));
+                    missing.add(p.name() + " " + Arrays.toString(p.shape()) + expectedSourceName(p.name(), rp, hp, ep));
                 }
                 continue;
             }
@@ -380,6 +411,28 @@ public final class PyTorchImport {
         }
         Matcher m = RECURRENT_NAME.matcher(modelName.substring(RECURRENT.length()));
         return m.matches() && m.group(1).isEmpty() ? Integer.parseInt(m.group(3)) : -1;
+    }
+
+    /**
+     * The prefix of the source's embedding: {@code embedding.} when it has {@code embedding.weight}, else that of the
+     * one {@code X.weight} with no {@code X.bias}, not recurrent, of the table's shape; null when there is no such one.
+     */
+    private static String detectEmbedding(TensorFile source, Map<String, String> recurrentMapping, Parameter table) {
+        if (source.contains(EMBEDDING + "weight")) {
+            return EMBEDDING;
+        }
+        List<String> candidates = new ArrayList<>();
+        for (String name : source.names()) {
+            Matcher m = HEAD_NAME.matcher(name);
+            if (recurrentMapping.containsKey(name) || RECURRENT_NAME.matcher(name).matches() || !m.matches()
+                    || !m.group(2).equals("weight") || source.contains(m.group(1) + "bias")) {
+                continue;
+            }
+            if (Arrays.equals(source.tensor(name).shape(), table.shape())) {
+                candidates.add(m.group(1));
+            }
+        }
+        return candidates.size() == 1 ? candidates.get(0) : null;
     }
 
     private static String detectHead(String where, TensorFile source, Map<String, String> recurrentMapping,
@@ -417,7 +470,11 @@ public final class PyTorchImport {
     }
 
     /** For a missing model parameter, names the source tensor that was looked for. */
-    private static String expectedSourceName(String modelName, String rp, String hp) {
+    private static String expectedSourceName(String modelName, String rp, String hp, String ep) {
+        if (modelName.startsWith(EMBEDDING)) {
+            return ep != null ? " (looked for '" + ep + "weight')"
+                    : " (no 'X.weight' without bias of that shape; name it with ImportOptions.withEmbeddingPrefix)";
+        }
         if (modelName.startsWith(RECURRENT) && rp != null) {
             return " (looked for '" + rp + modelName.substring(RECURRENT.length()) + "')";
         }

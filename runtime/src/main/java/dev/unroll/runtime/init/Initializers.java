@@ -188,6 +188,16 @@ public final class Initializers {
         }
     }
 
+    /**
+     * Fills a parameter with standard normal numbers, N(0, 1), as PyTorch initializes an
+     * {@code nn.Embedding}'s {@code weight} (the distribution, not PyTorch's random stream).
+     */
+    public static void normal(Parameter p, RandomGenerator rng) {
+        for (int i = 0; i < p.size(); i++) {
+            p.setValue(i, gaussian(rng));
+        }
+    }
+
     /** Sets every element to {@code value}. */
     public static void constant(Parameter p, double value) {
         for (int i = 0; i < p.size(); i++) {

@@ -10,15 +10,15 @@ final class DoubleUpdates {
     }
 
     /** {@code out = grad + wd * w}: the L2 term, added outside the update loops. */
-    static void addWeightDecay(double[] out, double[] grad, double[] w, double wd) {
-        for (int i = 0; i < out.length; i++) {
+    static void addWeightDecay(double[] out, double[] grad, double[] w, double wd, int from, int to) {
+        for (int i = from; i < to; i++) {
             out[i] = grad[i] + wd * w[i];
         }
     }
 
     /** SGD: {@code w += negLr * g}. */
-    static void sgd(double[] w, double[] g, double negLr) {
-        for (int i = 0; i < w.length; i++) {
+    static void sgd(double[] w, double[] g, double negLr, int from, int to) {
+        for (int i = from; i < to; i++) {
             w[i] += negLr * g[i];
         }
     }
@@ -27,16 +27,16 @@ final class DoubleUpdates {
      * SGD with momentum: {@code b = mu * b + g}, then {@code w += negLr * (nesterov ? g + mu * b : b)}.
      * On the first step {@code b} is all zeros, so {@code b = g} as PyTorch's {@code clone}.
      */
-    static void momentum(double[] w, double[] g, double[] b, double mu, boolean nesterov, double negLr) {
+    static void momentum(double[] w, double[] g, double[] b, double mu, boolean nesterov, double negLr, int from, int to) {
         if (nesterov) {
-            for (int i = 0; i < w.length; i++) {
+            for (int i = from; i < to; i++) {
                 double gi = g[i];
                 double bi = b[i] * mu + gi;
                 b[i] = bi;
                 w[i] += negLr * (gi + mu * bi);
             }
         } else {
-            for (int i = 0; i < w.length; i++) {
+            for (int i = from; i < to; i++) {
                 double bi = b[i] * mu + g[i];
                 b[i] = bi;
                 w[i] += negLr * bi;
@@ -45,8 +45,8 @@ final class DoubleUpdates {
     }
 
     /** Adagrad: {@code s += g * g; w += negLr * (g / (sqrt(s) + eps))}. */
-    static void adagrad(double[] w, double[] g, double[] sum, double eps, double negLr) {
-        for (int i = 0; i < w.length; i++) {
+    static void adagrad(double[] w, double[] g, double[] sum, double eps, double negLr, int from, int to) {
+        for (int i = from; i < to; i++) {
             double gi = g[i];
             double si = sum[i] + gi * gi;
             sum[i] = si;
@@ -59,9 +59,9 @@ final class DoubleUpdates {
      * ({@code b != null}) {@code b = mu * b + g / a; w += negLr * b}, else {@code w += negLr * (g / a)}.
      */
     static void rmsprop(double[] w, double[] g, double[] v, double[] b, double alpha, double oneMinusAlpha, double eps,
-            double mu, double negLr) {
+            double mu, double negLr, int from, int to) {
         if (b != null) {
-            for (int i = 0; i < w.length; i++) {
+            for (int i = from; i < to; i++) {
                 double gi = g[i];
                 double vi = v[i] * alpha + oneMinusAlpha * (gi * gi);
                 v[i] = vi;
@@ -70,7 +70,7 @@ final class DoubleUpdates {
                 w[i] += negLr * bi;
             }
         } else {
-            for (int i = 0; i < w.length; i++) {
+            for (int i = from; i < to; i++) {
                 double gi = g[i];
                 double vi = v[i] * alpha + oneMinusAlpha * (gi * gi);
                 v[i] = vi;
@@ -86,8 +86,8 @@ final class DoubleUpdates {
      * and is cheaper than a second loop).
      */
     static void adam(double[] w, double[] g, double[] m, double[] v, double b1, double oneMinusB1, double b2,
-            double oneMinusB2, double bc2Sqrt, double eps, double decay, double negStepSize) {
-        for (int i = 0; i < w.length; i++) {
+            double oneMinusB2, double bc2Sqrt, double eps, double decay, double negStepSize, int from, int to) {
+        for (int i = from; i < to; i++) {
             double gi = g[i];
             double mi = m[i] * b1 + oneMinusB1 * gi;
             double vi = v[i] * b2 + oneMinusB2 * (gi * gi);

@@ -4,8 +4,9 @@ package dev.unroll.runtime.optim;
  * The float32 update loops of {@link Optimizer}, on the parameter's own arrays and float32 state,
  * with no widening to double. {@link DoubleUpdates} is the same code for float64, line for line.
  *
- * <p>Every loop is shaped for C2's auto-vectorizer (SuperWord): a counted {@code int} loop from 0
- * with stride 1, all arrays indexed by {@code i}, no branch in the body (each loop-invariant
+ * <p>Every loop runs over {@code [from, to)}: the whole array, or one row of a row-sparse gradient
+ * (an embedding table's, {@link dev.unroll.runtime.GradientRows}). Every loop is shaped for C2's
+ * auto-vectorizer (SuperWord): a counted {@code int} loop with stride 1, all arrays indexed by {@code i}, no branch in the body (each loop-invariant
  * choice, such as Nesterov or RMSprop momentum, picks one of two loops outside). Without that
  * shape C2 compiles the loop to scalar code, 4 to 16 times slower. Mixing float and double in one
  * loop (as the previous float path did through double scratch copies) also stops JDK 17 from
@@ -30,15 +31,15 @@ final class FloatUpdates {
     }
 
     /** {@code out = grad + wd * w}: the L2 term, added outside the update loops. */
-    static void addWeightDecay(float[] out, float[] grad, float[] w, float wd) {
-        for (int i = 0; i < out.length; i++) {
+    static void addWeightDecay(float[] out, float[] grad, float[] w, float wd, int from, int to) {
+        for (int i = from; i < to; i++) {
             out[i] = grad[i] + wd * w[i];
         }
     }
 
     /** SGD: {@code w += negLr * g}. */
-    static void sgd(float[] w, float[] g, float negLr) {
-        for (int i = 0; i < w.length; i++) {
+    static void sgd(float[] w, float[] g, float negLr, int from, int to) {
+        for (int i = from; i < to; i++) {
             w[i] += negLr * g[i];
         }
     }
@@ -47,16 +48,16 @@ final class FloatUpdates {
      * SGD with momentum: {@code b = mu * b + g}, then {@code w += negLr * (nesterov ? g + mu * b : b)}.
      * On the first step {@code b} is all zeros, so {@code b = g} as PyTorch's {@code clone}.
      */
-    static void momentum(float[] w, float[] g, float[] b, float mu, boolean nesterov, float negLr) {
+    static void momentum(float[] w, float[] g, float[] b, float mu, boolean nesterov, float negLr, int from, int to) {
         if (nesterov) {
-            for (int i = 0; i < w.length; i++) {
+            for (int i = from; i < to; i++) {
                 float gi = g[i];
                 float bi = b[i] * mu + gi;
                 b[i] = bi;
                 w[i] += negLr * (gi + mu * bi);
             }
         } else {
-            for (int i = 0; i < w.length; i++) {
+            for (int i = from; i < to; i++) {
                 float bi = b[i] * mu + g[i];
                 b[i] = bi;
                 w[i] += negLr * bi;
@@ -65,8 +66,8 @@ final class FloatUpdates {
     }
 
     /** Adagrad: {@code s += g * g; w += negLr * (g / (sqrt(s) + eps))}. */
-    static void adagrad(float[] w, float[] g, float[] sum, float eps, float negLr) {
-        for (int i = 0; i < w.length; i++) {
+    static void adagrad(float[] w, float[] g, float[] sum, float eps, float negLr, int from, int to) {
+        for (int i = from; i < to; i++) {
             float gi = g[i];
             float si = sum[i] + gi * gi;
             sum[i] = si;
@@ -79,9 +80,9 @@ final class FloatUpdates {
      * ({@code b != null}) {@code b = mu * b + g / a; w += negLr * b}, else {@code w += negLr * (g / a)}.
      */
     static void rmsprop(float[] w, float[] g, float[] v, float[] b, float alpha, float oneMinusAlpha, float eps,
-            float mu, float negLr) {
+            float mu, float negLr, int from, int to) {
         if (b != null) {
-            for (int i = 0; i < w.length; i++) {
+            for (int i = from; i < to; i++) {
                 float gi = g[i];
                 float vi = v[i] * alpha + oneMinusAlpha * (gi * gi);
                 v[i] = vi;
@@ -90,7 +91,7 @@ final class FloatUpdates {
                 w[i] += negLr * bi;
             }
         } else {
-            for (int i = 0; i < w.length; i++) {
+            for (int i = from; i < to; i++) {
                 float gi = g[i];
                 float vi = v[i] * alpha + oneMinusAlpha * (gi * gi);
                 v[i] = vi;
@@ -106,8 +107,8 @@ final class FloatUpdates {
      * and is cheaper than a second loop).
      */
     static void adam(float[] w, float[] g, float[] m, float[] v, float b1, float oneMinusB1, float b2,
-            float oneMinusB2, float bc2Sqrt, float eps, float decay, float negStepSize) {
-        for (int i = 0; i < w.length; i++) {
+            float oneMinusB2, float bc2Sqrt, float eps, float decay, float negStepSize, int from, int to) {
+        for (int i = from; i < to; i++) {
             float gi = g[i];
             float mi = m[i] * b1 + oneMinusB1 * gi;
             float vi = v[i] * b2 + oneMinusB2 * (gi * gi);

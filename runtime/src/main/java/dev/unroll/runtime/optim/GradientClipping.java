@@ -2,6 +2,7 @@ package dev.unroll.runtime.optim;
 
 import dev.unroll.runtime.DoubleParameter;
 import dev.unroll.runtime.FloatParameter;
+import dev.unroll.runtime.GradientRows;
 import dev.unroll.runtime.NonFiniteException;
 import dev.unroll.runtime.Parameter;
 import dev.unroll.runtime.ParameterSet;
@@ -200,8 +201,49 @@ public final class GradientClipping {
         return Math.sqrt(sum);
     }
 
+    /**
+     * The sum of squares of one gradient: over its listed rows for a row-sparse one (the others are
+     * zero), nothing for a frozen one.
+     */
     private static double sumOfSquares(Parameter p) {
-        return p instanceof DoubleParameter d ? sumOfSquares(d.grad) : sumOfSquares(((FloatParameter) p).grad);
+        if (!p.requiresGrad()) {
+            return 0;
+        }
+        GradientRows rows = p.gradientRows();
+        if (rows == null) {
+            return p instanceof DoubleParameter d ? sumOfSquares(d.grad, 0, d.grad.length)
+                    : sumOfSquares(((FloatParameter) p).grad, 0, p.size());
+        }
+        double sum = 0;
+        int width = rows.width();
+        for (int i = 0; i < rows.count(); i++) {
+            int from = rows.row(i) * width;
+            sum += p instanceof DoubleParameter d ? sumOfSquares(d.grad, from, from + width)
+                    : sumOfSquares(((FloatParameter) p).grad, from, from + width);
+        }
+        return sum;
+    }
+
+    /** Runs {@code op} over {@code [from, to)} of each stretch of {@code p}'s gradient that may be non-zero. */
+    private static void forEachStretch(Parameter p, RangeOp op) {
+        if (!p.requiresGrad()) {
+            return;
+        }
+        GradientRows rows = p.gradientRows();
+        if (rows == null) {
+            op.apply(0, p.size());
+            return;
+        }
+        int width = rows.width();
+        for (int i = 0; i < rows.count(); i++) {
+            int from = rows.row(i) * width;
+            op.apply(from, from + width);
+        }
+    }
+
+    /** An operation on a range of a gradient. */
+    private interface RangeOp {
+        void apply(int from, int to);
     }
 
     /**
@@ -212,6 +254,11 @@ public final class GradientClipping {
      * with eight (for doubles, four and eight are the same, 0.47-0.52).
      */
     static double sumOfSquares(double[] g) {
+        return sumOfSquares(g, 0, g.length);
+    }
+
+    /** As {@link #sumOfSquares(double[])} over {@code [from, to)}. */
+    static double sumOfSquares(double[] g, int from, int to) {
         double s0 = 0;
         double s1 = 0;
         double s2 = 0;
@@ -220,8 +267,8 @@ public final class GradientClipping {
         double s5 = 0;
         double s6 = 0;
         double s7 = 0;
-        int n = g.length;
-        int i = 0;
+        int n = to;
+        int i = from;
         for (; i < n - 7; i += 8) {
             s0 += g[i] * g[i];
             s1 += g[i + 1] * g[i + 1];
@@ -240,6 +287,11 @@ public final class GradientClipping {
 
     /** As {@link #sumOfSquares(double[])}; the squares of floats are exact in double. */
     static double sumOfSquares(float[] g) {
+        return sumOfSquares(g, 0, g.length);
+    }
+
+    /** As {@link #sumOfSquares(float[])} over {@code [from, to)}. */
+    static double sumOfSquares(float[] g, int from, int to) {
         double s0 = 0;
         double s1 = 0;
         double s2 = 0;
@@ -248,8 +300,8 @@ public final class GradientClipping {
         double s5 = 0;
         double s6 = 0;
         double s7 = 0;
-        int n = g.length;
-        int i = 0;
+        int n = to;
+        int i = from;
         for (; i < n - 7; i += 8) {
             double a0 = g[i];
             double a1 = g[i + 1];
@@ -284,18 +336,22 @@ public final class GradientClipping {
         if (p instanceof DoubleParameter d) {
             double[] g = d.grad;
             double lo = -c;
-            for (int i = 0; i < g.length; i++) {
-                g[i] = Math.max(lo, Math.min(c, g[i]));
-            }
+            forEachStretch(p, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    g[i] = Math.max(lo, Math.min(c, g[i]));
+                }
+            });
         } else {
             // a float compared with the double c and set to (float) c gives the same as min/max with
             // (float) c: no float lies strictly between c and its nearest float
             float[] g = ((FloatParameter) p).grad;
             float hi = (float) c;
             float lo = -hi;
-            for (int i = 0; i < g.length; i++) {
-                g[i] = Math.max(lo, Math.min(hi, g[i]));
-            }
+            forEachStretch(p, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    g[i] = Math.max(lo, Math.min(hi, g[i]));
+                }
+            });
         }
     }
 
@@ -308,15 +364,19 @@ public final class GradientClipping {
     private static void scaleGradient(Parameter p, double factor) {
         if (p instanceof DoubleParameter d) {
             double[] g = d.grad;
-            for (int i = 0; i < g.length; i++) {
-                g[i] *= factor;
-            }
+            forEachStretch(p, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    g[i] *= factor;
+                }
+            });
         } else {
             float[] g = ((FloatParameter) p).grad;
             float f = (float) factor;
-            for (int i = 0; i < g.length; i++) {
-                g[i] *= f;
-            }
+            forEachStretch(p, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    g[i] *= f;
+                }
+            });
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.unroll.runtime.optim;
 
 import dev.unroll.runtime.DoubleParameter;
 import dev.unroll.runtime.FloatParameter;
+import dev.unroll.runtime.GradientRows;
 import dev.unroll.runtime.NonFiniteException;
 import dev.unroll.runtime.Parameter;
 import dev.unroll.runtime.ParameterSet;
@@ -95,6 +96,25 @@ public final class NonFinite {
 
     /** Returns the index of the first non-finite element, or -1. */
     static int firstNonFinite(Parameter p, boolean gradient) {
+        if (gradient && !p.requiresGrad()) {
+            return -1; // frozen: the gradient is always zero
+        }
+        GradientRows rows = gradient ? p.gradientRows() : null;
+        if (rows != null) {
+            // row-sparse: only the listed rows can be non-zero; the first bad one in index order
+            int first = -1;
+            int width = rows.width();
+            for (int r = 0; r < rows.count(); r++) {
+                int from = rows.row(r) * width;
+                for (int i = from; i < from + width; i++) {
+                    if (!Double.isFinite(p.grad(i))) {
+                        first = first < 0 ? i : Math.min(first, i);
+                        break;
+                    }
+                }
+            }
+            return first;
+        }
         if (p instanceof DoubleParameter d) {
             double[] a = gradient ? d.grad : d.value;
             for (int i = 0; i < a.length; i++) {

@@ -2,6 +2,7 @@ package dev.unroll.runtime.optim;
 
 import dev.unroll.runtime.DoubleParameter;
 import dev.unroll.runtime.FloatParameter;
+import dev.unroll.runtime.GradientRows;
 import dev.unroll.runtime.NonFiniteException;
 import dev.unroll.runtime.Parameter;
 import dev.unroll.runtime.ParameterSet;
@@ -43,6 +44,10 @@ import java.util.Objects;
  * {@link #stepWithoutGradientCheck} skips the first check, for a caller that has just done it
  * (see {@link GradientClipping#checkFiniteAndClip}).
  *
+ * <p>A row-sparse parameter (an embedding table, {@link Parameter#gradientRows()}) is updated exactly as the
+ * dense one would be, visiting only the rows whose update is not a no-op (see {@code rowsToUpdate}); a frozen
+ * parameter ({@link Parameter#requiresGrad()} false) is skipped and gets no state.
+ *
  * <p>Not thread-safe: one optimizer per training loop.
  */
 public final class Optimizer {
@@ -58,6 +63,11 @@ public final class Optimizer {
     private abstract static sealed class State permits FloatState, DoubleState {
         final int size;
         long step;
+        /**
+         * For a row-sparse parameter under an optimizer whose state keeps moving a row: the rows of
+         * every gradient so far (those whose state may be non-zero); null otherwise.
+         */
+        GradientRows live;
 
         State(int size) {
             this.size = size;
@@ -65,6 +75,9 @@ public final class Optimizer {
 
         /** Returns "float32" or "float64", for messages. */
         abstract String precision();
+
+        /** Returns true when a state buffer holds a non-zero value at element {@code i}. */
+        abstract boolean nonZeroAt(int i);
     }
 
     private static final class FloatState extends State {
@@ -83,6 +96,11 @@ public final class Optimizer {
         String precision() {
             return "float32";
         }
+
+        @Override
+        boolean nonZeroAt(int i) {
+            return first != null && first[i] != 0 || second != null && second[i] != 0;
+        }
     }
 
     private static final class DoubleState extends State {
@@ -100,6 +118,11 @@ public final class Optimizer {
         @Override
         String precision() {
             return "float64";
+        }
+
+        @Override
+        boolean nonZeroAt(int i) {
+            return first != null && first[i] != 0 || second != null && second[i] != 0;
         }
     }
 
@@ -261,9 +284,29 @@ public final class Optimizer {
                     System.arraycopy(t.toDoubleArray(), 0, b == 0 ? d.first : d.second, 0, p.size());
                 }
             }
+            s.live = liveRows(p, s);
             restored.put(p.name(), s);
         }
         return new Restore(this, total, restored);
+    }
+
+    /** For a row-sparse parameter, the rows whose restored state is not all zero (see {@link #rowsToUpdate}). */
+    private static GradientRows liveRows(Parameter p, State s) {
+        GradientRows rows = p.gradientRows();
+        if (rows == null) {
+            return null;
+        }
+        GradientRows live = new GradientRows(rows.tableRows(), rows.width());
+        int width = rows.width();
+        for (int r = 0; r < rows.tableRows(); r++) {
+            for (int j = r * width; j < r * width + width; j++) {
+                if (s.nonZeroAt(j)) {
+                    live.add(r);
+                    break;
+                }
+            }
+        }
+        return live;
     }
 
     private static long parseCount(String text, String key, List<String> problems) {
@@ -396,67 +439,108 @@ public final class Optimizer {
     private void update(ParameterSet parameters, double learningRate) {
         Buffers buffers = Buffers.of(config);
         for (Parameter p : parameters) {
-            if (p instanceof FloatParameter f) {
-                FloatState s = (FloatState) states.computeIfAbsent(p.name(), k -> new FloatState(p.size(), buffers));
-                s.step++;
-                update(f, s, learningRate);
+            if (!p.requiresGrad()) {
+                continue; // frozen: no update, no state
+            }
+            State s = states.computeIfAbsent(p.name(), k -> p instanceof FloatParameter
+                    ? new FloatState(p.size(), buffers) : new DoubleState(p.size(), buffers));
+            s.step++;
+            GradientRows rows = rowsToUpdate(p, s);
+            if (rows == null) {
+                update(p, s, learningRate, 0, p.size());
             } else {
-                DoubleParameter d = (DoubleParameter) p;
-                DoubleState s = (DoubleState) states.computeIfAbsent(p.name(), k -> new DoubleState(p.size(), buffers));
-                s.step++;
-                update(d, s, learningRate);
+                int width = rows.width();
+                for (int i = 0; i < rows.count(); i++) {
+                    int from = rows.row(i) * width;
+                    update(p, s, learningRate, from, from + width);
+                }
             }
             p.markChanged();
         }
         steps++;
     }
 
-    /** One float32 update; every hyper-parameter is rounded to float once, as torch does. */
-    private void update(FloatParameter p, FloatState s, double lr) {
+    /**
+     * The rows of a row-sparse parameter (an embedding table) whose update is not exactly a no-op,
+     * or null for every element. PyTorch's {@code nn.Embedding} (with its default dense gradient)
+     * gives every row a gradient, zero for the rows no symbol of the batch used, and the optimizers
+     * update every row. For a row whose gradient is zero that update changes nothing, bit for bit,
+     * when it has no state yet (the moments, momentum or average are zero: {@code w + (-lr) * 0 = w})
+     * or keeps none (SGD, Adagrad, whose sum does not grow). So: with weight decay every row moves
+     * ({@code g = λθ}, or AdamW's {@code θ *= 1 - lr λ}) and every row is updated, as PyTorch does;
+     * SGD and Adagrad update the rows of this gradient; momentum, RMSprop, Adam and AdamW the rows of
+     * every gradient so far (their state keeps moving a row, or decaying its average, after its
+     * symbols are gone), which the state lists in {@code live}.
+     */
+    private GradientRows rowsToUpdate(Parameter p, State s) {
+        GradientRows rows = p.gradientRows();
+        if (rows == null || config.weightDecay() != 0) {
+            return null;
+        }
+        if (config.kind() == OptimizerConfig.Kind.SGD || config.kind() == OptimizerConfig.Kind.ADAGRAD) {
+            return rows;
+        }
+        if (s.live == null) {
+            s.live = new GradientRows(rows.tableRows(), rows.width());
+        }
+        s.live.addAll(rows);
+        return s.live;
+    }
+
+    private void update(Parameter p, State s, double lr, int from, int to) {
+        if (p instanceof FloatParameter f) {
+            update(f, (FloatState) s, lr, from, to);
+        } else {
+            update((DoubleParameter) p, (DoubleState) s, lr, from, to);
+        }
+    }
+
+    /** One float32 update of elements {@code [from, to)}; every hyper-parameter is rounded to float once, as torch does. */
+    private void update(FloatParameter p, FloatState s, double lr, int from, int to) {
         OptimizerConfig c = config;
         float[] w = p.value;
         float[] g = p.grad;
         if (s.decayed != null) {
-            FloatUpdates.addWeightDecay(s.decayed, g, w, (float) c.weightDecay());
+            FloatUpdates.addWeightDecay(s.decayed, g, w, (float) c.weightDecay(), from, to);
             g = s.decayed;
         }
         float negLr = (float) -lr;
         switch (c.kind()) {
-            case SGD -> FloatUpdates.sgd(w, g, negLr);
-            case MOMENTUM -> FloatUpdates.momentum(w, g, s.first, (float) c.momentum(), c.nesterov(), negLr);
-            case ADAGRAD -> FloatUpdates.adagrad(w, g, s.first, (float) c.epsilon(), negLr);
+            case SGD -> FloatUpdates.sgd(w, g, negLr, from, to);
+            case MOMENTUM -> FloatUpdates.momentum(w, g, s.first, (float) c.momentum(), c.nesterov(), negLr, from, to);
+            case ADAGRAD -> FloatUpdates.adagrad(w, g, s.first, (float) c.epsilon(), negLr, from, to);
             case RMSPROP -> FloatUpdates.rmsprop(w, g, s.first, s.second, (float) c.alpha(), (float) (1 - c.alpha()),
-                    (float) c.epsilon(), (float) c.momentum(), negLr);
+                    (float) c.epsilon(), (float) c.momentum(), negLr, from, to);
             case ADAM, ADAMW -> {
                 AdamScalars a = AdamScalars.of(c, s.step, lr);
                 FloatUpdates.adam(w, g, s.first, s.second, (float) c.beta1(), (float) (1 - c.beta1()),
                         (float) c.beta2(), (float) (1 - c.beta2()), (float) a.bc2Sqrt(), (float) c.epsilon(),
-                        (float) a.decay(), (float) -a.stepSize());
+                        (float) a.decay(), (float) -a.stepSize(), from, to);
             }
             default -> throw new AssertionError(c.kind());
         }
     }
 
     /** One float64 update: the float32 one with double. */
-    private void update(DoubleParameter p, DoubleState s, double lr) {
+    private void update(DoubleParameter p, DoubleState s, double lr, int from, int to) {
         OptimizerConfig c = config;
         double[] w = p.value;
         double[] g = p.grad;
         if (s.decayed != null) {
-            DoubleUpdates.addWeightDecay(s.decayed, g, w, c.weightDecay());
+            DoubleUpdates.addWeightDecay(s.decayed, g, w, c.weightDecay(), from, to);
             g = s.decayed;
         }
         double negLr = -lr;
         switch (c.kind()) {
-            case SGD -> DoubleUpdates.sgd(w, g, negLr);
-            case MOMENTUM -> DoubleUpdates.momentum(w, g, s.first, c.momentum(), c.nesterov(), negLr);
-            case ADAGRAD -> DoubleUpdates.adagrad(w, g, s.first, c.epsilon(), negLr);
+            case SGD -> DoubleUpdates.sgd(w, g, negLr, from, to);
+            case MOMENTUM -> DoubleUpdates.momentum(w, g, s.first, c.momentum(), c.nesterov(), negLr, from, to);
+            case ADAGRAD -> DoubleUpdates.adagrad(w, g, s.first, c.epsilon(), negLr, from, to);
             case RMSPROP -> DoubleUpdates.rmsprop(w, g, s.first, s.second, c.alpha(), 1 - c.alpha(), c.epsilon(),
-                    c.momentum(), negLr);
+                    c.momentum(), negLr, from, to);
             case ADAM, ADAMW -> {
                 AdamScalars a = AdamScalars.of(c, s.step, lr);
                 DoubleUpdates.adam(w, g, s.first, s.second, c.beta1(), 1 - c.beta1(), c.beta2(), 1 - c.beta2(),
-                        a.bc2Sqrt(), c.epsilon(), a.decay(), -a.stepSize());
+                        a.bc2Sqrt(), c.epsilon(), a.decay(), -a.stepSize(), from, to);
             }
             default -> throw new AssertionError(c.kind());
         }
