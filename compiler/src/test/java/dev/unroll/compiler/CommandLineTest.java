@@ -325,7 +325,6 @@ class CommandLineTest {
     @Test
     void featuresNotGeneratedYetAreRefusedWithAPositionedError() throws IOException {
         Map<String, String> features = new java.util.LinkedHashMap<>();
-        features.put("dropout", "lstm 4 dropout 0.5;\n    lstm 4;|many_to_one steps 3;");
         features.put("encoder-decoder", "gru 4;|many_to_many input_steps 3 output_steps 2;");
         features.put("variable_length", "gru 4;|many_to_many steps 3 variable_length;");
         features.put("truncated_bptt", "gru 4;|many_to_many steps 6;\n    truncated_bptt 3;");

@@ -153,6 +153,7 @@ final class ApiWriter {
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
                 .addStatement("syncPackedWeights()")
                 .addStatement("checkInput(x, $S)", "x")
+                .addCode(inference())
                 .addStatement("loadInput(ws, x)")
                 .addStatement("forwardSequence(ws)")
                 .addStatement("return copyOutput(ws)")
@@ -173,6 +174,7 @@ final class ApiWriter {
                 .endControlFlow()
                 .addStatement("$T out = new $T[xs.length]$L", ArrayTypeName.of(outputType()), num.type(),
                         plan.output().sequence() ? "[][]" : "[]")
+                .addCode(inference())
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)")
                 .addStatement("loadInput(ws, xs[b])")
                 .addStatement("forwardSequence(ws)")
@@ -182,20 +184,45 @@ final class ApiWriter {
                 .build());
     }
 
+    /** For a model with dropout, the statement that makes the forward pass an inference one; else nothing. */
+    private CodeBlock inference() {
+        return plan.hasDropout() ? CodeBlock.builder()
+                .addStatement("ws.dropout = false")
+                .build() : CodeBlock.of("");
+    }
+
+    /** The last arguments of a call to {@code run}: the input gradients, and whether to apply dropout if any. */
+    private String runArguments(String inputGradients, boolean dropout) {
+        return inputGradients + (plan.hasDropout() ? ", " + dropout : "");
+    }
+
     private void addLossAndGradients(TypeSpec.Builder type) {
         TypeName xs = ArrayTypeName.of(inputType());
         TypeName ys = ArrayTypeName.of(targetType());
+        boolean dropout = plan.hasDropout();
         type.addMethod(overBatch("loss", xs, ys)
                 .addAnnotation(Override.class)
                 .addJavadoc("Returns the $L loss of a batch, averaged as PyTorch's {@code reduction='mean'} does;"
-                        + " computes no gradients.\n", plan.head().loss().keyword())
-                .addStatement("return run(ws, xs, targets, false, null)")
+                        + " computes no gradients.\n$L", plan.head().loss().keyword(), dropout
+                        ? "Evaluation: without dropout, as PyTorch's {@code model.eval()}; {@link #trainingLoss} applies"
+                                + " it.\n" : "")
+                .addStatement("return run(ws, xs, targets, false, $L)", runArguments("null", false))
                 .build());
+        if (dropout) {
+            type.addMethod(overBatch("trainingLoss", xs, ys)
+                    .addJavadoc("Returns the loss of a batch as {@link #computeGradients($T, $T, $T)} computes it now:"
+                            + " with the\ndropout masks of the next update (they depend on the seed, {@link #updates()}"
+                            + " and each sequence's index\nin the batch, never on the weights); computes no"
+                            + " gradients.\n", RuntimeTypes.WORKSPACE, xs, ys)
+                    .addStatement("return run(ws, xs, targets, false, $L)", runArguments("null", true))
+                    .build());
+        }
         type.addMethod(overBatch("computeGradients", xs, ys)
                 .addAnnotation(Override.class)
                 .addJavadoc("Sets every parameter's gradient to that of the batch's mean loss (backpropagation through"
-                        + " time)\nand returns the loss.\n")
-                .addStatement("return run(ws, xs, targets, true, null)")
+                        + " time)\nand returns the loss.\n$L", dropout ? "Training: with the dropout masks of the next"
+                        + " update, which its forward and backward passes share.\n" : "")
+                .addStatement("return run(ws, xs, targets, true, $L)", runArguments("null", true))
                 .build());
         if (dense) {
             type.addMethod(overBatch("computeGradients", xs, ys)
@@ -204,7 +231,7 @@ final class ApiWriter {
                             + " {@code inputGradients},\nwhich must have the shape of {@code xs}.\n",
                             RuntimeTypes.WORKSPACE, xs, ys)
                     .addStatement("$T.notNull(inputGradients, $S)", RuntimeTypes.CHECKS, "inputGradients")
-                    .addStatement("return run(ws, xs, targets, true, inputGradients)")
+                    .addStatement("return run(ws, xs, targets, true, $L)", runArguments("inputGradients", true))
                     .build());
         }
     }
@@ -244,10 +271,14 @@ final class ApiWriter {
         int steps = plan.schedule().steps();
         int inputSize = plan.input().size();
         String want = net.wantInputGradient();
-        MethodSpec.Builder m = batchMethod("run")
-                .returns(double.class)
+        MethodSpec.Builder m = batchMethod("run");
+        if (plan.hasDropout()) {
+            m.addParameter(boolean.class, "dropout");
+        }
+        m.returns(double.class)
                 .addJavadoc("Loss of a batch, and its gradients when {@code backward}; sequences are processed one by"
-                        + " one.\n")
+                        + " one.$L\n", plan.hasDropout() ? " With\n{@code dropout}, the forward pass applies the"
+                        + " dropout masks of the next update." : "")
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
                 .addStatement("$T.notNull(xs, $S)", RuntimeTypes.CHECKS, "xs")
                 .addStatement("$T.notNull(targets, $S)", RuntimeTypes.CHECKS, "targets")
@@ -292,6 +323,10 @@ final class ApiWriter {
         if (dense) {
             m.addStatement("$L = inputGradients != null", want);
         }
+        if (plan.hasDropout()) {
+            m.addStatement("ws.dropout = dropout")
+                    .addStatement("ws.update = optimizer.stepCount()");
+        }
         m.addStatement("final int half = $T.half(xs.length, FORWARD_FLOPS)", RuntimeTypes.BATCH_SPLIT)
                 .addStatement("double loss")
                 .beginControlFlow("if (half == 0)")
@@ -302,6 +337,10 @@ final class ApiWriter {
                 .addStatement("final Workspace partner = ws.partner()");
         if (dense) {
             m.addStatement("partner.$L = $L", NetworkBuffers.WANT_INPUT_GRADIENT, want);
+        }
+        if (plan.hasDropout()) {
+            m.addStatement("partner.dropout = dropout")
+                    .addStatement("partner.update = ws.update");
         }
         m.beginControlFlow("if (backward)")
                 .addStatement("partner.zeroGradients()")
@@ -335,8 +374,12 @@ final class ApiWriter {
                 .addJavadoc("Forward, loss and, when {@code backward}, BPTT into {@code ws.grads} for sequences {@code from}"
                         + " to {@code to - 1},\none at a time; returns their summed loss.\n")
                 .addStatement("double loss = 0")
-                .beginControlFlow("for (int b = from; b < to; b++)")
-                .addStatement("loadInput(ws, xs[b])")
+                .beginControlFlow("for (int b = from; b < to; b++)");
+        if (plan.hasDropout()) {
+            m.addComment("the sequence's index in the whole batch keys its masks, whichever half it runs in")
+                    .addStatement("ws.sequence = b");
+        }
+        m.addStatement("loadInput(ws, xs[b])")
                 .addStatement("loadTarget(ws, targets[b])")
                 .addStatement("forwardSequence(ws)")
                 .addStatement("loss += sequenceLoss(ws, scale)")

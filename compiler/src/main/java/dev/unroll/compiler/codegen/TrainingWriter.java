@@ -64,6 +64,13 @@ final class TrainingWriter {
                 .addJavadoc("The spec's gradient clipping, applied in this order.\n")
                 .initializer(clipping())
                 .build());
+        if (plan.hasDropout()) {
+            type.addField(FieldSpec.builder(long.class, "DROPOUT_SEED", Modifier.PRIVATE, Modifier.STATIC,
+                            Modifier.FINAL)
+                    .addJavadoc("The spec's seed, which keys the dropout masks with the update count.\n")
+                    .initializer("$LL", model.training().seed())
+                    .build());
+        }
         type.addField(FieldSpec.builder(RuntimeTypes.WORKSPACE, "trainingWorkspace", Modifier.PRIVATE, Modifier.FINAL)
                 .initializer("new Workspace()")
                 .build());
@@ -76,9 +83,10 @@ final class TrainingWriter {
                 .addParameter(batchTarget, "targets")
                 .returns(double.class)
                 .addJavadoc("Does one training update on a batch: gradients by BPTT, a check that the loss and every"
-                        + " gradient are\nfinite, clipping, then the optimizer step. Not thread-safe.\n\n"
+                        + " gradient are\nfinite, clipping, then the optimizer step. Not thread-safe.\n$L\n"
                         + "@return the batch's mean loss before the update\n"
                         + "@throws $T if the loss or a gradient is NaN or infinite; the weights are left unchanged\n",
+                        plan.hasDropout() ? "The forward and backward passes share the dropout masks of this update.\n" : "",
                         NON_FINITE_EXCEPTION)
                 .addStatement("final double loss = computeGradients(trainingWorkspace, xs, targets)")
                 .beginControlFlow("if (!Double.isFinite(loss))")

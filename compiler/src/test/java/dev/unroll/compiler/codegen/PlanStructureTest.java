@@ -57,7 +57,17 @@ class PlanStructureTest {
             spec("input 6 one_hot;", "rnn 3 relu; gru 4 bidirectional sum;", "output 2 softmax;",
                     "many_to_one steps 5;", "loss cross_entropy;"),
             spec("input 3;", "lstm 2 bidirectional concat;", "output 2 sigmoid;", "one_to_one;",
-                    "loss binary_cross_entropy;"));
+                    "loss binary_cross_entropy;"),
+            // dropout: between layers and before the head, step by step and layer by layer
+            spec("input 5;", "lstm 6 dropout 0.5; gru 3 dropout 0.25;", "output 3;", "many_to_one steps 4;",
+                    "loss mse;"),
+            spec("input 4;", "gru 5 dropout 0.1;", "output 4 softmax;", "one_to_many steps 3 feedback;",
+                    "loss cross_entropy;"),
+            spec("input 5;", "gru 4 bidirectional dropout 0.3; lstm 3 bidirectional sum dropout 0.5;", "output 3;",
+                    "many_to_one steps 4;", "loss mse;"),
+            spec("input 6 one_hot;", "rnn 3 relu bidirectional sum dropout 0.2; gru 4 dropout 0.4;",
+                    "output 2 softmax;", "many_to_one steps 5;", "loss cross_entropy;"),
+            spec("input 5;", "lstm 6 bidirectional dropout 0.5;", "output 3;", "many_to_many steps 4;", "loss mse;"));
 
     private static String spec(String... statements) {
         return "model M {\n    " + String.join("\n    ", statements) + "\n}\n";
@@ -196,11 +206,11 @@ class PlanStructureTest {
     @Test
     void unsupportedFeaturesAreRefusedByThePlanner() {
         CheckResult result = RnnFrontEnd.check("m.rnn", spec("input 5;", "lstm 6 dropout 0.5; lstm 6;", "output 3;",
-                "many_to_many steps 4;", "loss mse;").getBytes(StandardCharsets.UTF_8));
+                "many_to_many steps 4;", "loss mse;", "truncated_bptt 2;").getBytes(StandardCharsets.UTF_8));
         assertFalse(result.hasErrors(), result::formattedDiagnostics);
         Planner.Result planned = Planner.plan(result.models().get(0));
         assertTrue(planned.plan().isEmpty());
-        assertEquals(List.of("layer 0 (lstm): dropout is not generated yet"),
+        assertEquals(List.of("truncated_bptt is not generated yet"),
                 planned.refusals().stream().map(r -> r.message()).toList());
     }
 }
