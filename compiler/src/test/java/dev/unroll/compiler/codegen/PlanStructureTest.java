@@ -93,7 +93,7 @@ class PlanStructureTest {
             while (m.find()) {
                 read.add(m.group(1));
             }
-            Set<String> fixed = Set.of("grads", "wantInputGradient", "partner");
+            Set<String> fixed = Set.of("grads", "wantInputGradient", "partner", "dropout", "update", "sequence");
             Set<String> unknown = new TreeSet<>(read);
             unknown.removeAll(declared);
             unknown.removeAll(fixed);
