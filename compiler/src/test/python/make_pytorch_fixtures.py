@@ -77,6 +77,21 @@ What it writes
     variant (the module they were written as) and, with a clip, cell_clip. Self-checks: PeepholeLSTM
     without peepholes or clip reproduces nn.LSTM, and ChoGRU with W_hn = 0 and b_hn = 0 (where both
     forms agree) reproduces nn.GRU, on the case's other weights.
+    Dropout cases (dropout_between-*, dropout_all-*, dropout_top-*, dropout_bidi_concat-*,
+    dropout_bidi_sum-*): one module per layer as for the bidirectional cases (PyTorch's nn.LSTM(dropout=p)
+    draws its own masks, which no other implementation can reproduce), and between the layers, and
+    before the head, the output times a fixed mask: nn.Dropout(p) with its mask given. The masks are
+    those of docs/language.md 4.8 (dev.unroll.runtime.Dropout), reimplemented here (dropout_mask) for
+    the spec's seed DROPOUT_SEED at update 0, sequence b of the batch, layer k, element e = t * O + j:
+    0 when the (e + 1)-th nextDouble() of SplittableRandom(key(seed, 0, b, k)) is below p, else
+    1 / (1 - p). A bidirectional top layer read once has its final states masked (t = 0). Extra tensors:
+        mask.l{k}   layer k's mask, [B, T, O_k] (or [B, O_k] for final states)
+        y_train     the outputs with the masks
+        loss_eval   the loss without dropout
+    and here logits, y are the outputs without dropout (inference: forward(), the stepper), while
+    loss and every grad.* are those of training, with the masks (computeGradients). Weight columns
+    that read a unit dropped at every step of both sequences have exactly-zero gradients, allowed.
+    Their metadata also holds dropout (per layer, comma-separated) and dropout_seed.
     The safetensors ``__metadata__`` (all strings) holds cell, layers, topology, head, loss, input,
     batch, steps, input_steps, output_steps, input_size, hidden_size, output_size, case, model,
     seed, parameters (comma-separated, PyTorch order) and spec (the equivalent .rnn file; for the
@@ -185,7 +200,20 @@ FINITE_DIFFERENCE_CASES = [
     "varlen-gru-l2-many_to_one-sigmoid-dense",
     "lstm-l2-many_to_many-softmax-embedding",
     "gru-l1-one_to_many-linear-embedding",
+    "dropout_all-lstm-l2-many_to_one-sigmoid-dense",
+    "dropout_bidi_concat-gru-l2-many_to_many-softmax-dense",
 ]
+
+# dropout: (prefix, directions, dropout per layer, topologies); the masks are drawn by the function of
+# docs/language.md 4.8 (dropout_mask below) with DROPOUT_SEED, update 0
+DROPOUT_STACKS = [
+    ("dropout_between", ["forward", "forward"], [0.5, 0.0], ["many_to_many", "many_to_one"]),
+    ("dropout_all", ["forward", "forward"], [0.25, 0.5], ["many_to_many", "many_to_one"]),
+    ("dropout_top", ["forward"], [0.5], ["one_to_one"]),
+    ("dropout_bidi_concat", ["concat", "concat"], [0.5, 0.25], ["many_to_many", "many_to_one"]),
+    ("dropout_bidi_sum", ["sum"], [0.5], ["many_to_one"]),
+]
+DROPOUT_SEED = 2024
 
 REPO = Path(__file__).resolve().parents[4]
 OUT_DIR = REPO / "compiler" / "src" / "test" / "resources" / "fixtures" / "pytorch"
@@ -230,6 +258,7 @@ def all_cases():
         c["name"] = case_name(c["cell"], c["layers"], c["topology"], c["head"], c["encoding"], c["clip"])
     cases += bidirectional_cases()
     cases += variable_length_cases()
+    cases += dropout_cases()
     for c in cases:
         c["steps"] = 1 if c["topology"] == "one_to_one" else T
         c["input_steps"] = c["steps"] if c["topology"] in ("many_to_one", "many_to_many") else 1
@@ -282,6 +311,79 @@ def variable_length_cases():
     return cases
 
 
+def dropout_cases():
+    cases = []
+    for cell in CELLS:
+        for prefix, directions, dropout, topologies in DROPOUT_STACKS:
+            for topology in topologies:
+                cases.append(dict(cell=cell, layers=len(directions), topology=topology,
+                                  head=BIDI_TOPOLOGY_HEADS[topology], encoding="dense", clip=False,
+                                  directions=directions, dropout=dropout, prefix=prefix))
+    for c in cases:
+        c["name"] = c["prefix"] + "-" + case_name(c["cell"], c["layers"], c["topology"], c["head"], c["encoding"])
+    return cases
+
+
+# ---- dropout masks (docs/language.md 4.8; dev.unroll.runtime.Dropout) ----------------------------
+
+M64 = (1 << 64) - 1
+GAMMA = 0x9E3779B97F4A7C15
+
+
+def mix64(z):
+    """SplitMix64's finalizer, as java.util.SplittableRandom mixes (unsigned 64-bit)."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+def first_draw(z):
+    """The first nextLong() of new SplittableRandom(z)."""
+    return mix64((z + GAMMA) & M64)
+
+
+def dropout_key(seed, update, sequence, layer):
+    k = first_draw(seed & M64)
+    for v in (update, sequence, layer):
+        k = first_draw((k + v) & M64)
+    return k
+
+
+def dropout_uniform(key, e):
+    """The (e + 1)-th nextDouble() of new SplittableRandom(key)."""
+    return (mix64((key + (e + 1) * GAMMA) & M64) >> 11) * 2.0 ** -53
+
+
+def dropout_mask(c, layer, steps, size):
+    """Layer `layer`'s mask, [B, steps, size]: 0 where dropped, 1 / (1 - p) where kept; element e = t * size + j."""
+    p = c["dropout"][layer]
+    mask = torch.zeros(B, steps, size)
+    for b in range(B):
+        key = dropout_key(DROPOUT_SEED, 0, b, layer)
+        for t in range(steps):
+            for j in range(size):
+                mask[b, t, j] = 0.0 if dropout_uniform(key, t * size + j) < p else 1.0 / (1.0 - p)
+    assert bool((mask == 0).any()) and bool((mask != 0).any()), (c["name"], layer)
+    return mask
+
+
+def final_only(c, k):
+    """Whether layer k's dropout acts on its final states alone (a bidirectional top layer read once, as h_n)."""
+    return k == len(c["directions"]) - 1 and c["directions"][k] != "forward" and c["topology"] != "many_to_many"
+
+
+def dropout_masks(c):
+    """Every layer's mask by name: mask.l{k} [B, T, O_k], or [B, O_k] for final states; none without dropout."""
+    masks = {}
+    for k, d in enumerate(c["directions"]):
+        if c.get("dropout", [0.0] * len(c["directions"]))[k] == 0:
+            continue
+        size = layer_output_size(d)
+        masks[f"mask.l{k}"] = (dropout_mask(c, k, 1, size)[:, 0, :] if final_only(c, k)
+                               else dropout_mask(c, k, c["steps"], size))
+    return masks
+
+
 def spec_text(c):
     layer = {"rnn_tanh": f"rnn {H} tanh;", "rnn_relu": f"rnn {H} relu;",
              "lstm": f"lstm {H};", "gru": f"gru {H};",
@@ -299,7 +401,9 @@ def spec_text(c):
                 "embedding": f"input {EMB_V} embedding {I};"}[c["encoding"]]
     lines = ["package fixtures;", "", f"model {model_name(c['name'])} {{", f"    {encoding}"]
     if "directions" in c:
-        lines += [f"    {layer[:-1]}{'' if d == 'forward' else ' bidirectional ' + d};" for d in c["directions"]]
+        drop = c.get("dropout", [0.0] * len(c["directions"]))
+        lines += [f"    {layer[:-1]}{'' if d == 'forward' else ' bidirectional ' + d}"
+                  f"{' dropout ' + str(p) if p else ''};" for d, p in zip(c["directions"], drop)]
     elif c.get("bidirectional"):
         lines += [f"    {layer[:-1]} bidirectional;"] * c["layers"]
     else:
@@ -311,6 +415,8 @@ def spec_text(c):
     if c["clip"]:
         lines += [f"    clip value {CLIP_VALUE};", f"    clip per_parameter_norm {CLIP_PER_PARAMETER_NORM};",
                   f"    clip norm {CLIP_NORM};"]
+    if "dropout" in c:
+        lines += [f"    seed {DROPOUT_SEED};"]
     lines += ["    precision float64;", "}", ""]
     return "\n".join(lines)
 
@@ -452,10 +558,13 @@ def build_bidirectional(c):
     return model, names, g
 
 
-def forward_bidirectional(c, model, x):
-    """Layer after layer over the whole sequence; the head reads every step, or the top layer's final states."""
+def forward_bidirectional(c, model, x, train=True):
+    """Layer after layer over the whole sequence; the head reads every step, or the top layer's final states.
+    With train and dropout, each layer passes on its output times its mask (c["masks"]), the final states of a
+    bidirectional top layer read once times theirs: nn.Dropout(p) with the masks fixed."""
     seq = dense_input(c, x)
     directions = c["directions"]
+    masks = c.get("masks", {}) if train else {}
     for k, (module, d) in enumerate(zip(model["layers"], directions)):
         h0 = torch.zeros(1 if d == "forward" else 2, B, H)
         out, hn = module(seq, (h0, torch.zeros_like(h0)) if c["cell"] == "lstm" else h0)
@@ -464,6 +573,8 @@ def forward_bidirectional(c, model, x):
         if d == "sum":
             out = out[..., :H] + out[..., H:]
         seq = out
+        if f"mask.l{k}" in masks and not final_only(c, k):
+            seq = out * masks[f"mask.l{k}"]
     top = directions[-1]
     if c["topology"] == "many_to_many":
         feature = seq
@@ -474,6 +585,9 @@ def forward_bidirectional(c, model, x):
         if top == "concat":
             assert torch.equal(hn[1], out[:, 0, H:]) and torch.equal(hn[0], out[:, -1, :H])
         feature = (torch.cat([hn[0], hn[1]], dim=1) if top == "concat" else hn[0] + hn[1]).unsqueeze(1)
+        top_mask = f"mask.l{len(directions) - 1}"
+        if top_mask in masks:
+            feature = feature * masks[top_mask].unsqueeze(1)
     z = model["head"](feature)
     return z, activate(c["head"], z)
 
@@ -526,6 +640,16 @@ def forward_bidirectional_manual(c, names, x):
         else:
             seq = outputs[0] + outputs[1]
             final = finals[0] + finals[1]
+        mask = c.get("masks", {}).get(f"mask.l{k}")
+        if mask is not None:  # element by element, as the language reference writes it
+            if final_only(c, k):
+                final = torch.stack([torch.stack([final[b, j] * mask[b, j] for j in range(final.shape[1])])
+                                     for b in range(B)])
+            else:
+                seq = torch.stack([torch.stack([torch.stack([seq[b, t, j] * mask[b, t, j]
+                                                             for j in range(seq.shape[2])])
+                                                for t in range(steps)]) for b in range(B)])
+                final = seq[:, -1, :]
     feature = seq if c["topology"] == "many_to_many" else final.unsqueeze(1)
     return feature @ p["head.weight"].T + p["head.bias"], relu_margin
 
@@ -815,7 +939,8 @@ def clip_statistics(c, model):
 
 
 def attempt_bidirectional_case(c):
-    """attempt_case for a bidirectional case."""
+    """attempt_case for a bidirectional case (and for a dropout case: one module per layer, masks between)."""
+    c["masks"] = dropout_masks(c)
     model, named, g = build_bidirectional(c)
     x, target = make_data(c, g)
     if c["encoding"] == "dense":
@@ -828,9 +953,16 @@ def attempt_bidirectional_case(c):
     grads = {n: p.grad.detach().clone() for n, p in named.items()}
     zm, relu_margin = forward_bidirectional_manual(c, named, x)
     assert torch.allclose(zm, z.detach(), rtol=1e-12, atol=1e-13), c["name"]
+    if "dropout" in c:
+        with torch.no_grad():
+            c["eval"] = forward_bidirectional(c, model, x.detach(), train=False)
     if all(d == "concat" for d in c["directions"]):
-        check_stacked_module(c, named, x, z)
+        # without its masks, a dropout stack is the stacked module in eval mode
+        check_stacked_module(c, named, x, c["eval"][0] if "dropout" in c else z)
     allowed = allowed_zero_gradients(c, x.detach(), model, named)
+    allow_dropped_inputs(c, allowed)
+    if "dropout" in c:
+        allow_masked_paths(c, allowed)
     unexpected = sum(int(((grads[n] == 0) & ~allowed[n]).sum()) for n in names)
     if unexpected or relu_margin < 1e-4:
         return None
@@ -935,6 +1067,47 @@ def attempt_variable_length_case(c):
             assert bool((x.grad[b, length:] == 0).all()), c["name"]
     return named, x, target, z, y, loss, names, grads, math.inf
 
+def allow_masked_paths(c, allowed):
+    """Masks combine into zeros no column rule lists (an LSTM forget row reading a unit kept only where the
+    gradient reaching the row was itself dropped): a gradient element that is exactly zero for three other
+    draws of weights and data under the same masks is zero by the masks' structure."""
+    seed = c["seed"]
+    zero = None
+    for k in range(1, 4):
+        c["seed"] = (seed + 104729 * k) % (1 << 32)
+        model, named, g = build_bidirectional(c)
+        x, target = make_data(c, g)
+        z, y = forward_bidirectional(c, model, x)
+        model.zero_grad()
+        loss_of(c, z, y, target).backward()
+        now = {n: p.grad == 0 for n, p in named.items()}
+        zero = now if zero is None else {n: zero[n] & now[n] for n in now}
+    c["seed"] = seed
+    for n in allowed:
+        allowed[n] |= zero[n]
+
+
+def allow_dropped_inputs(c, allowed):
+    """A unit dropped at every step the next layer (or the head) reads, in every sequence, leaves that reader's
+    weight column exactly zero."""
+    for name, mask in c.get("masks", {}).items():
+        k = int(name[len("mask.l"):])
+        if k + 1 < len(c["directions"]):
+            read = mask
+            columns = [f"rnn.weight_ih_l{k + 1}"] + ([f"rnn.weight_ih_l{k + 1}_reverse"]
+                                                     if c["directions"][k + 1] != "forward" else [])
+        else:
+            read = mask if c["topology"] == "many_to_many" or final_only(c, k) else mask[:, -1:, :]
+            columns = ["head.weight"]
+        dead = (read.reshape(-1, read.shape[-1]) == 0).all(dim=0)
+        for n in columns:
+            allowed[n][:, dead] = True
+            if c["cell"] == "lstm" and n != "head.weight" and read.shape[1] > 1:
+                # an LSTM's forget rows see nothing of the pass's first step (c_prev = 0 there): a unit dropped at
+                # every other step leaves them zero
+                rest = read[:, :-1, :] if n.endswith("_reverse") else read[:, 1:, :]
+                allowed[n][H:2 * H, (rest.reshape(-1, rest.shape[-1]) == 0).all(dim=0)] = True
+
 
 def attempt_case(c):
     """One draw of weights and data; returns None when the draw is rejected (see run_case)."""
@@ -1009,6 +1182,14 @@ def run_case(c):
 
     tensors = {"x": x.detach().clone(), "target": target.clone(), "logits": z.detach().clone(),
                "y": y.detach().clone(), "loss": loss.detach().reshape(1).clone()}
+    if "dropout" in c:
+        # training used the masks; inference (forward, loss) uses none, as model.eval()
+        with torch.no_grad():
+            ze, ye = c["eval"]
+            tensors.update({"logits": ze.clone(), "y": ye.clone(),
+                            "loss_eval": loss_of(c, ze, ye, target).reshape(1).clone(),
+                            "y_train": y.detach().clone()})
+        tensors.update({n: m.clone() for n, m in c["masks"].items()})
     named = model if "directions" in c or "lengths" in c else dict(model.named_parameters())
     for n in names:
         tensors["param." + n] = named[n].detach().clone()
@@ -1186,6 +1367,8 @@ def main():
             **({"lengths": ",".join(str(n) for n in c["lengths"]),
                 "directions": ",".join(["concat" if c["bidirectional"] else "forward"] * c["layers"])}
                if "lengths" in c else {}),
+            **({"dropout": ",".join(str(p) for p in c["dropout"]), "dropout_seed": str(DROPOUT_SEED)}
+               if "dropout" in c else {}),
             "loss": LOSS_OF_HEAD[c["head"]], "input": c["encoding"], "batch": str(c.get("batch", B)),
             "steps": str(c["steps"]),
             "input_steps": str(c["input_steps"]), "output_steps": str(c["output_steps"]),

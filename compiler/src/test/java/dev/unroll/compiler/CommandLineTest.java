@@ -325,7 +325,6 @@ class CommandLineTest {
     @Test
     void featuresNotGeneratedYetAreRefusedWithAPositionedError() throws IOException {
         Map<String, String> features = new java.util.LinkedHashMap<>();
-        features.put("dropout", "lstm 4 dropout 0.5;\n    lstm 4;|many_to_one steps 3;");
         features.put("encoder-decoder", "gru 4;|many_to_many input_steps 3 output_steps 2;");
         List<String> failures = new ArrayList<>();
         for (Map.Entry<String, String> feature : features.entrySet()) {

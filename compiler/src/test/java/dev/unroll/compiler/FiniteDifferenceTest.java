@@ -33,7 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
  * non-softmax head, which the language forbids). Sizes are drawn at random (seeded) and small, in
  * float64, without clipping, batch 2. Then bidirectional stacks: every cell x the topologies that
  * allow them (one_to_one, many_to_one, many_to_many) x depth 1 to 3, each layer forward, concat or
- * sum at random with at least one bidirectional, heads and encodings in turn.
+ * sum at random with at least one bidirectional, heads and encodings in turn. Then dropout (0.2 or 0.5 on
+ * random layers, at least one): every cell, variants included, x every topology, the depths 1 to 3 in
+ * turn, and bidirectional stacks of depth 1 and 2; for those {@code computeGradients} is compared with
+ * differences of {@code trainingLoss}, the loss under the same masks (those of update 0: masks depend on
+ * the seed, update, sequence, layer and element, never on the weights), which must also equal the
+ * {@link ReferenceModel} with the masks of the language reference, while {@code loss()} stays the
+ * network without dropout.
  *
  * <p>For each case, weights are uniform in [-0.5, 0.5] and inputs and targets random; every element
  * of every parameter's gradient, and of the input gradient for dense inputs, from
@@ -90,6 +96,7 @@ class FiniteDifferenceTest {
     private static double worstVariantError;
     private static String worstVariant = "none";
     private static long checkedElements;
+    private static int effectiveDropoutCases;
     private static double compileSeconds;
     private static double cpuAtStart;
     private static double compileCpuSeconds;
@@ -214,12 +221,66 @@ class FiniteDifferenceTest {
             cases.add(spec);
             models.add(spec.model());
         }
+        // dropout, with the masks of update 0 held fixed (they depend on the seed, the update, the sequence, the layer
+        // and the element, never on the weights): every cell and topology, the depths in turn, some layers with dropout
+        // and at least one; then bidirectional stacks
+        SplittableRandom dropout = new SplittableRandom(SEED + 2);
+        List<NetSpec.Cell> allCells = new ArrayList<>(NetSpec.Cell.core());
+        allCells.addAll(NetSpec.Cell.variants());
+        int d = 0;
+        for (NetSpec.Cell cell : allCells) {
+            for (NetSpec.Topo topology : NetSpec.Topo.values()) {
+                int layers = 1 + d % 3;
+                NetSpec.Head head = heads[d % heads.length];
+                boolean oneHot = d / 3 % 2 == 1 && NetSpec.oneHotAllowed(topology, head);
+                String name = "Fd" + cases.size();
+                NetSpec base = NetSpec.random(dropout, "fd", name, cell, layers, topology, head, oneHot, true, 3, 4);
+                NetSpec spec = withDropout(base, base.layers(), dropout);
+                cases.add(spec);
+                models.add(spec.model());
+                d++;
+            }
+        }
+        for (NetSpec.Cell cell : NetSpec.Cell.core()) {
+            for (NetSpec.Topo topology : List.of(NetSpec.Topo.ONE_TO_ONE, NetSpec.Topo.MANY_TO_ONE,
+                    NetSpec.Topo.MANY_TO_MANY)) {
+                for (int layers = 1; layers <= 2; layers++, d++) {
+                    String name = "Fd" + cases.size();
+                    NetSpec.Head head = heads[d % heads.length];
+                    boolean oneHot = d % 3 == 0;
+                    NetSpec base = NetSpec.random(dropout, "fd", name, cell, layers, topology, head, oneHot, true, 3,
+                            4);
+                    List<NetSpec.Layer> stack = new ArrayList<>();
+                    for (int k = 0; k < layers; k++) {
+                        NetSpec.Direction direction = k == layers - 1 && stack.stream()
+                                .noneMatch(NetSpec.Layer::bidirectional) ? (d % 2 == 0 ? NetSpec.Direction.CONCAT
+                                        : NetSpec.Direction.SUM) : directions[dropout.nextInt(directions.length)];
+                        stack.add(new NetSpec.Layer(cell, base.layers().get(k).hidden(), direction));
+                    }
+                    NetSpec spec = withDropout(base, stack, dropout);
+                    cases.add(spec);
+                    models.add(spec.model());
+                }
+            }
+        }
         long start = System.nanoTime();
         double cpu = processCpuSeconds();
         classes = GeneratedCode.compile(models, work);
         compileSeconds = (System.nanoTime() - start) / 1e9;
         cpuAtStart = processCpuSeconds();
         compileCpuSeconds = cpuAtStart - cpu;
+    }
+
+    /** The spec with dropout 0.2 or 0.5 on each layer of {@code stack} with probability 0.6, and on at least one. */
+    private static NetSpec withDropout(NetSpec base, List<NetSpec.Layer> stack, SplittableRandom random) {
+        List<NetSpec.Layer> layers = new ArrayList<>();
+        int chosen = random.nextInt(stack.size());
+        for (int k = 0; k < stack.size(); k++) {
+            double p = random.nextBoolean() ? 0.2 : 0.5;
+            layers.add(k == chosen || random.nextDouble() < 0.6 ? stack.get(k).withDropout(p) : stack.get(k));
+        }
+        return new NetSpec(base.packageName(), base.name(), layers, base.inputSize(), base.oneHot(), base.outputSize(),
+                base.head(), base.topology(), base.steps(), base.fixedBatch(), true);
     }
 
     private static double processCpuSeconds() {
@@ -233,6 +294,8 @@ class FiniteDifferenceTest {
                 + " of the variants' cases %.3g (%s); compiled in %.1f s (%.1f s of cpu), checked with %.1f s of cpu%n",
                 cases.size(), checkedElements, worstError, worst.get(), worstVariantError, worstVariant, compileSeconds,
                 compileCpuSeconds, processCpuSeconds() - cpuAtStart);
+        System.out.printf("FiniteDifferenceTest: in %d of %d dropout cases the masks dropped elements%n",
+                effectiveDropoutCases, cases.stream().filter(NetSpec::dropout).count());
     }
 
     /**
@@ -242,7 +305,9 @@ class FiniteDifferenceTest {
     @TestFactory
     Stream<DynamicTest> gradientsMatchCentralDifferences() {
         assertTrue(cases.size() >= 4 * 5 * 3 * 6 + 4 * 3 * 3 * 2, "every combination is generated");
-        assertTrue(cases.stream().filter(c -> c.bidirectional() && !lengths.containsKey(c.name()) && c.embedding() == 0)
+        assertTrue(cases.stream().filter(NetSpec::dropout).count() == 8 * 5 + 4 * 3 * 2, "dropout cases");
+        assertTrue(cases.stream().filter(c -> c.bidirectional() && !lengths.containsKey(c.name()) && c.embedding() == 0
+                && !c.dropout())
                 .count() == 4 * 3 * 3 * 2, "bidirectional cases");
         assertTrue(lengths.size() == 5 * 2 * 2, "variable-length cases");
         assertTrue(cases.stream().filter(c -> c.embedding() > 0).count() == 4 * (4 * 2 + 1), "embedding cases");
@@ -272,7 +337,10 @@ class FiniteDifferenceTest {
                 }
             }
             TestBatch candidate = TestBatch.random(spec, BATCH, random);
-            ReferenceModel.Result reference = new ReferenceModel(spec, model.parameters()).run(candidate);
+            // with dropout, the relu and clip margins of the network the masks make
+            ReferenceModel.Result reference = spec.dropout()
+                    ? new ReferenceModel(spec, model.parameters()).runTraining(candidate, 0, 0)
+                    : new ReferenceModel(spec, model.parameters()).run(candidate);
             boolean clips = spec.layers().stream().anyMatch(l -> l.cell().cellClip());
             if (reference.smallestReluPreactivation() >= RELU_MARGIN
                     && (!clips || reference.smallestClipMargin() >= CLIP_MARGIN && reference.clampedElements() > 0)) {
@@ -285,7 +353,25 @@ class FiniteDifferenceTest {
         Object targets = batch.targetsArgument();
         int[] lengths = FiniteDifferenceTest.lengths.get(spec.name());
         Object[] extra = lengths == null ? new Object[0] : new Object[] {lengths};
-        Method lossMethod = model.method("loss", with(extra, model.workspace, xs, targets));
+        // with dropout, computeGradients differentiates the loss under the masks of the next update, which
+        // trainingLoss computes (the masks do not depend on the weights, so they stay fixed as the weights move)
+        Method lossMethod = model.method(spec.dropout() ? "trainingLoss" : "loss", with(extra, model.workspace, xs,
+                targets));
+        if (spec.dropout()) {
+            double withMasks = loss(model, lossMethod, xs, targets, extra);
+            ReferenceModel masked = new ReferenceModel(spec, model.parameters());
+            double reference = masked.runTraining(batch, 0, 0).loss();
+            assertEquals(reference, withMasks, 1e-12 * Math.abs(reference), "trainingLoss against the reference with"
+                    + " the masks of the language reference (seed 0, update 0)");
+            double evaluation = (double) model.call("loss", model.workspace, xs, targets);
+            assertEquals(new ReferenceModel(spec, model.parameters()).run(batch).loss(), evaluation,
+                    1e-12 * Math.abs(evaluation), "loss() is the network without dropout");
+            // a tiny case's masks may drop nothing (0.8^4 for two sequences of two units, where the kept elements are
+            // still scaled by 1 / (1 - p)); the report counts the cases where they dropped something
+            synchronized (FiniteDifferenceTest.class) {
+                effectiveDropoutCases += masked.droppedElements > 0 ? 1 : 0;
+            }
+        }
         Object inputGradients = spec.oneHot() ? null : batch.inputGradientBuffer();
         double loss = spec.oneHot()
                 ? (double) model.call("computeGradients", with(extra, model.workspace, xs, targets))

@@ -153,10 +153,19 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
         }
     }
 
-    /** One layer: its cell, hidden size and direction. */
-    record Layer(Cell cell, int hidden, Direction direction) {
+    /** One layer: its cell, hidden size, direction and dropout on its output (0 for none). */
+    record Layer(Cell cell, int hidden, Direction direction, double dropout) {
         Layer(Cell cell, int hidden) {
             this(cell, hidden, Direction.FORWARD);
+        }
+
+        Layer(Cell cell, int hidden, Direction direction) {
+            this(cell, hidden, direction, 0);
+        }
+
+        /** The same layer with dropout {@code p} on its output. */
+        Layer withDropout(double p) {
+            return new Layer(cell, hidden, direction, p);
         }
 
         /** What the layer passes on per step: 2H for concat, else H. */
@@ -198,6 +207,11 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
         return layers.stream().anyMatch(Layer::bidirectional);
     }
 
+    /** Whether some layer has dropout. */
+    boolean dropout() {
+        return layers.stream().anyMatch(l -> l.dropout() > 0);
+    }
+
     /** Whether a one-hot input makes sense: with feedback, only into a softmax of the vocabulary's size. */
     static boolean oneHotAllowed(Topo topology, Head head) {
         return !topology.feedback() || head.activation.equals("softmax");
@@ -212,7 +226,8 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
                 .append(";\n");
         for (Layer layer : layers) {
             String statement = layer.cell().statement(layer.hidden());
-            s.append("    ").append(statement, 0, statement.length() - 1).append(layer.direction().words).append(";\n");
+            s.append("    ").append(statement, 0, statement.length() - 1).append(layer.direction().words)
+                    .append(layer.dropout() > 0 ? " dropout " + layer.dropout() : "").append(";\n");
         }
         s.append("    output ").append(outputSize).append(' ').append(head.activation).append(";\n");
         s.append("    ").append(topology.statement(steps)).append("\n");
@@ -242,6 +257,9 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
                     .append(layers.get(k).hidden());
             if (layers.get(k).bidirectional()) {
                 s.append(' ').append(layers.get(k).direction().name().toLowerCase());
+            }
+            if (layers.get(k).dropout() > 0) {
+                s.append(" dropout ").append(layers.get(k).dropout());
             }
         }
         return s.append("; ").append(topology.name().toLowerCase()).append("; ")

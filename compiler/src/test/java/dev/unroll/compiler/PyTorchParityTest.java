@@ -43,6 +43,12 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code pack_padded_sequence} with the loss over the real steps only; the generated model takes the same padded
  * arrays and {@code lengths}, and must also give exactly zero for every padded input's gradient and output.
  *
+ * <p>Dropout cases: per-layer modules with fixed masks between them and before the head (nn.Dropout with its
+ * mask given), the masks drawn by the script's reimplementation of the documented mask function (checked
+ * against the runtime's {@code Dropout} element by element): {@code computeGradients} and
+ * {@code trainingLoss} must reproduce PyTorch's training loss and gradients with those masks, while
+ * {@code forward}, {@code loss} and the stepper reproduce PyTorch without dropout.
+ *
  * <p>Tolerances are element-wise, {@code |java - torch| <= rtol * |torch| + atol}, with an
  * absolute floor relative to the tensor's scale: {@code atol = 1e-12 * max|torch tensor|} in
  * float64, {@code 1e-6 * max|torch tensor|} in float32. The floor only matters for elements far
@@ -190,7 +196,15 @@ class PyTorchParityTest {
         }
         double lossOnly = lengths == null ? (double) model.call("loss", model.workspace, xs, targets)
                 : (double) model.call("loss", model.workspace, xs, targets, lengths);
-        assertEquals(loss, lossOnly, 0.0, "loss() must equal the loss of computeGradients()");
+        if (meta.containsKey("dropout")) {
+            // computeGradients trains, with the masks; loss() evaluates, without them, as PyTorch's model.eval()
+            assertClose("loss without dropout", data.tensor("loss_eval"), new double[] {lossOnly}, rtol);
+            assertEquals(loss, (double) model.call("trainingLoss", model.workspace, xs, targets), 0.0,
+                    "trainingLoss() must equal the loss of computeGradients()");
+            checkMasks(data);
+        } else {
+            assertEquals(loss, lossOnly, 0.0, "loss() must equal the loss of computeGradients()");
+        }
         if (meta.containsKey("variant")) {
             checkImportAndCheckpoint(c, data);
         }
@@ -370,6 +384,37 @@ class PyTorchParityTest {
         Object xs = batch(data.tensor("x"), oneHot ? int.class : real, meta.get("topology").startsWith("many_to"));
         assertClose("y after importPyTorch", data.tensor("y"), flatten(fresh.call("forward", fresh.workspace, xs)),
                 c.isFloat() ? 1e-4 : 1e-9);
+    }
+
+    /**
+     * The fixture's masks, drawn by the script's own implementation of the function of docs/language.md 4.8, are
+     * the runtime's: {@code mask.l<k>} of sequence {@code b} is {@code Dropout.mask(Dropout.key(seed, 0, b, k), ...)}
+     * element for element (a mismatch here explains any other failure of a dropout case).
+     */
+    private static void checkMasks(TensorFile data) {
+        Map<String, String> meta = data.metadata();
+        long seed = Long.parseLong(meta.get("dropout_seed"));
+        String[] p = meta.get("dropout").split(",");
+        int found = 0;
+        for (int k = 0; k < p.length; k++) {
+            if (Double.parseDouble(p[k]) == 0) {
+                continue;
+            }
+            Tensor mask = data.tensor("mask.l" + k);
+            int[] shape = mask.shape();
+            int perSequence = mask.elementCount() / shape[0];
+            for (int b = 0; b < shape[0]; b++) {
+                double[] ours = new double[perSequence];
+                dev.unroll.runtime.Dropout.mask(dev.unroll.runtime.Dropout.key(seed, 0, b, k), 0,
+                        Double.parseDouble(p[k]), ours, 0, perSequence);
+                for (int e = 0; e < perSequence; e++) {
+                    assertEquals(mask.getDouble(b * perSequence + e), ours[e], 0.0,
+                            "mask.l" + k + " of sequence " + b + ", element " + e);
+                }
+            }
+            found++;
+        }
+        assertTrue(found > 0, "a dropout case has a mask");
     }
 
     /**

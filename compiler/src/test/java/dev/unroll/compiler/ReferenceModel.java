@@ -4,6 +4,7 @@ import dev.unroll.runtime.Parameter;
 import dev.unroll.runtime.ParameterSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -27,6 +28,13 @@ import org.ejml.dense.row.CommonOps_DDRM;
  * head:  logits = W o + b,  y = act(logits)
  * embedding (input V embedding D): x_t = E[symbol_t], E = embedding.weight (V x D)
  * </pre>
+ *
+ * <p>In training ({@link #runTraining}), a layer with dropout {@code p} passes on {@code mask * o} instead of its
+ * output {@code o}, the mask written here from its definition in the language reference (section 4.8) with the
+ * JDK's {@link SplittableRandom} rather than the runtime's {@code Dropout}: {@code key = s(s(s(s(seed) + update) +
+ * sequence) + layer)}, {@code s(z)} the first {@code nextLong()} of {@code new SplittableRandom(z)}, element
+ * {@code e = t * size + j} dropped when the {@code (e + 1)}-th {@code nextDouble()} of
+ * {@code new SplittableRandom(key)} is below {@code p}, kept ones scaled by {@code 1 / (1 - p)}.
  */
 final class ReferenceModel {
     private final NetSpec spec;
@@ -105,6 +113,53 @@ final class ReferenceModel {
         return m;
     }
 
+    /** Whether {@link #run} applies dropout, and with what seed and update count. */
+    private boolean training;
+    /** How many output elements the masks of the last training run dropped (each read counted once per read). */
+    int droppedElements;
+    private long seed;
+    private long update;
+
+    /** Runs the batch as in training: with the dropout masks of {@code seed} at update {@code update}. */
+    Result runTraining(TestBatch batch, long seed, long update) {
+        this.training = true;
+        this.seed = seed;
+        this.update = update;
+        this.droppedElements = 0;
+        try {
+            return run(batch);
+        } finally {
+            this.training = false;
+        }
+    }
+
+    /**
+     * Returns what layer {@code k} passes on at time {@code t} of sequence {@code b}: its output {@code o}, or in
+     * training with dropout {@code mask * o} (time 0 for a single output such as the final states).
+     */
+    private DMatrixRMaj drop(int k, int b, int t, DMatrixRMaj o) {
+        double p = spec.layers().get(k).dropout();
+        if (!training || p == 0) {
+            return o;
+        }
+        long key = first(first(first(first(seed) + update) + b) + k);
+        SplittableRandom stream = new SplittableRandom(key);
+        for (int e = 0; e < t * o.numRows; e++) {
+            stream.nextDouble();
+        }
+        DMatrixRMaj out = new DMatrixRMaj(o.numRows, 1);
+        for (int j = 0; j < o.numRows; j++) {
+            boolean dropped = stream.nextDouble() < p;
+            droppedElements += dropped ? 1 : 0;
+            out.data[j] = dropped ? 0 : o.data[j] * (1 / (1 - p));
+        }
+        return out;
+    }
+
+    private static long first(long z) {
+        return new SplittableRandom(z).nextLong();
+    }
+
     /** Runs the batch: every sequence from zero states, the topology's inputs and outputs, the mean loss. */
     Result run(TestBatch batch) {
         int n = batch.size();
@@ -161,11 +216,11 @@ final class ReferenceModel {
                 h[k] = state[0];
                 c[k] = state[1];
                 smallestRelu = Math.min(smallestRelu, state[2].get(0));
-                x = h[k];
+                x = drop(k, b, t, h[k]); // what the layer above, or the head, reads
             }
             boolean writes = spec.topology().sequenceOutput() || t == spec.unrolledSteps() - 1;
             if (writes) {
-                DMatrixRMaj z = affine(headWeight, h[layers - 1], headBias);
+                DMatrixRMaj z = affine(headWeight, x, headBias);
                 double[] out = activate(z.data);
                 int s = spec.topology().sequenceOutput() ? t : 0;
                 zs[s] = z.data.clone();
@@ -236,11 +291,15 @@ final class ReferenceModel {
                 for (int t = 0; t < steps; t++) {
                     out[t] = merge(layer, forwards[t], backwards[t]);
                 }
-                last = merge(layer, forwards[steps - 1], backwards[0]);
+                // the final states are one output: their mask is that of time 0
+                last = drop(k, b, 0, merge(layer, forwards[steps - 1], backwards[0]));
             } else {
-                last = forwards[steps - 1];
+                last = drop(k, b, steps - 1, forwards[steps - 1]);
             }
-            xs = out;
+            xs = new DMatrixRMaj[steps];
+            for (int t = 0; t < steps; t++) {
+                xs[t] = drop(k, b, t, out[t]);
+            }
         }
         double[][] ys = new double[spec.outputSteps()][];
         double[][] zs = new double[spec.outputSteps()][];

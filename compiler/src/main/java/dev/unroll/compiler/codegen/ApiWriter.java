@@ -191,6 +191,7 @@ final class ApiWriter {
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
                 .addStatement("syncPackedWeights()")
                 .addStatement("checkInput(x, $S)", "x")
+                .addCode(inference())
                 .addStatement("loadInput(ws, x)")
                 .addStatement("forwardSequence(ws)")
                 .addStatement("return copyOutput(ws)")
@@ -211,6 +212,7 @@ final class ApiWriter {
                 .endControlFlow()
                 .addStatement("$T out = new $T[xs.length]$L", ArrayTypeName.of(outputType()), num.type(),
                         plan.output().sequence() ? "[][]" : "[]")
+                .addCode(inference())
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)")
                 .addStatement("loadInput(ws, xs[b])")
                 .addStatement("forwardSequence(ws)")
@@ -250,6 +252,7 @@ final class ApiWriter {
                 .addStatement("syncPackedWeights()")
                 .addStatement("checkInput(x, $S, length)", "x")
                 .addStatement("ws.$L = length", TimeSchedule.LENGTH)
+                .addCode(inference())
                 .addStatement("loadInput(ws, x, length)")
                 .addStatement("forwardSequence(ws)")
                 .addStatement("return copyOutput(ws)")
@@ -298,6 +301,7 @@ final class ApiWriter {
                 .endControlFlow()
                 .addStatement("$T out = new $T[xs.length]$L", ArrayTypeName.of(outputType()), num.type(),
                         plan.output().sequence() ? "[][]" : "[]")
+                .addCode(inference())
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)")
                 .addStatement("ws.$L = lengths == null ? STEPS : lengths[b]", TimeSchedule.LENGTH)
                 .addStatement("loadInput(ws, xs[b], ws.$L)", TimeSchedule.LENGTH)
@@ -308,22 +312,51 @@ final class ApiWriter {
                 .build());
     }
 
+    /** For a model with dropout, the statement that makes the forward pass an inference one; else nothing. */
+    private CodeBlock inference() {
+        return plan.hasDropout() ? CodeBlock.builder()
+                .addStatement("ws.dropout = false")
+                .build() : CodeBlock.of("");
+    }
+
+    /** The last arguments of a call to {@code run}: the input gradients, and whether to apply dropout if any. */
+    private String runArguments(String inputGradients, boolean dropout) {
+        return inputGradients + (plan.hasDropout() ? ", " + dropout : "");
+    }
+
     private void addLossAndGradients(TypeSpec.Builder type) {
         TypeName xs = ArrayTypeName.of(inputType());
         TypeName ys = ArrayTypeName.of(targetType());
+        boolean dropout = plan.hasDropout();
         type.addMethod(overBatch("loss", xs, ys)
                 .addAnnotation(Override.class)
                 .addJavadoc("Returns the $L loss of a batch, averaged as PyTorch's {@code reduction='mean'} does;"
-                        + " computes no gradients.\n", plan.head().loss().keyword())
-                .addStatement("return run(ws, xs, targets, $Lfalse, null)", variable ? "null, " : "")
+                        + " computes no gradients.\n$L", plan.head().loss().keyword(), dropout
+                        ? "Evaluation: without dropout, as PyTorch's {@code model.eval()}; {@link #trainingLoss} applies"
+                                + " it.\n" : "")
+                .addStatement("return run(ws, xs, targets, $Lfalse, $L)", variable ? "null, " : "",
+                        runArguments("null", false))
                 .build());
+        if (dropout) {
+            type.addMethod(overBatch("trainingLoss", xs, ys)
+                    .addJavadoc("Returns the loss of a batch as {@link #computeGradients($T, $T, $T)} computes it now:"
+                            + " with the\ndropout masks of the next update (they depend on the seed, {@link #updates()}"
+                            + " and each sequence's index\nin the batch, never on the weights); computes no"
+                            + " gradients.\n", RuntimeTypes.WORKSPACE, xs, ys)
+                    .addStatement("return run(ws, xs, targets, $Lfalse, $L)", variable ? "null, " : "",
+                            runArguments("null", true))
+                    .build());
+        }
         type.addMethod(overBatch("computeGradients", xs, ys)
                 .addAnnotation(Override.class)
                 .addJavadoc("Sets every parameter's gradient to that of the batch's mean loss (backpropagation through"
                         + " time$L)\nand returns the loss.\n", plan.schedule().truncated()
                         ? ", truncated: nothing flows back past the first step of a\nwindow of {@link #BPTT_WINDOW}"
                         + " steps, and the windows' gradients are summed with the weights fixed" : "")
-                .addStatement("return run(ws, xs, targets, $Ltrue, null)", variable ? "null, " : "")
+                .addJavadoc(dropout ? "Training: with the dropout masks of the next update, which its forward and"
+                        + " backward passes share.\n" : "")
+                .addStatement("return run(ws, xs, targets, $Ltrue, $L)", variable ? "null, " : "",
+                        runArguments("null", true))
                 .build());
         if (dense) {
             type.addMethod(overBatch("computeGradients", xs, ys)
@@ -332,7 +365,8 @@ final class ApiWriter {
                             + " {@code inputGradients},\nwhich must have the shape of {@code xs}.\n",
                             RuntimeTypes.WORKSPACE, xs, ys)
                     .addStatement("$T.notNull(inputGradients, $S)", RuntimeTypes.CHECKS, "inputGradients")
-                    .addStatement("return run(ws, xs, targets, $Ltrue, inputGradients)", variable ? "null, " : "")
+                    .addStatement("return run(ws, xs, targets, $Ltrue, $L)", variable ? "null, " : "",
+                            runArguments("inputGradients", true))
                     .build());
         }
         if (variable) {
@@ -356,7 +390,7 @@ final class ApiWriter {
                         + " sequence's outputs; padding\nis never read. Computes no gradients.\n",
                         plan.head().loss().keyword(), mean)
                 .addStatement("$T.notNull(lengths, $S)", RuntimeTypes.CHECKS, "lengths")
-                .addStatement("return run(ws, xs, targets, lengths, false, null)")
+                .addStatement("return run(ws, xs, targets, lengths, false, $L)", runArguments("null", false))
                 .build());
         type.addMethod(overBatch("computeGradients", xs, ys)
                 .addAnnotation(Override.class)
@@ -365,7 +399,7 @@ final class ApiWriter {
                         + " {@code b} having\n{@code lengths[b]} real steps (as {@link #loss($T, $T, $T, int[])}"
                         + " averages it), and returns the loss.\n", RuntimeTypes.WORKSPACE, xs, ys)
                 .addStatement("$T.notNull(lengths, $S)", RuntimeTypes.CHECKS, "lengths")
-                .addStatement("return run(ws, xs, targets, lengths, true, null)")
+                .addStatement("return run(ws, xs, targets, lengths, true, $L)", runArguments("null", true))
                 .build());
         if (dense) {
             type.addMethod(overBatch("computeGradients", xs, ys)
@@ -376,7 +410,8 @@ final class ApiWriter {
                             + " padded steps get exactly zero.\n", RuntimeTypes.WORKSPACE, xs, ys)
                     .addStatement("$T.notNull(lengths, $S)", RuntimeTypes.CHECKS, "lengths")
                     .addStatement("$T.notNull(inputGradients, $S)", RuntimeTypes.CHECKS, "inputGradients")
-                    .addStatement("return run(ws, xs, targets, lengths, true, inputGradients)")
+                    .addStatement("return run(ws, xs, targets, lengths, true, $L)",
+                            runArguments("inputGradients", true))
                     .build());
         }
     }
@@ -419,10 +454,14 @@ final class ApiWriter {
         int steps = plan.schedule().steps();
         int inputSize = plan.input().size();
         String want = net.wantInputGradient();
-        MethodSpec.Builder m = batchMethod("run")
-                .returns(double.class)
+        MethodSpec.Builder m = batchMethod("run");
+        if (plan.hasDropout()) {
+            m.addParameter(boolean.class, "dropout");
+        }
+        m.returns(double.class)
                 .addJavadoc("Loss of a batch, and its gradients when {@code backward}; sequences are processed one by"
-                        + " one.\n")
+                        + " one.$L\n", plan.hasDropout() ? " With\n{@code dropout}, the forward pass applies the"
+                        + " dropout masks of the next update." : "")
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
                 .addStatement("$T.notNull(xs, $S)", RuntimeTypes.CHECKS, "xs")
                 .addStatement("$T.notNull(targets, $S)", RuntimeTypes.CHECKS, "targets")
@@ -491,6 +530,10 @@ final class ApiWriter {
         if (dense) {
             m.addStatement("$L = inputGradients != null", want);
         }
+        if (plan.hasDropout()) {
+            m.addStatement("ws.dropout = dropout")
+                    .addStatement("ws.update = optimizer.stepCount()");
+        }
         m.addStatement("final int half = $T.half(xs.length, FORWARD_FLOPS)", RuntimeTypes.BATCH_SPLIT)
                 .addStatement("double loss")
                 .beginControlFlow("if (half == 0)")
@@ -502,6 +545,10 @@ final class ApiWriter {
                 .addStatement("final Workspace partner = ws.partner()");
         if (dense) {
             m.addStatement("partner.$L = $L", NetworkBuffers.WANT_INPUT_GRADIENT, want);
+        }
+        if (plan.hasDropout()) {
+            m.addStatement("partner.dropout = dropout")
+                    .addStatement("partner.update = ws.update");
         }
         m.beginControlFlow("if (backward)")
                 .addStatement("partner.zeroGradients()")
@@ -537,6 +584,10 @@ final class ApiWriter {
                         + " to {@code to - 1},\none at a time; returns their summed loss.\n")
                 .addStatement("double loss = 0")
                 .beginControlFlow("for (int b = from; b < to; b++)");
+        if (plan.hasDropout()) {
+            m.addComment("the sequence's index in the whole batch keys its masks, whichever half it runs in")
+                    .addStatement("ws.sequence = b");
+        }
         if (variable) {
             m.addStatement("ws.$L = lengths == null ? STEPS : lengths[b]", TimeSchedule.LENGTH)
                     .addStatement("loadInput(ws, xs[b], ws.$L)", TimeSchedule.LENGTH)

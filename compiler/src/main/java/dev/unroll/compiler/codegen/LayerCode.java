@@ -194,14 +194,35 @@ public final class LayerCode {
         local(b, "dz", layer.buffers().dz());
         b.addStatement("final int prev = t * $L", h);
         pass.outputGradient().ifPresent(g -> {
-            b.add("// dL/dh_t += dL/d(the layer's output at time $L)$L, left by the layer above or the head\n",
-                    pass.time(), g.offset() == 0 ? "" : ", its reverse half");
+            b.add("// dL/dh_t += dL/d(the layer's output at time $L)$L, left by the layer above or the head$L\n",
+                    pass.time(), g.offset() == 0 ? "" : ", its reverse half",
+                    pass.outputMask().isPresent() ? ",\n// through the dropout mask of the forward pass" : "");
             b.addStatement("final $L[] dOut = $L", t(), g.buffer().ref());
             b.addStatement("final int go = $L", g.at(pass.time()));
+            pass.outputMask().ifPresent(mask -> local(b, "dropMask", mask.buffer()));
             Kernels.beginLoop(b, "j", 0, h);
-            b.addStatement("dh[j] += dOut[go + j]");
+            if (pass.outputMask().isPresent()) {
+                LayerPlan.StepSlice mask = pass.outputMask().get();
+                if (mask.stride() != g.stride() || mask.offset() != g.offset()) {
+                    throw new IllegalStateException("a dropout mask is laid out like the gradient it masks");
+                }
+                b.addStatement("dh[j] += dOut[go + j] * dropMask[go + j]");
+            } else {
+                b.addStatement("dh[j] += dOut[go + j]");
+            }
             Kernels.endLoop(b);
         });
+        layer.dropout().ifPresent(d -> d.gradient().ifPresent(g -> {
+            b.add("// dL/dh_t += mask_t * dL/d(the output with dropout), which the layer above or the head left;\n"
+                    + "// taken, so that the step before starts from zero\n");
+            local(b, "dDropped", g);
+            local(b, "dropMask", d.mask());
+            b.addStatement("final int mo = t * $L", h);
+            Kernels.beginLoop(b, "j", 0, h);
+            b.addStatement("dh[j] += dropMask[mo + j] * dDropped[j]");
+            Kernels.endLoop(b);
+            b.addStatement("$T.fill(dDropped, 0)", Arrays.class);
+        }));
         b.add("// the step's saved values are copied to offset 0 first, so that the elementwise loops vectorize\n");
         b.addStatement("System.arraycopy(h, prev, hp, 0, $L)", h);
         String recurrentDz = layer.cell().backward(b, this);
@@ -308,6 +329,54 @@ public final class LayerCode {
         Kernels.beginLoop(b, "i", 0, layer.shape().inputSize());
         b.addStatement("dIn[gi + i] += dx[i]");
         Kernels.endLoop(b);
+    }
+
+    // ---- dropout -----------------------------------------------------------------------------
+
+    /**
+     * Returns the method that applies the layer's dropout to its output of time {@code t} (or, when only the final
+     * states are masked, to them, without {@code t}): in training it draws the mask, {@code 0} or
+     * {@code 1 / (1 - p)} per element from the counter-based {@code Dropout} (keyed by the spec's seed, the update,
+     * the sequence's index in the batch, the layer and the element, so that the draw does not depend on which
+     * thread runs which sequence), and multiplies; in inference it copies.
+     */
+    public MethodSpec dropout() {
+        LayerPlan.Dropout d = layer.dropout().orElseThrow();
+        int o = d.size();
+        BufferSpec source = layer.merge().map(LayerPlan.Merge::output).orElse(layer.buffers().h());
+        MethodSpec.Builder m = MethodSpec.methodBuilder(layer.dropoutMethod())
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws");
+        CodeBlock.Builder b = CodeBlock.builder();
+        local(b, "in", source);
+        local(b, "out", d.output());
+        if (d.finalOnly()) {
+            m.addJavadoc("Layer $L's dropout, $L, on its final states: during training each of the $L elements is zeroed"
+                    + " with\nprobability $L and the others multiplied by {@code 1 / (1 - p)}; in inference they pass"
+                    + " unchanged.\n", l, d.p(), o, d.p());
+            b.addStatement("final int at = 0");
+            b.addStatement("final int mo = 0");
+        } else {
+            m.addParameter(int.class, "t")
+                    .addJavadoc("Layer $L's dropout, $L, on its output of time {@code t}: during training each of the"
+                            + " $L elements is zeroed\nwith probability $L and the others multiplied by"
+                            + " {@code 1 / (1 - p)}; in inference they pass unchanged.\n", l, d.p(), o, d.p());
+            b.addStatement("final int at = (t + 1) * $L", o);
+            b.addStatement("final int mo = t * $L", o);
+        }
+        b.beginControlFlow("if (!ws.dropout)")
+                .add("// inference: the output passes unchanged\n")
+                .addStatement("System.arraycopy(in, at, out, at, $L)", o)
+                .addStatement("return")
+                .endControlFlow();
+        local(b, "mask", d.mask());
+        b.add("// element e = t * $L + j of this sequence's mask for layer $L: the same draw on any thread\n", o, l);
+        b.addStatement("$T.mask($T.key(DROPOUT_SEED, ws.update, ws.sequence, $L), mo, $L, mask, mo, $L)",
+                RuntimeTypes.DROPOUT, RuntimeTypes.DROPOUT, l, d.p(), o);
+        Kernels.beginLoop(b, "j", 0, o);
+        b.addStatement("out[at + j] = in[at + j] * mask[mo + j]");
+        Kernels.endLoop(b);
+        return m.addCode(b.build()).build();
     }
 
     // ---- merge -------------------------------------------------------------------------------

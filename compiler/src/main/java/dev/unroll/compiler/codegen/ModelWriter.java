@@ -105,6 +105,9 @@ public final class ModelWriter {
             if (layer.merge().isPresent()) {
                 type.addMethod(new LayerCode(layer, layer, plan.network(), num).merge(plan.schedule()));
             }
+            if (layer.dropout().isPresent()) {
+                type.addMethod(new LayerCode(layer, layer, plan.network(), num).dropout());
+            }
         }
         new HeadWriter(plan, num).addTo(type);
         new StepperWriter(plan, num).addTo(type);
@@ -117,8 +120,9 @@ public final class ModelWriter {
         model.doc().ifPresent(d -> doc.add("$L\n\n", d.replace("*/", "*&#47;")));
         doc.add("<p>Network: input $L ($L)", model.input().size(), model.input().encoding().keyword());
         for (LayerPlan layer : plan.layers()) {
-            doc.add(", $L $L$L", layer.cell().description(), layer.hiddenSize(), layer.merge()
-                    .map(m -> m.sum() ? " bidirectional sum" : " bidirectional concat").orElse(""));
+            doc.add(", $L $L$L$L", layer.cell().description(), layer.hiddenSize(), layer.merge()
+                    .map(m -> m.sum() ? " bidirectional sum" : " bidirectional concat").orElse(""),
+                    layer.dropout().map(d -> " dropout " + d.p()).orElse(""));
         }
         doc.add(", output $L ($L); $L over $L steps; loss $L; $L.\n", model.output().size(),
                 model.output().activation().keyword(), model.topology().kind().keyword(), plan.schedule().steps(),
@@ -145,6 +149,14 @@ public final class ModelWriter {
         }
         doc.add("<li>head: {@code nn.Linear($L, $L)}, tensors {@code head.*}\n</ul>\n", plan.head().inputSize(),
                 plan.head().size());
+        if (plan.hasDropout()) {
+            doc.add("\n<p>Dropout: during training ({@code trainStep}, {@code computeGradients}, {@code trainingLoss})"
+                    + " each layer with\ndropout multiplies its output, as the layer above or the head reads it, by"
+                    + " a mask of 0 and {@code 1 / (1 - p)}\n(PyTorch's {@code nn.Dropout(p)} there), drawn from"
+                    + " the seed $L, the update count, the sequence's index in its\nbatch, the layer and the element:"
+                    + " the same seed and updates give the same masks on any number of threads.\n{@code forward},"
+                    + " {@code loss} and the stepper use no dropout.\n", model.training().seed());
+        }
         doc.add("\n<p>Thread safety: the forward methods only read the parameters, so one model can serve many\n"
                 + "threads at once as long as each uses its own {@link Workspace}. Methods that compute gradients\n"
                 + "write the parameters' gradient arrays and must not run concurrently with each other.\n");

@@ -24,6 +24,8 @@ public final class RuntimeTypes {
     public static final ClassName INITIALIZERS = ClassName.get("dev.unroll.runtime.init", "Initializers");
     /** Size-independent array work: transposition, row copies, gradient rows. */
     public static final ClassName ARRAYS2D = ClassName.get("dev.unroll.runtime", "Rows");
+    /** Counter-based dropout masks. */
+    public static final ClassName DROPOUT = ClassName.get("dev.unroll.runtime", "Dropout");
     /** How a batch is split over two threads. */
     public static final ClassName BATCH_SPLIT = ClassName.get("dev.unroll.runtime", "BatchSplit");
 

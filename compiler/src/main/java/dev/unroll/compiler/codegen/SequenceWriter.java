@@ -16,7 +16,9 @@ import javax.lang.model.element.Modifier;
  * Writes the loops over time of one sequence: the forward pass (every layer at each step, then the
  * head where the schedule scores), the summed loss, backpropagation through time (the head and the
  * layers in reverse, step by step), and where the input gradient of each step goes. Layer steps are
- * calls: what wraps a layer over time (direction, masking, windows) belongs here, never in a cell.
+ * calls: what wraps a layer over time (direction, masking, dropout, windows) belongs here, never in a cell.
+ * A layer with dropout is followed, at each step, by its dropout method, which writes the output the
+ * layer above or the head reads.
  *
  * <p>A network with a bidirectional layer runs layer by layer instead ({@link ModelPlan#layerByLayer()}):
  * each layer's passes over the whole sequence (the reverse pass's step {@code t} reads time
@@ -95,6 +97,9 @@ final class SequenceWriter {
         }
         for (LayerPlan layer : plan.layers()) {
             b.addStatement("$L(ws, t)", layer.forwardMethod());
+            if (layer.dropout().isPresent()) {
+                b.addStatement("$L(ws, t)", layer.dropoutMethod());
+            }
         }
         if (schedule.everyStep()) {
             b.addStatement("headForward(ws, t, t)");
@@ -107,6 +112,8 @@ final class SequenceWriter {
             for (BufferSpec carried : layer.carriedGradients()) {
                 b.addStatement("$T.fill($L, 0)", Arrays.class, carried.ref());
             }
+            layer.dropout().flatMap(LayerPlan.Dropout::gradient).ifPresent(g -> b.addStatement("$T.fill($L, 0)",
+                    Arrays.class, g.ref()));
         }
         net.dyFeedback().ifPresent(d -> b.addStatement("$T.fill($L, 0)", Arrays.class, d.ref()));
     }
@@ -145,6 +152,15 @@ final class SequenceWriter {
             if (layer.merge().isPresent()) {
                 b.addStatement("$L(ws)", layer.mergeMethod());
             }
+            layer.dropout().ifPresent(d -> {
+                if (d.finalOnly()) {
+                    b.addStatement("$L(ws)", layer.dropoutMethod());
+                } else {
+                    beginTimeLoop(b);
+                    b.addStatement("$L(ws, t)", layer.dropoutMethod());
+                    Kernels.endLoop(b);
+                }
+            });
         }
         if (schedule.everyStep()) {
             beginTimeLoop(b);
@@ -201,8 +217,21 @@ final class SequenceWriter {
             b.addStatement("headBackward(ws, $L, 0)", schedule.lastStep());
             for (LayerPlan pass : top.passes()) {
                 int from = pass.isReverse() && !top.merge().orElseThrow().sum() ? top.hiddenSize() : 0;
-                b.addStatement("System.arraycopy($L, $L, $L, 0, $L)", dHead, from, pass.buffers().dh().ref(),
-                        top.hiddenSize());
+                if (top.dropout().isPresent()) {
+                    // the head read the output with dropout: the gradient reaches the pass through the same mask
+                    LayerPlan.Dropout d = top.dropout().get();
+                    // the mask of the final states, or of the last step the head read
+                    String mo = d.finalOnly() ? plusJ(from) : schedule.variableLength()
+                            ? "(" + schedule.lastStep() + ") * " + d.size() + " + " + plusJ(from)
+                            : plusJ((schedule.steps() - 1) * d.size() + from);
+                    Kernels.beginLoop(b, "j", 0, top.hiddenSize());
+                    b.addStatement("$L[j] = $L[$L] * $L[$L]", pass.buffers().dh().ref(), dHead, plusJ(from),
+                            d.mask().ref(), mo);
+                    Kernels.endLoop(b);
+                } else {
+                    b.addStatement("System.arraycopy($L, $L, $L, 0, $L)", dHead, from, pass.buffers().dh().ref(),
+                            top.hiddenSize());
+                }
             }
         }
         List<LayerPlan> layers = plan.layers();
@@ -222,6 +251,11 @@ final class SequenceWriter {
                         + " {@code grad} array.\n")
                 .addCode(b.build())
                 .build();
+    }
+
+    /** Returns {@code offset + j}, or {@code j} for offset 0. */
+    private static String plusJ(int offset) {
+        return offset == 0 ? "j" : offset + " + j";
     }
 
     private MethodSpec loss() {

@@ -146,6 +146,9 @@ final class StepperWriter {
         advance.addStatement("syncPackedWeights()");
         for (LayerPlan layer : plan.layers()) {
             advance.addStatement("$L(ws, 0)", layer.forwardMethod());
+            if (layer.dropout().isPresent()) {
+                advance.addStatement("$L(ws, 0)", layer.dropoutMethod());
+            }
         }
         advance.addStatement("headForward(ws, 0, 0)");
         advance.addComment("the state after this step becomes the state before the next");

@@ -64,6 +64,13 @@ final class TrainingWriter {
                 .addJavadoc("The spec's gradient clipping, applied in this order.\n")
                 .initializer(clipping())
                 .build());
+        if (plan.hasDropout()) {
+            type.addField(FieldSpec.builder(long.class, "DROPOUT_SEED", Modifier.PRIVATE, Modifier.STATIC,
+                            Modifier.FINAL)
+                    .addJavadoc("The spec's seed, which keys the dropout masks with the update count.\n")
+                    .initializer("$LL", model.training().seed())
+                    .build());
+        }
         type.addField(FieldSpec.builder(RuntimeTypes.WORKSPACE, "trainingWorkspace", Modifier.PRIVATE, Modifier.FINAL)
                 .initializer("new Workspace()")
                 .build());
@@ -180,6 +187,9 @@ final class TrainingWriter {
         } else {
             m.addJavadoc("Does one training update on a batch: gradients by BPTT, a check that the loss and every"
                     + " gradient are\nfinite, clipping, then the optimizer step. Not thread-safe.\n\n");
+        }
+        if (plan.hasDropout()) {
+            m.addJavadoc("The forward and backward passes share the dropout masks of this update.\n\n");
         }
         return m.returns(double.class)
                 .addJavadoc("@return the batch's mean loss before the update\n"

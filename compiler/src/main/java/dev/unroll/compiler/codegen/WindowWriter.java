@@ -116,10 +116,19 @@ final class WindowWriter {
         m.addStatement("syncPackedWeights()")
                 .beginControlFlow("if (scored)")
                 .addStatement("ws.zeroGradients()")
-                .endControlFlow()
+                .endControlFlow();
+        if (plan.hasDropout()) {
+            m.addComment("each window is an update of its own: its masks are keyed by its update count")
+                    .addStatement("ws.dropout = true")
+                    .addStatement("ws.update = optimizer.stepCount()");
+        }
+        m
                 .addStatement("double loss = 0")
-                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
-                .addStatement("loadInput(ws, xs[b])")
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)");
+        if (plan.hasDropout()) {
+            m.addStatement("ws.sequence = b");
+        }
+        m.addStatement("loadInput(ws, xs[b])")
                 .addStatement("loadTarget(ws, targets[b])")
                 .beginControlFlow("if (from > 0)")
                 .addStatement("restoreState(ws, carried[b], from)")

@@ -66,6 +66,18 @@ final class WorkspaceWriter {
                     .initializer("STEPS")
                     .build());
         }
+        if (plan.hasDropout()) {
+            type.addField(FieldSpec.builder(boolean.class, "dropout")
+                    .addJavadoc("Whether the forward pass applies dropout (training), or passes every output"
+                            + " unchanged (inference).\n")
+                    .build());
+            type.addField(FieldSpec.builder(long.class, "update")
+                    .addJavadoc("The number of updates before the one being computed, which keys the dropout masks.\n")
+                    .build());
+            type.addField(FieldSpec.builder(int.class, "sequence")
+                    .addJavadoc("The index in its batch of the sequence being computed, which keys its dropout masks.\n")
+                    .build());
+        }
         type.addField(FieldSpec.builder(RuntimeTypes.GRADIENTS, "grads")
                 .addJavadoc("Gradient buffers, made by the first backward pass through this workspace.\n")
                 .build());

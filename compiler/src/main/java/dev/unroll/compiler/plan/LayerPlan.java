@@ -15,6 +15,10 @@ import java.util.Optional;
  * forward recurrence; only the layer's input and gradient offsets, written by {@code LayerCode},
  * know the direction. {@link #merge()} says how the two passes' {@code h} make the layer's output.
  *
+ * <p>{@link #dropout()} masks what the layer passes on (its {@code h}, or its merged output) into a buffer of
+ * its own, which the layer above or the head reads instead; the layer's own recurrence reads the unmasked
+ * {@code h}, as in PyTorch.
+ *
  * @param shape the sizes
  * @param cell the emitter of the cell's step code
  * @param inputMode how the layer reads its input at step {@code t}
@@ -30,13 +34,14 @@ import java.util.Optional;
  *     runs layer by layer
  * @param reverse the reverse pass of a bidirectional layer
  * @param merge how a bidirectional layer's two passes make its output
+ * @param dropout the dropout on the layer's output (on the forward pass's plan, which stands for the layer)
  * @param sequenceBuffers the buffers a network that runs layer by layer adds to this layer: the gradient of its
  *     output per step, the scratch its input gradient is formed in, its merged output
  */
 public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode, Optional<BufferSpec> source,
         String sourceOffset, Optional<BufferSpec> sourceGradient, TensorSpec weightIh, TensorSpec weightHh, TensorSpec biasIh, TensorSpec biasHh,
         LayerBuffers buffers, Pass pass, Optional<LayerPlan> reverse, Optional<Merge> merge,
-        List<BufferSpec> sequenceBuffers) {
+        Optional<Dropout> dropout, List<BufferSpec> sequenceBuffers) {
 
     public LayerPlan {
         sequenceBuffers = List.copyOf(sequenceBuffers);
@@ -54,12 +59,14 @@ public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode,
      * @param inputGradient when present, {@code dL/dx} of each step is added to this slice at {@code time} (the layer
      *     below's output gradient, or the network's {@code dx}) instead of into {@link #sourceGradient()}
      * @param inputGradientStep the offset-0 scratch that {@code dL/dx} of the step is formed in first
+     * @param outputMask when present, the dropout mask that {@link #outputGradient()} is multiplied by as it is
+     *     added, laid out like it
      */
     public record Pass(String time, Optional<StepSlice> outputGradient, Optional<StepSlice> inputGradient,
-            Optional<BufferSpec> inputGradientStep) {
+            Optional<BufferSpec> inputGradientStep, Optional<StepSlice> outputMask) {
         /** Returns the pass of a network that runs step by step. */
         public static Pass stepByStep() {
-            return new Pass("t", Optional.empty(), Optional.empty(), Optional.empty());
+            return new Pass("t", Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
         }
     }
 
@@ -88,6 +95,29 @@ public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode,
      *     time {@code T - 1} and the reverse pass after time 0 (the top layer when the head reads the last step)
      */
     public record Merge(boolean sum, BufferSpec output, int size, boolean finalOnly) {}
+
+    /**
+     * Inverted dropout on what a layer passes on: during training, {@code output = mask * (the layer's output)},
+     * each mask element {@code 0} or {@code 1 / (1 - p)} as {@code dev.unroll.runtime.Dropout} draws it; in
+     * inference, {@code output} is a copy of the layer's output. The backward pass multiplies the gradient that
+     * reaches {@code output} by the same mask.
+     *
+     * @param p the probability of dropping an element, in {@code (0, 1)}
+     * @param output the masked output, laid out like the layer's output: time {@code t} at {@code (t + 1) * size}
+     *     (offset 0 stays zero), or the one output at offset 0 when {@link #finalOnly()}
+     * @param mask the mask of time {@code t} at {@code t * size}, or the one output's at offset 0
+     * @param gradient in a network that runs step by step, {@code dL/d(output)} of the step being
+     *     back-propagated, which the layer above (or the head) adds to and the layer's backward step takes
+     * @param size the output's size per step
+     * @param finalOnly whether only the final states are masked (the merge's {@link Merge#finalOnly()})
+     */
+    public record Dropout(double p, BufferSpec output, BufferSpec mask, Optional<BufferSpec> gradient, int size,
+            boolean finalOnly) {
+        /** Returns the buffers, in declaration order. */
+        public List<BufferSpec> buffers() {
+            return gradient.isPresent() ? List.of(output, mask, gradient.get()) : List.of(output, mask);
+        }
+    }
 
     /**
      * The buffers of a layer that every cell has.
@@ -146,9 +176,22 @@ public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode,
         return merge.map(Merge::size).orElse(shape.hiddenSize());
     }
 
-    /** Returns the buffer the layer above or the head reads: the merged output, else {@code h}. */
+    /** Returns the buffer the layer above or the head reads: the masked output, else the merged output, else {@code h}. */
     public BufferSpec output() {
-        return merge.map(Merge::output).orElse(buffers.h());
+        return dropout.map(Dropout::output).orElse(merge.map(Merge::output).orElse(buffers.h()));
+    }
+
+    /**
+     * Returns where, in a network that runs step by step, the layer above or the head adds {@code dL/d(output)} of
+     * the step: the dropout's gradient, which the backward step masks into {@code dh}, else {@code dh} itself.
+     */
+    public BufferSpec stepOutputGradient() {
+        return dropout.flatMap(Dropout::gradient).orElse(buffers.dh());
+    }
+
+    /** Returns the name of the method that applies the layer's dropout. */
+    public String dropoutMethod() {
+        return "dropoutLayer" + index();
     }
 
     /** Returns the PyTorch module that computes the same layer, e.g. {@code nn.LSTM(3, 4, bidirectional=True)}. */
@@ -175,14 +218,15 @@ public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode,
 
     /**
      * Returns every workspace buffer of the layer: the shared ones, then the cell's, then the reverse pass's, then
-     * those of a network that runs layer by layer.
+     * those of a network that runs layer by layer, then the dropout's.
      */
     public List<BufferSpec> allBuffers() {
         List<BufferSpec> all = concat(buffers.all(), cell.buffers());
         if (reverse.isPresent()) {
             all = concat(all, reverse.get().allBuffers());
         }
-        return concat(all, sequenceBuffers);
+        all = concat(all, sequenceBuffers);
+        return dropout.isPresent() ? concat(all, dropout.get().buffers()) : all;
     }
 
     /** Returns the name of the forward step method. */

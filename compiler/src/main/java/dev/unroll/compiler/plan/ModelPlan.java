@@ -62,6 +62,11 @@ public record ModelPlan(NetworkModel model, ValueShape input, ValueShape target,
         return layers.stream().anyMatch(l -> l.reverse().isPresent());
     }
 
+    /** Returns true when some layer has dropout, so that training draws masks. */
+    public boolean hasDropout() {
+        return layers.stream().anyMatch(l -> l.dropout().isPresent());
+    }
+
     /** Returns the top layer. */
     public LayerPlan top() {
         return layers.get(layers.size() - 1);

@@ -96,13 +96,6 @@ public final class Planner {
     private static List<Refusal> refusals(NetworkModel model) {
         List<Refusal> problems = new ArrayList<>();
         ModelPositions at = model.positions();
-        for (LayerSpec layer : model.layers()) {
-            int l = layer.index();
-            String where = "layer " + l + " (" + layer.cell().type().keyword() + ")";
-            if (layer.dropout() > 0) {
-                problems.add(new Refusal(at.atLayerOption(l, "dropout"), where + ": dropout is not generated yet"));
-            }
-        }
         if (model.topology().kind() == Topology.ENCODER_DECODER) {
             problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "input_steps"),
                     "encoder-decoder many_to_many (input_steps, output_steps) is not generated yet"));
@@ -173,7 +166,7 @@ public final class Planner {
                 new TensorSpec("headBias", "head.bias", outputSize, 0, 1,
                         new TensorSpec.Init(TensorSpec.Init.Kind.BIAS, f), false, false),
                 top.output(), finalState ? "0" : "(t + 1) * " + f,
-                network.headInputGradient().orElse(top.buffers().dh()), f, outputSize, model.output().activation(),
+                network.headInputGradient().orElse(top.stepOutputGradient()), f, outputSize, model.output().activation(),
                 model.training().loss());
 
         ValueShape input = new ValueShape(oneHot || embedding, sequenceInput, sequenceInput ? steps : 1, inputSize, "the input size");
@@ -214,7 +207,8 @@ public final class Planner {
         boolean top = l == model.layers().size() - 1;
         if (!layerByLayer) {
             return pass(spec, new LayerShape(l, spec.inputSize(), h, spec.cell().gateCount(), steps), below, network,
-                    LayerPlan.Pass.stepByStep(), Optional.empty(), Optional.empty(), List.of());
+                    LayerPlan.Pass.stepByStep(), Optional.empty(), Optional.empty(), dropout(spec, h, false),
+                    List.of());
         }
         // a network with a bidirectional layer runs layer by layer; the layer's output, and its gradient per step
         int o = spec.outputSize();
@@ -248,28 +242,59 @@ public final class Planner {
             sequenceBuffers.add(inputGradientStep.orElseThrow());
         }
         merge.ifPresent(m -> sequenceBuffers.add(m.output()));
+        Optional<LayerPlan.Dropout> dropout = dropout(spec, o, finalOnly && spec.isBidirectional());
+        // the output gradient is masked as it reaches each pass: the mask is laid out like the gradient
+        Optional<BufferSpec> mask = outputGradient.isPresent() ? dropout.map(LayerPlan.Dropout::mask) : Optional.empty();
         LayerPlan.Pass forwards = new LayerPlan.Pass("t",
-                outputGradient.map(g -> new LayerPlan.StepSlice(g, o, 0)), inputGradient, inputGradientStep);
+                outputGradient.map(g -> new LayerPlan.StepSlice(g, o, 0)), inputGradient, inputGradientStep,
+                mask.map(m -> new LayerPlan.StepSlice(m, o, 0)));
         Optional<LayerPlan> reverse = Optional.empty();
         if (spec.isBidirectional()) {
             // with variable lengths, the reverse pass starts at each sequence's own last step (PyTorch's packed
             // sequences): its step t reads time L - 1 - t
             String time = variableLength ? "(ws." + TimeSchedule.LENGTH + " - 1 - t)"
                     : steps == 1 ? "t" : "(" + (steps - 1) + " - t)";
+            int half = spec.direction() == Direction.SUM ? 0 : h;
             LayerPlan.Pass backwards = new LayerPlan.Pass(time,
-                    outputGradient.map(g -> new LayerPlan.StepSlice(g, o, spec.direction() == Direction.SUM ? 0 : h)),
-                    inputGradient, inputGradientStep);
+                    outputGradient.map(g -> new LayerPlan.StepSlice(g, o, half)), inputGradient, inputGradientStep,
+                    mask.map(m -> new LayerPlan.StepSlice(m, o, half)));
             reverse = Optional.of(pass(spec, new LayerShape(l, spec.inputSize(), h, spec.cell().gateCount(), steps,
-                    true), below, network, backwards, Optional.empty(), Optional.empty(), List.of()));
+                    true), below, network, backwards, Optional.empty(), Optional.empty(), Optional.empty(), List.of()));
         }
         return pass(spec, new LayerShape(l, spec.inputSize(), h, spec.cell().gateCount(), steps), below, network,
-                forwards, reverse, merge, sequenceBuffers);
+                forwards, reverse, merge, dropout, sequenceBuffers);
+    }
+
+    /**
+     * The dropout of a layer whose output has {@code size} elements per step, if its spec asks for one: the masked
+     * output, the mask and, in a network that runs step by step, the gradient the layer above adds to. When
+     * {@code finalOnly}, only the final states are masked, one output.
+     */
+    private Optional<LayerPlan.Dropout> dropout(LayerSpec spec, int size, boolean finalOnly) {
+        if (spec.dropout() == 0) {
+            return Optional.empty();
+        }
+        int l = spec.index();
+        String p = "Layer " + l + ": ";
+        String reader = l == model.layers().size() - 1 ? "the head" : "layer " + (l + 1);
+        return Optional.of(new LayerPlan.Dropout(spec.dropout(),
+                finalOnly ? BufferSpec.numbers("dropped" + l, size, p + "the final states with dropout, which "
+                        + reader + " reads.")
+                        : BufferSpec.numbers("dropped" + l, (steps + 1) * size, p + "the output with dropout, which "
+                                + reader + " reads: time {@code t} at {@code (t + 1) * " + size + "}; offset 0 stays zero."),
+                BufferSpec.numbers("dropMask" + l, finalOnly ? size : steps * size, p + "the dropout mask"
+                        + (finalOnly ? "" : " of time {@code t} at {@code t * " + size + "}")
+                        + ": 0 or {@code 1 / (1 - p)} in training, drawn by the forward pass."),
+                layerByLayer ? Optional.empty() : Optional.of(BufferSpec.numbers("dDropped" + l, size, p
+                        + "{@code dL/d(the output with dropout)} of the step being back-propagated, from " + reader
+                        + ".")),
+                size, finalOnly));
     }
 
     /** One pass of a layer over the sequence: its emitter, tensors and buffers, named by its shape's key. */
     private LayerPlan pass(LayerSpec spec, LayerShape shape, LayerPlan below, NetworkBuffers network,
             LayerPlan.Pass pass, Optional<LayerPlan> reverse, Optional<LayerPlan.Merge> merge,
-            List<BufferSpec> sequenceBuffers) {
+            Optional<LayerPlan.Dropout> dropout, List<BufferSpec> sequenceBuffers) {
         int l = spec.index();
         String k = shape.key();
         int h = spec.hiddenSize();
@@ -311,13 +336,13 @@ public final class Planner {
         return new LayerPlan(shape, cell(spec.cell(), shape), mode,
                 below == null ? network.x() : Optional.of(below.output()),
                 sourceOffset,
-                below == null || layerByLayer ? Optional.empty() : Optional.of(below.buffers().dh()),
+                below == null || layerByLayer ? Optional.empty() : Optional.of(below.stepOutputGradient()),
                 new TensorSpec("weightIhL" + l + field, "rnn.weight_ih_l" + l + suffix, gh, spec.inputSize(), g, weight,
                         true, inputRows),
                 new TensorSpec("weightHhL" + l + field, "rnn.weight_hh_l" + l + suffix, gh, h, g, recurrent, true, true),
                 new TensorSpec("biasIhL" + l + field, "rnn.bias_ih_l" + l + suffix, gh, 0, g, bias, false, false),
                 new TensorSpec("biasHhL" + l + field, "rnn.bias_hh_l" + l + suffix, gh, 0, g, bias, false, false),
-                buffers, pass, reverse, merge, sequenceBuffers);
+                buffers, pass, reverse, merge, dropout, sequenceBuffers);
     }
 
     /** The one place that maps a cell of the spec to its emitter. */

@@ -62,7 +62,17 @@ class PlanStructureTest {
             // variable_length: the loops run to each sequence's length
             spec("input 4;", "gru 5; lstm 3;", "output 2;", "many_to_many steps 5 variable_length;", "loss mse;"),
             spec("input 6 one_hot;", "lstm 4 bidirectional; rnn 3 tanh bidirectional sum;", "output 3 softmax;",
-                    "many_to_one steps 4 variable_length;", "loss cross_entropy;"));
+                    "many_to_one steps 4 variable_length;", "loss cross_entropy;"),
+            // dropout: between layers and before the head, step by step and layer by layer
+            spec("input 5;", "lstm 6 dropout 0.5; gru 3 dropout 0.25;", "output 3;", "many_to_one steps 4;",
+                    "loss mse;"),
+            spec("input 4;", "gru 5 dropout 0.1;", "output 4 softmax;", "one_to_many steps 3 feedback;",
+                    "loss cross_entropy;"),
+            spec("input 5;", "gru 4 bidirectional dropout 0.3; lstm 3 bidirectional sum dropout 0.5;", "output 3;",
+                    "many_to_one steps 4;", "loss mse;"),
+            spec("input 6 one_hot;", "rnn 3 relu bidirectional sum dropout 0.2; gru 4 dropout 0.4;",
+                    "output 2 softmax;", "many_to_one steps 5;", "loss cross_entropy;"),
+            spec("input 5;", "lstm 6 bidirectional dropout 0.5;", "output 3;", "many_to_many steps 4;", "loss mse;"));
 
     private static String spec(String... statements) {
         return "model M {\n    " + String.join("\n    ", statements) + "\n}\n";
@@ -88,9 +98,13 @@ class PlanStructureTest {
             while (m.find()) {
                 read.add(m.group(1));
             }
-            Set<String> fixed = plan.schedule().variableLength()
-                    ? Set.of("grads", "wantInputGradient", "partner", TimeSchedule.LENGTH)
-                    : Set.of("grads", "wantInputGradient", "partner");
+            Set<String> fixed = new java.util.HashSet<>(Set.of("grads", "wantInputGradient", "partner"));
+            if (plan.schedule().variableLength()) {
+                fixed.add(TimeSchedule.LENGTH);
+            }
+            if (plan.hasDropout()) {
+                fixed.addAll(Set.of("dropout", "update", "sequence"));
+            }
             Set<String> unknown = new TreeSet<>(read);
             unknown.removeAll(declared);
             unknown.removeAll(fixed);
@@ -203,11 +217,12 @@ class PlanStructureTest {
     @Test
     void unsupportedFeaturesAreRefusedByThePlanner() {
         CheckResult result = RnnFrontEnd.check("m.rnn", spec("input 5;", "lstm 6 dropout 0.5; lstm 6;", "output 3;",
-                "many_to_many steps 4;", "loss mse;").getBytes(StandardCharsets.UTF_8));
+                "many_to_many steps 4 variable_length;", "loss mse;", "truncated_bptt 2;")
+                .getBytes(StandardCharsets.UTF_8));
         assertFalse(result.hasErrors(), result::formattedDiagnostics);
         Planner.Result planned = Planner.plan(result.models().get(0));
         assertTrue(planned.plan().isEmpty());
-        assertEquals(List.of("layer 0 (lstm): dropout is not generated yet"),
+        assertEquals(List.of("truncated_bptt with variable_length is not generated yet"),
                 planned.refusals().stream().map(r -> r.message()).toList());
     }
 
