@@ -57,6 +57,10 @@ CASES = {
         cell="lstm", layers=1, hidden=4, input=6, one_hot=True, output=6, activation="softmax",
         topology="many_to_many", steps=5, window=1, clip=0.5,
         optimizer=("rmsprop learning_rate 0.01", lambda p: torch.optim.RMSprop(p, lr=0.01))),
+    "gru_l1_embedding_many_to_many_adam": dict(
+        cell="gru", layers=1, hidden=5, input=7, one_hot=True, embedding=3, output=7, activation="softmax",
+        topology="many_to_many", steps=8, window=3, clip=None,
+        optimizer=("adam learning_rate 0.02", lambda p: torch.optim.Adam(p, lr=0.02))),
     "gru_l2_many_to_many_mse_sgd": dict(
         cell="gru", layers=2, hidden=3, input=2, one_hot=False, output=2, activation="tanh",
         topology="many_to_many", steps=7, window=3, clip=None,
@@ -70,8 +74,8 @@ def spec(name, c):
                 "many_to_one": f"many_to_one steps {c['steps']};",
                 "one_to_many_feedback": f"one_to_many steps {c['steps']} feedback;"}[c["topology"]]
     cell = {"rnn": f"rnn {c['hidden']} tanh;", "lstm": f"lstm {c['hidden']};", "gru": f"gru {c['hidden']};"}
-    lines = ["package fixtures.tbptt;", "", "model " + model_name(name) + " {",
-             f"    input {c['input']}{' one_hot' if c['one_hot'] else ''};"]
+    encoding = f" embedding {c['embedding']}" if "embedding" in c else " one_hot" if c["one_hot"] else ""
+    lines = ["package fixtures.tbptt;", "", "model " + model_name(name) + " {", f"    input {c['input']}{encoding};"]
     lines += ["    " + cell[c["cell"]]] * c["layers"]
     lines += [f"    output {c['output']} {c['activation']};", f"    {topology}",
               f"    truncated_bptt {c['window']};", f"    loss {LOSS[c['activation']]};", f"    batch {BATCH};",
@@ -92,7 +96,10 @@ class Net(nn.Module):
     def __init__(self, c):
         super().__init__()
         kinds = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-        self.rnn = kinds[c["cell"]](c["input"], c["hidden"], num_layers=c["layers"], batch_first=True)
+        if "embedding" in c:  # nn.Embedding in front, first in the state_dict as Unroll names it
+            self.embedding = nn.Embedding(c["input"], c["embedding"])
+        width = c.get("embedding", c["input"])
+        self.rnn = kinds[c["cell"]](width, c["hidden"], num_layers=c["layers"], batch_first=True)
         self.head = nn.Linear(c["hidden"], c["output"])
         self.c = c
 
@@ -103,6 +110,8 @@ class Net(nn.Module):
     def chunk(self, x, state, prev_y, start, end):
         """Steps [start, end): returns the logits of the steps the head scores and the state after."""
         c = self.c
+        if "embedding" in c:
+            x = self.embedding(x)
         if c["topology"] == "one_to_many_feedback":
             # step 0 reads x; step t > 0 reads the previous step's output after the activation
             logits = []
@@ -113,7 +122,7 @@ class Net(nn.Module):
                 logits.append(z)
                 prev_y = activate(c, z)
             return torch.stack(logits, 1), state, prev_y
-        out, state = self.rnn(x[:, start:end], state)
+        out, state = self.rnn(x[:, start:end], state)  # x: the embedded rows, or the one-hot/dense vectors
         if c["topology"] == "many_to_one":
             return (self.head(out[:, -1]).unsqueeze(1) if end == c["steps"] else None), state, None
         return self.head(out), state, None
@@ -152,7 +161,7 @@ def make_batch(c, g):
     steps = c["steps"]
     if c["one_hot"]:
         symbols = torch.randint(0, c["input"], (BATCH, steps), generator=g)
-        x = F.one_hot(symbols, c["input"]).to(torch.float64)
+        x = symbols if "embedding" in c else F.one_hot(symbols, c["input"]).to(torch.float64)
         x_saved = symbols.to(torch.float64)
     elif c["topology"] == "one_to_many_feedback":
         x = torch.rand(BATCH, c["input"], generator=g, dtype=torch.float64) * 2 - 1
