@@ -154,7 +154,7 @@ final class ApiWriter {
                 .addStatement("syncPackedWeights()")
                 .addStatement("checkInput(x, $S)", "x")
                 .addStatement("loadInput(ws, x)")
-                .addStatement("forwardSequence(ws)")
+                .addStatement("$L(ws)", inference())
                 .addStatement("return copyOutput(ws)")
                 .build());
         type.addMethod(MethodSpec.methodBuilder("forward")
@@ -175,11 +175,19 @@ final class ApiWriter {
                         plan.output().sequence() ? "[][]" : "[]")
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)")
                 .addStatement("loadInput(ws, xs[b])")
-                .addStatement("forwardSequence(ws)")
+                .addStatement("$L(ws)", inference())
                 .addStatement("out[b] = copyOutput(ws)")
                 .endControlFlow()
                 .addStatement("return out")
                 .build());
+    }
+
+    /**
+     * Returns the method that runs a loaded sequence for inference: {@code forwardSequence}, or an encoder-decoder's
+     * {@code decodeGreedy}, whose decoder reads its own outputs rather than the targets.
+     */
+    private String inference() {
+        return plan.decoder().isPresent() ? "decodeGreedy" : "forwardSequence";
     }
 
     private void addLossAndGradients(TypeSpec.Builder type) {

@@ -138,7 +138,7 @@ final class ParameterWriter {
                         tensor.field(), scheme, weights, rule.fan());
             }
         }
-        for (LayerPlan layer : plan.layers()) {
+        for (LayerPlan layer : plan.allLayers()) {
             for (LayerPlan pass : layer.passes()) {
                 pass.cell().initialize(init, pass);
             }

@@ -168,7 +168,8 @@ final class SequenceWriter {
                 .build();
     }
 
-    private MethodSpec loss() {
+    /** Returns {@code sequenceLoss}: the summed loss of the loaded sequence's outputs. */
+    MethodSpec loss() {
         CodeBlock.Builder b = CodeBlock.builder().addStatement("double loss = 0");
         Kernels.beginLoop(b, "s", 0, schedule.outputSteps());
         b.addStatement("loss += lossAt(ws, s, scale)");
@@ -219,7 +220,8 @@ final class SequenceWriter {
                 .build();
     }
 
-    private MethodSpec routeInputGradient() {
+    /** Returns {@code routeInputGradient}: where layer 0 sends {@code dL/dx_t}. */
+    MethodSpec routeInputGradient() {
         int inputSize = plan.input().size();
         String dxStep = net.dxStep().orElseThrow().ref();
         MethodSpec.Builder route = MethodSpec.methodBuilder("routeInputGradient")

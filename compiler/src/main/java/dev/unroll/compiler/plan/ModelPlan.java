@@ -3,6 +3,7 @@ package dev.unroll.compiler.plan;
 import dev.unroll.dsl.model.NetworkModel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything the writers need to know about one model, derived once by the {@link Planner}: the
@@ -19,20 +20,32 @@ import java.util.List;
  * @param head the output head and its loss
  * @param network the network's own workspace buffers
  * @param forwardFlops floating-point operations of one sequence's forward pass (matrix products only)
+ * @param decoder the decoder of an encoder-decoder, whose encoder {@code layers} are then
  */
 public record ModelPlan(NetworkModel model, ValueShape input, ValueShape target, ValueShape output,
-        TimeSchedule schedule, List<LayerPlan> layers, HeadPlan head, NetworkBuffers network, long forwardFlops) {
+        TimeSchedule schedule, List<LayerPlan> layers, HeadPlan head, NetworkBuffers network, long forwardFlops,
+        Optional<DecoderPlan> decoder) {
 
     public ModelPlan {
         layers = List.copyOf(layers);
     }
 
-    /** Returns every tensor in PyTorch's {@code state_dict} order: the layers', then the head's. */
+    /** Returns the plan of a model without a decoder. */
+    public ModelPlan(NetworkModel model, ValueShape input, ValueShape target, ValueShape output,
+            TimeSchedule schedule, List<LayerPlan> layers, HeadPlan head, NetworkBuffers network, long forwardFlops) {
+        this(model, input, target, output, schedule, layers, head, network, forwardFlops, Optional.empty());
+    }
+
+    /**
+     * Returns every tensor in PyTorch's {@code state_dict} order: the layers', then an encoder-decoder's decoder
+     * layers', then the head's.
+     */
     public List<TensorSpec> tensors() {
         List<TensorSpec> all = new ArrayList<>();
         for (LayerPlan layer : layers) {
             all.addAll(layer.tensors());
         }
+        decoder.ifPresent(d -> all.addAll(d.tensors()));
         all.add(head.weight());
         all.add(head.bias());
         return List.copyOf(all);
@@ -44,6 +57,7 @@ public record ModelPlan(NetworkModel model, ValueShape input, ValueShape target,
         for (LayerPlan layer : layers) {
             all.addAll(layer.allBuffers());
         }
+        decoder.ifPresent(d -> all.addAll(d.buffers()));
         all.addAll(network.headSide());
         all.addAll(network.outputSide());
         return List.copyOf(all);
@@ -58,7 +72,17 @@ public record ModelPlan(NetworkModel model, ValueShape input, ValueShape target,
         return layers.stream().anyMatch(l -> l.reverse().isPresent());
     }
 
-    /** Returns the top layer. */
+    /** Returns every layer: the stack's (an encoder-decoder's encoder), then a decoder's. */
+    public List<LayerPlan> allLayers() {
+        if (decoder.isEmpty()) {
+            return layers;
+        }
+        List<LayerPlan> all = new ArrayList<>(layers);
+        all.addAll(decoder.get().layers());
+        return List.copyOf(all);
+    }
+
+    /** Returns the top layer (of an encoder-decoder's encoder). */
     public LayerPlan top() {
         return layers.get(layers.size() - 1);
     }

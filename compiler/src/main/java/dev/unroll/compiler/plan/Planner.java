@@ -14,6 +14,7 @@ import dev.unroll.dsl.model.LayerSpec;
 import dev.unroll.dsl.model.LossKind;
 import dev.unroll.dsl.model.ModelPositions;
 import dev.unroll.dsl.model.NetworkModel;
+import dev.unroll.dsl.model.OutputActivation;
 import dev.unroll.dsl.model.StatementKind;
 import dev.unroll.dsl.model.Topology;
 import java.util.ArrayList;
@@ -40,6 +41,23 @@ public final class Planner {
     private final int steps;
     private final int outputSteps;
     private final boolean layerByLayer;
+    private final boolean encoderDecoder;
+    /** The stack the model's layers make: the network's, or an encoder-decoder's encoder. */
+    private final Stack stack;
+
+    /**
+     * What differs between the layer stacks of a model: the network's own ({@code rnn.*}), or an encoder-decoder's
+     * encoder ({@code encoder.*}) and decoder ({@code decoder.*}, names ending in {@code Decoder}).
+     *
+     * @param tensorPrefix the PyTorch prefix of the stack's tensors
+     * @param decoder whether this is a decoder, whose fields, buffers and methods end in {@code Decoder}
+     * @param steps the steps the stack is unrolled over
+     * @param firstInputSize what the stack's first layer reads per step
+     * @param firstMode how the first layer reads it
+     * @param firstSource the buffer of the first layer's dense input, when it has one
+     */
+    private record Stack(String tensorPrefix, boolean decoder, int steps, int firstInputSize, InputMode firstMode,
+            Optional<BufferSpec> firstSource) {}
 
     /**
      * What planning a model gave: a plan, or the refusals that prevent one.
@@ -57,12 +75,16 @@ public final class Planner {
         this.model = model;
         this.oneHot = model.input().encoding() == InputEncoding.ONE_HOT;
         Topology kind = model.topology().kind();
-        this.sequenceInput = kind == Topology.MANY_TO_MANY || kind == Topology.MANY_TO_ONE;
-        this.sequenceOutput = kind == Topology.MANY_TO_MANY || kind == Topology.ONE_TO_MANY;
+        this.encoderDecoder = kind == Topology.ENCODER_DECODER;
+        this.sequenceInput = kind == Topology.MANY_TO_MANY || kind == Topology.MANY_TO_ONE || encoderDecoder;
+        this.sequenceOutput = kind == Topology.MANY_TO_MANY || kind == Topology.ONE_TO_MANY || encoderDecoder;
         this.feedback = model.topology().feedback();
-        this.steps = model.topology().unrolledSteps();
+        // an encoder-decoder's stacks each run their own steps: the encoder TX, the decoder TY
+        this.steps = encoderDecoder ? model.topology().inputSteps() : model.topology().unrolledSteps();
         this.outputSteps = model.topology().outputSteps();
         this.layerByLayer = model.layers().stream().anyMatch(LayerSpec::isBidirectional);
+        this.stack = new Stack(encoderDecoder ? "encoder." : "rnn.", false, steps, model.input().size(),
+                firstLayerInput(), Optional.empty());
     }
 
     /** Plans a validated model, or says what in it cannot be generated yet. */
@@ -97,11 +119,12 @@ public final class Planner {
                 problems.add(new Refusal(at.atLayerOption(l, "dropout"), where + ": dropout is not generated yet"));
             }
         }
-        if (model.topology().kind() == Topology.ENCODER_DECODER) {
-            problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "input_steps"),
-                    "encoder-decoder many_to_many (input_steps, output_steps) is not generated yet"));
-        }
-        if (model.topology().variableLength()) {
+        if (model.topology().variableLength() && model.topology().kind() == Topology.ENCODER_DECODER) {
+            problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "variable_length"),
+                    "variable_length encoder-decoders are not generated yet: input sequences shorter than input_steps"
+                            + " and outputs that stop at an end symbol need masked variable-length sequences, which"
+                            + " the encoder-decoder does not use yet; pad to input_steps and output_steps instead"));
+        } else if (model.topology().variableLength()) {
             problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "variable_length"),
                     "variable_length sequences are not generated yet"));
         }
@@ -150,7 +173,9 @@ public final class Planner {
         for (LayerSpec spec : model.layers()) {
             layers.add(layer(spec, layers.isEmpty() ? null : layers.get(layers.size() - 1), network));
         }
-        LayerPlan top = layers.get(layers.size() - 1);
+        Optional<DecoderPlan> decoder = encoderDecoder ? Optional.of(decoder(network)) : Optional.empty();
+        // the head reads the top layer, an encoder-decoder's decoder's
+        LayerPlan top = decoder.map(DecoderPlan::top).orElse(layers.get(layers.size() - 1));
         int f = topOutputSize();
         boolean finalState = top.merge().map(LayerPlan.Merge::finalOnly).orElse(false);
         HeadPlan head = new HeadPlan(
@@ -169,7 +194,38 @@ public final class Planner {
                 "the output size");
         TimeSchedule schedule = new TimeSchedule(steps, outputSteps,
                 sequenceOutput ? TimeSchedule.Scoring.EVERY_STEP : TimeSchedule.Scoring.LAST_STEP, feedback);
-        return new ModelPlan(model, input, target, output, schedule, layers, head, network, forwardFlops());
+        return new ModelPlan(model, input, target, output, schedule, layers, head, network, forwardFlops(), decoder);
+    }
+
+    /**
+     * The decoder of an encoder-decoder: the same layers as the encoder with their own parameters, over
+     * {@code TY} steps; the first reads the previous output's value (5.5 of the language reference) from a buffer of
+     * its own, symbols for class targets, vectors otherwise.
+     */
+    private DecoderPlan decoder(NetworkBuffers network) {
+        int o = model.output().size();
+        boolean symbols = model.training().loss() == LossKind.CROSS_ENTROPY;
+        BufferSpec input = symbols
+                ? BufferSpec.symbols("decoderSymbols", outputSteps, "Decoder: the class step {@code s} reads (the"
+                        + " previous target, or the previous output's argmax) at {@code s}; step 0 reads none.")
+                : BufferSpec.numbers("decoderX", outputSteps * o, "Decoder: the vector step {@code s} reads (the"
+                        + " previous target, or the previous output) at {@code s * OUTPUT_SIZE}; step 0 reads none.");
+        Stack decoder = new Stack("decoder.", true, outputSteps, o,
+                symbols ? InputMode.FED_BACK_SYMBOL : InputMode.FED_BACK_DENSE, Optional.of(input));
+        List<LayerPlan> layers = new ArrayList<>();
+        int stateSize = 0;
+        for (LayerSpec spec : model.layers()) {
+            LayerPlan below = layers.isEmpty() ? null : layers.get(layers.size() - 1);
+            int inputSize = below == null ? o : spec.inputSize();
+            LayerPlan layer = pass(spec, new LayerShape(spec.index(), inputSize, spec.hiddenSize(),
+                    spec.cell().gateCount(), outputSteps, false, LayerShape.DECODER), below, network,
+                    LayerPlan.Pass.stepByStep(),
+                    Optional.empty(), Optional.empty(), List.of(), decoder);
+            layers.add(layer);
+            stateSize += layer.state().size() * spec.hiddenSize();
+        }
+        return new DecoderPlan(layers, input, symbols, model.output().activation() == OutputActivation.SOFTMAX,
+                steps, outputSteps, stateSize);
     }
 
     private int topOutputSize() {
@@ -191,8 +247,9 @@ public final class Planner {
         int h = spec.hiddenSize();
         boolean top = l == model.layers().size() - 1;
         if (!layerByLayer) {
-            return pass(spec, new LayerShape(l, spec.inputSize(), h, spec.cell().gateCount(), steps), below, network,
-                    LayerPlan.Pass.stepByStep(), Optional.empty(), Optional.empty(), List.of());
+            return pass(spec, new LayerShape(l, spec.inputSize(), h, spec.cell().gateCount(), steps, false,
+                    stack.tensorPrefix()), below, network, LayerPlan.Pass.stepByStep(), Optional.empty(),
+                    Optional.empty(), List.of(), stack);
         }
         // a network with a bidirectional layer runs layer by layer; the layer's output, and its gradient per step
         int o = spec.outputSize();
@@ -234,61 +291,63 @@ public final class Planner {
                     outputGradient.map(g -> new LayerPlan.StepSlice(g, o, spec.direction() == Direction.SUM ? 0 : h)),
                     inputGradient, inputGradientStep);
             reverse = Optional.of(pass(spec, new LayerShape(l, spec.inputSize(), h, spec.cell().gateCount(), steps,
-                    true), below, network, backwards, Optional.empty(), Optional.empty(), List.of()));
+                    true), below, network, backwards, Optional.empty(), Optional.empty(), List.of(), stack));
         }
         return pass(spec, new LayerShape(l, spec.inputSize(), h, spec.cell().gateCount(), steps), below, network,
-                forwards, reverse, merge, sequenceBuffers);
+                forwards, reverse, merge, sequenceBuffers, stack);
     }
 
-    /** One pass of a layer over the sequence: its emitter, tensors and buffers, named by its shape's key. */
+    /** One pass of a layer of a stack over the sequence: its emitter, tensors and buffers, named by its shape's key. */
     private LayerPlan pass(LayerSpec spec, LayerShape shape, LayerPlan below, NetworkBuffers network,
             LayerPlan.Pass pass, Optional<LayerPlan> reverse, Optional<LayerPlan.Merge> merge,
-            List<BufferSpec> sequenceBuffers) {
+            List<BufferSpec> sequenceBuffers, Stack stack) {
         int l = spec.index();
         String k = shape.key();
         int h = spec.hiddenSize();
         int g = spec.cell().gateCount();
         int gh = g * h;
-        InputMode mode = below == null ? firstLayerInput() : InputMode.DENSE;
+        int steps = stack.steps();
+        int inputSize = shape.inputSize();
+        InputMode mode = below == null ? stack.firstMode() : InputMode.DENSE;
         if (shape.reverse() && steps > 1 && !mode.everyStep()) {
             throw new IllegalStateException("a reverse pass needs an input at every step: " + mode);
         }
         String p = shape.docPrefix();
-        String suffix = shape.reverse() ? "_reverse" : "";
-        String field = shape.reverse() ? "Reverse" : "";
+        String field = (shape.reverse() ? "Reverse" : "") + (stack.decoder() ? "Decoder" : "");
         TensorSpec.Init weight = new TensorSpec.Init(TensorSpec.Init.Kind.WEIGHT, h);
         TensorSpec.Init recurrent = new TensorSpec.Init(TensorSpec.Init.Kind.RECURRENT_WEIGHT, h);
         TensorSpec.Init bias = new TensorSpec.Init(TensorSpec.Init.Kind.BIAS, h);
-        // W_ih is read row by row only for W_ih^T dz, which a one-hot input never needs
+        // W_ih is read row by row only for W_ih^T dz, which a one-hot input never needs, nor a decoder's first layer
         boolean inputRows = below != null || mode.readsDense();
+        boolean inputGradient = below != null || mode.readsDense() && !stack.decoder();
         LayerPlan.LayerBuffers buffers = new LayerPlan.LayerBuffers(
                 BufferSpec.numbers("h" + k, (steps + 1) * h, p + (shape.reverse()
                         ? "{@code h} after step {@code s} (time {@code T - 1 - s}) at {@code (s + 1) * H}; 0 at offset 0."
                         : "{@code h_{t}} at {@code (t + 1) * H}; {@code h_{-1} = 0}.")),
                 BufferSpec.numbers("hPrev" + k, h, p + "{@code h_{t-1}} of the step being back-propagated, at offset 0."),
                 BufferSpec.numbers("hStep" + k, h, p + "scratch of one step's hidden size, at offset 0."),
-                inputRows ? Optional.of(BufferSpec.numbers("inStep" + k, spec.inputSize(),
+                inputRows ? Optional.of(BufferSpec.numbers("inStep" + k, inputSize,
                         p + "{@code x_t} of the step being back-propagated.")) : Optional.empty(),
                 BufferSpec.numbers("dh" + k, h, p + "{@code dL/dh} of the step being back-propagated."),
                 BufferSpec.numbers("dz" + k, gh, p + "gradient of the gate pre-activations."));
         String time = pass.time();
         String sourceOffset;
         if (below == null) {
-            sourceOffset = time + " * " + spec.inputSize();
+            sourceOffset = time + " * " + inputSize;
         } else if (time.equals("t")) {
             sourceOffset = "(t + 1) * " + below.outputSize();
         } else {
             sourceOffset = "(" + steps + " - t) * " + below.outputSize();
         }
         return new LayerPlan(shape, cell(spec.cell(), shape), mode,
-                below == null ? network.x() : Optional.of(below.output()),
+                below == null ? stack.firstSource().or(network::x) : Optional.of(below.output()),
                 sourceOffset,
                 below == null || layerByLayer ? Optional.empty() : Optional.of(below.buffers().dh()),
-                new TensorSpec("weightIhL" + l + field, "rnn.weight_ih_l" + l + suffix, gh, spec.inputSize(), g, weight,
-                        true, inputRows),
-                new TensorSpec("weightHhL" + l + field, "rnn.weight_hh_l" + l + suffix, gh, h, g, recurrent, true, true),
-                new TensorSpec("biasIhL" + l + field, "rnn.bias_ih_l" + l + suffix, gh, 0, g, bias, false, false),
-                new TensorSpec("biasHhL" + l + field, "rnn.bias_hh_l" + l + suffix, gh, 0, g, bias, false, false),
+                new TensorSpec("weightIhL" + l + field, shape.tensorName("weight_ih"), gh, inputSize, g, weight, true,
+                        inputGradient),
+                new TensorSpec("weightHhL" + l + field, shape.tensorName("weight_hh"), gh, h, g, recurrent, true, true),
+                new TensorSpec("biasIhL" + l + field, shape.tensorName("bias_ih"), gh, 0, g, bias, false, false),
+                new TensorSpec("biasHhL" + l + field, shape.tensorName("bias_hh"), gh, 0, g, bias, false, false),
                 buffers, pass, reverse, merge, sequenceBuffers);
     }
 
@@ -332,6 +391,10 @@ public final class Planner {
         for (LayerSpec layer : model.layers()) {
             long gh = (long) layer.cell().gateCount() * layer.hiddenSize();
             flops += (long) steps * 2 * gh * (layer.inputSize() + layer.hiddenSize()) * (layer.isBidirectional() ? 2 : 1);
+            if (encoderDecoder) {
+                int in = layer.index() == 0 ? model.output().size() : layer.inputSize();
+                flops += (long) outputSteps * 2 * gh * (in + layer.hiddenSize());
+            }
         }
         return flops + (long) outputSteps * 2 * model.output().size() * topOutputSize();
     }
