@@ -326,7 +326,6 @@ class CommandLineTest {
     void featuresNotGeneratedYetAreRefusedWithAPositionedError() throws IOException {
         Map<String, String> features = new java.util.LinkedHashMap<>();
         features.put("dropout", "lstm 4 dropout 0.5;\n    lstm 4;|many_to_one steps 3;");
-        features.put("encoder-decoder", "gru 4;|many_to_many input_steps 3 output_steps 2;");
         features.put("variable_length", "gru 4;|many_to_many steps 3 variable_length;");
         features.put("truncated_bptt", "gru 4;|many_to_many steps 6;\n    truncated_bptt 3;");
         List<String> failures = new ArrayList<>();
@@ -350,7 +349,7 @@ class CommandLineTest {
                 int column = Integer.parseInt(diagnostic.group(2));
                 String message = diagnostic.group(3);
                 // the error points at the word that asks for the feature, in the model Later
-                String word = feature.getKey().equals("encoder-decoder") ? "input_steps" : feature.getKey();
+                String word = feature.getKey();
                 int offset = text.indexOf(" " + word, text.indexOf("model Later")) + 1;
                 int expectedLine = (int) text.substring(0, offset).chars().filter(c -> c == '\n').count() + 1;
                 int expectedColumn = offset - text.lastIndexOf('\n', offset - 1);

@@ -359,11 +359,11 @@ final class DecoderWriter {
                 .addStatement("final $L[] z = $L", num.keyword(), net.logits().ref())
                 .addStatement("final int zo = s * $L", o)
                 .addStatement("int best = 0");
-        b.beginControlFlow("for (int o = 1; o < $L; o++)", o)
-                .beginControlFlow("if (z[zo + o] > z[zo + best])")
+        Kernels.beginLoop(b, "o", 1, o);
+        b.beginControlFlow("if (z[zo + o] > z[zo + best])")
                 .addStatement("best = o")
-                .endControlFlow()
                 .endControlFlow();
+        Kernels.endLoop(b);
         return MethodSpec.methodBuilder("argmaxOutput")
                 .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
