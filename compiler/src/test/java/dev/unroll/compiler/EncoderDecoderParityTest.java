@@ -48,7 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
  * </ul>
  * The fixture's weights, saved as a user's {@code state_dict} of modules {@code enc}, {@code dec} and
  * {@code fc}, also go through {@code importPyTorch} (the two prefixes detected), a checkpoint round trip,
- * and give the same outputs.
+ * and give the same outputs. The model has no stepper ({@code newStepper} throws, saying why) and ONNX
+ * export refuses it, saying so.
  */
 class EncoderDecoderParityTest {
     static final Path FIXTURES = Path.of(System.getProperty("unroll.sourceRoot", "."),
@@ -144,6 +145,10 @@ class EncoderDecoderParityTest {
         if (data.contains("beam.symbols")) {
             checkDecoding(model, data, xs, greedy, rtol);
         }
+        dev.unroll.onnx.OnnxException onnx = assertThrows(dev.unroll.onnx.OnnxException.class,
+                () -> dev.unroll.onnx.OnnxModels.exportOnnx((dev.unroll.runtime.RecurrentModel<?, ?, ?, ?>) model.model,
+                        work.resolve(c.model().qualifiedName() + ".onnx")));
+        assertTrue(onnx.getMessage().contains("encoder-decoder is not exported to ONNX"), onnx.getMessage());
         checkImportAndCheckpoint(c, data, xs, rtol);
     }
 
