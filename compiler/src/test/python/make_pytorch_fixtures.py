@@ -1339,6 +1339,352 @@ def read_safetensors(blob):
     return out, metadata
 
 
+# ---- encoder-decoders ---------------------------------------------------------------------------
+#
+# many_to_many input_steps ED_TX output_steps ED_TY (docs/language.md 5.5): two recurrent modules of
+# the same kind and depth, encoder = nn.X(I, H) and decoder = nn.X(ED_O, H), and a head
+# nn.Linear(H, ED_O) on the decoder; the decoder starts from the encoder's final states (h_n, and
+# c_n for an LSTM). Written to ED_OUT_DIR (pytorch-encdec/), with its own manifest.json. Tensors:
+#     param.<name> / grad.<name>   encoder.weight_ih_l0 ..., decoder.weight_ih_l0 ..., head.weight, head.bias
+#     x, target, logits, y, loss, grad.x   as above, with teacher forcing: the decoder's input at step s is
+#                                  zeros at s = 0, then one-hot(target[:, s-1]) for class targets (softmax
+#                                  head, cross_entropy), target[:, s-1] for vector targets
+#     greedy.y                     [B, TY, O] the head's output when the decoder reads its own previous
+#                                  output instead: one-hot(argmax z) for softmax, y itself otherwise
+#     beam.symbols, beam.logp      softmax cases: beam search of width ED_BEAM on each sequence, written here
+#                                  step by step over the PyTorch modules: [B, K, TY] classes (I64) and [B, K]
+#                                  summed log_softmax, best first; equal scores ordered by the extended
+#                                  hypothesis, then the class, lowest first
+# The rnn_relu cases shift every recurrent bias by +0.5 after the draw, to (0, 1), as the bidirectional ones.
+# A draw is also rejected when any greedy step's two largest logits, or any two of the best ED_BEAM + 1
+# candidates of a beam step, are within ED_GAP of each other (so that float32 cannot reorder them).
+# Self-checks: the hand-written cells (cell_step) give the same logits (core cells); beam search of width
+# ED_O^(TY-1), which is exhaustive, gives the same best sequences and log-probabilities as enumerating all
+# ED_O^TY sequences through the teacher-forced module; one case against central differences.
+
+ED_O, ED_TX, ED_TY, ED_BEAM, ED_GAP = 5, 3, 4, 3, 1e-3
+ED_CONFIGS = [("softmax", "dense"), ("softmax", "one_hot"), ("sigmoid", "dense"), ("linear", "dense"),
+              ("tanh", "dense")]
+ED_VARIANTS = ["lstm_peepholes", "gru_cho"]
+ED_OUT_DIR = REPO / "compiler" / "src" / "test" / "resources" / "fixtures" / "pytorch-encdec"
+ED_FINITE_DIFFERENCE_CASES = ["encdec-lstm-l2-softmax-one_hot", "encdec-gru-l1-tanh-dense"]
+
+
+def encdec_cases():
+    cases = []
+    for cell in CELLS + ED_VARIANTS:
+        for layers in LAYERS:
+            for head, encoding in (ED_CONFIGS if cell in CELLS else [("softmax", "dense")]):
+                cases.append(dict(cell=cell, layers=layers, head=head, encoding=encoding, topology="encoder_decoder",
+                                  name=f"encdec-{cell}-l{layers}-{head}-{encoding}"))
+    return sorted(cases, key=lambda c: c["name"])
+
+
+def encdec_spec(c):
+    layer = {"rnn_tanh": f"rnn {H} tanh;", "rnn_relu": f"rnn {H} relu;", "lstm": f"lstm {H};", "gru": f"gru {H};",
+             "lstm_peepholes": f"lstm {H} peepholes;", "gru_cho": f"gru {H} cho;"}[c["cell"]]
+    lines = ["package fixtures.encdec;", "", f"model {model_name(c['name'])} {{",
+             f"    input {I}{' one_hot' if c['encoding'] == 'one_hot' else ''};"]
+    lines += [f"    {layer}"] * c["layers"]
+    lines += [f"    output {ED_O} {c['head']};", f"    many_to_many input_steps {ED_TX} output_steps {ED_TY};",
+              f"    loss {LOSS_OF_HEAD[c['head']]};", f"    batch {B};", "    precision float64;", "}", ""]
+    return "\n".join(lines)
+
+
+def encdec_module(cell, layers, inputs):
+    if cell in ("rnn_tanh", "rnn_relu"):
+        return nn.RNN(input_size=inputs, hidden_size=H, num_layers=layers, batch_first=True, nonlinearity=cell[4:])
+    if cell == "lstm":
+        return nn.LSTM(input_size=inputs, hidden_size=H, num_layers=layers, batch_first=True)
+    if cell == "gru":
+        return nn.GRU(input_size=inputs, hidden_size=H, num_layers=layers, batch_first=True)
+    if cell == "gru_cho":
+        return ChoGRU(inputs, H, layers)
+    return PeepholeLSTM(inputs, H, layers, peepholes=True, clip=None)
+
+
+def build_encdec(c):
+    torch.manual_seed(c["seed"])
+    model = nn.ModuleDict({"encoder": encdec_module(c["cell"], c["layers"], I),
+                           "decoder": encdec_module(c["cell"], c["layers"], ED_O), "head": nn.Linear(H, ED_O)})
+    g = torch.Generator().manual_seed(c["seed"])
+    with torch.no_grad():
+        for n, p in model.named_parameters():
+            p.uniform_(-0.5, 0.5, generator=g)
+            if c["cell"] == "rnn_relu" and ".bias" in n and not n.startswith("head."):
+                p.add_(0.5)  # (0, 1), as the bidirectional cases: otherwise most draws have a dead relu unit
+            assert bool((p != 0).all())
+    return model, g
+
+
+def encdec_data(c, g):
+    if c["encoding"] == "one_hot":
+        x = torch.randint(0, I, (B, ED_TX), generator=g, dtype=torch.int64)
+    else:
+        x = torch.rand(B, ED_TX, I, generator=g) * 2 - 1
+    if c["head"] == "softmax":
+        target = torch.randint(0, ED_O, (B, ED_TY), generator=g, dtype=torch.int64)
+    elif c["head"] == "sigmoid":
+        target = torch.rand(B, ED_TY, ED_O, generator=g)
+    else:
+        target = torch.rand(B, ED_TY, ED_O, generator=g) * 2 - 1
+    return x, target
+
+
+def encdec_state(c, batch):
+    h0 = torch.zeros(c["layers"], batch, H)
+    return (h0, torch.zeros(c["layers"], batch, H)) if c["cell"].startswith("lstm") else h0
+
+
+def encdec_previous(c, values):
+    """What the decoder reads for the given targets or outputs of the steps before: one-hot classes or vectors."""
+    return F.one_hot(values, ED_O).double() if c["head"] == "softmax" else values
+
+
+def encdec_teacher_forced(c, model, x, target):
+    """The decoder reads zeros, then the targets of the steps before (teacher forcing)."""
+    _, state = model["encoder"](dense_input(c, x), encdec_state(c, x.shape[0]))
+    start = torch.zeros(target.shape[0], 1, ED_O)
+    out, _ = model["decoder"](torch.cat([start, encdec_previous(c, target[:, :-1])], dim=1), state)
+    z = model["head"](out)
+    return z, activate(c["head"], z)
+
+
+def encdec_loss(c, z, y, target):
+    if c["head"] == "softmax":
+        return F.cross_entropy(z.reshape(-1, ED_O), target.reshape(-1))
+    if c["head"] == "sigmoid":
+        return F.binary_cross_entropy_with_logits(z, target)
+    return F.mse_loss(y, target)
+
+
+def encdec_greedy(c, model, x):
+    """The decoder reads its own previous output, one step at a time; returns y and the smallest top-2 logit gap."""
+    with torch.no_grad():
+        _, state = model["encoder"](dense_input(c, x), encdec_state(c, B))
+        inp = torch.zeros(B, 1, ED_O)
+        ys, gap = [], math.inf
+        for s in range(ED_TY):
+            out, state = model["decoder"](inp, state)
+            z = model["head"](out)
+            y = activate(c["head"], z)
+            ys.append(y)
+            if c["head"] == "softmax":
+                top = torch.topk(z, 2, dim=-1).values
+                gap = min(gap, float((top[..., 0] - top[..., 1]).min()))
+                inp = F.one_hot(z.argmax(-1), ED_O).double()
+            else:
+                inp = y
+        return torch.cat(ys, dim=1), gap
+
+
+def encdec_beam(c, model, x, width):
+    """Beam search over one sequence x [1, TX(, I)]: [(symbols, log p)] best first, and the smallest gap among the
+    best width + 1 candidates of any step."""
+    with torch.no_grad():
+        _, state = model["encoder"](dense_input(c, x), encdec_state(c, 1))
+        beams = [([], 0.0, state)]
+        gap = math.inf
+        for s in range(ED_TY):
+            candidates = []
+            for k, (symbols, score, st) in enumerate(beams):
+                inp = torch.zeros(1, 1, ED_O) if s == 0 else F.one_hot(torch.tensor([[symbols[-1]]]), ED_O).double()
+                out, after = model["decoder"](inp, st)
+                logp = F.log_softmax(model["head"](out)[0, 0], dim=-1)
+                for o in range(ED_O):
+                    candidates.append((score + float(logp[o]), k, o, after))
+            candidates.sort(key=lambda t: (-t[0], t[1], t[2]))
+            best = [t[0] for t in candidates[:width + 1]]
+            gap = min([gap] + [best[i] - best[i + 1] for i in range(len(best) - 1)])
+            beams = [(beams[k][0] + [o], score, after) for score, k, o, after in candidates[:width]]
+        return [(symbols, score) for symbols, score, _ in beams], gap
+
+
+def encdec_enumerate(c, model, x, count):
+    """The count most probable sequences of one input, by scoring all ED_O^TY of them with teacher forcing."""
+    with torch.no_grad():
+        everything = torch.cartesian_prod(*[torch.arange(ED_O)] * ED_TY)
+        n = everything.shape[0]
+        z, _ = encdec_teacher_forced(dict(c, head="softmax"), model, x.expand(n, *x.shape[1:]), everything)
+        logp = F.log_softmax(z, dim=-1).gather(2, everything.unsqueeze(2)).squeeze(2).sum(1)
+        order = sorted(range(n), key=lambda i: (-float(logp[i]), everything[i].tolist()))
+        return [(everything[i].tolist(), float(logp[i])) for i in order[:count]]
+
+
+def encdec_manual(c, model, x, target):
+    """The teacher-forced logits from the cell equations (cell_step), and the smallest relu pre-activation."""
+    p = {n: v.detach() for n, v in model.named_parameters()}
+    margin = math.inf
+    hs, cs = [torch.zeros(B, H) for _ in range(c["layers"])], [torch.zeros(B, H) for _ in range(c["layers"])]
+    seq = dense_input(c, x).detach()
+    prev = encdec_previous(c, target[:, :-1])
+    zs = []
+    for part, steps in (("encoder", ED_TX), ("decoder", ED_TY)):
+        for t in range(steps):
+            if part == "encoder":
+                below = seq[:, t, :]
+            else:
+                below = torch.zeros(B, ED_O) if t == 0 else prev[:, t - 1, :]
+            for l in range(c["layers"]):
+                gi = below @ p[f"{part}.weight_ih_l{l}"].T + p[f"{part}.bias_ih_l{l}"]
+                gh = hs[l] @ p[f"{part}.weight_hh_l{l}"].T + p[f"{part}.bias_hh_l{l}"]
+                hs[l], cs[l], m = cell_step(c["cell"], gi, gh, hs[l], cs[l])
+                margin = min(margin, m)
+                below = hs[l]
+            if part == "decoder":
+                zs.append(below @ p["head.weight"].T + p["head.bias"])
+    return torch.stack(zs, dim=1), margin
+
+
+def encdec_allowed_zeros(c, x, target, model):
+    allowed = {n: torch.zeros_like(p, dtype=torch.bool) for n, p in model.named_parameters()}
+    if c["encoding"] == "one_hot":
+        for k in range(I):
+            if not bool((x == k).any()):
+                allowed["encoder.weight_ih_l0"][:, k] = True
+    if c["head"] == "softmax":  # a class that is no step's previous target: its column of the decoder's W_ih
+        for o in range(ED_O):
+            if not bool((target[:, :-1] == o).any()):
+                allowed["decoder.weight_ih_l0"][:, o] = True
+    return allowed
+
+
+def attempt_encdec_case(c):
+    model, g = build_encdec(c)
+    x, target = encdec_data(c, g)
+    if c["encoding"] == "dense":
+        x.requires_grad_(True)
+    z, y = encdec_teacher_forced(c, model, x, target)
+    loss = encdec_loss(c, z, y, target)
+    model.zero_grad()
+    loss.backward()
+    names = [n for n, _ in model.named_parameters()]
+    grads = {n: p.grad.detach().clone() for n, p in model.named_parameters()}
+    margin = math.inf
+    if c["cell"] in CELLS:
+        zm, margin = encdec_manual(c, model, x, target)
+        assert torch.allclose(zm, z.detach(), rtol=1e-12, atol=1e-13), c["name"]
+    allowed = encdec_allowed_zeros(c, x.detach(), target, model)
+    if sum(int(((grads[n] == 0) & ~allowed[n]).sum()) for n in names) or margin < 1e-4:
+        return None
+    greedy, gap = encdec_greedy(c, model, x.detach())
+    beams = []
+    for b in range(B):
+        if c["head"] != "softmax":
+            break
+        found, beam_gap = encdec_beam(c, model, x.detach()[b:b + 1], ED_BEAM)
+        beams.append(found)
+        gap = min(gap, beam_gap)
+    if gap < ED_GAP:
+        return None
+    return model, x, target, z, y, loss, names, grads, greedy, beams, margin
+
+
+def run_encdec_case(c):
+    base = zlib.crc32(c["name"].encode("utf-8"))
+    for attempt in range(1000):
+        c["seed"] = (base + 7919 * attempt) % (1 << 32)
+        c["attempt"] = attempt
+        result = attempt_encdec_case(c)
+        if result is not None:
+            break
+    else:
+        raise AssertionError(f"no acceptable draw for {c['name']}")
+    model, x, target, z, y, loss, names, grads, greedy, beams, margin = result
+    tensors = {"x": x.detach().clone(), "target": target.clone(), "logits": z.detach().clone(),
+               "y": y.detach().clone(), "loss": loss.detach().reshape(1).clone(), "greedy.y": greedy.clone()}
+    named = dict(model.named_parameters())
+    for n in names:
+        tensors["param." + n] = named[n].detach().clone()
+        tensors["grad." + n] = grads[n]
+    if c["encoding"] == "dense":
+        tensors["grad.x"] = x.grad.detach().clone()
+    if beams:
+        tensors["beam.symbols"] = torch.tensor([[s for s, _ in found] for found in beams], dtype=torch.int64)
+        tensors["beam.logp"] = torch.tensor([[lp for _, lp in found] for found in beams])
+    metadata = {
+        "case": c["name"], "model": model_name(c["name"]), "seed": str(c["seed"]), "cell": c["cell"],
+        "layers": str(c["layers"]), "topology": "encoder_decoder", "head": c["head"], "loss": LOSS_OF_HEAD[c["head"]],
+        "input": c["encoding"], "batch": str(B), "input_steps": str(ED_TX), "output_steps": str(ED_TY),
+        "input_size": str(I), "hidden_size": str(H), "output_size": str(ED_O),
+        "parameters": ",".join(names), "spec": encdec_spec(c),
+        "teacher_forcing": "zeros, then " + ("one_hot(target[:, s-1])" if c["head"] == "softmax" else "target[:, s-1]"),
+        "greedy_feedback": "one_hot(argmax z)" if c["head"] == "softmax" else "y",
+        **({"beam_width": str(ED_BEAM)} if beams else {}),
+    }
+    if c["cell"] in ED_VARIANTS:
+        metadata["variant"] = "written from its equations: " + ("ChoGRU" if c["cell"] == "gru_cho" else "PeepholeLSTM")
+    return tensors, metadata, margin
+
+
+def encdec_self_check_beam():
+    """Beam search wide enough to be exhaustive equals enumerating every sequence."""
+    c = dict(cell="gru", layers=2, head="softmax", encoding="dense", name="encdec-self-check", seed=11)
+    model, g = build_encdec(c)
+    x, _ = encdec_data(c, g)
+    found, _ = encdec_beam(c, model, x[:1], ED_O ** (ED_TY - 1))
+    expected = encdec_enumerate(c, model, x[:1], ED_BEAM)
+    for (s1, l1), (s2, l2) in zip(found[:ED_BEAM], expected):
+        assert s1 == s2 and abs(l1 - l2) < 1e-12, (found[:ED_BEAM], expected)
+
+
+def encdec_finite_differences(c, eps=1e-6):
+    model, g = build_encdec(c)
+    x, target = encdec_data(c, g)
+    if c["encoding"] == "dense":
+        x.requires_grad_(True)
+    z, y = encdec_teacher_forced(c, model, x, target)
+    encdec_loss(c, z, y, target).backward()
+    leaves = list(model.named_parameters()) + ([("x", x)] if c["encoding"] == "dense" else [])
+    worst = 0.0
+    for n, p in leaves:
+        analytic = p.grad.detach().clone().reshape(-1)
+        flat = p.data.view(-1)
+        for k in range(flat.numel()):
+            keep = float(flat[k])
+            values = []
+            for v in (keep + eps, keep - eps):
+                flat[k] = v
+                with torch.no_grad():
+                    zz, yy = encdec_teacher_forced(c, model, x, target)
+                    values.append(float(encdec_loss(c, zz, yy, target)))
+            flat[k] = keep
+            numeric = (values[0] - values[1]) / (2 * eps)
+            err = abs(numeric - float(analytic[k])) / max(1.0, abs(numeric))
+            worst = max(worst, err)
+            assert err < 1e-7, (c["name"], n, k, numeric, float(analytic[k]))
+    return worst
+
+
+def write_encoder_decoders(out, finite_differences):
+    encdec_self_check_beam()
+    cases = encdec_cases()
+    files, manifest = {}, []
+    for c in cases:
+        tensors, metadata, _ = run_encdec_case(c)
+        blob = safetensors_bytes(tensors, metadata)
+        back, meta_back = read_safetensors(blob)
+        assert meta_back == metadata and sorted(back) == sorted(tensors)
+        for k, t in tensors.items():
+            assert back[k].dtype == t.dtype and torch.equal(back[k], t.detach()), (c["name"], k)
+        files[c["name"] + ".safetensors"] = blob
+        manifest.append({"name": c["name"], "file": c["name"] + ".safetensors", "metadata": metadata})
+        if c["attempt"]:
+            print(f"redrawn: {c['name']}: accepted draw {c['attempt']}")
+    if finite_differences:
+        for n in ED_FINITE_DIFFERENCE_CASES:
+            worst = encdec_finite_differences(next(c for c in cases if c["name"] == n))
+            print(f"finite differences {n}: worst relative error {worst:.2e}")
+    out.mkdir(parents=True, exist_ok=True)
+    for old in sorted(out.glob("*.safetensors")):
+        old.unlink()
+    for fname, blob in files.items():
+        (out / fname).write_bytes(blob)
+    (out / "manifest.json").write_bytes((json.dumps({"format": "safetensors", "cases": manifest}, indent=2,
+                                                    sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
+    print(f"wrote {len(files)} encoder-decoder cases + manifest.json to {out}")
+
+
 # ---- main --------------------------------------------------------------------------------------
 
 def main():
@@ -1347,7 +1693,14 @@ def main():
     ap.add_argument("--check-specs", metavar="JAR", type=Path,
                     help="also run `java -jar JAR check` on every spec (must exit 0)")
     ap.add_argument("--skip-finite-differences", action="store_true")
+    ap.add_argument("--encdec-out", type=Path, default=ED_OUT_DIR,
+                    help="output folder of the encoder-decoder cases (default: %(default)s)")
+    ap.add_argument("--only-encoder-decoders", action="store_true",
+                    help="write the encoder-decoder cases only, leaving the others as they are")
     args = ap.parse_args()
+    if args.only_encoder_decoders:
+        write_encoder_decoders(args.encdec_out, not args.skip_finite_differences)
+        return
 
     cases = all_cases()
     names_seen = {c["name"] for c in cases}
@@ -1447,6 +1800,7 @@ def main():
         print(f"cell_clip {n}: {s}")
     for n, s in summary.get("rows_updated", {}).items():
         print(f"embedding rows changed per update {n}: {s} of {EMB_V}")
+    write_encoder_decoders(args.encdec_out, not args.skip_finite_differences)
 
 
 if __name__ == "__main__":

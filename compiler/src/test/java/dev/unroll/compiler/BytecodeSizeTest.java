@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * No generated method may reach HotSpot's {@code HugeMethodLimit} (8000 bytes of bytecode): the
  * JIT never compiles such a method, so it would run interpreted forever. Big networks must not
- * make methods bigger, since every size is a loop bound. This compiles six big specs (one bidirectional, one with the cell variants, one with an embedding), reads
+ * make methods bigger, since every size is a loop bound. This compiles seven big specs (one bidirectional, one with the cell variants, one with an embedding, an encoder-decoder), reads
  * every class file (the model and its nested {@code Workspace} and {@code Stepper}) with ASM and
  * checks every method. {@link GeneratedCode} runs the same check on everything any test compiles.
  */
@@ -89,6 +89,18 @@ class BytecodeSizeTest {
                     clip norm 5.0;
                 }
                 """);
+        BIG.put("big.EncoderDecoderLstm", """
+                package big;
+                /** An encoder and a decoder of two LSTM layers of 1024, 200 steps in and 100 out, 5000 classes. */
+                model EncoderDecoderLstm {
+                    input 5000 one_hot;
+                    lstm 1024;
+                    lstm 1024;
+                    output 5000 softmax;
+                    many_to_many input_steps 200 output_steps 100;
+                    clip norm 5.0;
+                }
+                """);
         BIG.put("big.RolloutRnn", """
                 package big;
                 model RolloutRnn {
@@ -110,8 +122,9 @@ class BytecodeSizeTest {
         List<MethodSizes.Method> methods = MethodSizes.methods(GeneratedCode.classesDirectory(work));
         Set<String> classNames = methods.stream().map(MethodSizes.Method::className).collect(Collectors.toSet());
         for (String model : BIG.keySet()) {
-            // a bidirectional model has no Stepper: its newStepper() throws
-            Set<String> nested = model.contains("Bidirectional") ? Set.of(model, model + "$Workspace")
+            // a bidirectional model or an encoder-decoder has no Stepper: its newStepper() throws
+            Set<String> nested = model.contains("Bidirectional") || model.contains("EncoderDecoder")
+                    ? Set.of(model, model + "$Workspace")
                     : Set.of(model, model + "$Workspace", model + "$Stepper");
             assertTrue(classNames.containsAll(nested), "the model class and its nested classes were all read: "
                     + classNames);

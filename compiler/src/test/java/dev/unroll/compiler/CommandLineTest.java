@@ -325,7 +325,9 @@ class CommandLineTest {
     @Test
     void featuresNotGeneratedYetAreRefusedWithAPositionedError() throws IOException {
         Map<String, String> features = new java.util.LinkedHashMap<>();
-        features.put("encoder-decoder", "gru 4;|many_to_many input_steps 3 output_steps 2;");
+        // the combinations still refused
+        features.put("truncated_bptt", "gru 4;|many_to_many steps 6 variable_length;\n    truncated_bptt 3;");
+        features.put("variable_length", "gru 4;|many_to_many input_steps 3 output_steps 2 variable_length;");
         List<String> failures = new ArrayList<>();
         for (Map.Entry<String, String> feature : features.entrySet()) {
             String[] parts = feature.getValue().split("\\|");
@@ -347,7 +349,7 @@ class CommandLineTest {
                 int column = Integer.parseInt(diagnostic.group(2));
                 String message = diagnostic.group(3);
                 // the error points at the word that asks for the feature, in the model Later
-                String word = feature.getKey().equals("encoder-decoder") ? "input_steps" : feature.getKey();
+                String word = feature.getKey();
                 int offset = text.indexOf(" " + word, text.indexOf("model Later")) + 1;
                 int expectedLine = (int) text.substring(0, offset).chars().filter(c -> c == '\n').count() + 1;
                 int expectedColumn = offset - text.lastIndexOf('\n', offset - 1);

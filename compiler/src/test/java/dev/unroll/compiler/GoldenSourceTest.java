@@ -150,8 +150,8 @@ class GoldenSourceTest {
             encodings.add(g.model().input().encoding());
         }
         assertEquals(Set.of("rnn tanh", "rnn relu", "lstm", "gru"), cells);
-        assertEquals(Set.of("one_to_one", "one_to_many", "one_to_many feedback", "many_to_one", "many_to_many"),
-                topologies);
+        assertEquals(Set.of("one_to_one", "one_to_many", "one_to_many feedback", "many_to_one", "many_to_many",
+                "encoder_decoder"), topologies);
         assertEquals(EnumSet.allOf(Precision.class), precisions);
         assertEquals(EnumSet.allOf(InputEncoding.class), encodings);
     }

@@ -24,20 +24,30 @@ import java.util.SplittableRandom;
  * @param float64 double precision (else float32)
  * @param embedding the dimension of an embedding table the symbols are looked up in ({@code input V embedding D}),
  *     or 0; with one, {@code oneHot} (symbol input) is true
+ * @param decoderSteps an encoder-decoder's output steps {@code TY} ({@code steps} is then its input steps
+ *     {@code TX}), else 0
  */
 record NetSpec(String packageName, String name, List<Layer> layers, int inputSize, boolean oneHot, int outputSize,
-        Head head, Topo topology, int steps, int fixedBatch, boolean float64, int embedding) {
+        Head head, Topo topology, int steps, int fixedBatch, boolean float64, int embedding, int decoderSteps) {
 
-    /** A network without an embedding. */
+    /** A network without an embedding and not an encoder-decoder. */
     NetSpec(String packageName, String name, List<Layer> layers, int inputSize, boolean oneHot, int outputSize,
             Head head, Topo topology, int steps, int fixedBatch, boolean float64) {
-        this(packageName, name, layers, inputSize, oneHot, outputSize, head, topology, steps, fixedBatch, float64, 0);
+        this(packageName, name, layers, inputSize, oneHot, outputSize, head, topology, steps, fixedBatch, float64, 0,
+                0);
+    }
+
+    /** A network, not an encoder-decoder, with its symbols looked up in a table of dimension {@code embedding}. */
+    NetSpec(String packageName, String name, List<Layer> layers, int inputSize, boolean oneHot, int outputSize,
+            Head head, Topo topology, int steps, int fixedBatch, boolean float64, int embedding) {
+        this(packageName, name, layers, inputSize, oneHot, outputSize, head, topology, steps, fixedBatch, float64,
+                embedding, 0);
     }
 
     /** The same network with its symbols looked up in a table of dimension {@code d}. */
     NetSpec withEmbedding(int d) {
         return new NetSpec(packageName, name, layers, inputSize, true, outputSize, head, topology, steps, fixedBatch,
-                float64, d);
+                float64, d, decoderSteps);
     }
 
     /**
@@ -117,14 +127,22 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
 
     /** The topologies the generator supports. */
     enum Topo {
-        ONE_TO_ONE, ONE_TO_MANY, ONE_TO_MANY_FEEDBACK, MANY_TO_ONE, MANY_TO_MANY;
+        ONE_TO_ONE, ONE_TO_MANY, ONE_TO_MANY_FEEDBACK, MANY_TO_ONE, MANY_TO_MANY,
+        /** {@code many_to_many input_steps TX output_steps TY}: an encoder and a decoder with their own weights. */
+        ENCODER_DECODER;
+
+        /** The topologies of one stack, which the tests that loop over every topology draw (in this order). */
+        static List<Topo> oneStack() {
+            return List.of(ONE_TO_ONE, ONE_TO_MANY, ONE_TO_MANY_FEEDBACK, MANY_TO_ONE, MANY_TO_MANY);
+        }
 
         boolean sequenceInput() {
-            return this == MANY_TO_ONE || this == MANY_TO_MANY;
+            return this == MANY_TO_ONE || this == MANY_TO_MANY || this == ENCODER_DECODER;
         }
 
         boolean sequenceOutput() {
-            return this == ONE_TO_MANY || this == ONE_TO_MANY_FEEDBACK || this == MANY_TO_MANY;
+            return this == ONE_TO_MANY || this == ONE_TO_MANY_FEEDBACK || this == MANY_TO_MANY
+                    || this == ENCODER_DECODER;
         }
 
         boolean feedback() {
@@ -138,6 +156,7 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
                 case ONE_TO_MANY_FEEDBACK -> "one_to_many steps " + steps + " feedback;";
                 case MANY_TO_ONE -> "many_to_one steps " + steps + ";";
                 case MANY_TO_MANY -> "many_to_many steps " + steps + ";";
+                case ENCODER_DECODER -> throw new IllegalArgumentException("an encoder-decoder has two step counts");
             };
         }
     }
@@ -190,6 +209,9 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
 
     /** Outputs per sequence. */
     int outputSteps() {
+        if (topology == Topo.ENCODER_DECODER) {
+            return decoderSteps;
+        }
         return topology.sequenceOutput() ? steps : 1;
     }
 
@@ -230,7 +252,9 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
                     .append(layer.dropout() > 0 ? " dropout " + layer.dropout() : "").append(";\n");
         }
         s.append("    output ").append(outputSize).append(' ').append(head.activation).append(";\n");
-        s.append("    ").append(topology.statement(steps)).append("\n");
+        s.append("    ").append(topology == Topo.ENCODER_DECODER
+                ? "many_to_many input_steps " + steps + " output_steps " + decoderSteps + ";"
+                : topology.statement(steps)).append("\n");
         s.append("    loss ").append(head.loss).append(";\n");
         s.append("    batch ").append(fixedBatch == 0 ? "any" : Integer.toString(fixedBatch)).append(";\n");
         s.append("    precision ").append(float64 ? "float64" : "float32").append(";\n");
@@ -246,7 +270,7 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
     /** The same network in the other precision, in its own package. */
     NetSpec withPrecision(boolean f64, String newPackage) {
         return new NetSpec(newPackage, name, layers, inputSize, oneHot, outputSize, head, topology, steps,
-                fixedBatch, f64, embedding);
+                fixedBatch, f64, embedding, decoderSteps);
     }
 
     @Override
@@ -266,6 +290,7 @@ record NetSpec(String packageName, String name, List<Layer> layers, int inputSiz
                 .append(head.name().toLowerCase()).append("; ")
                 .append(embedding > 0 ? "embedding " + embedding + " of " : oneHot ? "one_hot " : "dense ")
                 .append(inputSize).append(" -> ").append(outputSize).append("; T=").append(unrolledSteps())
+                .append(topology == Topo.ENCODER_DECODER ? "+" + decoderSteps : "")
                 .append(float64 ? "; float64]" : "; float32]").toString();
     }
 

@@ -487,7 +487,7 @@ class PyTorchParityTest {
     }
 
     /** Builds a batch array from a tensor [B, T, ...]: rank 2 or 3 per sequence, or without T when not a sequence. */
-    private static Object batch(Tensor t, Class<?> element, boolean sequence) {
+    static Object batch(Tensor t, Class<?> element, boolean sequence) {
         int[] shape = t.shape();
         int b = shape[0];
         int steps = shape[1];
@@ -532,7 +532,7 @@ class PyTorchParityTest {
         }
     }
 
-    private static Object zerosLike(Object array) {
+    static Object zerosLike(Object array) {
         int n = Array.getLength(array);
         Class<?> component = array.getClass().getComponentType();
         Object copy = Array.newInstance(component, n);
@@ -545,7 +545,7 @@ class PyTorchParityTest {
         return copy;
     }
 
-    private static double[] flatten(Object array) {
+    static double[] flatten(Object array) {
         List<Double> values = new ArrayList<>();
         flattenInto(array, values);
         return values.stream().mapToDouble(Double::doubleValue).toArray();

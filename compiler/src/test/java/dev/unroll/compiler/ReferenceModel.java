@@ -40,6 +40,7 @@ final class ReferenceModel {
     private final NetSpec spec;
     private final List<DMatrixRMaj[]> weights = new ArrayList<>(); // per layer: W_ih, W_hh, b_ih, b_hh[, w_ci, w_cf, w_co]
     private final List<DMatrixRMaj[]> reverseWeights = new ArrayList<>(); // the same, _reverse (bidirectional)
+    private final List<DMatrixRMaj[]> decoderWeights = new ArrayList<>(); // an encoder-decoder's decoder, as weights
     private final DMatrixRMaj headWeight;
     private final DMatrixRMaj headBias;
     private final DMatrixRMaj embedding; // V x D, or null
@@ -66,20 +67,16 @@ final class ReferenceModel {
         this.spec = spec;
         embedding = spec.embedding() > 0 ? matrix(parameters.get("embedding.weight"), spec.inputSize(), spec.embedding())
                 : null;
+        boolean encoderDecoder = spec.topology() == NetSpec.Topo.ENCODER_DECODER;
         for (int k = 0; k < spec.layers().size(); k++) {
+            weights.add(stackLayer(parameters, encoderDecoder ? "encoder." : "rnn.", k, spec.layerInput(k)));
+            if (encoderDecoder) {
+                // the decoder's first layer reads the previous output: O numbers
+                decoderWeights.add(stackLayer(parameters, "decoder.", k, k == 0 ? spec.outputSize()
+                        : spec.layerInput(k)));
+            }
             int hidden = spec.layers().get(k).hidden();
             int gh = spec.layers().get(k).cell().gates() * hidden;
-            List<DMatrixRMaj> layer = new ArrayList<>(List.of(
-                    matrix(parameters.get("rnn.weight_ih_l" + k), gh, spec.layerInput(k)),
-                    matrix(parameters.get("rnn.weight_hh_l" + k), gh, hidden),
-                    matrix(parameters.get("rnn.bias_ih_l" + k), gh, 1),
-                    matrix(parameters.get("rnn.bias_hh_l" + k), gh, 1)));
-            if (spec.layers().get(k).cell().peepholes()) {
-                for (String gate : List.of("i", "f", "o")) {
-                    layer.add(matrix(parameters.get("rnn.weight_c" + gate + "_l" + k), hidden, 1));
-                }
-            }
-            weights.add(layer.toArray(new DMatrixRMaj[0]));
             if (spec.layers().get(k).bidirectional()) {
                 List<DMatrixRMaj> reverse = new ArrayList<>(List.of(
                         matrix(parameters.get("rnn.weight_ih_l" + k + "_reverse"), gh, spec.layerInput(k)),
@@ -99,6 +96,23 @@ final class ReferenceModel {
         int top = spec.layers().get(spec.layers().size() - 1).outputSize();
         headWeight = matrix(parameters.get("head.weight"), spec.outputSize(), top);
         headBias = matrix(parameters.get("head.bias"), spec.outputSize(), 1);
+    }
+
+    /** One layer's W_ih, W_hh, b_ih, b_hh[, w_ci, w_cf, w_co] of the stack whose tensors are {@code prefix*}. */
+    private DMatrixRMaj[] stackLayer(ParameterSet parameters, String prefix, int k, int inputs) {
+        int hidden = spec.layers().get(k).hidden();
+        int gh = spec.layers().get(k).cell().gates() * hidden;
+        List<DMatrixRMaj> layer = new ArrayList<>(List.of(
+                matrix(parameters.get(prefix + "weight_ih_l" + k), gh, inputs),
+                matrix(parameters.get(prefix + "weight_hh_l" + k), gh, hidden),
+                matrix(parameters.get(prefix + "bias_ih_l" + k), gh, 1),
+                matrix(parameters.get(prefix + "bias_hh_l" + k), gh, 1)));
+        if (spec.layers().get(k).cell().peepholes()) {
+            for (String gate : List.of("i", "f", "o")) {
+                layer.add(matrix(parameters.get(prefix + "weight_c" + gate + "_l" + k), hidden, 1));
+            }
+        }
+        return layer.toArray(new DMatrixRMaj[0]);
     }
 
     private static DMatrixRMaj matrix(Parameter p, int rows, int cols) {
@@ -192,6 +206,9 @@ final class ReferenceModel {
         if (spec.bidirectional()) {
             return bidirectionalSequence(batch, b);
         }
+        if (spec.topology() == NetSpec.Topo.ENCODER_DECODER) {
+            return encoderDecoderSequence(batch, b);
+        }
         int layers = spec.layers().size();
         DMatrixRMaj[] h = new DMatrixRMaj[layers];
         DMatrixRMaj[] c = new DMatrixRMaj[layers];
@@ -246,6 +263,56 @@ final class ReferenceModel {
             }
         }
         return row;
+    }
+
+    /**
+     * An encoder-decoder (docs/language.md, 5.5) with teacher forcing: the encoder reads the {@code TX} inputs from
+     * zero states; the decoder, with its own weights, starts from the encoder's final {@code h} (and {@code c}) of
+     * every layer and reads the zero vector at its first step, then the previous step's target: one-hot for a class
+     * target, the vector itself otherwise. The head reads the decoder's top layer at every step.
+     */
+    private Sequence encoderDecoderSequence(TestBatch batch, int b) {
+        int layers = spec.layers().size();
+        DMatrixRMaj[] h = new DMatrixRMaj[layers];
+        DMatrixRMaj[] c = new DMatrixRMaj[layers];
+        for (int k = 0; k < layers; k++) {
+            h[k] = new DMatrixRMaj(spec.layers().get(k).hidden(), 1);
+            c[k] = new DMatrixRMaj(spec.layers().get(k).hidden(), 1);
+        }
+        double smallestRelu = Double.POSITIVE_INFINITY;
+        for (int t = 0; t < spec.inputSteps(); t++) {
+            DMatrixRMaj x = new DMatrixRMaj(spec.inputSize(), 1);
+            x.data = batch.inputVector(b, t);
+            for (int k = 0; k < layers; k++) {
+                DMatrixRMaj[] state = cellStep(spec.layers().get(k), weights.get(k), x, h[k], c[k]);
+                h[k] = state[0];
+                c[k] = state[1];
+                smallestRelu = Math.min(smallestRelu, state[2].get(0));
+                x = h[k];
+            }
+        }
+        int steps = spec.outputSteps();
+        double[][] ys = new double[steps][];
+        double[][] zs = new double[steps][];
+        for (int s = 0; s < steps; s++) {
+            DMatrixRMaj x = new DMatrixRMaj(spec.outputSize(), 1);
+            if (s > 0 && spec.head().classTargets()) {
+                x.set(batch.classes()[b][s - 1], 0, 1);
+            } else if (s > 0) {
+                x.data = batch.targets()[b][s - 1].clone();
+            }
+            for (int k = 0; k < layers; k++) {
+                DMatrixRMaj[] state = cellStep(spec.layers().get(k), decoderWeights.get(k), x, h[k], c[k]);
+                h[k] = state[0];
+                c[k] = state[1];
+                smallestRelu = Math.min(smallestRelu, state[2].get(0));
+                x = h[k];
+            }
+            DMatrixRMaj z = affine(headWeight, h[layers - 1], headBias);
+            zs[s] = z.data.clone();
+            ys[s] = activate(z.data);
+        }
+        return new Sequence(ys, zs, smallestRelu);
     }
 
     /**

@@ -57,6 +57,9 @@ public final class OnnxModels {
             case "one_to_one" -> ModelDescription.Topology.ONE_TO_ONE;
             case "many_to_one" -> ModelDescription.Topology.MANY_TO_ONE;
             case "many_to_many" -> ModelDescription.Topology.MANY_TO_MANY;
+            case "encoder_decoder" -> throw new OnnxException(where + "an encoder-decoder is not exported to ONNX yet:"
+                    + " its decoder has weights of its own, starts from the encoder's final states and reads its own"
+                    + " previous output, which one ONNX recurrent node cannot express");
             default -> throw new OnnxException(where + shape.topology() + " is not exported to ONNX yet: its later "
                     + "steps read zeros or the fed-back output, which an ONNX recurrent node cannot express");
         };

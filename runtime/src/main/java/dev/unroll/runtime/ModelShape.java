@@ -11,13 +11,15 @@ import java.util.Objects;
  * @param inputSize the size of each input vector, or the vocabulary of a one-hot input
  * @param symbolInput whether inputs are symbol indices ({@code int}) rather than vectors
  * @param sequenceInput whether one input is a sequence ({@code x[t][i]}, {@code int[t]}) rather than one value
- * @param steps the number of steps the network is unrolled over
+ * @param steps the number of steps the network is unrolled over; for an encoder-decoder the input's steps
+ *     {@code TX}, which the encoder reads (the decoder runs {@code outputSteps} more)
  * @param outputSize the size of each output vector
  * @param outputSteps the number of outputs per sequence
  * @param sequenceOutput whether one output is a sequence ({@code y[s][o]}) rather than one vector
  * @param symbolTargets whether targets are class indices rather than vectors
  * @param layers the recurrent stack, input side first
- * @param topology the spec's topology keyword: one_to_one, one_to_many, many_to_one or many_to_many
+ * @param topology the spec's topology keyword: one_to_one, one_to_many, many_to_one, many_to_many, or
+ *     encoder_decoder for {@code many_to_many input_steps TX output_steps TY}
  * @param outputActivation the head's activation keyword: linear, softmax, sigmoid or tanh
  * @param fixedBatchSize the batch size the spec fixes, or 0 for any
  * @param float32 whether the model computes in float rather than double

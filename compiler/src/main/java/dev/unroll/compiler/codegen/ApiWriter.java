@@ -193,7 +193,7 @@ final class ApiWriter {
                 .addStatement("checkInput(x, $S)", "x")
                 .addCode(inference())
                 .addStatement("loadInput(ws, x)")
-                .addStatement("forwardSequence(ws)")
+                .addStatement("$L(ws)", inferencePass())
                 .addStatement("return copyOutput(ws)")
                 .build());
         type.addMethod(MethodSpec.methodBuilder("forward")
@@ -215,7 +215,7 @@ final class ApiWriter {
                 .addCode(inference())
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)")
                 .addStatement("loadInput(ws, xs[b])")
-                .addStatement("forwardSequence(ws)")
+                .addStatement("$L(ws)", inferencePass())
                 .addStatement("out[b] = copyOutput(ws)")
                 .endControlFlow()
                 .addStatement("return out")
@@ -322,6 +322,14 @@ final class ApiWriter {
     /** The last arguments of a call to {@code run}: the input gradients, and whether to apply dropout if any. */
     private String runArguments(String inputGradients, boolean dropout) {
         return inputGradients + (plan.hasDropout() ? ", " + dropout : "");
+    }
+
+    /**
+     * Returns the method that runs a loaded sequence for inference: {@code forwardSequence}, or an encoder-decoder's
+     * {@code decodeGreedy}, whose decoder reads its own outputs rather than the targets.
+     */
+    private String inferencePass() {
+        return plan.decoder().isPresent() ? "decodeGreedy" : "forwardSequence";
     }
 
     private void addLossAndGradients(TypeSpec.Builder type) {

@@ -100,7 +100,10 @@ public final class LayerCode {
                 .addJavadoc(layer.isReverse()
                         ? "Layer $L, reverse pass ($L, $L units, the {@code _reverse} half of PyTorch's {@code $L}),"
                                 + " forward at its step\n{@code t}, which reads time {@code T - 1 - t}: $L\n"
-                        : "Layer $L ($L, $L units, as PyTorch's {@code $L}), forward at step {@code t}: $L\n", l,
+                        : layer.shape().decoder()
+                                ? "Decoder layer $L ($L, $L units, as PyTorch's {@code $L}), forward at step {@code t}:"
+                                        + " $L\n"
+                                : "Layer $L ($L, $L units, as PyTorch's {@code $L}), forward at step {@code t}: $L\n", l,
                         layer.cell().description(), h, pytorchModule, layer.cell().equations());
         CodeBlock.Builder b = CodeBlock.builder();
         b.addStatement("final $L[][] wihT = $L", t(), layer.weightIh().packedField());
@@ -136,6 +139,18 @@ public final class LayerCode {
                 denseInputForward(b, acc);
                 b.endControlFlow();
             }
+            case FED_BACK_SYMBOL -> {
+                b.add("// step 0 reads the zero start vector, which adds nothing\n");
+                b.beginControlFlow("if (t > 0)");
+                symbolInputForward(b, acc, layer.source().orElseThrow(), "t");
+                b.endControlFlow();
+            }
+            case FED_BACK_DENSE -> {
+                b.add("// step 0 reads the zero start vector, which adds nothing\n");
+                b.beginControlFlow("if (t > 0)");
+                denseInputForward(b, acc);
+                b.endControlFlow();
+            }
         }
     }
 
@@ -156,8 +171,12 @@ public final class LayerCode {
     }
 
     private void symbolInputForward(CodeBlock.Builder b, String acc) {
+        symbolInputForward(b, acc, net.symbols().orElseThrow(), pass.time());
+    }
+
+    private void symbolInputForward(CodeBlock.Builder b, String acc, BufferSpec symbols, String time) {
         b.add("// a one-hot input selects one column of W_ih\n");
-        b.addStatement("final $L[] symbolColumn = wihT[$L[$L]]", t(), net.symbols().orElseThrow().ref(), pass.time());
+        b.addStatement("final $L[] symbolColumn = wihT[$L[$L]]", t(), symbols.ref(), time);
         Kernels.beginLoop(b, "k", 0, gh);
         b.addStatement("$L[k] += symbolColumn[k]", acc);
         Kernels.endLoop(b);
@@ -171,14 +190,16 @@ public final class LayerCode {
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
                 .addParameter(int.class, "t")
-                .addJavadoc("Layer $L$L, backward at step {@code t}: reads {@code dL/dh_t} from {@code $L}, "
+                .addJavadoc("$L $L$L, backward at step {@code t}: reads {@code dL/dh_t} from {@code $L}, "
                         + "adds parameter gradients to\n{@code ws.grads}, leaves {@code dL/dh_{t-1}} in "
-                        + "{@code $L} and adds {@code dL/dx_t} to $L.\n", l,
+                        + "{@code $L} and adds {@code dL/dx_t} to $L.\n", layer.shape().decoder() ? "Decoder layer"
+                        : "Layer", l,
                         layer.isReverse() ? " reverse pass (its step {@code t} is time {@code T - 1 - t})" : "",
                         layer.buffers().dh().ref(), layer.buffers().dh().ref(),
                         layer.sourceGradient().or(() -> pass.inputGradient().filter(g -> l > 0)
                                 .map(LayerPlan.StepSlice::buffer)).map(g -> "{@code " + g.ref() + "}")
-                                .orElse("the input gradient"));
+                                .orElse(layer.shape().decoder() ? "no one (the decoder's input is not differentiated)"
+                                        : "the input gradient"));
         CodeBlock.Builder b = CodeBlock.builder();
         if (layer.weightIh().rowCopy()) {
             b.addStatement("final $L[][] wih = $L", t(), layer.weightIh().rowsField());
@@ -283,6 +304,18 @@ public final class LayerCode {
                 symbolInputBackward(b);
                 b.nextControlFlow("else");
                 denseInputBackwardToDx(b);
+                b.endControlFlow();
+            }
+            case FED_BACK_SYMBOL -> {
+                b.add("// dW_ih += dz x_t^T; the input (a target, or an output fed back) gets no gradient\n");
+                b.beginControlFlow("if (t > 0)");
+                symbolInputBackward(b, layer.source().orElseThrow(), "t");
+                b.endControlFlow();
+            }
+            case FED_BACK_DENSE -> {
+                b.add("// dW_ih += dz x_t^T; the input (a target, or an output fed back) gets no gradient\n");
+                b.beginControlFlow("if (t > 0)");
+                denseInputBackward(b, null);
                 b.endControlFlow();
             }
             case EMBEDDED -> embeddedInputBackward(b);
@@ -468,7 +501,11 @@ public final class LayerCode {
     }
 
     private void symbolInputBackward(CodeBlock.Builder b) {
-        b.addStatement("final int symbol = $L[$L]", net.symbols().orElseThrow().ref(), pass.time());
+        symbolInputBackward(b, net.symbols().orElseThrow(), pass.time());
+    }
+
+    private void symbolInputBackward(CodeBlock.Builder b, BufferSpec symbols, String time) {
+        b.addStatement("final int symbol = $L[$L]", symbols.ref(), time);
         Kernels.beginLoop(b, "k", 0, gh);
         b.addStatement("gwih[k][symbol] += dz[k]");
         Kernels.endLoop(b);

@@ -87,16 +87,20 @@ public final class ModelWriter {
         WorkspaceWriter workspace = new WorkspaceWriter(plan, num);
         api.addTo(type);
         new TrainingWriter(plan, ArrayTypeName.of(api.inputType()), ArrayTypeName.of(api.targetType())).addTo(type);
-        SequenceWriter sequences = new SequenceWriter(plan);
-        sequences.addTo(type);
-        if (plan.schedule().truncated()) {
-            new WindowWriter(plan, sequences, num, ArrayTypeName.of(api.inputType()), ArrayTypeName.of(api.targetType()))
-                    .addTo(type);
+        if (plan.decoder().isPresent()) {
+            new DecoderWriter(plan, num).addTo(type);
+        } else {
+            SequenceWriter sequences = new SequenceWriter(plan);
+            sequences.addTo(type);
+            if (plan.schedule().truncated()) {
+                new WindowWriter(plan, sequences, num, ArrayTypeName.of(api.inputType()),
+                        ArrayTypeName.of(api.targetType())).addTo(type);
+            }
         }
         if (plan.embedding().isPresent()) {
             new EmbeddingWriter(plan, num).addTo(type);
         }
-        for (LayerPlan layer : plan.layers()) {
+        for (LayerPlan layer : plan.allLayers()) {
             for (LayerPlan pass : layer.passes()) {
                 LayerCode code = new LayerCode(pass, layer, plan.network(), num);
                 type.addMethod(code.forward());
@@ -110,7 +114,9 @@ public final class ModelWriter {
             }
         }
         new HeadWriter(plan, num).addTo(type);
-        new StepperWriter(plan, num).addTo(type);
+        if (plan.decoder().isEmpty()) {
+            new StepperWriter(plan, num).addTo(type);
+        }
         workspace.addTo(type);
         return type.build();
     }
@@ -123,6 +129,13 @@ public final class ModelWriter {
             doc.add(", $L $L$L$L", layer.cell().description(), layer.hiddenSize(), layer.merge()
                     .map(m -> m.sum() ? " bidirectional sum" : " bidirectional concat").orElse(""),
                     layer.dropout().map(d -> " dropout " + d.p()).orElse(""));
+        }
+        if (plan.decoder().isPresent()) {
+            doc.add(", output $L ($L); encoder-decoder over $L input steps and $L output steps; loss $L; $L.\n",
+                    model.output().size(), model.output().activation().keyword(), plan.schedule().steps(),
+                    plan.schedule().outputSteps(), model.training().loss().keyword(), model.precision().keyword());
+            encoderDecoderJavadoc(doc);
+            return doc.build();
         }
         doc.add(", output $L ($L); $L over $L steps; loss $L; $L.\n", model.output().size(),
                 model.output().activation().keyword(), model.topology().kind().keyword(), plan.schedule().steps(),
@@ -163,6 +176,32 @@ public final class ModelWriter {
         return doc.build();
     }
 
+    /** The PyTorch modules of an encoder-decoder, its teacher forcing and its decoding, for the class Javadoc. */
+    private void encoderDecoderJavadoc(CodeBlock.Builder doc) {
+        doc.add("\n<p>In PyTorch terms, an encoder and a decoder of the same layers with their own weights, and a head:"
+                + "\n<ul>\n");
+        for (LayerPlan layer : plan.layers()) {
+            doc.add("<li>encoder layer $L: {@code $L}, tensors {@code encoder.*_l$L}\n", layer.index(),
+                    layer.cell().pytorchModule(), layer.index());
+        }
+        for (LayerPlan layer : plan.decoder().orElseThrow().layers()) {
+            doc.add("<li>decoder layer $L: {@code $L}, tensors {@code decoder.*_l$L}\n", layer.index(),
+                    layer.cell().pytorchModule(), layer.index());
+        }
+        doc.add("<li>head: {@code nn.Linear($L, $L)} on the decoder, tensors {@code head.*}\n</ul>\n",
+                plan.head().inputSize(), plan.head().size());
+        boolean classes = plan.decoder().orElseThrow().symbolInput();
+        doc.add("\n<p>The decoder starts from the encoder's final states. Its input at output step {@code s} is the"
+                + " zero vector at\nstep 0, then, in training ({@code loss}, {@code computeGradients}, {@code trainStep},"
+                + "\n{@code forwardTeacherForced}), the target of step {@code s - 1}$L (teacher forcing), and in"
+                + " {@code forward}\nits own output of step {@code s - 1}$L.\n", classes ? ", one-hot" : "",
+                plan.decoder().orElseThrow().argmaxFeedback() ? ", as the one-hot of its argmax (greedy decoding;"
+                        + " {@code sample}\nand {@code beamSearch} decode otherwise)" : "");
+        doc.add("\n<p>Thread safety: the forward methods only read the parameters, so one model can serve many\n"
+                + "threads at once as long as each uses its own {@link Workspace}. Methods that compute gradients\n"
+                + "write the parameters' gradient arrays and must not run concurrently with each other.\n");
+    }
+
     private static String outputDoc(LayerPlan.Merge merge) {
         String what = merge.sum() ? "{@code h_fwd + h_bwd} (PyTorch's two halves summed)"
                 : "{@code [h_fwd; h_bwd]}, as PyTorch's output";
@@ -177,11 +216,13 @@ public final class ModelWriter {
         plan.embedding().ifPresent(e -> constant(type, "EMBEDDING_SIZE", e.width(),
                 "The embedding dimension: what the first layer reads per step."));
         constant(type, "OUTPUT_SIZE", model.output().size(), "The size of each output vector.");
-        constant(type, "STEPS", plan.schedule().steps(), "The number of steps the network is unrolled over.");
+        constant(type, "STEPS", plan.schedule().steps(), plan.decoder().isPresent()
+                ? "The number of input steps, which the encoder reads (the decoder runs OUTPUT_STEPS more)."
+                : "The number of steps the network is unrolled over.");
         constant(type, "OUTPUT_STEPS", plan.schedule().outputSteps(), "The number of outputs per sequence.");
         for (LayerPlan layer : plan.layers()) {
-            constant(type, "HIDDEN_SIZE_L" + layer.index(), layer.hiddenSize(),
-                    "The hidden size of layer " + layer.index() + ".");
+            constant(type, "HIDDEN_SIZE_L" + layer.index(), layer.hiddenSize(), "The hidden size of layer "
+                    + layer.index() + (plan.decoder().isPresent() ? ", in the encoder and in the decoder." : "."));
         }
         if (plan.schedule().truncated()) {
             constant(type, "BPTT_WINDOW", plan.schedule().bpttWindow().getAsInt(),

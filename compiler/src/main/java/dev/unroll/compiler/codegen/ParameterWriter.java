@@ -150,7 +150,7 @@ final class ParameterWriter {
                         tensor.field());
             }
         }
-        for (LayerPlan layer : plan.layers()) {
+        for (LayerPlan layer : plan.allLayers()) {
             for (LayerPlan pass : layer.passes()) {
                 pass.cell().initialize(init, pass);
             }

@@ -258,7 +258,8 @@ final class SequenceWriter {
         return offset == 0 ? "j" : offset + " + j";
     }
 
-    private MethodSpec loss() {
+    /** Returns {@code sequenceLoss}: the summed loss of the loaded sequence's outputs. */
+    MethodSpec loss() {
         CodeBlock.Builder b = CodeBlock.builder().addStatement("double loss = 0");
         if (schedule.variableLength() && schedule.everyStep()) {
             b.add("// the real steps only: outputs past the sequence's length are not scored\n");
@@ -325,7 +326,8 @@ final class SequenceWriter {
         }
     }
 
-    private MethodSpec routeInputGradient() {
+    /** Returns {@code routeInputGradient}: where layer 0 sends {@code dL/dx_t}. */
+    MethodSpec routeInputGradient() {
         int inputSize = plan.featureSize();
         String dxStep = net.dxStep().orElseThrow().ref();
         MethodSpec.Builder route = MethodSpec.methodBuilder("routeInputGradient")

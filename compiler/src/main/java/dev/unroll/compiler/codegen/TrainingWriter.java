@@ -169,6 +169,23 @@ final class TrainingWriter {
                         + " options say so.\n")
                 .addStatement("return $T.importStateDict(file, parameters, options)", PYTORCH_IMPORT)
                 .build());
+        if (plan.decoder().isPresent()) {
+            ClassName encoderDecoderImport = ClassName.get("dev.unroll.runtime.checkpoint", "EncoderDecoderImport");
+            type.addMethod(MethodSpec.methodBuilder("importPyTorch")
+                    .addModifiers(Modifier.PUBLIC)
+                    .addParameter(Path.class, "file")
+                    .addParameter(String.class, "encoderPrefix")
+                    .addParameter(String.class, "decoderPrefix")
+                    .addParameter(PYTORCH_IMPORT.nestedClass("ImportOptions"), "options")
+                    .returns(PYTORCH_IMPORT.nestedClass("Report"))
+                    .addException(CHECKPOINT_EXCEPTION)
+                    .addJavadoc("Like {@link #importPyTorch(Path, $T.ImportOptions)}, with the encoder's and the"
+                            + " decoder's prefixes in the file\ngiven (e.g. {@code \"enc.\"} and {@code \"dec.\"};"
+                            + " null to detect one).\n", PYTORCH_IMPORT)
+                    .addStatement("return $T.importStateDict(file, parameters, encoderPrefix, decoderPrefix, options)",
+                            encoderDecoderImport)
+                    .build());
+        }
     }
 
     /** The model's {@code trainStep}, over a batch of full sequences or, {@code withLengths}, of padded ones. */
@@ -210,6 +227,15 @@ final class TrainingWriter {
 
     /** The PyTorch modules of the layers, e.g. "an nn.LSTM with num_layers=2", or each layer's for a mixed stack. */
     private String pytorchModules() {
+        if (plan.decoder().isPresent()) {
+            return "two of them: the encoder's, mapped onto {@code encoder.*}, and the decoder's, onto {@code decoder.*},"
+                    + " told apart\nby their first layer's input size or their names; each "
+                    + stackModules();
+        }
+        return stackModules();
+    }
+
+    private String stackModules() {
         List<LayerPlan> layers = plan.layers();
         String first = layers.get(0).pytorchModule();
         String module = first.substring(0, first.indexOf('('));

@@ -22,7 +22,17 @@ public enum InputMode {
      */
     EMBEDDED,
     /** The embedding row of a symbol at step 0 only. */
-    EMBEDDED_FIRST;
+    EMBEDDED_FIRST,
+    /**
+     * An encoder-decoder's decoder reading classes: nothing at step 0 (the zero start vector), then a symbol per step
+     * (the previous target class, or the previous output's argmax) from the decoder's own buffer; no input gradient.
+     */
+    FED_BACK_SYMBOL,
+    /**
+     * An encoder-decoder's decoder reading vectors: nothing at step 0 (the zero start vector), then a dense vector per
+     * step (the previous target, or the previous output) from the decoder's own buffer; no input gradient.
+     */
+    FED_BACK_DENSE;
 
     /** Returns true when every step reads an input of its own (a sequence), as a reverse pass needs. */
     public boolean everyStep() {
@@ -36,6 +46,6 @@ public enum InputMode {
 
     /** Returns true when some step reads a dense vector, so that {@code W_ih^T dz} can be needed. */
     public boolean readsDense() {
-        return this != SYMBOL && this != SYMBOL_FIRST;
+        return this != SYMBOL && this != SYMBOL_FIRST && this != FED_BACK_SYMBOL;
     }
 }

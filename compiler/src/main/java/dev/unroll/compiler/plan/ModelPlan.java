@@ -21,22 +21,34 @@ import java.util.Optional;
  * @param network the network's own workspace buffers
  * @param forwardFlops floating-point operations of one sequence's forward pass (matrix products only)
  * @param embedding the embedding table of an {@code embedding} input
+ * @param decoder the decoder of an encoder-decoder, whose encoder {@code layers} are then
  */
 public record ModelPlan(NetworkModel model, ValueShape input, ValueShape target, ValueShape output,
         TimeSchedule schedule, List<LayerPlan> layers, HeadPlan head, NetworkBuffers network, long forwardFlops,
-        Optional<EmbeddingPlan> embedding) {
+        Optional<EmbeddingPlan> embedding, Optional<DecoderPlan> decoder) {
 
     public ModelPlan {
         layers = List.copyOf(layers);
     }
 
-    /** Returns every tensor in PyTorch's {@code state_dict} order: the embedding's, the layers', then the head's. */
+    /** Returns the plan of a model without a decoder. */
+    public ModelPlan(NetworkModel model, ValueShape input, ValueShape target, ValueShape output,
+            TimeSchedule schedule, List<LayerPlan> layers, HeadPlan head, NetworkBuffers network, long forwardFlops,
+            Optional<EmbeddingPlan> embedding) {
+        this(model, input, target, output, schedule, layers, head, network, forwardFlops, embedding, Optional.empty());
+    }
+
+    /**
+     * Returns every tensor in PyTorch's {@code state_dict} order: the embedding's, the layers', then an
+     * encoder-decoder's decoder layers', then the head's.
+     */
     public List<TensorSpec> tensors() {
         List<TensorSpec> all = new ArrayList<>();
         embedding.ifPresent(e -> all.add(e.table()));
         for (LayerPlan layer : layers) {
             all.addAll(layer.tensors());
         }
+        decoder.ifPresent(d -> all.addAll(d.tensors()));
         all.add(head.weight());
         all.add(head.bias());
         return List.copyOf(all);
@@ -48,6 +60,7 @@ public record ModelPlan(NetworkModel model, ValueShape input, ValueShape target,
         for (LayerPlan layer : layers) {
             all.addAll(layer.allBuffers());
         }
+        decoder.ifPresent(d -> all.addAll(d.buffers()));
         all.addAll(network.headSide());
         all.addAll(network.outputSide());
         return List.copyOf(all);
@@ -67,7 +80,17 @@ public record ModelPlan(NetworkModel model, ValueShape input, ValueShape target,
         return layers.stream().anyMatch(l -> l.dropout().isPresent());
     }
 
-    /** Returns the top layer. */
+    /** Returns every layer: the stack's (an encoder-decoder's encoder), then a decoder's. */
+    public List<LayerPlan> allLayers() {
+        if (decoder.isEmpty()) {
+            return layers;
+        }
+        List<LayerPlan> all = new ArrayList<>(layers);
+        all.addAll(decoder.get().layers());
+        return List.copyOf(all);
+    }
+
+    /** Returns the top layer (of an encoder-decoder's encoder). */
     public LayerPlan top() {
         return layers.get(layers.size() - 1);
     }

@@ -14,6 +14,7 @@ import dev.unroll.dsl.model.LayerSpec;
 import dev.unroll.dsl.model.LossKind;
 import dev.unroll.dsl.model.ModelPositions;
 import dev.unroll.dsl.model.NetworkModel;
+import dev.unroll.dsl.model.OutputActivation;
 import dev.unroll.dsl.model.StatementKind;
 import dev.unroll.dsl.model.Topology;
 import java.util.ArrayList;
@@ -42,6 +43,23 @@ public final class Planner {
     private final int steps;
     private final int outputSteps;
     private final boolean layerByLayer;
+    private final boolean encoderDecoder;
+    /** The stack the model's layers make: the network's, or an encoder-decoder's encoder. */
+    private final Stack stack;
+
+    /**
+     * What differs between the layer stacks of a model: the network's own ({@code rnn.*}), or an encoder-decoder's
+     * encoder ({@code encoder.*}) and decoder ({@code decoder.*}, names ending in {@code Decoder}).
+     *
+     * @param tensorPrefix the PyTorch prefix of the stack's tensors
+     * @param decoder whether this is a decoder, whose fields, buffers and methods end in {@code Decoder}
+     * @param steps the steps the stack is unrolled over
+     * @param firstInputSize what the stack's first layer reads per step
+     * @param firstMode how the first layer reads it
+     * @param firstSource the buffer of the first layer's dense input, when it has one
+     */
+    private record Stack(String tensorPrefix, boolean decoder, int steps, int firstInputSize, InputMode firstMode,
+            Optional<BufferSpec> firstSource) {}
     private final boolean variableLength;
 
     /**
@@ -62,13 +80,17 @@ public final class Planner {
         this.embedding = model.input().encoding() == InputEncoding.EMBEDDING;
         this.frozen = model.input().embedding().map(e -> e.frozen()).orElse(false);
         Topology kind = model.topology().kind();
-        this.sequenceInput = kind == Topology.MANY_TO_MANY || kind == Topology.MANY_TO_ONE;
-        this.sequenceOutput = kind == Topology.MANY_TO_MANY || kind == Topology.ONE_TO_MANY;
+        this.encoderDecoder = kind == Topology.ENCODER_DECODER;
+        this.sequenceInput = kind == Topology.MANY_TO_MANY || kind == Topology.MANY_TO_ONE || encoderDecoder;
+        this.sequenceOutput = kind == Topology.MANY_TO_MANY || kind == Topology.ONE_TO_MANY || encoderDecoder;
         this.feedback = model.topology().feedback();
-        this.steps = model.topology().unrolledSteps();
+        // an encoder-decoder's stacks each run their own steps: the encoder TX, the decoder TY
+        this.steps = encoderDecoder ? model.topology().inputSteps() : model.topology().unrolledSteps();
         this.outputSteps = model.topology().outputSteps();
         this.layerByLayer = model.layers().stream().anyMatch(LayerSpec::isBidirectional);
         this.variableLength = model.topology().variableLength();
+        this.stack = new Stack(encoderDecoder ? "encoder." : "rnn.", false, steps, model.input().size(),
+                firstLayerInput(), Optional.empty());
     }
 
     /** Plans a validated model, or says what in it cannot be generated yet. */
@@ -96,9 +118,24 @@ public final class Planner {
     private static List<Refusal> refusals(NetworkModel model) {
         List<Refusal> problems = new ArrayList<>();
         ModelPositions at = model.positions();
+        if (model.topology().variableLength() && model.topology().kind() == Topology.ENCODER_DECODER) {
+            problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "variable_length"),
+                    "variable_length encoder-decoders are not generated yet: input sequences shorter than input_steps"
+                            + " and outputs that stop at an end symbol need masked variable-length sequences, which"
+                            + " the encoder-decoder does not use yet; pad to input_steps and output_steps instead"));
+        }
         if (model.topology().kind() == Topology.ENCODER_DECODER) {
-            problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "input_steps"),
-                    "encoder-decoder many_to_many (input_steps, output_steps) is not generated yet"));
+            // the decoder's writer knows neither yet
+            for (LayerSpec layer : model.layers()) {
+                if (layer.dropout() > 0) {
+                    problems.add(new Refusal(at.atLayerOption(layer.index(), "dropout"), "layer " + layer.index()
+                            + ": dropout in an encoder-decoder is not generated yet"));
+                }
+            }
+            if (model.input().encoding() == InputEncoding.EMBEDDING) {
+                problems.add(new Refusal(at.atOption(StatementKind.INPUT, "embedding"),
+                        "an embedding input to an encoder-decoder is not generated yet"));
+            }
         }
         if (model.input().encoding() == InputEncoding.EMBEDDING && model.topology().feedback()) {
             problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "feedback"),
@@ -157,7 +194,9 @@ public final class Planner {
         for (LayerSpec spec : model.layers()) {
             layers.add(layer(spec, layers.isEmpty() ? null : layers.get(layers.size() - 1), network));
         }
-        LayerPlan top = layers.get(layers.size() - 1);
+        Optional<DecoderPlan> decoder = encoderDecoder ? Optional.of(decoder(network)) : Optional.empty();
+        // the head reads the top layer, an encoder-decoder's decoder's
+        LayerPlan top = decoder.map(DecoderPlan::top).orElse(layers.get(layers.size() - 1));
         int f = topOutputSize();
         boolean finalState = top.merge().map(LayerPlan.Merge::finalOnly).orElse(false);
         HeadPlan head = new HeadPlan(
@@ -181,7 +220,39 @@ public final class Planner {
                 new TensorSpec("embeddingWeight", "embedding.weight", inputSize, e.size(), 1,
                         new TensorSpec.Init(TensorSpec.Init.Kind.EMBEDDING, e.size()), false, false),
                 e.frozen(), sequenceInput ? steps : 1));
-        return new ModelPlan(model, input, target, output, schedule, layers, head, network, forwardFlops(), table);
+        return new ModelPlan(model, input, target, output, schedule, layers, head, network, forwardFlops(), table,
+                decoder);
+    }
+
+    /**
+     * The decoder of an encoder-decoder: the same layers as the encoder with their own parameters, over
+     * {@code TY} steps; the first reads the previous output's value (5.5 of the language reference) from a buffer of
+     * its own, symbols for class targets, vectors otherwise.
+     */
+    private DecoderPlan decoder(NetworkBuffers network) {
+        int o = model.output().size();
+        boolean symbols = model.training().loss() == LossKind.CROSS_ENTROPY;
+        BufferSpec input = symbols
+                ? BufferSpec.symbols("decoderSymbols", outputSteps, "Decoder: the class step {@code s} reads (the"
+                        + " previous target, or the previous output's argmax) at {@code s}; step 0 reads none.")
+                : BufferSpec.numbers("decoderX", outputSteps * o, "Decoder: the vector step {@code s} reads (the"
+                        + " previous target, or the previous output) at {@code s * OUTPUT_SIZE}; step 0 reads none.");
+        Stack decoder = new Stack("decoder.", true, outputSteps, o,
+                symbols ? InputMode.FED_BACK_SYMBOL : InputMode.FED_BACK_DENSE, Optional.of(input));
+        List<LayerPlan> layers = new ArrayList<>();
+        int stateSize = 0;
+        for (LayerSpec spec : model.layers()) {
+            LayerPlan below = layers.isEmpty() ? null : layers.get(layers.size() - 1);
+            int inputSize = below == null ? o : spec.inputSize();
+            LayerPlan layer = pass(spec, new LayerShape(spec.index(), inputSize, spec.hiddenSize(),
+                    spec.cell().gateCount(), outputSteps, false, LayerShape.DECODER), below, network,
+                    LayerPlan.Pass.stepByStep(), Optional.empty(), Optional.empty(), Optional.empty(), List.of(),
+                    decoder);
+            layers.add(layer);
+            stateSize += layer.state().size() * spec.hiddenSize();
+        }
+        return new DecoderPlan(layers, input, symbols, model.output().activation() == OutputActivation.SOFTMAX,
+                steps, outputSteps, stateSize);
     }
 
     private int topOutputSize() {
@@ -206,9 +277,9 @@ public final class Planner {
         int h = spec.hiddenSize();
         boolean top = l == model.layers().size() - 1;
         if (!layerByLayer) {
-            return pass(spec, new LayerShape(l, spec.inputSize(), h, spec.cell().gateCount(), steps), below, network,
-                    LayerPlan.Pass.stepByStep(), Optional.empty(), Optional.empty(), dropout(spec, h, false),
-                    List.of());
+            return pass(spec, new LayerShape(l, spec.inputSize(), h, spec.cell().gateCount(), steps, false,
+                    stack.tensorPrefix()), below, network, LayerPlan.Pass.stepByStep(), Optional.empty(),
+                    Optional.empty(), dropout(spec, h, false), List.of(), stack);
         }
         // a network with a bidirectional layer runs layer by layer; the layer's output, and its gradient per step
         int o = spec.outputSize();
@@ -259,10 +330,11 @@ public final class Planner {
                     outputGradient.map(g -> new LayerPlan.StepSlice(g, o, half)), inputGradient, inputGradientStep,
                     mask.map(m -> new LayerPlan.StepSlice(m, o, half)));
             reverse = Optional.of(pass(spec, new LayerShape(l, spec.inputSize(), h, spec.cell().gateCount(), steps,
-                    true), below, network, backwards, Optional.empty(), Optional.empty(), Optional.empty(), List.of()));
+                    true), below, network, backwards, Optional.empty(), Optional.empty(), Optional.empty(), List.of(),
+                    stack));
         }
         return pass(spec, new LayerShape(l, spec.inputSize(), h, spec.cell().gateCount(), steps), below, network,
-                forwards, reverse, merge, dropout, sequenceBuffers);
+                forwards, reverse, merge, dropout, sequenceBuffers, stack);
     }
 
     /**
@@ -291,41 +363,43 @@ public final class Planner {
                 size, finalOnly));
     }
 
-    /** One pass of a layer over the sequence: its emitter, tensors and buffers, named by its shape's key. */
+    /** One pass of a layer of a stack over the sequence: its emitter, tensors and buffers, named by its shape's key. */
     private LayerPlan pass(LayerSpec spec, LayerShape shape, LayerPlan below, NetworkBuffers network,
             LayerPlan.Pass pass, Optional<LayerPlan> reverse, Optional<LayerPlan.Merge> merge,
-            Optional<LayerPlan.Dropout> dropout, List<BufferSpec> sequenceBuffers) {
+            Optional<LayerPlan.Dropout> dropout, List<BufferSpec> sequenceBuffers, Stack stack) {
         int l = spec.index();
         String k = shape.key();
         int h = spec.hiddenSize();
         int g = spec.cell().gateCount();
         int gh = g * h;
-        InputMode mode = below == null ? firstLayerInput() : InputMode.DENSE;
+        int steps = stack.steps();
+        int inputSize = shape.inputSize();
+        InputMode mode = below == null ? stack.firstMode() : InputMode.DENSE;
         if (shape.reverse() && steps > 1 && !mode.everyStep()) {
             throw new IllegalStateException("a reverse pass needs an input at every step: " + mode);
         }
         String p = shape.docPrefix();
-        String suffix = shape.reverse() ? "_reverse" : "";
-        String field = shape.reverse() ? "Reverse" : "";
+        String field = (shape.reverse() ? "Reverse" : "") + (stack.decoder() ? "Decoder" : "");
         TensorSpec.Init weight = new TensorSpec.Init(TensorSpec.Init.Kind.WEIGHT, h);
         TensorSpec.Init recurrent = new TensorSpec.Init(TensorSpec.Init.Kind.RECURRENT_WEIGHT, h);
         TensorSpec.Init bias = new TensorSpec.Init(TensorSpec.Init.Kind.BIAS, h);
-        // W_ih is read row by row only for W_ih^T dz, which a one-hot input never needs
+        // W_ih is read row by row only for W_ih^T dz, which a one-hot input never needs, nor a decoder's first layer
         boolean inputRows = below != null || mode.readsDense();
+        boolean inputGradient = below != null || mode.readsDense() && !stack.decoder();
         LayerPlan.LayerBuffers buffers = new LayerPlan.LayerBuffers(
                 BufferSpec.numbers("h" + k, (steps + 1) * h, p + (shape.reverse()
                         ? "{@code h} after step {@code s} (time {@code T - 1 - s}) at {@code (s + 1) * H}; 0 at offset 0."
                         : "{@code h_{t}} at {@code (t + 1) * H}; {@code h_{-1} = 0}.")),
                 BufferSpec.numbers("hPrev" + k, h, p + "{@code h_{t-1}} of the step being back-propagated, at offset 0."),
                 BufferSpec.numbers("hStep" + k, h, p + "scratch of one step's hidden size, at offset 0."),
-                inputRows ? Optional.of(BufferSpec.numbers("inStep" + k, spec.inputSize(),
+                inputRows ? Optional.of(BufferSpec.numbers("inStep" + k, inputSize,
                         p + "{@code x_t} of the step being back-propagated.")) : Optional.empty(),
                 BufferSpec.numbers("dh" + k, h, p + "{@code dL/dh} of the step being back-propagated."),
                 BufferSpec.numbers("dz" + k, gh, p + "gradient of the gate pre-activations."));
         String time = pass.time();
         String sourceOffset;
         if (below == null) {
-            sourceOffset = time + " * " + spec.inputSize();
+            sourceOffset = time + " * " + inputSize;
         } else if (time.equals("t")) {
             sourceOffset = "(t + 1) * " + below.outputSize();
         } else if (variableLength) {
@@ -334,14 +408,14 @@ public final class Planner {
             sourceOffset = "(" + steps + " - t) * " + below.outputSize();
         }
         return new LayerPlan(shape, cell(spec.cell(), shape), mode,
-                below == null ? network.x() : Optional.of(below.output()),
+                below == null ? stack.firstSource().or(network::x) : Optional.of(below.output()),
                 sourceOffset,
                 below == null || layerByLayer ? Optional.empty() : Optional.of(below.stepOutputGradient()),
-                new TensorSpec("weightIhL" + l + field, "rnn.weight_ih_l" + l + suffix, gh, spec.inputSize(), g, weight,
-                        true, inputRows),
-                new TensorSpec("weightHhL" + l + field, "rnn.weight_hh_l" + l + suffix, gh, h, g, recurrent, true, true),
-                new TensorSpec("biasIhL" + l + field, "rnn.bias_ih_l" + l + suffix, gh, 0, g, bias, false, false),
-                new TensorSpec("biasHhL" + l + field, "rnn.bias_hh_l" + l + suffix, gh, 0, g, bias, false, false),
+                new TensorSpec("weightIhL" + l + field, shape.tensorName("weight_ih"), gh, inputSize, g, weight, true,
+                        inputGradient),
+                new TensorSpec("weightHhL" + l + field, shape.tensorName("weight_hh"), gh, h, g, recurrent, true, true),
+                new TensorSpec("biasIhL" + l + field, shape.tensorName("bias_ih"), gh, 0, g, bias, false, false),
+                new TensorSpec("biasHhL" + l + field, shape.tensorName("bias_hh"), gh, 0, g, bias, false, false),
                 buffers, pass, reverse, merge, dropout, sequenceBuffers);
     }
 
@@ -385,6 +459,10 @@ public final class Planner {
         for (LayerSpec layer : model.layers()) {
             long gh = (long) layer.cell().gateCount() * layer.hiddenSize();
             flops += (long) steps * 2 * gh * (layer.inputSize() + layer.hiddenSize()) * (layer.isBidirectional() ? 2 : 1);
+            if (encoderDecoder) {
+                int in = layer.index() == 0 ? model.output().size() : layer.inputSize();
+                flops += (long) outputSteps * 2 * gh * (in + layer.hiddenSize());
+            }
         }
         return flops + (long) outputSteps * 2 * model.output().size() * topOutputSize();
     }

@@ -72,7 +72,14 @@ class PlanStructureTest {
                     "many_to_one steps 4;", "loss mse;"),
             spec("input 6 one_hot;", "rnn 3 relu bidirectional sum dropout 0.2; gru 4 dropout 0.4;",
                     "output 2 softmax;", "many_to_one steps 5;", "loss cross_entropy;"),
-            spec("input 5;", "lstm 6 bidirectional dropout 0.5;", "output 3;", "many_to_many steps 4;", "loss mse;"));
+            spec("input 5;", "lstm 6 bidirectional dropout 0.5;", "output 3;", "many_to_many steps 4;", "loss mse;"),
+            // encoder-decoders: the decoder reads classes, a vector of one step, or one-hot vectors of a softmax
+            spec("input 5;", "lstm 4; gru 3;", "output 6 softmax;", "many_to_many input_steps 3 output_steps 4;",
+                    "loss cross_entropy;"),
+            spec("input 4 one_hot;", "gru 3;", "output 2 tanh;", "many_to_many input_steps 2 output_steps 1;",
+                    "loss mse;"),
+            spec("input 3;", "lstm 3 peepholes; rnn 2 relu;", "output 2 softmax;",
+                    "many_to_many input_steps 1 output_steps 3;", "loss mse;"));
 
     private static String spec(String... statements) {
         return "model M {\n    " + String.join("\n    ", statements) + "\n}\n";

@@ -72,7 +72,7 @@ public final class PyTorchImport {
     /** The canonical prefix of an embedding table: {@code embedding.weight}, an {@code nn.Embedding}'s {@code weight}. */
     public static final String EMBEDDING = "embedding.";
 
-    private static final Pattern RECURRENT_NAME =
+    static final Pattern RECURRENT_NAME =
             Pattern.compile("^(.*?)((?:(?:weight|bias)_(?:ih|hh|hr)|weight_c[ifo])_l(\\d{1,9})(_reverse)?)$");
     private static final Pattern HEAD_NAME = Pattern.compile("^(|.*\\.)(weight|bias)$");
 
@@ -219,11 +219,21 @@ public final class PyTorchImport {
     }
 
     /**
-     * Imports an already read state_dict as the options say.
+     * Imports an already read state_dict as the options say. An encoder-decoder's two recurrent modules are
+     * {@link EncoderDecoderImport}'s to map.
      *
      * @throws CheckpointException when the tensors do not fit the model; the model is then unchanged
      */
     public static Report importStateDict(TensorFile file, ParameterSet model, ImportOptions options)
+            throws CheckpointException {
+        if (EncoderDecoderImport.appliesTo(model)) {
+            return EncoderDecoderImport.importStateDict(file, model, null, null, options);
+        }
+        return importGeneric(file, model, options);
+    }
+
+    /** Imports a state_dict into a model of one recurrent module (or of canonical names only). */
+    static Report importGeneric(TensorFile file, ParameterSet model, ImportOptions options)
             throws CheckpointException {
         Objects.requireNonNull(options, "options");
         List<String> ignored = new ArrayList<>();

@@ -53,7 +53,6 @@ public final class PeepholeLstmCell implements CellEmitter {
         this.peepholes = spec.peepholes();
         this.clip = spec.cellClip();
         String l = shape.key();
-        String tensorLayer = shape.index() + (shape.reverse() ? "_reverse" : "");
         int h = shape.hiddenSize();
         int steps = shape.steps();
         String p = shape.docPrefix();
@@ -61,7 +60,7 @@ public final class PeepholeLstmCell implements CellEmitter {
         if (peepholes) {
             TensorSpec.Init likeBias = new TensorSpec.Init(TensorSpec.Init.Kind.BIAS, h);
             for (String gate : List.of("i", "f", "o")) {
-                tensors.add(new TensorSpec("weightC" + gate + "L" + l, "rnn.weight_c" + gate + "_l" + tensorLayer, h, 0, 1,
+                tensors.add(new TensorSpec("weightC" + gate + "L" + l, shape.tensorName("weight_c" + gate), h, 0, 1,
                         likeBias, false, false));
             }
         }
