@@ -458,6 +458,26 @@ final class ApiWriter {
                 .addParameter(inputGradientType(), "inputGradients");
     }
 
+    /** The checks of a batch's arrays every batch method starts with: present, of an allowed size, paired. */
+    static CodeBlock batchChecks() {
+        return CodeBlock.builder()
+                .addStatement("$T.notNull(xs, $S)", RuntimeTypes.CHECKS, "xs")
+                .addStatement("$T.notNull(targets, $S)", RuntimeTypes.CHECKS, "targets")
+                .addStatement("$T.batch(xs.length, FIXED_BATCH_SIZE, $S)", RuntimeTypes.CHECKS, "xs")
+                .addStatement("$T.sameBatch(xs.length, targets.length)", RuntimeTypes.CHECKS)
+                .build();
+    }
+
+    /** Checks every full-length sequence of a batch and its target, before any is computed. */
+    static CodeBlock sequenceChecks() {
+        return CodeBlock.builder()
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                .addStatement("checkInput(xs[b], $S + b + $S)", "xs[", "]")
+                .addStatement("checkTarget(targets[b], $S + b + $S)", "targets[", "]")
+                .endControlFlow()
+                .build();
+    }
+
     private MethodSpec runMethod() {
         int steps = plan.schedule().steps();
         int inputSize = plan.input().size();
@@ -471,10 +491,7 @@ final class ApiWriter {
                         + " one.$L\n", plan.hasDropout() ? " With\n{@code dropout}, the forward pass applies the"
                         + " dropout masks of the next update." : "")
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
-                .addStatement("$T.notNull(xs, $S)", RuntimeTypes.CHECKS, "xs")
-                .addStatement("$T.notNull(targets, $S)", RuntimeTypes.CHECKS, "targets")
-                .addStatement("$T.batch(xs.length, FIXED_BATCH_SIZE, $S)", RuntimeTypes.CHECKS, "xs")
-                .addStatement("$T.sameBatch(xs.length, targets.length)", RuntimeTypes.CHECKS);
+                .addCode(batchChecks());
         if (variable) {
             m.beginControlFlow("if (lengths != null)")
                     .addStatement("$T.lengths(lengths, xs.length, STEPS, $S)", RuntimeTypes.CHECKS, "lengths")

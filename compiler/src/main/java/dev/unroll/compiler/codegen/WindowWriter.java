@@ -88,15 +88,9 @@ final class WindowWriter {
                         + " sequence's state carried\nfrom window to window. Returns the mean of the windows' losses,"
                         + " each measured before its update.\n")
                 .addStatement("final Workspace ws = trainingWorkspace")
-                .addStatement("$T.notNull(xs, $S)", RuntimeTypes.CHECKS, "xs")
-                .addStatement("$T.notNull(targets, $S)", RuntimeTypes.CHECKS, "targets")
-                .addStatement("$T.batch(xs.length, FIXED_BATCH_SIZE, $S)", RuntimeTypes.CHECKS, "xs")
-                .addStatement("$T.sameBatch(xs.length, targets.length)", RuntimeTypes.CHECKS)
+                .addCode(ApiWriter.batchChecks())
                 .addComment("every sequence is checked before any is computed, so a bad one changes nothing")
-                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
-                .addStatement("checkInput(xs[b], $S + b + $S)", "xs[", "]")
-                .addStatement("checkTarget(targets[b], $S + b + $S)", "targets[", "]")
-                .endControlFlow()
+                .addCode(ApiWriter.sequenceChecks())
                 .addComment("each sequence's state after the window before: h (and c) of every layer$L",
                         schedule.feedback() ? ", the fed-back output" : "")
                 .addStatement("final $L[][] carried = new $L[xs.length][$L]", num.keyword(), num.keyword(),
