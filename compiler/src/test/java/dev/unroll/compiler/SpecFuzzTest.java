@@ -1,6 +1,5 @@
 package dev.unroll.compiler;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.palantir.javapoet.JavaFile;
 import dev.unroll.dsl.CheckResult;
-import dev.unroll.dsl.Diagnostic;
 import dev.unroll.dsl.RnnFrontEnd;
 import dev.unroll.dsl.model.NetworkModel;
 import java.io.IOException;
@@ -61,9 +59,11 @@ class SpecFuzzTest {
             millis = (System.nanoTime() - start) / 1_000_000;
         }
         assertNotNull(result.formattedDiagnostics());
-        for (Diagnostic d : result.diagnostics()) {
-            assertFalse(d.message().contains("internal error"), () -> "the front end failed: " + d.summary());
-        }
+        // The structured flag, not the message: the message quotes the input, and Jazzer's string hooks steer
+        // the input towards any literal a check compares with (a contains("internal error") was "found").
+        result.internalError().ifPresent(e -> {
+            throw new AssertionError("the front end failed: " + result.formattedDiagnostics(), e);
+        });
         long warm = millis;
         assertTrue(warm < CHECK_BOUND_MILLIS, () -> "checking " + bytes.length + " bytes took " + first + " ms, then "
                 + warm + " ms");
@@ -105,7 +105,8 @@ class SpecFuzzTest {
     /**
      * The huge exponents issue 15 reported, which the fuzzer found within seconds before the front end read numbers
      * from their digits ({@code seed 1e-10000000} took 15 s, {@code 1e-300000000} hung, {@code 1e-2147483647} was an
-     * internal error): each now passes {@link #check} within its bound.
+     * internal error): each now passes {@link #check} within its bound. And the input the fuzzer built in CI
+     * when the check still read the message: a package name holding the words "internal error".
      */
     @Test
     void formerFrontEndBugs() throws Exception {

@@ -13,13 +13,23 @@ import java.util.stream.Collectors;
  *     be read
  * @param models the valid models; empty whenever there is an error
  * @param diagnostics every error and warning, ordered by position
+ * @param internalError the exception when the front end itself failed on this file (a bug, reported to the user
+ *     as an error asking for a report); empty otherwise. Tests and fuzzers check this, not the message text,
+ *     which may quote the file.
  */
 public record CheckResult(String path, Optional<SourceFile> source, List<NetworkModel> models,
-        List<Diagnostic> diagnostics) {
+        List<Diagnostic> diagnostics, Optional<Throwable> internalError) {
 
     public CheckResult {
         models = List.copyOf(models);
         diagnostics = List.copyOf(diagnostics);
+        java.util.Objects.requireNonNull(internalError, "internalError");
+    }
+
+    /** A result of a front end that did not fail. */
+    public CheckResult(String path, Optional<SourceFile> source, List<NetworkModel> models,
+            List<Diagnostic> diagnostics) {
+        this(path, source, models, diagnostics, Optional.empty());
     }
 
     /** Returns true when there is at least one error. */

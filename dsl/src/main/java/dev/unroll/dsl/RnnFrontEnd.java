@@ -86,6 +86,7 @@ public final class RnnFrontEnd {
         SourceFile normalized = text.equals(source.text()) ? source : new SourceFile(source.path(), text);
         Diagnostics diagnostics = new Diagnostics(source.path());
         List<NetworkModel> models;
+        Optional<Throwable> internalError = Optional.empty();
         try {
             SpecFile tree = SpecParser.parse(normalized, diagnostics, Keywords::isStatementKeyword);
             models = Validator.validate(tree, fileName(source.path()), diagnostics);
@@ -93,9 +94,10 @@ public final class RnnFrontEnd {
             // No input should get here; if one does, the user still gets a diagnostic, not a trace.
             diagnostics.fileError("internal error while checking this file (" + e + "); please report it");
             models = List.of();
+            internalError = Optional.of(e);
         }
         return new CheckResult(source.path(), Optional.of(normalized),
-                diagnostics.hasErrors() ? List.of() : models, diagnostics.toList());
+                diagnostics.hasErrors() ? List.of() : models, diagnostics.toList(), internalError);
     }
 
     private static String normalize(String text) {

@@ -82,10 +82,11 @@ class RobustnessTest {
     }
 
     private static void check(String what, byte[] bytes, CheckResult result) {
+        if (result.internalError().isPresent()) {
+            fail("internal error on " + what + ": " + result.formattedDiagnostics() + "\ninput: " + show(bytes),
+                    result.internalError().get());
+        }
         for (Diagnostic d : result.diagnostics()) {
-            if (d.message().contains("internal error")) {
-                fail("internal error on " + what + ": " + d + "\ninput: " + show(bytes));
-            }
             if (d.position().isEmpty()) {
                 continue;
             }
