@@ -30,8 +30,10 @@ import java.util.SplittableRandom;
 public final class DatesSample {
     static final int TRAIN = 20_000;
     static final int HELD_OUT = 1_000;
-    static final int BATCH = 32;
-    static final int EVALUATE_EVERY = 100;
+    static final int BATCH = 16;
+    static final int EVALUATE_EVERY = 200;
+    /** Exact match, greedy and by beam search, is measured every this many updates. */
+    static final int ACCURACY_EVERY = 500;
 
     private DatesSample() {}
 
@@ -53,11 +55,12 @@ public final class DatesSample {
     public static void main(String[] args) throws IOException {
         Path dir = Options.sampleDir();
         Options options = new Options("DatesSample [options]")
-                .option("updates", 3000, "training updates, of " + BATCH + " dates each")
+                .option("updates", 6000, "training updates, of " + BATCH + " dates each")
                 .option("width", 4, "beam width")
                 .option("seed", 7, "seed of the training batches")
                 .option("checkpoint", dir.resolve("target/dates.safetensors"), "checkpoint to save and load")
                 .option("plot", dir.resolve("target/learning-curve.png"), "learning-curve PNG to write")
+                .option("accuracy-plot", dir.resolve("target/accuracy.png"), "exact-match-curve PNG to write")
                 .parse(args);
         int updates = options.integer("updates");
         int width = options.integer("width");
@@ -76,17 +79,31 @@ public final class DatesSample {
         Series heldOutLoss = new Series("held-out loss");
         heldOutLoss.add(0, model.loss(ws, held[0], held[1]));
         LearningCurve curve = new LearningCurve("training loss (smoothed)", 10);
+        Series greedyCurve = new Series("greedy");
+        Series beamCurve = new Series("beam search, width " + width);
+        greedyCurve.add(0, 100 * accuracy(heldOut, greedy(model)).overall());
+        beamCurve.add(0, 100 * accuracy(heldOut, beam(model, width)).overall());
         Trainer.Listener evaluate = p -> {
             if (p.update() % EVALUATE_EVERY == 0 || p.update() == p.totalUpdates()) {
                 heldOutLoss.add(p.update(), model.loss(ws, held[0], held[1]));
             }
+            if (p.update() % ACCURACY_EVERY == 0 || p.update() == p.totalUpdates()) {
+                greedyCurve.add(p.update(), 100 * accuracy(heldOut, greedy(model)).overall());
+                beamCurve.add(p.update(), 100 * accuracy(heldOut, beam(model, width)).overall());
+            }
         };
         Trainer.Progress done = Trainer.train(model, batches(train, BATCH, options.integer("seed")), updates,
                 LearningCurve.both(Trainer.progressBar(System.out, 30), LearningCurve.both(curve, evaluate)));
-        System.out.printf(Locale.ROOT, "trained %d updates in %.1f s: training loss %.4f (smoothed), "
-                + "held-out loss %.4f (nats per character)%n%n", updates, done.elapsedNanos() / 1e9,
-                done.smoothedLoss(), heldOutLoss.lastY());
+        System.out.printf(Locale.ROOT, "trained %d updates in %.1f s (wall clock; the process has used %.1f s of "
+                + "CPU time): training loss %.4f (smoothed), held-out loss %.4f (nats per character)%n%n", updates,
+                done.elapsedNanos() / 1e9, cpuSeconds(), done.smoothedLoss(), heldOutLoss.lastY());
 
+        System.out.print("held-out exact match during training, greedy / beam:");
+        for (int i = 0; i < greedyCurve.size(); i++) {
+            System.out.printf(Locale.ROOT, "%s %d: %.1f%% / %.1f%%", i % 4 == 0 ? "\n " : ",",
+                    (long) greedyCurve.xs()[i], greedyCurve.ys()[i], beamCurve.ys()[i]);
+        }
+        System.out.printf("%n%n");
         Accuracy greedy = accuracy(heldOut, greedy(model));
         Accuracy beam = accuracy(heldOut, beam(model, width));
         System.out.printf("%-40s %8s %10s%n", "held-out exact match", "greedy", "beam " + width);
@@ -109,6 +126,15 @@ public final class DatesSample {
         for (String text : new String[] {"1 january 2000", "dec 31, 1999", "29/02/48", "july 4th, 1976"}) {
             System.out.printf("  %-22s -> %s%n", text, Dates.decode(greedyDecoder.decode(Dates.encode(text))));
         }
+        System.out.println("held-out dates it gets wrong, greedy:");
+        int wrong = 0;
+        for (Dates.Example e : heldOut) {
+            int[] decoded = greedyDecoder.decode(e.symbols());
+            if (!Arrays.equals(decoded, e.target()) && wrong++ < 10) {
+                System.out.printf("  %-22s -> %s  expected %s%n", e.text(), Dates.decode(decoded), e.date());
+            }
+        }
+        System.out.printf("  (%d of %d)%n", wrong, heldOut.size());
 
         Path checkpoint = Path.of(options.string("checkpoint"));
         Files.createDirectories(checkpoint.toAbsolutePath().getParent());
@@ -124,6 +150,14 @@ public final class DatesSample {
                 "cross-entropy (nats per output character)").logY().add(curve.series()).add(heldOutLoss)
                 .save(Path.of(options.string("plot")));
         System.out.println("learning curve: " + plot);
+        Path accuracyPlot = Chart.lines("dates: exact match on " + heldOut.size() + " held-out dates", "update",
+                "exact match (%)").legendBelow().add(greedyCurve).add(beamCurve.dashed())
+                .save(Path.of(options.string("accuracy-plot")));
+        System.out.println("exact-match curve: " + accuracyPlot);
+    }
+
+    private static double cpuSeconds() {
+        return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
     }
 
     /** Batches of {@code batch} examples drawn at random from {@code examples}. */

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DatesSampleTest {
-    /** Updates of the brief training run; the sample's main trains {@code 3000}. */
+    /** Updates of the brief training run; the sample's main trains {@code 6000}. */
     static final int UPDATES = 1000;
     /** Exact-match accuracy the seeded run must reach on held-out dates, greedy and by beam search. */
     static final double ACCURACY = 0.5;
@@ -91,8 +91,9 @@ class DatesSampleTest {
         double loss = model.loss(ws, held[0], held[1]);
         DatesSample.Accuracy greedy = DatesSample.accuracy(heldOut, DatesSample.greedy(model));
         DatesSample.Accuracy beam = DatesSample.accuracy(heldOut, DatesSample.beam(model, WIDTH));
-        System.out.printf("dates: held-out loss %.4f -> %.4f after %d updates; exact match greedy %.3f, beam %d %.3f%n",
-                untrained, loss, UPDATES, greedy.overall(), WIDTH, beam.overall());
+        System.out.printf("dates: held-out loss %.4f -> %.4f after %d updates; exact match greedy %.3f, beam %d %.3f "
+                + "(the test JVM has used %.1f s of CPU time)%n", untrained, loss, UPDATES, greedy.overall(), WIDTH,
+                beam.overall(), ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos() / 1e9);
         assertEquals(Math.log(Dates.OUTPUT_ALPHABET.length()), untrained, 0.1, "an untrained model's loss");
         assertTrue(greedy.overall() > ACCURACY, "greedy: " + greedy);
         assertTrue(beam.overall() > ACCURACY, "beam search: " + beam);
