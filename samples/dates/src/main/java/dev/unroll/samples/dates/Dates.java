@@ -118,6 +118,19 @@ public final class Dates {
         return examples;
     }
 
+    /** Every held-out date of the range written in every format, in date order, then format order. */
+    public static List<Example> allHeldOut() {
+        List<Example> examples = new ArrayList<>();
+        for (LocalDate d = LocalDate.of(FIRST_YEAR, 1, 1); d.getYear() <= LAST_YEAR; d = d.plusDays(1)) {
+            if (isHeldOut(d)) {
+                for (Format format : Format.values()) {
+                    examples.add(example(d, format));
+                }
+            }
+        }
+        return examples;
+    }
+
     /** The example of {@code date} written in {@code format}. */
     public static Example example(LocalDate date, Format format) {
         String text = format.write(date);

@@ -10,6 +10,7 @@ import dev.unroll.samples.support.Series;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -69,7 +70,7 @@ public final class DatesSample {
         System.out.printf(Locale.ROOT, "%,d training and %,d held-out examples (dates never trained on), "
                 + "for example:%n", train.size(), heldOut.size());
         for (Dates.Format format : Dates.Format.values()) {
-            Dates.Example e = Dates.example(java.time.LocalDate.of(2024, 3, 3), format);
+            Dates.Example e = Dates.example(LocalDate.of(2024, 3, 3), format);
             System.out.printf("  %-22s -> %s%n", e.text(), Dates.decode(e.target()));
         }
 
@@ -104,47 +105,10 @@ public final class DatesSample {
                     (long) greedyCurve.xs()[i], greedyCurve.ys()[i], beamCurve.ys()[i]);
         }
         System.out.printf("%n%n");
-        Accuracy greedy = accuracy(heldOut, greedy(model));
-        Accuracy beam = accuracy(heldOut, beam(model, width));
-        System.out.printf("%-40s %8s %10s%n", "held-out exact match", "greedy", "beam " + width);
-        for (Dates.Format format : Dates.Format.values()) {
-            System.out.printf(Locale.ROOT, "%-40s %7.1f%% %9.1f%%%n", format + " (" + format.example() + ")",
-                    100 * greedy.byFormat().get(format), 100 * beam.byFormat().get(format));
-        }
-        System.out.printf(Locale.ROOT, "%-40s %7.1f%% %9.1f%%%n%n", "all", 100 * greedy.overall(),
-                100 * beam.overall());
-
-        System.out.println("held-out dates, greedy and beam search (log-probability of the best beam):");
-        Decoder greedyDecoder = greedy(model);
-        for (int i = 0; i < 8; i++) {
-            Dates.Example e = heldOut.get(i);
-            BeamSearch.Hypothesis best = model.beamSearch(ws, e.symbols(), width).get(0);
-            System.out.printf(Locale.ROOT, "  %-22s -> %s  beam %s (%.3f)  expected %s%n", e.text(),
-                    Dates.decode(greedyDecoder.decode(e.symbols())), Dates.decode(best.symbols()),
-                    best.logProbability(), e.date());
-        }
-        for (String text : new String[] {"1 january 2000", "dec 31, 1999", "29/02/48", "july 4th, 1976"}) {
-            System.out.printf("  %-22s -> %s%n", text, Dates.decode(greedyDecoder.decode(Dates.encode(text))));
-        }
-        System.out.println("held-out dates it gets wrong, greedy:");
-        int wrong = 0;
-        for (Dates.Example e : heldOut) {
-            int[] decoded = greedyDecoder.decode(e.symbols());
-            if (!Arrays.equals(decoded, e.target()) && wrong++ < 10) {
-                System.out.printf("  %-22s -> %s  expected %s%n", e.text(), Dates.decode(decoded), e.date());
-            }
-        }
-        System.out.printf("  (%d of %d)%n", wrong, heldOut.size());
-
-        Path checkpoint = Path.of(options.string("checkpoint"));
-        Files.createDirectories(checkpoint.toAbsolutePath().getParent());
-        model.save(checkpoint);
-        DateNormalizer loaded = new DateNormalizer();
-        loaded.load(checkpoint);
-        Accuracy reloaded = accuracy(heldOut, greedy(loaded));
-        System.out.printf(Locale.ROOT, "%nsaved %s (%,d bytes) and loaded it into a new model: held-out loss "
-                + "%.4f, greedy exact match %.1f%%%n", checkpoint, Files.size(checkpoint),
-                loaded.loss(loaded.newWorkspace(), held[0], held[1]), 100 * reloaded.overall());
+        printExactMatch(heldOut, model, width);
+        printTranslations(heldOut, model, width);
+        printEveryHeldOutDate(model, width);
+        saveAndLoad(model, Path.of(options.string("checkpoint")), heldOut);
 
         Path plot = Chart.lines("dates: LSTM " + DateNormalizer.HIDDEN_SIZE_L0 + " encoder-decoder", "update",
                 "cross-entropy (nats per output character)").logY().add(curve.series()).add(heldOutLoss)
@@ -154,6 +118,67 @@ public final class DatesSample {
                 "exact match (%)").legendBelow().add(greedyCurve).add(beamCurve.dashed())
                 .save(Path.of(options.string("accuracy-plot")));
         System.out.println("exact-match curve: " + accuracyPlot);
+    }
+
+    /** Prints the held-out exact match of each format and overall, greedy and by beam search. */
+    private static void printExactMatch(List<Dates.Example> heldOut, DateNormalizer model, int width) {
+        Accuracy greedy = accuracy(heldOut, greedy(model));
+        Accuracy beam = accuracy(heldOut, beam(model, width));
+        System.out.printf("%-40s %8s %10s%n", "held-out exact match", "greedy", "beam " + width);
+        for (Dates.Format format : Dates.Format.values()) {
+            System.out.printf(Locale.ROOT, "%-40s %7.1f%% %9.1f%%%n", format + " (" + format.example() + ")",
+                    100 * greedy.byFormat().get(format), 100 * beam.byFormat().get(format));
+        }
+        System.out.printf(Locale.ROOT, "%-40s %7.1f%% %9.1f%%%n%n", "all", 100 * greedy.overall(),
+                100 * beam.overall());
+    }
+
+    /** Prints the first held-out examples decoded both ways, and a few dates of one's own. */
+    private static void printTranslations(List<Dates.Example> heldOut, DateNormalizer model, int width) {
+        System.out.println("held-out dates, greedy and beam search (log-probability of the best beam):");
+        DateNormalizer.Workspace ws = model.newWorkspace();
+        Decoder greedy = greedy(model);
+        for (int i = 0; i < 8; i++) {
+            Dates.Example e = heldOut.get(i);
+            BeamSearch.Hypothesis best = model.beamSearch(ws, e.symbols(), width).get(0);
+            System.out.printf(Locale.ROOT, "  %-22s -> %s  beam %s (%.3f)  expected %s%n", e.text(),
+                    Dates.decode(greedy.decode(e.symbols())), Dates.decode(best.symbols()), best.logProbability(),
+                    e.date());
+        }
+        for (String text : new String[] {"1 january 2000", "dec 31, 1999", "29/02/48", "july 4th, 1976"}) {
+            System.out.printf("  %-22s -> %s%n", text, Dates.decode(greedy.decode(Dates.encode(text))));
+        }
+    }
+
+    /** Decodes every held-out date in every format; prints the exact match and what greedy gets wrong. */
+    private static void printEveryHeldOutDate(DateNormalizer model, int width) {
+        List<Dates.Example> every = Dates.allHeldOut();
+        Decoder greedy = greedy(model);
+        System.out.printf(Locale.ROOT, "%nevery held-out date in every format, %,d examples: exact match greedy "
+                + "%.2f%%, beam %d %.2f%%; greedy gets wrong:%n", every.size(), 100 * accuracy(every, greedy).overall(),
+                width, 100 * accuracy(every, beam(model, width)).overall());
+        int wrong = 0;
+        for (Dates.Example e : every) {
+            int[] decoded = greedy.decode(e.symbols());
+            if (!Arrays.equals(decoded, e.target()) && wrong++ < 12) {
+                System.out.printf("  %-22s -> %s  expected %s%n", e.text(), Dates.decode(decoded), e.date());
+            }
+        }
+        System.out.printf(Locale.ROOT, "  (%d of %,d)%n", wrong, every.size());
+    }
+
+    /** Saves a checkpoint, loads it into a model of another seed and measures that model again. */
+    private static void saveAndLoad(DateNormalizer model, Path checkpoint, List<Dates.Example> heldOut)
+            throws IOException {
+        Files.createDirectories(checkpoint.toAbsolutePath().getParent());
+        model.save(checkpoint);
+        DateNormalizer loaded = new DateNormalizer(99);
+        loaded.load(checkpoint);
+        int[][][] held = inputsAndTargets(heldOut);
+        double loss = loaded.loss(loaded.newWorkspace(), held[0], held[1]);
+        System.out.printf(Locale.ROOT, "%nsaved %s (%,d bytes) and loaded it into a new model (seed 99): held-out "
+                + "loss %.4f, greedy exact match %.1f%%%n", checkpoint, Files.size(checkpoint), loss,
+                100 * accuracy(heldOut, greedy(loaded)).overall());
     }
 
     private static double cpuSeconds() {

@@ -49,6 +49,9 @@ class DatesSampleTest {
         }
         assertEquals(Dates.INPUT_LENGTH, longest, "the longest date, september 30th, ...");
         assertEquals(0.1, (double) heldOutDays / days, 0.01, heldOutDays + " held-out days of " + days);
+        List<Dates.Example> everyHeldOut = Dates.allHeldOut();
+        assertEquals(heldOutDays * Dates.Format.values().length, everyHeldOut.size());
+        assertTrue(everyHeldOut.stream().allMatch(e -> Dates.isHeldOut(e.date())));
 
         List<Dates.Example> train = Dates.generate(5000, 1, false);
         List<Dates.Example> heldOut = Dates.generate(500, 2, true);
@@ -73,8 +76,8 @@ class DatesSampleTest {
         assertEquals("\"wednesday, 3 march 2024\" has 23 characters; the model reads at most 20", tooLong.getMessage());
         IllegalArgumentException badCharacter = assertThrows(IllegalArgumentException.class,
                 () -> Dates.encode("3-3-2024"));
-        assertEquals("\"3-3-2024\": character 1 '-' is not one the model reads ( ,./0123456789abcdefghijklmnopqrstuvwxyz)",
-                badCharacter.getMessage());
+        assertEquals("\"3-3-2024\": character 1 '-' is not one the model reads "
+                + "( ,./0123456789abcdefghijklmnopqrstuvwxyz)", badCharacter.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Dates.encode("3_3_2024"));
     }
 
