@@ -1,0 +1,250 @@
+package dev.unroll.samples.dates;
+
+import dev.unroll.runtime.Trainer;
+import dev.unroll.runtime.sample.BeamSearch;
+import dev.unroll.runtime.sample.Sampling;
+import dev.unroll.samples.support.Chart;
+import dev.unroll.samples.support.LearningCurve;
+import dev.unroll.samples.support.Options;
+import dev.unroll.samples.support.Series;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Trains the encoder-decoder of {@code dates.rnn} to rewrite dates as {@code yyyy-mm-dd}, with
+ * teacher forcing, then measures exact-match accuracy on held-out dates, decoded greedily and by beam
+ * search, prints a few translations, saves a checkpoint and loads it into a fresh model, and draws
+ * the learning curve (training and held-out loss).
+ *
+ * <pre>
+ * mvn -q -pl samples/dates exec:java -Dexec.args="--updates 3000 --width 4"
+ * </pre>
+ */
+public final class DatesSample {
+    static final int TRAIN = 20_000;
+    static final int HELD_OUT = 1_000;
+    static final int BATCH = 16;
+    static final int EVALUATE_EVERY = 200;
+    /** Exact match, greedy and by beam search, is measured every this many updates. */
+    static final int ACCURACY_EVERY = 500;
+
+    private DatesSample() {}
+
+    /**
+     * Exact-match accuracy: the share of examples whose 10 decoded characters are all right.
+     *
+     * @param byFormat the accuracy of each format's examples
+     * @param overall the accuracy over all examples
+     */
+    public record Accuracy(Map<Dates.Format, Double> byFormat, double overall) {}
+
+    /** A way to decode one input into output classes. */
+    @FunctionalInterface
+    public interface Decoder {
+        /** The decoded classes of {@code symbols}. */
+        int[] decode(int[] symbols);
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path dir = Options.sampleDir();
+        Options options = new Options("DatesSample [options]")
+                .option("updates", 6000, "training updates, of " + BATCH + " dates each")
+                .option("width", 4, "beam width")
+                .option("seed", 7, "seed of the training batches")
+                .option("checkpoint", dir.resolve("target/dates.safetensors"), "checkpoint to save and load")
+                .option("plot", dir.resolve("target/learning-curve.png"), "learning-curve PNG to write")
+                .option("accuracy-plot", dir.resolve("target/accuracy.png"), "exact-match-curve PNG to write")
+                .parse(args);
+        int updates = options.integer("updates");
+        int width = options.integer("width");
+        List<Dates.Example> train = Dates.generate(TRAIN, 1, false);
+        List<Dates.Example> heldOut = Dates.generate(HELD_OUT, 2, true);
+        System.out.printf(Locale.ROOT, "%,d training and %,d held-out examples (dates never trained on), "
+                + "for example:%n", train.size(), heldOut.size());
+        for (Dates.Format format : Dates.Format.values()) {
+            Dates.Example e = Dates.example(LocalDate.of(2024, 3, 3), format);
+            System.out.printf("  %-22s -> %s%n", e.text(), Dates.decode(e.target()));
+        }
+
+        DateNormalizer model = new DateNormalizer();
+        int[][][] held = inputsAndTargets(heldOut);
+        DateNormalizer.Workspace ws = model.newWorkspace();
+        Series heldOutLoss = new Series("held-out loss");
+        heldOutLoss.add(0, model.loss(ws, held[0], held[1]));
+        LearningCurve curve = new LearningCurve("training loss (smoothed)", 10);
+        Series greedyCurve = new Series("greedy");
+        Series beamCurve = new Series("beam search, width " + width);
+        greedyCurve.add(0, 100 * accuracy(heldOut, greedy(model)).overall());
+        beamCurve.add(0, 100 * accuracy(heldOut, beam(model, width)).overall());
+        Trainer.Listener evaluate = p -> {
+            if (p.update() % EVALUATE_EVERY == 0 || p.update() == p.totalUpdates()) {
+                heldOutLoss.add(p.update(), model.loss(ws, held[0], held[1]));
+            }
+            if (p.update() % ACCURACY_EVERY == 0 || p.update() == p.totalUpdates()) {
+                greedyCurve.add(p.update(), 100 * accuracy(heldOut, greedy(model)).overall());
+                beamCurve.add(p.update(), 100 * accuracy(heldOut, beam(model, width)).overall());
+            }
+        };
+        Trainer.Progress done = Trainer.train(model, batches(train, BATCH, options.integer("seed")), updates,
+                LearningCurve.both(Trainer.progressBar(System.out, 30), LearningCurve.both(curve, evaluate)));
+        System.out.printf(Locale.ROOT, "trained %d updates in %.1f s (wall clock; the process has used %.1f s of "
+                + "CPU time): training loss %.4f (smoothed), held-out loss %.4f (nats per character)%n%n", updates,
+                done.elapsedNanos() / 1e9, cpuSeconds(), done.smoothedLoss(), heldOutLoss.lastY());
+
+        System.out.print("held-out exact match during training, greedy / beam:");
+        for (int i = 0; i < greedyCurve.size(); i++) {
+            System.out.printf(Locale.ROOT, "%s %d: %.1f%% / %.1f%%", i % 4 == 0 ? "\n " : ",",
+                    (long) greedyCurve.xs()[i], greedyCurve.ys()[i], beamCurve.ys()[i]);
+        }
+        System.out.printf("%n%n");
+        printExactMatch(heldOut, model, width);
+        printTranslations(heldOut, model, width);
+        printEveryHeldOutDate(model, width);
+        saveAndLoad(model, Path.of(options.string("checkpoint")), heldOut);
+
+        Path plot = Chart.lines("dates: LSTM " + DateNormalizer.HIDDEN_SIZE_L0 + " encoder-decoder", "update",
+                "cross-entropy (nats per output character)").logY().add(curve.series()).add(heldOutLoss)
+                .save(Path.of(options.string("plot")));
+        System.out.println("learning curve: " + plot);
+        Path accuracyPlot = Chart.lines("dates: exact match on " + heldOut.size() + " held-out dates", "update",
+                "exact match (%)").legendBelow().add(greedyCurve).add(beamCurve.dashed())
+                .save(Path.of(options.string("accuracy-plot")));
+        System.out.println("exact-match curve: " + accuracyPlot);
+    }
+
+    /** Prints the held-out exact match of each format and overall, greedy and by beam search. */
+    private static void printExactMatch(List<Dates.Example> heldOut, DateNormalizer model, int width) {
+        Accuracy greedy = accuracy(heldOut, greedy(model));
+        Accuracy beam = accuracy(heldOut, beam(model, width));
+        System.out.printf("%-40s %8s %10s%n", "held-out exact match", "greedy", "beam " + width);
+        for (Dates.Format format : Dates.Format.values()) {
+            System.out.printf(Locale.ROOT, "%-40s %7.1f%% %9.1f%%%n", format + " (" + format.example() + ")",
+                    100 * greedy.byFormat().get(format), 100 * beam.byFormat().get(format));
+        }
+        System.out.printf(Locale.ROOT, "%-40s %7.1f%% %9.1f%%%n%n", "all", 100 * greedy.overall(),
+                100 * beam.overall());
+    }
+
+    /** Prints the first held-out examples decoded both ways, and a few dates of one's own. */
+    private static void printTranslations(List<Dates.Example> heldOut, DateNormalizer model, int width) {
+        System.out.println("held-out dates, greedy and beam search (log-probability of the best beam):");
+        DateNormalizer.Workspace ws = model.newWorkspace();
+        Decoder greedy = greedy(model);
+        for (int i = 0; i < 8; i++) {
+            Dates.Example e = heldOut.get(i);
+            BeamSearch.Hypothesis best = model.beamSearch(ws, e.symbols(), width).get(0);
+            System.out.printf(Locale.ROOT, "  %-22s -> %s  beam %s (%.3f)  expected %s%n", e.text(),
+                    Dates.decode(greedy.decode(e.symbols())), Dates.decode(best.symbols()), best.logProbability(),
+                    e.date());
+        }
+        for (String text : new String[] {"1 january 2000", "dec 31, 1999", "29/02/48", "july 4th, 1976"}) {
+            System.out.printf("  %-22s -> %s%n", text, Dates.decode(greedy.decode(Dates.encode(text))));
+        }
+    }
+
+    /** Decodes every held-out date in every format; prints the exact match and what greedy gets wrong. */
+    private static void printEveryHeldOutDate(DateNormalizer model, int width) {
+        List<Dates.Example> every = Dates.allHeldOut();
+        Decoder greedy = greedy(model);
+        System.out.printf(Locale.ROOT, "%nevery held-out date in every format, %,d examples: exact match greedy "
+                + "%.2f%%, beam %d %.2f%%; greedy gets wrong:%n", every.size(), 100 * accuracy(every, greedy).overall(),
+                width, 100 * accuracy(every, beam(model, width)).overall());
+        int wrong = 0;
+        for (Dates.Example e : every) {
+            int[] decoded = greedy.decode(e.symbols());
+            if (!Arrays.equals(decoded, e.target()) && wrong++ < 12) {
+                System.out.printf("  %-22s -> %s  expected %s%n", e.text(), Dates.decode(decoded), e.date());
+            }
+        }
+        System.out.printf(Locale.ROOT, "  (%d of %,d)%n", wrong, every.size());
+    }
+
+    /** Saves a checkpoint, loads it into a model of another seed and measures that model again. */
+    private static void saveAndLoad(DateNormalizer model, Path checkpoint, List<Dates.Example> heldOut)
+            throws IOException {
+        Files.createDirectories(checkpoint.toAbsolutePath().getParent());
+        model.save(checkpoint);
+        DateNormalizer loaded = new DateNormalizer(99);
+        loaded.load(checkpoint);
+        int[][][] held = inputsAndTargets(heldOut);
+        double loss = loaded.loss(loaded.newWorkspace(), held[0], held[1]);
+        System.out.printf(Locale.ROOT, "%nsaved %s (%,d bytes) and loaded it into a new model (seed 99): held-out "
+                + "loss %.4f, greedy exact match %.1f%%%n", checkpoint, Files.size(checkpoint), loss,
+                100 * accuracy(heldOut, greedy(loaded)).overall());
+    }
+
+    private static double cpuSeconds() {
+        return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+    }
+
+    /** Batches of {@code batch} examples drawn at random from {@code examples}. */
+    public static Trainer.Batches<int[][], int[][]> batches(List<Dates.Example> examples, int batch, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        return update -> {
+            int[][] xs = new int[batch][];
+            int[][] ys = new int[batch][];
+            for (int b = 0; b < batch; b++) {
+                Dates.Example e = examples.get(random.nextInt(examples.size()));
+                xs[b] = e.symbols();
+                ys[b] = e.target();
+            }
+            return new Trainer.Batch<>(xs, ys);
+        };
+    }
+
+    /** The inputs ({@code [0]}) and targets ({@code [1]}) of {@code examples}, as one batch. */
+    public static int[][][] inputsAndTargets(List<Dates.Example> examples) {
+        int[][][] batch = new int[2][examples.size()][];
+        for (int i = 0; i < examples.size(); i++) {
+            batch[0][i] = examples.get(i).symbols();
+            batch[1][i] = examples.get(i).target();
+        }
+        return batch;
+    }
+
+    /** Greedy decoding ({@code forward}): the most probable class of each step, fed back. */
+    public static Decoder greedy(DateNormalizer model) {
+        DateNormalizer.Workspace ws = model.newWorkspace();
+        return symbols -> {
+            float[][] p = model.forward(ws, symbols);
+            int[] classes = new int[p.length];
+            for (int s = 0; s < p.length; s++) {
+                classes[s] = Sampling.argmax(p[s]);
+            }
+            return classes;
+        };
+    }
+
+    /** Beam search of {@code width}: the most probable sequence found. */
+    public static Decoder beam(DateNormalizer model, int width) {
+        DateNormalizer.Workspace ws = model.newWorkspace();
+        return symbols -> model.beamSearch(ws, symbols, width).get(0).symbols();
+    }
+
+    /** Exact-match accuracy of {@code decoder} on {@code examples}, by format and overall. */
+    public static Accuracy accuracy(List<Dates.Example> examples, Decoder decoder) {
+        Map<Dates.Format, int[]> counts = new EnumMap<>(Dates.Format.class);
+        int right = 0;
+        for (Dates.Example e : examples) {
+            int[] c = counts.computeIfAbsent(e.format(), f -> new int[2]);
+            boolean ok = Arrays.equals(decoder.decode(e.symbols()), e.target());
+            c[0] += ok ? 1 : 0;
+            c[1]++;
+            right += ok ? 1 : 0;
+        }
+        Map<Dates.Format, Double> byFormat = new EnumMap<>(Dates.Format.class);
+        for (Dates.Format format : Dates.Format.values()) {
+            int[] c = counts.getOrDefault(format, new int[] {0, 0});
+            byFormat.put(format, c[1] == 0 ? Double.NaN : (double) c[0] / c[1]);
+        }
+        return new Accuracy(byFormat, (double) right / examples.size());
+    }
+}
