@@ -158,7 +158,8 @@ final class ApiWriter {
                 .returns(outputType())
                 .addJavadoc("Copies the outputs of the last forward pass out of the workspace.\n");
         if (shape.sequence() && variable) {
-            m.addJavadoc("Outputs past the sequence's length are zero.\n");
+            m.addJavadoc(targetLengths ? "Outputs past {@code ws.outputLength} are zero.\n"
+                    : "Outputs past the sequence's length are zero.\n");
             CodeBlock.Builder b = CodeBlock.builder()
                     .addStatement("$T y = new $T[$L][$L]", outputType(), num.type(), shape.steps(), shape.size())
                     .beginControlFlow("for (int s = 0; s < $L; s++)", targetLengths ? plan.schedule().outputLength()
@@ -252,7 +253,9 @@ final class ApiWriter {
                         + " and returns $L.\n\n"
                         + "@throws IllegalArgumentException if {@code length} is not in {@code [1, STEPS]}, or {@code x}"
                         + " has the wrong size\nor a non-finite value in its first {@code length} steps\n", steps,
-                        plan.output().sequence() ? "its outputs {@code y[t][o]} (zero past {@code length})"
+                        targetLengths ? "the outputs {@code y[s][o]} of greedy decoding, every one of the {@code"
+                                + " OUTPUT_STEPS}" : plan.output().sequence()
+                                ? "its outputs {@code y[t][o]} (zero past {@code length})"
                                 : "its output {@code y[o]} after its last step")
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
                 .addStatement("$T.length(length, STEPS, $S)", RuntimeTypes.CHECKS, "length")
@@ -285,7 +288,8 @@ final class ApiWriter {
                         + "\n{@code lengths[b]} steps, and returns the outputs of each$L.\n\n"
                         + "@throws IllegalArgumentException if there is not one length per sequence, a length is not"
                         + " in\n{@code [1, STEPS]}, or an input has the wrong size or a non-finite value in its real"
-                        + " steps\n", steps, plan.output().sequence() ? " (zero past its length)" : " after its last step")
+                        + " steps\n", steps, targetLengths ? " (greedy decoding, every one of the {@code OUTPUT_STEPS})"
+                                : plan.output().sequence() ? " (zero past its length)" : " after its last step")
                 .addStatement("$T.notNull(lengths, $S)", RuntimeTypes.CHECKS, "lengths")
                 .addStatement("return forwardBatch(ws, xs, lengths)")
                 .build());
