@@ -268,6 +268,30 @@ class EncoderDecoderVariableLengthTest {
         assertTrue(Double.isFinite(loss), "loss " + loss);
     }
 
+    @Test
+    void theTrainerPassesTargetLengthsOn() {
+        ModelHandle direct = handle(0, TX, TY, true);
+        ModelHandle trained = handle(0, TX, TY, true);
+        VariableLengthTest.copyWeights(direct, trained);
+        int[][] xs = {{0, 1, -1, -1}, {2, 3, 1, 0}};
+        int[][] ys = {{1, -1, -1}, {0, 2, 1}};
+        int[] inputLengths = {2, 4};
+        int[] targetLengths = {1, 3};
+        for (int update = 0; update < 3; update++) {
+            direct.call("trainStep", xs, ys, inputLengths, targetLengths);
+        }
+        @SuppressWarnings("unchecked")
+        dev.unroll.runtime.Trainable<int[][], int[][]> model = (dev.unroll.runtime.Trainable<int[][], int[][]>)
+                trained.model;
+        dev.unroll.runtime.Trainer.train(model, n -> new dev.unroll.runtime.Trainer.Batch<>(xs, ys, inputLengths,
+                targetLengths), 3, null);
+        for (Parameter p : direct.parameters()) {
+            for (int i = 0; i < p.size(); i++) {
+                assertEquals(p.value(i), trained.parameters().get(p.name()).value(i), 0.0, p.name() + "[" + i + "]");
+            }
+        }
+    }
+
     private static void assertMessage(String expected, org.junit.jupiter.api.function.Executable call) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
         assertTrue(e.getMessage().contains(expected), "expected a message with '" + expected + "', got '"

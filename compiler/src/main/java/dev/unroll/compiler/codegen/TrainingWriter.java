@@ -195,6 +195,7 @@ final class TrainingWriter {
     /** A {@code variable_length} encoder-decoder's {@code trainStep} with the inputs' and the targets' lengths. */
     private MethodSpec encoderDecoderTrainStep() {
         return MethodSpec.methodBuilder("trainStep")
+                .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC)
                 .addParameter(batchInput, "xs")
                 .addParameter(batchTarget, "targets")
