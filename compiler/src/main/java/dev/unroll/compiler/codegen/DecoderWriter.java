@@ -630,8 +630,8 @@ final class DecoderWriter {
             List<BufferSpec> to = decoder.layers().get(k).state();
             int h = encoder.get(k).hiddenSize();
             for (int j = 0; j < from.size(); j++) {
-                b.addStatement("System.arraycopy($L, $L, $L, 0, $L)", from.get(j).ref(),
-                        variable ? "ws." + TimeSchedule.LENGTH + " * " + h : String.valueOf(tx * h), to.get(j).ref(), h);
+                String last = variable ? "ws." + TimeSchedule.LENGTH + " * " + h : String.valueOf(tx * h);
+                b.addStatement("System.arraycopy($L, $L, $L, 0, $L)", from.get(j).ref(), last, to.get(j).ref(), h);
             }
         }
         return MethodSpec.methodBuilder("encode")
