@@ -97,6 +97,10 @@ What it writes
     seed, parameters (comma-separated, PyTorch order) and spec (the equivalent .rnn file; for the
     clipping cases it declares all three clips, i.e. it matches clip_all).
 
+    The encoder-decoder cases go to pytorch-encdec/ and the variable-length encoder-decoder cases to
+    pytorch-encdec-varlen/, each with its own manifest.json (their sections below describe them);
+    --only-encoder-decoders and --only-variable-length-encoder-decoders write one of them alone.
+
 How to regenerate (from the repository root)
     apt-get install -y python3-torch
     /usr/bin/python3 compiler/src/test/python/make_pytorch_fixtures.py
