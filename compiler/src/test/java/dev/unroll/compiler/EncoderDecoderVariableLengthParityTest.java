@@ -43,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  *     {@code forward} with {@code outputLengths}: the same classes and lengths as PyTorch's loop), beam search of
  *     width 3 with finished hypotheses (the script's beam search over PyTorch's modules: the same sequences, of the
  *     same lengths, in the same order, and their log-probabilities); beam search of width 1 and sampling at
- *     temperature 0 are the greedy sequence.
+ *     temperature 0 are the greedy sequence; sampling at temperature 1 draws the first class as often as PyTorch's
+ *     first output says, and stops exactly at the end class.
  * </ul>
  */
 class EncoderDecoderVariableLengthParityTest {
@@ -205,6 +206,31 @@ class EncoderDecoderVariableLengthParityTest {
             }
         }
         assertTrue(shortened, "the fixture stops at least one greedy sequence at the end class");
+        // sampling at temperature 1 from each input's own length: the first class is drawn with PyTorch's first
+        // greedy output's probabilities, and a first class that is the end class ends the sequence there
+        int classes = Integer.parseInt(data.metadata().get("output_size"));
+        Tensor y = data.tensor("greedy.y");
+        for (int b = 0; b < batch; b++) {
+            int draws = 4000;
+            int[] counts = new int[classes];
+            SplittableRandom rng = new SplittableRandom(7 + b);
+            for (int i = 0; i < draws; i++) {
+                int[] drawn = (int[]) model.call("sample", model.workspace, Array.get(xs, b), inputLengths[b], end, 1.0,
+                        rng);
+                counts[drawn[0]]++;
+                for (int s = 0; s < drawn.length - 1; s++) {
+                    assertTrue(drawn[s] != end, "a sample goes on after the end class: " + Arrays.toString(drawn));
+                }
+                assertTrue(drawn.length == steps || drawn[drawn.length - 1] == end, "a sample stopped early without"
+                        + " the end class: " + Arrays.toString(drawn));
+            }
+            for (int o = 0; o < classes; o++) {
+                double p = y.getDouble((b * steps) * classes + o);
+                double sd = Math.sqrt(p * (1 - p) / draws);
+                assertTrue(Math.abs(counts[o] / (double) draws - p) < 5 * sd + 1e-9, "sequence " + b + ": class " + o
+                        + " drawn " + counts[o] + " times in " + draws + ", expected p = " + p);
+            }
+        }
     }
 
     /** Every row of {@code padded[b]} from {@code lengths[b]} on is exactly zero. */
