@@ -97,6 +97,10 @@ What it writes
     seed, parameters (comma-separated, PyTorch order) and spec (the equivalent .rnn file; for the
     clipping cases it declares all three clips, i.e. it matches clip_all).
 
+    The encoder-decoder cases go to pytorch-encdec/ and the variable-length encoder-decoder cases to
+    pytorch-encdec-varlen/, each with its own manifest.json (their sections below describe them);
+    --only-encoder-decoders and --only-variable-length-encoder-decoders write one of them alone.
+
 How to regenerate (from the repository root)
     apt-get install -y python3-torch
     /usr/bin/python3 compiler/src/test/python/make_pytorch_fixtures.py
@@ -1685,6 +1689,313 @@ def write_encoder_decoders(out, finite_differences):
     print(f"wrote {len(files)} encoder-decoder cases + manifest.json to {out}")
 
 
+# ---- variable-length encoder-decoders -----------------------------------------------------------
+#
+# many_to_many input_steps VE_TX output_steps VE_TY variable_length (docs/language.md 5.5, 5.6): the modules
+# of the encoder-decoder cases, over a batch of VE_B sequences, each with its own input length
+# (VE_INPUT_LENGTHS) and target length (VE_TARGET_LENGTHS). The encoder reads x through pack_padded_sequence,
+# so that the decoder starts from each sequence's h_n (and c_n) after its own last real step; the decoder
+# reads its teacher-forced inputs through pack_padded_sequence at the target lengths, and the loss is masked:
+#     cross_entropy: sum over real target steps of CE / sum(target lengths)
+#     mse:           sum over real target steps and outputs of (y - t)^2 / (sum(target lengths) * O)
+# Padding that nothing may read: dense inputs and mse targets hold VE_PAD at padded steps, one-hot inputs and
+# class targets hold -1 (clamped to 0 for PyTorch's one_hot, whose values then never count). Written to
+# VE_OUT_DIR (pytorch-encdec-varlen/). Tensors, beside param.* and grad.* (grad.x: zero at padded steps):
+#     x, target, y (teacher forced, zero past each target length), loss
+#     greedy.y        [B, TY, O] greedy decoding from each input's own length, all TY steps
+#     softmax cases, with the end class VE_END (the last class):
+#     end.symbols, end.lengths   greedy decoding that stops after the step whose argmax is VE_END: [B, TY] classes
+#                                (-1 past the length) and [B] lengths
+#     beam.symbols, beam.lengths, beam.logp   beam search of width VE_BEAM with the end class, as docs/language.md
+#                                5.5 says: [B, K, TY] (-1 past each length), [B, K] and [B, K]
+# A draw is rejected when two logits a greedy step compares, or two candidates of a beam step near a cut, are
+# within ED_GAP (so that float32 cannot reorder them), or the draws end no greedy or beam sequence early.
+
+VE_B, VE_TX, VE_TY, VE_BEAM, VE_PAD = 4, 4, 4, 3, 1000.0
+VE_INPUT_LENGTHS = [4, 1, 3, 2]
+VE_TARGET_LENGTHS = [2, 4, 1, 3]
+VE_END = ED_O - 1
+VE_CONFIGS = [("softmax", "one_hot"), ("linear", "dense")]
+VE_CELLS = ["rnn_tanh", "lstm", "gru"]
+VE_OUT_DIR = REPO / "compiler" / "src" / "test" / "resources" / "fixtures" / "pytorch-encdec-varlen"
+
+
+def varlen_encdec_cases():
+    cases = []
+    for cell in VE_CELLS:
+        for layers in LAYERS:
+            for head, encoding in VE_CONFIGS:
+                cases.append(dict(cell=cell, layers=layers, head=head, encoding=encoding,
+                                  name=f"encdec-varlen-{cell}-l{layers}-{head}-{encoding}"))
+    return sorted(cases, key=lambda c: c["name"])
+
+
+def varlen_encdec_spec(c):
+    return (encdec_spec(c).replace("package fixtures.encdec;", "package fixtures.encdecvarlen;")
+            .replace(f"many_to_many input_steps {ED_TX} output_steps {ED_TY};",
+                     f"many_to_many input_steps {VE_TX} output_steps {VE_TY} variable_length;")
+            .replace(f"batch {B};", f"batch {VE_B};"))
+
+
+def varlen_encdec_data(c, g):
+    lengths, tlengths = torch.tensor(VE_INPUT_LENGTHS), torch.tensor(VE_TARGET_LENGTHS)
+    real_x = torch.arange(VE_TX)[None, :] < lengths[:, None]
+    real_t = torch.arange(VE_TY)[None, :] < tlengths[:, None]
+    if c["encoding"] == "one_hot":
+        x = torch.randint(0, I, (VE_B, VE_TX), generator=g, dtype=torch.int64).masked_fill(~real_x, -1)
+    else:
+        x = (torch.rand(VE_B, VE_TX, I, generator=g) * 2 - 1).masked_fill(~real_x[..., None], VE_PAD)
+    if c["head"] == "softmax":
+        target = torch.randint(0, ED_O, (VE_B, VE_TY), generator=g, dtype=torch.int64).masked_fill(~real_t, -1)
+    else:
+        target = (torch.rand(VE_B, VE_TY, ED_O, generator=g) * 2 - 1).masked_fill(~real_t[..., None], VE_PAD)
+    return x, target
+
+
+def varlen_encode(c, model, x, lengths):
+    """The encoder through pack_padded_sequence: its h_n (and c_n), after each sequence's own last step."""
+    seq = F.one_hot(x.clamp(min=0), I).double() if c["encoding"] == "one_hot" else x
+    packed = nn.utils.rnn.pack_padded_sequence(seq, torch.tensor(lengths), batch_first=True, enforce_sorted=False)
+    _, state = model["encoder"](packed, encdec_state(c, x.shape[0]))
+    return state
+
+
+def varlen_previous(c, target):
+    """The decoder's teacher-forced input: zeros, then the previous targets (padding clamped, never used)."""
+    prev = F.one_hot(target[:, :-1].clamp(min=0), ED_O).double() if c["head"] == "softmax" else target[:, :-1]
+    return torch.cat([torch.zeros(target.shape[0], 1, ED_O), prev], dim=1)
+
+
+def varlen_teacher_forced(c, model, x, target):
+    state = varlen_encode(c, model, x, VE_INPUT_LENGTHS)
+    packed = nn.utils.rnn.pack_padded_sequence(varlen_previous(c, target), torch.tensor(VE_TARGET_LENGTHS),
+                                               batch_first=True, enforce_sorted=False)
+    out, _ = model["decoder"](packed, state)
+    out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=VE_TY)
+    z = model["head"](out)
+    mask = (torch.arange(VE_TY)[None, :] < torch.tensor(VE_TARGET_LENGTHS)[:, None]).double()
+    y = activate(c["head"], z) * mask[..., None]  # outputs at padded steps are zero
+    if c["head"] == "softmax":
+        ce = F.cross_entropy(z.reshape(-1, ED_O), target.clamp(min=0).reshape(-1), reduction="none")
+        loss = (ce * mask.reshape(-1)).sum() / mask.sum()
+    else:
+        loss = (((y - target.masked_fill(mask[..., None] == 0, 0)) ** 2) * mask[..., None]).sum() / (mask.sum() * ED_O)
+    return z, y, loss
+
+
+def varlen_decoder_step(c, model, inp, state):
+    out, state = model["decoder"](inp, state)
+    return model["head"](out)[:, 0], state
+
+
+def varlen_greedy(c, model, x, end):
+    """Greedy decoding of every sequence from its own input length; with an end class (softmax), stop after it.
+    Returns y [B, TY, O] (zero past each length), the symbols and lengths, and the smallest top-2 logit gap."""
+    with torch.no_grad():
+        ys = torch.zeros(VE_B, VE_TY, ED_O)
+        symbols = torch.full((VE_B, VE_TY), -1, dtype=torch.int64)
+        lengths = torch.zeros(VE_B, dtype=torch.int64)
+        gap = math.inf
+        for b in range(VE_B):
+            state = varlen_encode(c, model, x[b:b + 1], [VE_INPUT_LENGTHS[b]])
+            inp = torch.zeros(1, 1, ED_O)
+            for s in range(VE_TY):
+                z, state = varlen_decoder_step(c, model, inp, state)
+                ys[b, s] = activate(c["head"], z)[0]
+                lengths[b] = s + 1
+                if c["head"] == "softmax":
+                    top = torch.topk(z[0], 2).values
+                    gap = min(gap, float(top[0] - top[1]))
+                    k = int(z[0].argmax())
+                    symbols[b, s] = k
+                    inp = F.one_hot(torch.tensor([[k]]), ED_O).double()
+                    if k == end:
+                        break
+                else:
+                    inp = ys[b, s].reshape(1, 1, ED_O)
+        return ys, symbols, lengths, gap
+
+
+def varlen_beam(c, model, x, length, width, end):
+    """Beam search with an end class over one sequence x [1, TX(, I)] read to its length, as language.md 5.5
+    says: the candidates of a step ranked by score, then hypothesis, then class; an end candidate among the width
+    best is finished; the width best others stay alive; stop when none is alive, after TY steps, or when width are
+    finished and the best alive scores below the width-th finished; the result is the width best of the finished
+    (in the order they finished) and the alive, by total log-probability. Returns it and the smallest gap
+    between candidates ranked next to each other among the best width + 1 of any step."""
+    with torch.no_grad():
+        beams = [([], 0.0, varlen_encode(c, model, x, [length]))]
+        finished, gap = [], math.inf
+        for s in range(VE_TY):
+            candidates = []
+            for k, (symbols, score, st) in enumerate(beams):
+                inp = torch.zeros(1, 1, ED_O) if s == 0 else F.one_hot(torch.tensor([[symbols[-1]]]), ED_O).double()
+                z, after = varlen_decoder_step(c, model, inp, st)
+                logp = F.log_softmax(z[0], dim=-1)
+                for o in range(ED_O):
+                    candidates.append((score + float(logp[o]), k, o, after))
+            candidates.sort(key=lambda t: (-t[0], t[1], t[2]))
+            best = [t[0] for t in candidates[:width + 1]]
+            gap = min([gap] + [best[i] - best[i + 1] for i in range(len(best) - 1)])
+            alive = []
+            for rank, (score, k, o, after) in enumerate(candidates):
+                if o == end:
+                    if rank < width:
+                        finished.append((beams[k][0] + [o], score))
+                elif len(alive) < width:
+                    alive.append((beams[k][0] + [o], score, after))
+            beams = alive
+            if not beams:
+                break
+            kth = sorted([f[1] for f in finished], reverse=True)
+            if len(kth) >= width and beams[0][1] < kth[width - 1]:
+                break
+        every = finished + [(symbols, score) for symbols, score, _ in beams]
+        every = sorted(every, key=lambda t: -t[1])  # stable: the finished first, in the order they finished
+        return every[:width], gap
+
+
+def varlen_allowed_zeros(c, x, target, model):
+    allowed = {n: torch.zeros_like(p, dtype=torch.bool) for n, p in model.named_parameters()}
+    if c["encoding"] == "one_hot":
+        for k in range(I):
+            if not bool((x == k).any()):
+                allowed["encoder.weight_ih_l0"][:, k] = True
+    if c["head"] == "softmax":
+        used = torch.zeros(ED_O, dtype=torch.bool)
+        for b in range(VE_B):
+            for s in range(1, VE_TARGET_LENGTHS[b]):
+                used[target[b, s - 1]] = True
+        for o in range(ED_O):
+            if not bool(used[o]):
+                allowed["decoder.weight_ih_l0"][:, o] = True
+    return allowed
+
+
+def attempt_varlen_encdec_case(c):
+    model, g = build_encdec(c)
+    x, target = varlen_encdec_data(c, g)
+    if c["encoding"] == "dense":
+        x.requires_grad_(True)
+    z, y, loss = varlen_teacher_forced(c, model, x, target)
+    model.zero_grad()
+    loss.backward()
+    names = [n for n, _ in model.named_parameters()]
+    grads = {n: p.grad.detach().clone() for n, p in model.named_parameters()}
+    allowed = varlen_allowed_zeros(c, x.detach(), target, model)
+    if sum(int(((grads[n] == 0) & ~allowed[n]).sum()) for n in names):
+        return None
+    end = VE_END if c["head"] == "softmax" else -1
+    greedy, _, _, gap = varlen_greedy(c, model, x.detach(), -1)
+    beams = []
+    ended = None
+    if c["head"] == "softmax":
+        _, symbols, lengths, gap_end = varlen_greedy(c, model, x.detach(), end)
+        gap = min(gap, gap_end)
+        ended = (symbols, lengths)
+        for b in range(VE_B):
+            found, beam_gap = varlen_beam(c, model, x.detach()[b:b + 1], VE_INPUT_LENGTHS[b], VE_BEAM, end)
+            beams.append(found)
+            gap = min(gap, beam_gap)
+        # the draw must exercise the end class: a greedy sequence and a kept beam hypothesis that stop early
+        if not bool((lengths < VE_TY).any()) or not any(len(s) < VE_TY for found in beams for s, _ in found):
+            return None
+        if any(len(found) < VE_BEAM for found in beams):
+            return None
+    if gap < ED_GAP:
+        return None
+    return model, x, target, z, y, loss, names, grads, greedy, ended, beams
+
+
+def run_varlen_encdec_case(c):
+    base = zlib.crc32(c["name"].encode("utf-8"))
+    for attempt in range(2000):
+        c["seed"] = (base + 7919 * attempt) % (1 << 32)
+        c["attempt"] = attempt
+        result = attempt_varlen_encdec_case(c)
+        if result is not None:
+            break
+    else:
+        raise AssertionError(f"no acceptable draw for {c['name']}")
+    model, x, target, z, y, loss, names, grads, greedy, ended, beams = result
+    tensors = {"x": x.detach().clone(), "target": target.clone(), "y": y.detach().clone(),
+               "loss": loss.detach().reshape(1).clone(), "greedy.y": greedy.clone()}
+    named = dict(model.named_parameters())
+    for n in names:
+        tensors["param." + n] = named[n].detach().clone()
+        tensors["grad." + n] = grads[n]
+    if c["encoding"] == "dense":
+        tensors["grad.x"] = x.grad.detach().clone()
+        assert bool((tensors["grad.x"][x.detach() == VE_PAD] == 0).all()), "a padded input has a gradient"
+    if ended is not None:
+        tensors["end.symbols"], tensors["end.lengths"] = ended
+        symbols = torch.full((VE_B, VE_BEAM, VE_TY), -1, dtype=torch.int64)
+        for b, found in enumerate(beams):
+            for k, (s, _) in enumerate(found):
+                symbols[b, k, :len(s)] = torch.tensor(s)
+        tensors["beam.symbols"] = symbols
+        tensors["beam.lengths"] = torch.tensor([[len(s) for s, _ in found] for found in beams], dtype=torch.int64)
+        tensors["beam.logp"] = torch.tensor([[lp for _, lp in found] for found in beams])
+    metadata = {
+        "case": c["name"], "model": model_name(c["name"]), "seed": str(c["seed"]), "cell": c["cell"],
+        "layers": str(c["layers"]), "topology": "encoder_decoder", "head": c["head"], "loss": LOSS_OF_HEAD[c["head"]],
+        "input": c["encoding"], "batch": str(VE_B), "input_steps": str(VE_TX), "output_steps": str(VE_TY),
+        "input_size": str(I), "hidden_size": str(H), "output_size": str(ED_O),
+        "input_lengths": ",".join(map(str, VE_INPUT_LENGTHS)), "target_lengths": ",".join(map(str, VE_TARGET_LENGTHS)),
+        "parameters": ",".join(names), "spec": varlen_encdec_spec(c),
+        "loss_mean": "over the real target steps" + ("" if c["head"] == "softmax" else " times the output size"),
+        **({"end_class": str(VE_END), "beam_width": str(VE_BEAM)} if ended is not None else {}),
+    }
+    return tensors, metadata
+
+
+def varlen_encdec_self_check():
+    """Beam search of width ED_O^TY with the end class finds the most probable of all sequences that stop at
+    their first end class (or after TY steps), found by enumerating them."""
+    c = dict(cell="gru", layers=2, head="softmax", encoding="one_hot", name="encdec-varlen-self-check", seed=5)
+    model, g = build_encdec(c)
+    x, target = varlen_encdec_data(c, g)
+    b = 1
+    with torch.no_grad():
+        found, _ = varlen_beam(c, model, x[b:b + 1], VE_INPUT_LENGTHS[b], ED_O ** VE_TY, VE_END)
+        state0 = varlen_encode(c, model, x[b:b + 1], [VE_INPUT_LENGTHS[b]])
+        scored = {}
+        for seq in torch.cartesian_prod(*[torch.arange(ED_O)] * VE_TY).tolist():
+            seq = tuple(seq[:seq.index(VE_END) + 1] if VE_END in seq else seq)
+            if seq in scored:
+                continue
+            state, inp, total = state0, torch.zeros(1, 1, ED_O), 0.0
+            for k in seq:
+                zz, state = varlen_decoder_step(c, model, inp, state)
+                total += float(F.log_softmax(zz[0], dim=-1)[k])
+                inp = F.one_hot(torch.tensor([[k]]), ED_O).double()
+            scored[seq] = total
+        top = max(scored.items(), key=lambda t: t[1])
+        assert list(top[0]) == found[0][0] and abs(top[1] - found[0][1]) < 1e-12, (top, found[0])
+
+
+def write_varlen_encoder_decoders(out):
+    varlen_encdec_self_check()
+    files, manifest = {}, []
+    for c in varlen_encdec_cases():
+        tensors, metadata = run_varlen_encdec_case(c)
+        blob = safetensors_bytes(tensors, metadata)
+        back, meta_back = read_safetensors(blob)
+        assert meta_back == metadata and sorted(back) == sorted(tensors)
+        files[c["name"] + ".safetensors"] = blob
+        manifest.append({"name": c["name"], "file": c["name"] + ".safetensors", "metadata": metadata})
+        if c["attempt"]:
+            print(f"redrawn: {c['name']}: accepted draw {c['attempt']}")
+    out.mkdir(parents=True, exist_ok=True)
+    for old in sorted(out.glob("*.safetensors")):
+        old.unlink()
+    for fname, blob in files.items():
+        (out / fname).write_bytes(blob)
+    (out / "manifest.json").write_bytes((json.dumps({"format": "safetensors", "cases": manifest}, indent=2,
+                                                    sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
+    print(f"wrote {len(files)} variable-length encoder-decoder cases + manifest.json to {out}")
+
+
 # ---- main --------------------------------------------------------------------------------------
 
 def main():
@@ -1697,7 +2008,14 @@ def main():
                     help="output folder of the encoder-decoder cases (default: %(default)s)")
     ap.add_argument("--only-encoder-decoders", action="store_true",
                     help="write the encoder-decoder cases only, leaving the others as they are")
+    ap.add_argument("--varlen-encdec-out", type=Path, default=VE_OUT_DIR,
+                    help="output folder of the variable-length encoder-decoder cases (default: %(default)s)")
+    ap.add_argument("--only-variable-length-encoder-decoders", action="store_true",
+                    help="write the variable-length encoder-decoder cases only, leaving the others as they are")
     args = ap.parse_args()
+    if args.only_variable_length_encoder_decoders:
+        write_varlen_encoder_decoders(args.varlen_encdec_out)
+        return
     if args.only_encoder_decoders:
         write_encoder_decoders(args.encdec_out, not args.skip_finite_differences)
         return
@@ -1801,6 +2119,7 @@ def main():
     for n, s in summary.get("rows_updated", {}).items():
         print(f"embedding rows changed per update {n}: {s} of {EMB_V}")
     write_encoder_decoders(args.encdec_out, not args.skip_finite_differences)
+    write_varlen_encoder_decoders(args.varlen_encdec_out)
 
 
 if __name__ == "__main__":

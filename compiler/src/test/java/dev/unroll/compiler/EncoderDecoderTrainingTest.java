@@ -18,6 +18,12 @@ import org.junit.jupiter.api.io.TempDir;
  * which the decoder must recall from the encoder's final state alone), then exact-match accuracy
  * on {@value #HELD_OUT} held-out sequences, decoded greedily ({@code forward}, the decoder reading
  * its own argmax) and by beam search of width {@value #WIDTH}. Both must reach {@value #ACCURACY}.
+ *
+ * <p>Then the same with {@code variable_length}: sequences of 1 to {@value #MAX_LENGTH} digits, padded with -1, whose
+ * targets are the digits backwards followed by the end class {@value #END}; the loss runs over each target's own
+ * length. On held-out sequences of every length, greedy decoding ({@code greedy} with the end class) and beam search
+ * ({@code beamSearch} with the end class) must both give exactly the reversed digits and the end class, stopping
+ * there, in at least {@value #VARIABLE_ACCURACY} of the cases.
  */
 class EncoderDecoderTrainingTest {
     static final int LENGTH = 5;
@@ -43,8 +49,87 @@ class EncoderDecoderTrainingTest {
             }
             """;
 
+    static final int MAX_LENGTH = 6;
+    static final int END = 10;
+    static final int VARIABLE_UPDATES = 3000;
+    static final double VARIABLE_ACCURACY = 0.95;
+
+    static final String VARIABLE_SPEC = """
+            package training.encdec;
+
+            /** Reverses 1 to 6 digits and ends with the end class 10. */
+            model VariableDigitReverser {
+                input 10 one_hot;
+                gru 64;
+                output 11 softmax;
+                many_to_many input_steps 6 output_steps 7 variable_length;
+                optimizer adam learning_rate 0.005;
+                clip norm 5.0;
+                precision float32;
+                seed 3;
+            }
+            """;
+
     @TempDir
     Path work;
+
+    /** Fills {@code x} with {@code length} random digits and -1 padding, {@code y} with them backwards and the end. */
+    private static void draw(SplittableRandom random, int length, int[] x, int[] y) {
+        Arrays.fill(x, -1);
+        Arrays.fill(y, -1);
+        for (int t = 0; t < length; t++) {
+            x[t] = random.nextInt(10);
+        }
+        for (int t = 0; t < length; t++) {
+            y[t] = x[length - 1 - t];
+        }
+        y[length] = END;
+    }
+
+    @Test
+    void learnsToReverseDigitSequencesOfTheirOwnLengthsAndToEndThem() {
+        Map<String, Class<?>> classes = GeneratedCode.compile(List.of(GeneratedCode.model("reverse-var.rnn",
+                VARIABLE_SPEC)), work);
+        ModelHandle model = new ModelHandle(classes.get("training.encdec.VariableDigitReverser"));
+        SplittableRandom random = new SplittableRandom(11);
+        int[][] xs = new int[BATCH][MAX_LENGTH];
+        int[][] ys = new int[BATCH][MAX_LENGTH + 1];
+        int[] inputLengths = new int[BATCH];
+        int[] targetLengths = new int[BATCH];
+        Method trainStep = model.method("trainStep", xs, ys, inputLengths, targetLengths);
+        double loss = Double.NaN;
+        for (int update = 0; update < VARIABLE_UPDATES; update++) {
+            for (int b = 0; b < BATCH; b++) {
+                inputLengths[b] = 1 + random.nextInt(MAX_LENGTH);
+                targetLengths[b] = inputLengths[b] + 1;
+                draw(random, inputLengths[b], xs[b], ys[b]);
+            }
+            loss = (double) model.call(trainStep, xs, ys, inputLengths, targetLengths);
+        }
+        SplittableRandom heldOut = new SplittableRandom(99);
+        int greedy = 0;
+        int beam = 0;
+        int[] x = new int[MAX_LENGTH];
+        int[] y = new int[MAX_LENGTH + 1];
+        for (int i = 0; i < HELD_OUT; i++) {
+            int length = 1 + i % MAX_LENGTH;
+            draw(heldOut, length, x, y);
+            int[] expected = Arrays.copyOf(y, length + 1);
+            greedy += Arrays.equals(expected, (int[]) model.call("greedy", model.workspace, x, length, END)) ? 1 : 0;
+            @SuppressWarnings("unchecked")
+            List<BeamSearch.Hypothesis> best = (List<BeamSearch.Hypothesis>) model.call("beamSearch", model.workspace,
+                    x, length, WIDTH, END);
+            beam += Arrays.equals(expected, best.get(0).symbols()) ? 1 : 0;
+        }
+        double greedyAccuracy = greedy / (double) HELD_OUT;
+        double beamAccuracy = beam / (double) HELD_OUT;
+        System.out.printf("EncoderDecoderTrainingTest: reversing 1 to %d digits and ending with class %d after %d"
+                + " updates of %d (last loss %.4f): exact match %.3f greedy, %.3f beam search of width %d, on %d"
+                + " held-out sequences%n", MAX_LENGTH, END, VARIABLE_UPDATES, BATCH, loss, greedyAccuracy,
+                beamAccuracy, WIDTH, HELD_OUT);
+        assertTrue(greedyAccuracy >= VARIABLE_ACCURACY, "greedy exact match " + greedyAccuracy);
+        assertTrue(beamAccuracy >= VARIABLE_ACCURACY, "beam search exact match " + beamAccuracy);
+    }
 
     @Test
     void learnsToReverseDigitSequences() {

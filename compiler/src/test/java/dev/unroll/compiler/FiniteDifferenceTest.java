@@ -78,7 +78,10 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Then encoder-decoders ({@code many_to_many input_steps TX output_steps TY}, trained with teacher
  * forcing): every cell, variants included, at depth 1 to 3, with the heads and encodings in turn and
  * {@code TX}, {@code TY} drawn independently; the gradients reach both stacks' weights, the head and
- * {@code dL/dx}.
+ * {@code dL/dx}. Last, {@code variable_length} encoder-decoders: every cell at depth 1 and 2, each batch of two
+ * with one input and one target shorter than {@code TX} and {@code TY}: the gradients of
+ * {@code computeGradients(ws, xs, targets, inputLengths, targetLengths)} against the differences of
+ * {@code loss(ws, xs, targets, inputLengths, targetLengths)}, and every padded input's gradient exactly zero.
  */
 class FiniteDifferenceTest {
     static final double STEP = 2e-4;
@@ -95,6 +98,8 @@ class FiniteDifferenceTest {
     private static final List<NetSpec> cases = new ArrayList<>();
     /** The lengths of the variable-length cases' batches, by case name. */
     private static final Map<String, int[]> lengths = new java.util.HashMap<>();
+    /** The target lengths of the variable-length encoder-decoders' batches, by case name. */
+    private static final Map<String, int[]> targetLengths = new java.util.HashMap<>();
     private static Map<String, Class<?>> classes;
     private static final AtomicReference<String> worst = new AtomicReference<>("none");
     private static double worstError;
@@ -285,12 +290,40 @@ class FiniteDifferenceTest {
                 models.add(spec.model());
             }
         }
+        // variable_length encoder-decoders: every cell, depth 1 and 2, heads and encodings in turn, each batch of two
+        // with its own input and target lengths (one of each shorter than TX and TY, the other full)
+        SplittableRandom variableEncoderDecoder = new SplittableRandom(SEED + 3);
+        for (NetSpec.Cell cell : allCells) {
+            for (int layers = 1; layers <= 2; layers++) {
+                String name = "Fd" + cases.size();
+                NetSpec.Head head = heads[cases.size() % heads.length];
+                boolean oneHot = cases.size() % 2 == 1;
+                NetSpec base = NetSpec.random(variableEncoderDecoder, "fd", name, cell, layers,
+                        NetSpec.Topo.MANY_TO_MANY, head, oneHot, true, 3, 4);
+                int outputSteps = 2 + variableEncoderDecoder.nextInt(3);
+                NetSpec spec = new NetSpec(base.packageName(), name, base.layers(), base.inputSize(), oneHot,
+                        base.outputSize(), head, NetSpec.Topo.ENCODER_DECODER, base.steps(), base.fixedBatch(), true,
+                        0, outputSteps);
+                lengths.put(name, shorterAndFull(variableEncoderDecoder, base.steps()));
+                targetLengths.put(name, shorterAndFull(variableEncoderDecoder, outputSteps));
+                cases.add(spec);
+                String statement = "many_to_many input_steps " + base.steps() + " output_steps " + outputSteps + ";";
+                models.add(GeneratedCode.model(name + ".rnn", spec.text().replace(statement,
+                        statement.replace(";", " variable_length;"))));
+            }
+        }
         long start = System.nanoTime();
         double cpu = processCpuSeconds();
         classes = GeneratedCode.compile(models, work);
         compileSeconds = (System.nanoTime() - start) / 1e9;
         cpuAtStart = processCpuSeconds();
         compileCpuSeconds = cpuAtStart - cpu;
+    }
+
+    /** Two lengths of a batch of two: one in {@code [1, steps)} and {@code steps}, in a random order. */
+    private static int[] shorterAndFull(SplittableRandom random, int steps) {
+        int shorter = 1 + random.nextInt(steps - 1);
+        return random.nextBoolean() ? new int[] {shorter, steps} : new int[] {steps, shorter};
     }
 
     /** The spec with dropout 0.2 or 0.5 on each layer of {@code stack} with probability 0.6, and on at least one. */
@@ -331,9 +364,10 @@ class FiniteDifferenceTest {
         assertTrue(cases.stream().filter(c -> c.bidirectional() && !lengths.containsKey(c.name()) && c.embedding() == 0
                 && !c.dropout())
                 .count() == 4 * 3 * 3 * 2, "bidirectional cases");
-        assertTrue(lengths.size() == 5 * 2 * 2, "variable-length cases");
+        assertTrue(lengths.size() == 5 * 2 * 2 + 8 * 2, "variable-length cases");
+        assertTrue(targetLengths.size() == 8 * 2, "variable-length encoder-decoder cases");
         assertTrue(cases.stream().filter(c -> c.embedding() > 0).count() == 4 * (4 * 2 + 1), "embedding cases");
-        assertTrue(cases.stream().filter(c -> c.topology() == NetSpec.Topo.ENCODER_DECODER).count() == 8 * 3,
+        assertTrue(cases.stream().filter(c -> c.topology() == NetSpec.Topo.ENCODER_DECODER).count() == 8 * 3 + 8 * 2,
                 "encoder-decoder cases");
         ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
         List<Future<?>> results = new ArrayList<>();
@@ -376,7 +410,9 @@ class FiniteDifferenceTest {
         Object xs = batch.xs();
         Object targets = batch.targetsArgument();
         int[] lengths = FiniteDifferenceTest.lengths.get(spec.name());
-        Object[] extra = lengths == null ? new Object[0] : new Object[] {lengths};
+        int[] outputLengths = targetLengths.get(spec.name());
+        Object[] extra = lengths == null ? new Object[0]
+                : outputLengths == null ? new Object[] {lengths} : new Object[] {lengths, outputLengths};
         // with dropout, computeGradients differentiates the loss under the masks of the next update, which
         // trainingLoss computes (the masks do not depend on the weights, so they stay fixed as the weights move)
         Method lossMethod = model.method(spec.dropout() ? "trainingLoss" : "loss", with(extra, model.workspace, xs,

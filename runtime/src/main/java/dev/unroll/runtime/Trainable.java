@@ -32,6 +32,20 @@ public interface Trainable<X, Y> {
         throw new UnsupportedOperationException(getClass().getName() + " takes no sequence lengths");
     }
 
+    /**
+     * Does {@link #trainStep(Object, Object)} on a padded batch whose inputs and targets have lengths of their own (a
+     * {@code variable_length} encoder-decoder: {@code inputLengths} from 1 to its input steps, {@code targetLengths}
+     * from 1 to its output steps); {@code null} target lengths mean every target has all its steps.
+     *
+     * @throws UnsupportedOperationException for target lengths given to a model that does not take them
+     */
+    default double trainStep(X inputs, Y targets, int[] inputLengths, int[] targetLengths) {
+        if (targetLengths == null) {
+            return trainStep(inputs, targets, inputLengths);
+        }
+        throw new UnsupportedOperationException(getClass().getName() + " takes no target lengths");
+    }
+
     /** Returns the number of updates done so far. */
     long updates();
 

@@ -20,12 +20,20 @@ public final class Trainer {
      *
      * @param inputs a batch of inputs (padded, when lengths are given)
      * @param targets their targets
-     * @param lengths each sequence's length, or {@code null} when every sequence has all its steps
+     * @param lengths each sequence's length (an encoder-decoder's input lengths), or {@code null} when every sequence
+     *     has all its steps
+     * @param targetLengths a {@code variable_length} encoder-decoder's target lengths, or {@code null} when every
+     *     target has all its steps
      */
-    public record Batch<X, Y>(X inputs, Y targets, int[] lengths) {
+    public record Batch<X, Y>(X inputs, Y targets, int[] lengths, int[] targetLengths) {
         /** Returns a batch whose sequences have all their steps. */
         public Batch(X inputs, Y targets) {
-            this(inputs, targets, null);
+            this(inputs, targets, null, null);
+        }
+
+        /** Returns a batch whose sequences have the given lengths, and whose targets all their steps. */
+        public Batch(X inputs, Y targets, int[] lengths) {
+            this(inputs, targets, lengths, null);
         }
     }
 
@@ -112,7 +120,9 @@ public final class Trainer {
             }
             double loss;
             try {
-                loss = batch.lengths() == null ? model.trainStep(batch.inputs(), batch.targets())
+                loss = batch.targetLengths() != null
+                        ? model.trainStep(batch.inputs(), batch.targets(), batch.lengths(), batch.targetLengths())
+                        : batch.lengths() == null ? model.trainStep(batch.inputs(), batch.targets())
                         : model.trainStep(batch.inputs(), batch.targets(), batch.lengths());
             } catch (NonFiniteException e) {
                 if (onNonFinite == OnNonFinite.THROW || ++consecutiveSkips > OnNonFinite.MAX_CONSECUTIVE_SKIPS) {

@@ -31,6 +31,11 @@ final class ApiWriter {
     private final boolean dense;
     /** Whether sequences have their own lengths ({@code variable_length}): every method below then takes them. */
     private final boolean variable;
+    /**
+     * Whether a {@code variable_length} encoder-decoder's targets have their own lengths too ({@code targetLengths}),
+     * which the batch driver takes beside the inputs' ({@code inputLengths}).
+     */
+    private final boolean targetLengths;
 
     ApiWriter(ModelPlan plan, Num num) {
         this.plan = plan;
@@ -38,6 +43,7 @@ final class ApiWriter {
         this.net = plan.network();
         this.dense = !plan.symbolInput();
         this.variable = plan.schedule().variableLength();
+        this.targetLengths = variable && plan.decoder().isPresent();
     }
 
     /** Returns the Java type of one value of the given shape: {@code int}, {@code int[]}, {@code float[][]}... */
@@ -152,10 +158,12 @@ final class ApiWriter {
                 .returns(outputType())
                 .addJavadoc("Copies the outputs of the last forward pass out of the workspace.\n");
         if (shape.sequence() && variable) {
-            m.addJavadoc("Outputs past the sequence's length are zero.\n");
+            m.addJavadoc(targetLengths ? "Outputs past {@code ws.outputLength} are zero.\n"
+                    : "Outputs past the sequence's length are zero.\n");
             CodeBlock.Builder b = CodeBlock.builder()
                     .addStatement("$T y = new $T[$L][$L]", outputType(), num.type(), shape.steps(), shape.size())
-                    .beginControlFlow("for (int s = 0; s < $L; s++)", plan.schedule().length());
+                    .beginControlFlow("for (int s = 0; s < $L; s++)", targetLengths ? plan.schedule().outputLength()
+                            : plan.schedule().length());
             b.addStatement("System.arraycopy($L, s * $L, y[s], 0, $L)", net.y().ref(), shape.size(), shape.size());
             b.endControlFlow();
             m.addCode(b.addStatement("return y").build());
@@ -245,7 +253,9 @@ final class ApiWriter {
                         + " and returns $L.\n\n"
                         + "@throws IllegalArgumentException if {@code length} is not in {@code [1, STEPS]}, or {@code x}"
                         + " has the wrong size\nor a non-finite value in its first {@code length} steps\n", steps,
-                        plan.output().sequence() ? "its outputs {@code y[t][o]} (zero past {@code length})"
+                        targetLengths ? "the outputs {@code y[s][o]} of greedy decoding, every one of the {@code"
+                                + " OUTPUT_STEPS}" : plan.output().sequence()
+                                ? "its outputs {@code y[t][o]} (zero past {@code length})"
                                 : "its output {@code y[o]} after its last step")
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
                 .addStatement("$T.length(length, STEPS, $S)", RuntimeTypes.CHECKS, "length")
@@ -254,7 +264,7 @@ final class ApiWriter {
                 .addStatement("ws.$L = length", TimeSchedule.LENGTH)
                 .addCode(inference())
                 .addStatement("loadInput(ws, x, length)")
-                .addStatement("forwardSequence(ws)")
+                .addStatement("$L(ws)", inferencePass())
                 .addStatement("return copyOutput(ws)")
                 .build());
         type.addMethod(MethodSpec.methodBuilder("forward")
@@ -278,7 +288,8 @@ final class ApiWriter {
                         + "\n{@code lengths[b]} steps, and returns the outputs of each$L.\n\n"
                         + "@throws IllegalArgumentException if there is not one length per sequence, a length is not"
                         + " in\n{@code [1, STEPS]}, or an input has the wrong size or a non-finite value in its real"
-                        + " steps\n", steps, plan.output().sequence() ? " (zero past its length)" : " after its last step")
+                        + " steps\n", steps, targetLengths ? " (greedy decoding, every one of the {@code OUTPUT_STEPS})"
+                                : plan.output().sequence() ? " (zero past its length)" : " after its last step")
                 .addStatement("$T.notNull(lengths, $S)", RuntimeTypes.CHECKS, "lengths")
                 .addStatement("return forwardBatch(ws, xs, lengths)")
                 .build());
@@ -305,7 +316,7 @@ final class ApiWriter {
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)")
                 .addStatement("ws.$L = lengths == null ? STEPS : lengths[b]", TimeSchedule.LENGTH)
                 .addStatement("loadInput(ws, xs[b], ws.$L)", TimeSchedule.LENGTH)
-                .addStatement("forwardSequence(ws)")
+                .addStatement("$L(ws)", inferencePass())
                 .addStatement("out[b] = copyOutput(ws)")
                 .endControlFlow()
                 .addStatement("return out")
@@ -342,7 +353,7 @@ final class ApiWriter {
                         + " computes no gradients.\n$L", plan.head().loss().keyword(), dropout
                         ? "Evaluation: without dropout, as PyTorch's {@code model.eval()}; {@link #trainingLoss} applies"
                                 + " it.\n" : "")
-                .addStatement("return run(ws, xs, targets, $Lfalse, $L)", variable ? "null, " : "",
+                .addStatement("return run(ws, xs, targets, $Lfalse, $L)", variable ? (targetLengths ? "null, null, " : "null, ") : "",
                         runArguments("null", false))
                 .build());
         if (dropout) {
@@ -351,7 +362,7 @@ final class ApiWriter {
                             + " with the\ndropout masks of the next update (they depend on the seed, {@link #updates()}"
                             + " and each sequence's index\nin the batch, never on the weights); computes no"
                             + " gradients.\n", RuntimeTypes.WORKSPACE, xs, ys)
-                    .addStatement("return run(ws, xs, targets, $Lfalse, $L)", variable ? "null, " : "",
+                    .addStatement("return run(ws, xs, targets, $Lfalse, $L)", variable ? (targetLengths ? "null, null, " : "null, ") : "",
                             runArguments("null", true))
                     .build());
         }
@@ -363,7 +374,7 @@ final class ApiWriter {
                         + " steps, and the windows' gradients are summed with the weights fixed" : "")
                 .addJavadoc(dropout ? "Training: with the dropout masks of the next update, which its forward and"
                         + " backward passes share.\n" : "")
-                .addStatement("return run(ws, xs, targets, $Ltrue, $L)", variable ? "null, " : "",
+                .addStatement("return run(ws, xs, targets, $Ltrue, $L)", variable ? (targetLengths ? "null, null, " : "null, ") : "",
                         runArguments("null", true))
                 .build());
         if (dense) {
@@ -373,7 +384,7 @@ final class ApiWriter {
                             + " {@code inputGradients},\nwhich must have the shape of {@code xs}.\n",
                             RuntimeTypes.WORKSPACE, xs, ys)
                     .addStatement("$T.notNull(inputGradients, $S)", RuntimeTypes.CHECKS, "inputGradients")
-                    .addStatement("return run(ws, xs, targets, $Ltrue, $L)", variable ? "null, " : "",
+                    .addStatement("return run(ws, xs, targets, $Ltrue, $L)", variable ? (targetLengths ? "null, null, " : "null, ") : "",
                             runArguments("inputGradients", true))
                     .build());
         }
@@ -384,6 +395,10 @@ final class ApiWriter {
 
     /** The overloads that take each sequence's length ({@code variable_length}). */
     private void addVariableLengthLossAndGradients(TypeSpec.Builder type, TypeName xs, TypeName ys) {
+        if (targetLengths) {
+            addEncoderDecoderLossAndGradients(type, xs, ys);
+            return;
+        }
         String mean = plan.schedule().everyStep()
                 ? (plan.head().symbolTargets() ? "averaged over the real steps of the batch (the sum of the lengths)"
                         : "averaged over every element of the real steps of the batch (the sum of the lengths times"
@@ -424,6 +439,73 @@ final class ApiWriter {
         }
     }
 
+    /**
+     * The overloads of a {@code variable_length} encoder-decoder: with the inputs' lengths alone (the common
+     * interface's, every target of all its {@code OUTPUT_STEPS}), and with the targets' lengths too.
+     */
+    private void addEncoderDecoderLossAndGradients(TypeSpec.Builder type, TypeName xs, TypeName ys) {
+        String mean = plan.head().symbolTargets()
+                ? "averaged over the real target steps of the batch (the sum of the target lengths)"
+                : "averaged over every element of the real target steps of the batch (the sum of the target lengths"
+                        + " times\n{@code OUTPUT_SIZE})";
+        type.addMethod(overBatch("loss", xs, ys)
+                .addAnnotation(Override.class)
+                .addParameter(int[].class, "inputLengths")
+                .addJavadoc("Returns the loss of a batch whose inputs are padded to {@code STEPS}, sequence {@code b}"
+                        + " having\n{@code inputLengths[b]} real steps, and whose targets have all their"
+                        + " {@code OUTPUT_STEPS}; computes no gradients.\n")
+                .addStatement("$T.notNull(inputLengths, $S)", RuntimeTypes.CHECKS, "inputLengths")
+                .addStatement("return run(ws, xs, targets, inputLengths, null, false, $L)", runArguments("null", false))
+                .build());
+        type.addMethod(overBatch("loss", xs, ys)
+                .addParameter(int[].class, "inputLengths")
+                .addParameter(int[].class, "targetLengths")
+                .addJavadoc("Returns the $L loss of a padded batch with teacher forcing, the encoder reading the first"
+                        + "\n{@code inputLengths[b]} steps of {@code xs[b]} and the decoder running the first"
+                        + " {@code targetLengths[b]} of\n{@code targets[b]}, $L; padding is never read. Computes no"
+                        + " gradients.\n", plan.head().loss().keyword(), mean)
+                .addStatement("$T.notNull(inputLengths, $S)", RuntimeTypes.CHECKS, "inputLengths")
+                .addStatement("$T.notNull(targetLengths, $S)", RuntimeTypes.CHECKS, "targetLengths")
+                .addStatement("return run(ws, xs, targets, inputLengths, targetLengths, false, $L)",
+                        runArguments("null", false))
+                .build());
+        type.addMethod(overBatch("computeGradients", xs, ys)
+                .addAnnotation(Override.class)
+                .addParameter(int[].class, "inputLengths")
+                .addJavadoc("Sets every parameter's gradient to that of the mean loss of a batch whose inputs are"
+                        + " padded, sequence\n{@code b} having {@code inputLengths[b]} real steps, and whose targets"
+                        + " have all their {@code OUTPUT_STEPS}; returns\nthe loss.\n")
+                .addStatement("$T.notNull(inputLengths, $S)", RuntimeTypes.CHECKS, "inputLengths")
+                .addStatement("return run(ws, xs, targets, inputLengths, null, true, $L)", runArguments("null", true))
+                .build());
+        type.addMethod(overBatch("computeGradients", xs, ys)
+                .addParameter(int[].class, "inputLengths")
+                .addParameter(int[].class, "targetLengths")
+                .addJavadoc("Sets every parameter's gradient to that of the mean loss of a padded batch (as"
+                        + " {@link #loss($T, $T, $T, int[], int[])}\naverages it) and returns the loss.\n",
+                        RuntimeTypes.WORKSPACE, xs, ys)
+                .addStatement("$T.notNull(inputLengths, $S)", RuntimeTypes.CHECKS, "inputLengths")
+                .addStatement("$T.notNull(targetLengths, $S)", RuntimeTypes.CHECKS, "targetLengths")
+                .addStatement("return run(ws, xs, targets, inputLengths, targetLengths, true, $L)",
+                        runArguments("null", true))
+                .build());
+        if (dense) {
+            type.addMethod(overBatch("computeGradients", xs, ys)
+                    .addParameter(int[].class, "inputLengths")
+                    .addParameter(int[].class, "targetLengths")
+                    .addParameter(inputGradientType(), "inputGradients")
+                    .addJavadoc("Like {@link #computeGradients($T, $T, $T, int[], int[])}, and also writes"
+                            + " {@code dLoss/dx} into\n{@code inputGradients}, which must have the padded shape of"
+                            + " {@code xs}; its padded steps get exactly zero.\n", RuntimeTypes.WORKSPACE, xs, ys)
+                    .addStatement("$T.notNull(inputLengths, $S)", RuntimeTypes.CHECKS, "inputLengths")
+                    .addStatement("$T.notNull(targetLengths, $S)", RuntimeTypes.CHECKS, "targetLengths")
+                    .addStatement("$T.notNull(inputGradients, $S)", RuntimeTypes.CHECKS, "inputGradients")
+                    .addStatement("return run(ws, xs, targets, inputLengths, targetLengths, true, $L)",
+                            runArguments("inputGradients", true))
+                    .build());
+        }
+    }
+
     /** A public method over a batch, {@code double name(Workspace ws, X[] xs, Y[] targets, ...)}. */
     private static MethodSpec.Builder overBatch(String name, TypeName xs, TypeName ys) {
         return MethodSpec.methodBuilder(name)
@@ -454,6 +536,9 @@ final class ApiWriter {
         if (variable) {
             m.addParameter(int[].class, "lengths");
         }
+        if (targetLengths) {
+            m.addParameter(int[].class, "targetLengths");
+        }
         return m.addParameter(boolean.class, "backward")
                 .addParameter(inputGradientType(), "inputGradients");
     }
@@ -465,6 +550,22 @@ final class ApiWriter {
                 .addStatement("$T.notNull(targets, $S)", RuntimeTypes.CHECKS, "targets")
                 .addStatement("$T.batch(xs.length, FIXED_BATCH_SIZE, $S)", RuntimeTypes.CHECKS, "xs")
                 .addStatement("$T.sameBatch(xs.length, targets.length)", RuntimeTypes.CHECKS)
+                .build();
+    }
+
+    /**
+     * The checks of a {@code variable_length} encoder-decoder's lengths, each array null (all the steps) or one
+     * length per sequence: the inputs' from 1 to {@code STEPS}, the targets' from 1 to {@code OUTPUT_STEPS}.
+     */
+    static CodeBlock decoderLengthChecks() {
+        return CodeBlock.builder()
+                .beginControlFlow("if (inputLengths != null)")
+                .addStatement("$T.lengths(inputLengths, xs.length, STEPS, $S)", RuntimeTypes.CHECKS, "inputLengths")
+                .endControlFlow()
+                .beginControlFlow("if (targetLengths != null)")
+                .addStatement("$T.lengths(targetLengths, xs.length, OUTPUT_STEPS, $S)", RuntimeTypes.CHECKS,
+                        "targetLengths")
+                .endControlFlow()
                 .build();
     }
 
@@ -494,7 +595,14 @@ final class ApiWriter {
                 .addCode(batchChecks());
         if (variable) {
             m.beginControlFlow("if (lengths != null)")
-                    .addStatement("$T.lengths(lengths, xs.length, STEPS, $S)", RuntimeTypes.CHECKS, "lengths")
+                    .addStatement("$T.lengths(lengths, xs.length, STEPS, $S)", RuntimeTypes.CHECKS,
+                            targetLengths ? "inputLengths" : "lengths")
+                    .endControlFlow();
+        }
+        if (targetLengths) {
+            m.beginControlFlow("if (targetLengths != null)")
+                    .addStatement("$T.lengths(targetLengths, xs.length, OUTPUT_STEPS, $S)", RuntimeTypes.CHECKS,
+                            "targetLengths")
                     .endControlFlow();
         }
         m.addStatement("syncPackedWeights()");
@@ -523,7 +631,11 @@ final class ApiWriter {
         }
         m.addComment("every sequence is checked before any is computed, so a bad one changes nothing")
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)");
-        if (variable) {
+        if (targetLengths) {
+            m.addStatement("checkInput(xs[b], $S + b + $S, lengths == null ? STEPS : lengths[b])", "xs[", "]")
+                    .addStatement("checkTarget(targets[b], $S + b + $S, targetLengths == null ? OUTPUT_STEPS"
+                            + " : targetLengths[b])", "targets[", "]");
+        } else if (variable) {
             m.addStatement("final int length = lengths == null ? STEPS : lengths[b]")
                     .addStatement("checkInput(xs[b], $S + b + $S, length)", "xs[", "]")
                     .addStatement(plan.target().sequence() ? "checkTarget(targets[b], $S + b + $S, length)"
@@ -538,7 +650,16 @@ final class ApiWriter {
                 .endControlFlow();
         int perSequence = plan.head().symbolTargets() ? plan.schedule().outputSteps()
                 : plan.schedule().outputSteps() * plan.output().size();
-        if (variable && plan.schedule().everyStep()) {
+        if (targetLengths) {
+            int perStep = plan.head().symbolTargets() ? 1 : plan.output().size();
+            m.addComment("PyTorch's 'mean' over the real target steps of the batch (CE), or every element of them")
+                    .addComment("(BCE, MSE), as a loss masked by the target lengths and divided by the mask's sum")
+                    .addStatement("long realSteps = 0")
+                    .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                    .addStatement("realSteps += targetLengths == null ? OUTPUT_STEPS : targetLengths[b]")
+                    .endControlFlow()
+                    .addStatement("final double scale = 1.0 / ((double) realSteps * $L)", perStep);
+        } else if (variable && plan.schedule().everyStep()) {
             int perStep = plan.head().symbolTargets() ? 1 : plan.output().size();
             m.addComment("PyTorch's 'mean' over a packed sequence: over the real steps of the batch (CE), or every")
                     .addComment("element of them (BCE, MSE); padded steps are not scored")
@@ -551,7 +672,7 @@ final class ApiWriter {
             m.addComment("PyTorch's 'mean': CE averages over sequences and steps, BCE and MSE over every element")
                     .addStatement("final double scale = 1.0 / ((double) xs.length * $L)", perSequence);
         }
-        String lengthsArgument = variable ? " lengths," : "";
+        String lengthsArgument = targetLengths ? " lengths, targetLengths," : variable ? " lengths," : "";
         if (dense) {
             m.addStatement("$L = inputGradients != null", want);
         }
@@ -613,7 +734,13 @@ final class ApiWriter {
             m.addComment("the sequence's index in the whole batch keys its masks, whichever half it runs in")
                     .addStatement("ws.sequence = b");
         }
-        if (variable) {
+        if (targetLengths) {
+            m.addStatement("ws.$L = lengths == null ? STEPS : lengths[b]", TimeSchedule.LENGTH)
+                    .addStatement("ws.$L = targetLengths == null ? OUTPUT_STEPS : targetLengths[b]",
+                            TimeSchedule.OUTPUT_LENGTH)
+                    .addStatement("loadInput(ws, xs[b], ws.$L)", TimeSchedule.LENGTH)
+                    .addStatement("loadTarget(ws, targets[b], ws.$L)", TimeSchedule.OUTPUT_LENGTH);
+        } else if (variable) {
             m.addStatement("ws.$L = lengths == null ? STEPS : lengths[b]", TimeSchedule.LENGTH)
                     .addStatement("loadInput(ws, xs[b], ws.$L)", TimeSchedule.LENGTH)
                     .addStatement(plan.target().sequence() ? "loadTarget(ws, targets[b], ws.length)"

@@ -13,6 +13,7 @@ import dev.unroll.compiler.plan.DecoderPlan;
 import dev.unroll.compiler.plan.LayerPlan;
 import dev.unroll.compiler.plan.ModelPlan;
 import dev.unroll.compiler.plan.NetworkBuffers;
+import dev.unroll.compiler.plan.TimeSchedule;
 import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
@@ -45,6 +46,11 @@ final class DecoderWriter {
     private final int o;
     private final int tx;
     private final int ty;
+    /**
+     * Whether each sequence has its own input and target lengths ({@code variable_length}): the encoder's loops run
+     * to {@code ws.length}, the decoder's to {@code ws.outputLength}, and decoding may stop at an end class.
+     */
+    private final boolean variable;
 
     DecoderWriter(ModelPlan plan, Num num) {
         this.plan = plan;
@@ -54,6 +60,7 @@ final class DecoderWriter {
         this.o = plan.output().size();
         this.tx = decoder.inputSteps();
         this.ty = decoder.outputSteps();
+        this.variable = plan.schedule().variableLength();
     }
 
     void addTo(TypeSpec.Builder type) {
@@ -61,6 +68,9 @@ final class DecoderWriter {
         SequenceWriter sequences = new SequenceWriter(plan);
         type.addMethod(forwardSequence());
         type.addMethod(decodeGreedy());
+        if (variable && decoder.argmaxFeedback()) {
+            type.addMethod(decodeUntilEnd());
+        }
         type.addMethod(encode());
         type.addMethod(decoderStep());
         type.addMethod(feedBack());
@@ -68,7 +78,7 @@ final class DecoderWriter {
             type.addMethod(feedSymbol());
             type.addMethod(argmaxOutput());
         }
-        type.addMethod(sequences.loss());
+        type.addMethod(variable ? variableLengthLoss() : sequences.loss());
         type.addMethod(backwardSequence());
         if (net.dxStep().isPresent()) {
             type.addMethod(sequences.routeInputGradient());
@@ -100,6 +110,10 @@ final class DecoderWriter {
     }
 
     private void addDecodingApi(TypeSpec.Builder type) {
+        if (variable) {
+            addVariableLengthDecodingApi(type);
+            return;
+        }
         TypeName xs = ArrayTypeName.of(inputType());
         TypeName ys = ArrayTypeName.of(ApiWriter.type(plan.target(), num));
         TypeName out = ArrayTypeName.of(ApiWriter.type(plan.output(), num));
@@ -190,6 +204,313 @@ final class DecoderWriter {
                 .build());
     }
 
+    /**
+     * The decoding API of a {@code variable_length} encoder-decoder: each input sequence has its own length, targets
+     * theirs, and a softmax head's decoding may stop at an end class. The overloads without lengths give every
+     * sequence all its steps.
+     */
+    private void addVariableLengthDecodingApi(TypeSpec.Builder type) {
+        TypeName xs = ArrayTypeName.of(inputType());
+        TypeName ys = ArrayTypeName.of(ApiWriter.type(plan.target(), num));
+        TypeName out = ArrayTypeName.of(ApiWriter.type(plan.output(), num));
+        String length = "ws." + TimeSchedule.LENGTH;
+        String outputLength = "ws." + TimeSchedule.OUTPUT_LENGTH;
+        type.addMethod(MethodSpec.methodBuilder("forwardTeacherForced")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(xs, "xs")
+                .addParameter(ys, "targets")
+                .returns(out)
+                .addJavadoc("Returns the outputs of a batch of sequences of all their steps as training computes them,"
+                        + " with teacher\nforcing (see {@link #forwardTeacherForced($T, $T, $T, int[], int[])}).\n",
+                        RuntimeTypes.WORKSPACE, xs, ys)
+                .addStatement("return teacherForced(ws, xs, targets, null, null)")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("forwardTeacherForced")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(xs, "xs")
+                .addParameter(ys, "targets")
+                .addParameter(int[].class, "inputLengths")
+                .addParameter(int[].class, "targetLengths")
+                .returns(out)
+                .addJavadoc("Returns the outputs of a padded batch as training computes them, with teacher forcing:"
+                        + " the encoder reads\nthe first {@code inputLengths[b]} steps of {@code xs[b]}, the decoder"
+                        + " runs {@code targetLengths[b]} steps, its input at\nstep {@code s} being the target of step"
+                        + " {@code s - 1}$L (the zero vector at step 0). Outputs past a target's\nlength are zero."
+                        + " {@link #forward} feeds back its own outputs instead.\n\n"
+                        + "@throws IllegalArgumentException if a length is not in {@code [1, STEPS]} or"
+                        + " {@code [1, OUTPUT_STEPS]}, or a real step\nof an input or target is invalid\n",
+                        decoder.symbolInput() ? ", one-hot" : "")
+                .addStatement("$T.notNull(inputLengths, $S)", RuntimeTypes.CHECKS, "inputLengths")
+                .addStatement("$T.notNull(targetLengths, $S)", RuntimeTypes.CHECKS, "targetLengths")
+                .addStatement("return teacherForced(ws, xs, targets, inputLengths, targetLengths)")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("teacherForced")
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(xs, "xs")
+                .addParameter(ys, "targets")
+                .addParameter(int[].class, "inputLengths")
+                .addParameter(int[].class, "targetLengths")
+                .returns(out)
+                .addJavadoc("The teacher-forced outputs of a batch; null lengths mean all the steps.\n")
+                .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addCode(ApiWriter.batchChecks())
+                .addCode(ApiWriter.decoderLengthChecks())
+                .addStatement("syncPackedWeights()")
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                .addStatement("checkInput(xs[b], $S + b + $S, inputLengths == null ? STEPS : inputLengths[b])", "xs[",
+                        "]")
+                .addStatement("checkTarget(targets[b], $S + b + $S, targetLengths == null ? OUTPUT_STEPS :"
+                        + " targetLengths[b])", "targets[", "]")
+                .endControlFlow()
+                .addStatement("$T result = new $T[xs.length][][]", out, num.type())
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                .addStatement("$L = inputLengths == null ? STEPS : inputLengths[b]", length)
+                .addStatement("$L = targetLengths == null ? OUTPUT_STEPS : targetLengths[b]", outputLength)
+                .addStatement("loadInput(ws, xs[b], $L)", length)
+                .addStatement("loadTarget(ws, targets[b], $L)", outputLength)
+                .addStatement("forwardSequence(ws)")
+                .addStatement("result[b] = copyOutput(ws)")
+                .endControlFlow()
+                .addStatement("return result")
+                .build());
+        if (!decoder.argmaxFeedback()) {
+            return;
+        }
+        type.addMethod(MethodSpec.methodBuilder("checkEndClass")
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .addParameter(int.class, "endClass")
+                .addJavadoc("Checks an end class: a class of the output, or -1 for none.\n")
+                .beginControlFlow("if (endClass < -1 || endClass >= OUTPUT_SIZE)")
+                .addStatement("throw new IllegalArgumentException($S + endClass + $S)", "endClass is ",
+                        ", outside [0, " + o + "): give a class of the output, or -1 for no end class")
+                .endControlFlow()
+                .build());
+        String endDoc = "Decoding stops after the step whose class is {@code endClass}"
+                + " (kept as the last class); -1 means no end class, and every\nsequence has {@code OUTPUT_STEPS}"
+                + " classes, as one that never emits the end class has.\n";
+        type.addMethod(MethodSpec.methodBuilder("greedy")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(inputType(), "x")
+                .addParameter(int.class, "length")
+                .addParameter(int.class, "endClass")
+                .returns(int[].class)
+                .addJavadoc("Decodes the first {@code length} steps of one padded input sequence greedily, as"
+                        + " {@link #forward} does\n(each step's argmax fed back, one-hot), and returns the classes. "
+                        + endDoc + "\n@return the classes, from 1 to {@code OUTPUT_STEPS} of them\n"
+                        + "@throws IllegalArgumentException if {@code length} is not in {@code [1, STEPS]},"
+                        + " {@code endClass} is not a class\nor -1, or {@code x} is invalid in its first"
+                        + " {@code length} steps\n")
+                .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addStatement("$T.length(length, STEPS, $S)", RuntimeTypes.CHECKS, "length")
+                .addStatement("checkEndClass(endClass)")
+                .addStatement("syncPackedWeights()")
+                .addStatement("checkInput(x, $S, length)", "x")
+                .addStatement("$L = length", length)
+                .addStatement("loadInput(ws, x, length)")
+                .addStatement("return decodeUntilEnd(ws, endClass)")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("forward")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(xs, "xs")
+                .addParameter(int[].class, "lengths")
+                .addParameter(int.class, "endClass")
+                .addParameter(int[].class, "outputLengths")
+                .returns(out)
+                .addJavadoc("Decodes a padded batch greedily, sequence {@code b} from its first {@code lengths[b]}"
+                        + " steps, each stopping\nafter the step whose argmax is {@code endClass} (-1: none), and"
+                        + " returns the outputs of each, zero past its\nlength, which is written to"
+                        + " {@code outputLengths[b]}.\n\n"
+                        + "@throws IllegalArgumentException if there is not one length and one output length per"
+                        + " sequence, a length is\nnot in {@code [1, STEPS]}, {@code endClass} is not a class or -1,"
+                        + " or an input is invalid in its real steps\n")
+                .addStatement("$T.notNull(xs, $S)", RuntimeTypes.CHECKS, "xs")
+                .addStatement("$T.batch(xs.length, FIXED_BATCH_SIZE, $S)", RuntimeTypes.CHECKS, "xs")
+                .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addStatement("$T.lengths(lengths, xs.length, STEPS, $S)", RuntimeTypes.CHECKS, "lengths")
+                .addStatement("checkEndClass(endClass)")
+                .addStatement("$T.notNull(outputLengths, $S)", RuntimeTypes.CHECKS, "outputLengths")
+                .beginControlFlow("if (outputLengths.length != xs.length)")
+                .addStatement("throw new IllegalArgumentException($S + xs.length + $S + outputLengths.length)",
+                        "outputLengths: expected ", " lengths, one per sequence of the batch, got ")
+                .endControlFlow()
+                .addStatement("syncPackedWeights()")
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                .addStatement("checkInput(xs[b], $S + b + $S, lengths[b])", "xs[", "]")
+                .endControlFlow()
+                .addStatement("$T result = new $T[xs.length][][]", out, num.type())
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                .addStatement("$L = lengths[b]", length)
+                .addStatement("loadInput(ws, xs[b], $L)", length)
+                .addStatement("decodeUntilEnd(ws, endClass)")
+                .addStatement("outputLengths[b] = $L", outputLength)
+                .addStatement("result[b] = copyOutput(ws)")
+                .endControlFlow()
+                .addStatement("return result")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("sample")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(inputType(), "x")
+                .addParameter(double.class, "temperature")
+                .addParameter(RandomGenerator.class, "rng")
+                .returns(int[].class)
+                .addJavadoc("Decodes one input sequence of all its steps by sampling, without an end class (see"
+                        + " {@link #sample($T, $T, int, int, double, $T)}).\n", RuntimeTypes.WORKSPACE, inputType(),
+                        RandomGenerator.class)
+                .addStatement("return sample(ws, x, STEPS, -1, temperature, rng)")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("sample")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(inputType(), "x")
+                .addParameter(int.class, "length")
+                .addParameter(int.class, "endClass")
+                .addParameter(double.class, "temperature")
+                .addParameter(RandomGenerator.class, "rng")
+                .returns(int[].class)
+                .addJavadoc("Decodes the first {@code length} steps of one padded input sequence by sampling: the"
+                        + " class of step {@code s}\nis drawn from {@code softmax(z_s / temperature)} (see"
+                        + " {@link $T}) and fed back, one-hot, as the input of step\n{@code s + 1}. Temperature 0 is"
+                        + " greedy; a seeded {@code rng} replays the same sequence. " + endDoc + "\n"
+                        + "@return the classes, from 1 to {@code OUTPUT_STEPS} of them\n"
+                        + "@throws IllegalArgumentException if {@code length} or {@code endClass} is out of range,"
+                        + " {@code x} is invalid,\nor the temperature is negative or not finite\n", SAMPLING)
+                .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addStatement("$T.length(length, STEPS, $S)", RuntimeTypes.CHECKS, "length")
+                .addStatement("checkEndClass(endClass)")
+                .addStatement("syncPackedWeights()")
+                .addStatement("checkInput(x, $S, length)", "x")
+                .beginControlFlow("if (!(temperature >= 0 && temperature < Double.POSITIVE_INFINITY))")
+                .addStatement("throw new IllegalArgumentException($S + temperature)",
+                        "temperature must be finite and >= 0, got ")
+                .endControlFlow()
+                .beginControlFlow("if (temperature > 0)")
+                .addStatement("$T.notNull(rng, $S)", RuntimeTypes.CHECKS, "rng")
+                .endControlFlow()
+                .addStatement("$L = length", length)
+                .addStatement("loadInput(ws, x, length)")
+                .addStatement("encode(ws)")
+                .addStatement("final int[] symbols = new int[$L]", ty)
+                .addCode(untilEnd(CodeBlock.of("symbols[s] = temperature == 0 ? argmaxOutput(ws, s) : $T.fromLogits($L,"
+                        + " s * $L, $L, temperature, rng)", SAMPLING, net.logits().ref(), o, o), "return"))
+                .addStatement("return symbols")
+                .build());
+        int state = decoder.stateSize();
+        type.addMethod(MethodSpec.methodBuilder("beamSearch")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(inputType(), "x")
+                .addParameter(int.class, "width")
+                .returns(ParameterizedTypeName.get(ClassName.get(List.class), BEAM_SEARCH.nestedClass("Hypothesis")))
+                .addJavadoc("Decodes one input sequence of all its steps by beam search, without an end class (see"
+                        + " {@link #beamSearch($T, $T, int, int, int)}).\n", RuntimeTypes.WORKSPACE, inputType())
+                .addStatement("return beamSearch(ws, x, STEPS, width, -1)")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("beamSearch")
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(inputType(), "x")
+                .addParameter(int.class, "length")
+                .addParameter(int.class, "width")
+                .addParameter(int.class, "endClass")
+                .returns(ParameterizedTypeName.get(ClassName.get(List.class), BEAM_SEARCH.nestedClass("Hypothesis")))
+                .addJavadoc("Decodes the first {@code length} steps of one padded input sequence by beam search:"
+                        + " keeps the {@code width}\nmost probable unfinished sequences of classes at each step (each"
+                        + " extended by every class, fed back one-hot,\nand scored by the sum of"
+                        + " {@code log softmax(z)}). An extension by {@code endClass} that ranks among the\n"
+                        + "{@code width} best of its step is finished and kept aside; the search stops when no"
+                        + " unfinished sequence can\nbeat the {@code width}-th finished one, or after"
+                        + " {@code OUTPUT_STEPS} steps. Returns the {@code width} best of the finished\nand the"
+                        + " unfinished sequences by total log-probability, with no length normalization (see"
+                        + " {@link $T}\nfor the order of equal scores); -1 means no end class. Width 1 is greedy"
+                        + " decoding.\n\n"
+                        + "@throws IllegalArgumentException if {@code length} or {@code endClass} is out of range,"
+                        + " {@code x} is invalid,\nor {@code width < 1}\n", BEAM_SEARCH)
+                .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addStatement("$T.length(length, STEPS, $S)", RuntimeTypes.CHECKS, "length")
+                .addStatement("checkEndClass(endClass)")
+                .addStatement("syncPackedWeights()")
+                .addStatement("checkInput(x, $S, length)", "x")
+                .addStatement("final $T search = new $T(width, $L, $L, endClass)", BEAM_SEARCH, BEAM_SEARCH, ty, o)
+                .addStatement("$L = length", length)
+                .addStatement("loadInput(ws, x, length)")
+                .addStatement("encode(ws)")
+                .addComment("each hypothesis's decoder state: every decoder layer's h (and c) before its next step")
+                .addStatement("$T states = new $T[Math.min(width, $L)][$L]", num.array(2), num.type(),
+                        mostHypotheses(), state)
+                .addStatement("$T next = new $T[states.length][$L]", num.array(2), num.type(), state)
+                .addStatement("saveDecoderState(ws, 0, states[0])")
+                .addCode(beamLoop(state))
+                .addStatement("return search.hypotheses()")
+                .build());
+    }
+
+    /**
+     * The decoder's steps from the encoded state, each feeding back the class of the step before, then choosing
+     * {@code symbols[s]} with {@code choose}; after the step whose class is {@code endClass}, {@code exit} with the
+     * classes so far ({@code return} them, or set the decoded length and return them).
+     */
+    private CodeBlock untilEnd(CodeBlock choose, String exit) {
+        CodeBlock.Builder b = CodeBlock.builder();
+        Kernels.beginLoop(b, "s", 0, ty);
+        if (ty > 1) {
+            b.beginControlFlow("if (s > 0)").addStatement("feedSymbol(ws, s, symbols[s - 1])").endControlFlow();
+        }
+        b.addStatement("decoderStep(ws, s)")
+                .addStatement(choose)
+                .beginControlFlow("if (symbols[s] == endClass)");
+        if (!exit.equals("return")) {
+            b.addStatement(exit);
+        }
+        b.addStatement("return $T.copyOf(symbols, s + 1)", Arrays.class)
+                .endControlFlow();
+        Kernels.endLoop(b);
+        return b.build();
+    }
+
+    /** Greedy decoding until the end class: what {@code greedy} and the batch {@code forward} with an end run. */
+    private MethodSpec decodeUntilEnd() {
+        String outputLength = "ws." + TimeSchedule.OUTPUT_LENGTH;
+        return MethodSpec.methodBuilder("decodeUntilEnd")
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(int.class, "endClass")
+                .returns(int[].class)
+                .addJavadoc("Runs the encoder over the sequence loaded in {@code ws}, then the decoder on the one-hot"
+                        + " argmax of its own\noutputs until the step whose argmax is {@code endClass} (-1: none), or"
+                        + " {@code OUTPUT_STEPS} steps; sets\n{@code ws.outputLength} to the steps run and returns"
+                        + " their classes.\n")
+                .addStatement("encode(ws)")
+                .addStatement("final int[] symbols = new int[$L]", ty)
+                .addCode(untilEnd(CodeBlock.of("symbols[s] = argmaxOutput(ws, s)"), outputLength + " = s + 1"))
+                .addStatement("$L = OUTPUT_STEPS", outputLength)
+                .addStatement("return symbols")
+                .build();
+    }
+
+    /** The loss of the loaded sequence over its real target steps, {@code ws.outputLength} of them. */
+    private MethodSpec variableLengthLoss() {
+        CodeBlock.Builder b = CodeBlock.builder().addStatement("double loss = 0")
+                .add("// the real target steps only: outputs past the target's length are not scored\n")
+                .beginControlFlow("for (int s = 0; s < $L; s++)", plan.schedule().outputLength())
+                .addStatement("loss += lossAt(ws, s, scale)")
+                .endControlFlow();
+        return MethodSpec.methodBuilder("sequenceLoss")
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(double.class, "scale")
+                .returns(double.class)
+                .addJavadoc("Returns the summed loss of the loaded sequence's {@code ws.outputLength} output steps and"
+                        + " leaves\n{@code scale * dL/dlogits} in {@code $L}.\n", net.dLogits().ref())
+                .addCode(b.addStatement("return loss").build())
+                .build();
+    }
+
     /** Returns how many hypotheses there can be at most, {@code O^TY}, capped at {@code Integer.MAX_VALUE}. */
     private int mostHypotheses() {
         long most = 1;
@@ -201,7 +522,12 @@ final class DecoderWriter {
 
     private CodeBlock beamLoop(int state) {
         CodeBlock.Builder b = CodeBlock.builder();
-        Kernels.beginLoop(b, "s", 0, ty);
+        if (variable) {
+            b.add("// until every kept hypothesis has ended, or none unfinished can beat the finished ones\n");
+            b.beginControlFlow("for (int s = 0; s < $L && !search.done(); s++)", ty);
+        } else {
+            Kernels.beginLoop(b, "s", 0, ty);
+        }
         b.beginControlFlow("for (int k = 0; k < search.size(); k++)")
                 .addStatement("restoreDecoderState(ws, s, states[k])");
         if (ty > 1) {
@@ -224,7 +550,11 @@ final class DecoderWriter {
     /** The decoder's steps, each reading what {@code feed} put at step {@code s > 0}, then {@code after}. */
     private CodeBlock decodeLoop(CodeBlock feed, CodeBlock after) {
         CodeBlock.Builder b = CodeBlock.builder();
-        Kernels.beginLoop(b, "s", 0, ty);
+        if (variable) {
+            b.beginControlFlow("for (int s = 0; s < $L; s++)", plan.schedule().outputLength());
+        } else {
+            Kernels.beginLoop(b, "s", 0, ty);
+        }
         if (ty > 1 && feed != null) {
             b.beginControlFlow("if (s > 0)").addStatement(feed).endControlFlow();
         }
@@ -242,12 +572,16 @@ final class DecoderWriter {
         CodeBlock.Builder b = CodeBlock.builder().addStatement("encode(ws)");
         if (ty > 1) {
             b.add("// teacher forcing: the decoder's input at step s is the target of step s - 1\n");
+            if (variable) {
+                b.add("// the real target steps only: the decoder runs ws.outputLength steps\n");
+            }
             if (decoder.symbolInput()) {
                 b.addStatement("System.arraycopy($L, 0, $L, 1, $L)", net.targetSymbols().orElseThrow().ref(),
-                        decoder.input().ref(), ty - 1);
+                        decoder.input().ref(), variable ? "ws." + TimeSchedule.OUTPUT_LENGTH + " - 1" : ty - 1);
             } else {
                 b.addStatement("System.arraycopy($L, 0, $L, $L, $L)", net.targets().orElseThrow().ref(),
-                        decoder.input().ref(), o, (ty - 1) * o);
+                        decoder.input().ref(), o, variable ? "(ws." + TimeSchedule.OUTPUT_LENGTH + " - 1) * " + o
+                                : (ty - 1) * o);
             }
         }
         b.add(decodeLoop(null, null));
@@ -269,6 +603,8 @@ final class DecoderWriter {
                 .addJavadoc("Runs the encoder over the sequence loaded in {@code ws}, then the decoder on its own"
                         + " outputs: its input at\nstep {@code s} is $L of step {@code s - 1}, the zero vector at"
                         + " step 0.\n", decoder.argmaxFeedback() ? "the one-hot argmax of the output" : "the output")
+                .addCode(variable ? CodeBlock.of("ws.$L = OUTPUT_STEPS;\n", TimeSchedule.OUTPUT_LENGTH)
+                        : CodeBlock.of(""))
                 .addStatement("encode(ws)")
                 .addCode(decodeLoop(CodeBlock.of("feedBack(ws, s)"), null))
                 .build();
@@ -276,26 +612,35 @@ final class DecoderWriter {
 
     private MethodSpec encode() {
         CodeBlock.Builder b = CodeBlock.builder();
-        Kernels.beginLoop(b, "t", 0, tx);
+        if (variable) {
+            b.add("// the real input steps only: padded steps are neither read nor computed\n");
+            b.beginControlFlow("for (int t = 0; t < $L; t++)", plan.schedule().length());
+        } else {
+            Kernels.beginLoop(b, "t", 0, tx);
+        }
         for (LayerPlan layer : plan.layers()) {
             b.addStatement("$L(ws, t)", layer.forwardMethod());
         }
         Kernels.endLoop(b);
-        b.add("// the decoder starts from the encoder's final states, layer by layer\n");
+        b.add(variable ? "// the decoder starts from the encoder's states after the sequence's last real step, layer by"
+                + " layer\n" : "// the decoder starts from the encoder's final states, layer by layer\n");
         List<LayerPlan> encoder = plan.layers();
         for (int k = 0; k < encoder.size(); k++) {
             List<BufferSpec> from = encoder.get(k).state();
             List<BufferSpec> to = decoder.layers().get(k).state();
             int h = encoder.get(k).hiddenSize();
             for (int j = 0; j < from.size(); j++) {
-                b.addStatement("System.arraycopy($L, $L, $L, 0, $L)", from.get(j).ref(), tx * h, to.get(j).ref(), h);
+                String last = variable ? "ws." + TimeSchedule.LENGTH + " * " + h : String.valueOf(tx * h);
+                b.addStatement("System.arraycopy($L, $L, $L, 0, $L)", from.get(j).ref(), last, to.get(j).ref(), h);
             }
         }
         return MethodSpec.methodBuilder("encode")
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
-                .addJavadoc("Runs the encoder over the $L input steps loaded in {@code ws} and starts the decoder"
-                        + " from its final states.\n", tx)
+                .addJavadoc(variable ? CodeBlock.of("Runs the encoder over the {@code ws.length} real input steps"
+                        + " loaded in {@code ws} and starts the decoder\nfrom its states after the last of them.\n")
+                        : CodeBlock.of("Runs the encoder over the $L input steps loaded in {@code ws} and starts the"
+                        + " decoder from its final states.\n", tx))
                 .addCode(b.build())
                 .build();
     }
@@ -406,7 +751,7 @@ final class DecoderWriter {
             }
         }
         List<LayerPlan> dec = decoder.layers();
-        backwardLoop(b, ty, "s", () -> {
+        backwardLoop(b, ty, variable ? plan.schedule().outputLength() : null, "s", () -> {
             b.addStatement("headBackward(ws, s, s)");
             for (int i = dec.size() - 1; i >= 0; i--) {
                 b.addStatement("$L(ws, s)", dec.get(i).backwardMethod());
@@ -422,7 +767,7 @@ final class DecoderWriter {
                         enc.get(k).hiddenSize());
             }
         }
-        backwardLoop(b, tx, "t", () -> {
+        backwardLoop(b, tx, variable ? plan.schedule().length() : null, "t", () -> {
             for (int i = enc.size() - 1; i >= 0; i--) {
                 b.addStatement("$L(ws, t)", enc.get(i).backwardMethod());
             }
@@ -438,8 +783,11 @@ final class DecoderWriter {
                 .build();
     }
 
-    private static void backwardLoop(CodeBlock.Builder b, int steps, String variable, Runnable body) {
-        if (steps == 1) {
+    /** Opens a loop from the last step down to 0: {@code steps - 1}, or {@code length - 1} when a length is given. */
+    private static void backwardLoop(CodeBlock.Builder b, int steps, String length, String variable, Runnable body) {
+        if (length != null) {
+            b.beginControlFlow("for (int $L = $L - 1; $L >= 0; $L--)", variable, length, variable, variable);
+        } else if (steps == 1) {
             b.add("{\n").indent().addStatement("final int $L = 0", variable);
         } else {
             b.beginControlFlow("for (int $L = $L; $L >= 0; $L--)", variable, steps - 1, variable, variable);

@@ -197,6 +197,14 @@ public final class ModelWriter {
                 + " {@code forward}\nits own output of step {@code s - 1}$L.\n", classes ? ", one-hot" : "",
                 plan.decoder().orElseThrow().argmaxFeedback() ? ", as the one-hot of its argmax (greedy decoding;"
                         + " {@code sample}\nand {@code beamSearch} decode otherwise)" : "");
+        if (plan.schedule().variableLength()) {
+            doc.add("\n<p>Variable-length sequences: inputs are padded to {@code STEPS} and targets to {@code OUTPUT_STEPS},"
+                    + " each with its\nown length ({@code int[] inputLengths}, {@code int[] targetLengths}); the encoder"
+                    + " reads each input to its length and the\ndecoder starts from its states there, as from PyTorch's"
+                    + " {@code pack_padded_sequence}; the loss averages over the\nreal target steps$L.\n",
+                    plan.decoder().orElseThrow().argmaxFeedback() ? ", and {@code greedy}, {@code sample} and"
+                            + " {@code beamSearch} stop at an end class given to them" : "");
+        }
         doc.add("\n<p>Thread safety: the forward methods only read the parameters, so one model can serve many\n"
                 + "threads at once as long as each uses its own {@link Workspace}. Methods that compute gradients\n"
                 + "write the parameters' gradient arrays and must not run concurrently with each other.\n");

@@ -79,6 +79,9 @@ final class TrainingWriter {
         type.addMethod(plan.schedule().truncated() ? truncatedTrainStep() : trainStep(false));
         if (plan.schedule().variableLength()) {
             type.addMethod(trainStep(true));
+            if (plan.decoder().isPresent()) {
+                type.addMethod(encoderDecoderTrainStep());
+            }
         }
         type.addMethod(MethodSpec.methodBuilder("applyGradients")
                 .addAnnotation(Override.class)
@@ -189,6 +192,36 @@ final class TrainingWriter {
     }
 
     /** The model's {@code trainStep}, over a batch of full sequences or, {@code withLengths}, of padded ones. */
+    /** A {@code variable_length} encoder-decoder's {@code trainStep} with the inputs' and the targets' lengths. */
+    private MethodSpec encoderDecoderTrainStep() {
+        return MethodSpec.methodBuilder("trainStep")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .addParameter(batchInput, "xs")
+                .addParameter(batchTarget, "targets")
+                .addParameter(int[].class, "inputLengths")
+                .addParameter(int[].class, "targetLengths")
+                .returns(double.class)
+                .addJavadoc("Does one training update on a padded batch with teacher forcing, sequence {@code b}"
+                        + " having\n{@code inputLengths[b]} real input steps and {@code targetLengths[b]} real target"
+                        + " steps: gradients by BPTT over\nthe real steps, a check that the loss and every gradient"
+                        + " are finite, clipping, then the optimizer step.\nNot thread-safe.\n\n"
+                        + "@return the batch's mean loss before the update\n"
+                        + "@throws $T if the loss or a gradient is NaN or infinite; the weights are left unchanged\n",
+                        NON_FINITE_EXCEPTION)
+                .addStatement("final double loss = computeGradients(trainingWorkspace, xs, targets, inputLengths,"
+                        + " targetLengths)")
+                .beginControlFlow("if (!Double.isFinite(loss))")
+                .addStatement("throw new $T($S + loss + $S + optimizer.stepCount() + $S)", NON_FINITE_EXCEPTION,
+                        "loss is ", " at update ", "; nothing was updated")
+                .endControlFlow()
+                .addComment("one pass: a finite sum of squares proves every gradient finite; else it throws")
+                .addStatement("lastGradientNorm = clipping.checkFiniteAndClip(parameters)")
+                .addStatement("optimizer.stepWithoutGradientCheck(parameters, schedule)")
+                .addStatement("return loss")
+                .build();
+    }
+
     private MethodSpec trainStep(boolean withLengths) {
         MethodSpec.Builder m = MethodSpec.methodBuilder("trainStep")
                 .addAnnotation(Override.class)

@@ -65,6 +65,14 @@ final class WorkspaceWriter {
                             + " there,\nso that padded steps are neither read nor computed.\n")
                     .initializer("STEPS")
                     .build());
+            if (plan.decoder().isPresent()) {
+                type.addField(FieldSpec.builder(int.class, TimeSchedule.OUTPUT_LENGTH)
+                        .addJavadoc("The loaded sequence's number of output steps, from 1 to {@code OUTPUT_STEPS}: the"
+                                + " decoder's loops stop\nthere (the target's length in training, the decoded length"
+                                + " in inference).\n")
+                        .initializer("OUTPUT_STEPS")
+                        .build());
+            }
         }
         if (plan.hasDropout()) {
             type.addField(FieldSpec.builder(boolean.class, "dropout")

@@ -118,12 +118,6 @@ public final class Planner {
     private static List<Refusal> refusals(NetworkModel model) {
         List<Refusal> problems = new ArrayList<>();
         ModelPositions at = model.positions();
-        if (model.topology().variableLength() && model.topology().kind() == Topology.ENCODER_DECODER) {
-            problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "variable_length"),
-                    "variable_length encoder-decoders are not generated yet: input sequences shorter than input_steps"
-                            + " and outputs that stop at an end symbol need masked variable-length sequences, which"
-                            + " the encoder-decoder does not use yet; pad to input_steps and output_steps instead"));
-        }
         if (model.topology().kind() == Topology.ENCODER_DECODER) {
             // the decoder's writer knows neither yet
             for (LayerSpec layer : model.layers()) {

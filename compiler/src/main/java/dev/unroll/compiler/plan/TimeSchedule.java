@@ -20,6 +20,11 @@ public record TimeSchedule(int steps, int outputSteps, Scoring scoring, boolean 
         OptionalInt bpttWindow) {
     /** The workspace field that holds the loaded sequence's length when {@link #variableLength()}. */
     public static final String LENGTH = "length";
+    /**
+     * The workspace field that holds the loaded sequence's number of output steps in a {@link #variableLength()}
+     * encoder-decoder: the decoder's loops run to it.
+     */
+    public static final String OUTPUT_LENGTH = "outputLength";
 
     /** Where the head runs. */
     public enum Scoring {
@@ -58,6 +63,14 @@ public record TimeSchedule(int steps, int outputSteps, Scoring scoring, boolean 
     /** Returns the expression of the loaded sequence's last step: {@code ws.length - 1}, or the constant. */
     public String lastStep() {
         return variableLength ? "ws." + LENGTH + " - 1" : String.valueOf(steps - 1);
+    }
+
+    /**
+     * Returns the expression of the loaded sequence's number of output steps of an encoder-decoder:
+     * {@code ws.outputLength} with variable lengths, else the constant {@code outputSteps}.
+     */
+    public String outputLength() {
+        return variableLength ? "ws." + OUTPUT_LENGTH : String.valueOf(outputSteps);
     }
 
     /** Returns true when the head runs at every step. */

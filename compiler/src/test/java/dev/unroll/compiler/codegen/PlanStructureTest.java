@@ -79,7 +79,12 @@ class PlanStructureTest {
             spec("input 4 one_hot;", "gru 3;", "output 2 tanh;", "many_to_many input_steps 2 output_steps 1;",
                     "loss mse;"),
             spec("input 3;", "lstm 3 peepholes; rnn 2 relu;", "output 2 softmax;",
-                    "many_to_many input_steps 1 output_steps 3;", "loss mse;"));
+                    "many_to_many input_steps 1 output_steps 3;", "loss mse;"),
+            // variable_length encoder-decoders: inputs and targets of their own lengths
+            spec("input 4 one_hot;", "lstm 3; gru 2;", "output 5 softmax;",
+                    "many_to_many input_steps 4 output_steps 3 variable_length;", "loss cross_entropy;"),
+            spec("input 2;", "gru 3;", "output 2 linear;", "many_to_many input_steps 3 output_steps 2 variable_length;",
+                    "loss mse;"));
 
     private static String spec(String... statements) {
         return "model M {\n    " + String.join("\n    ", statements) + "\n}\n";
@@ -108,6 +113,9 @@ class PlanStructureTest {
             Set<String> fixed = new java.util.HashSet<>(Set.of("grads", "wantInputGradient", "partner"));
             if (plan.schedule().variableLength()) {
                 fixed.add(TimeSchedule.LENGTH);
+            }
+            if (plan.schedule().variableLength() && plan.decoder().isPresent()) {
+                fixed.add(TimeSchedule.OUTPUT_LENGTH);
             }
             if (plan.hasDropout()) {
                 fixed.addAll(Set.of("dropout", "update", "sequence"));

@@ -27,6 +27,18 @@ import java.util.List;
  * {@code width} best candidates (all of them when there are fewer), ordered by score, highest first;
  * equal scores are ordered by the hypothesis they extend, then by class, lowest first. With width 1
  * this is greedy decoding.
+ *
+ * <p>With an end class ({@link #BeamSearch(int, int, int, int)}, for decoders whose sequences end
+ * with an end-of-sequence class): at each step the candidates are ranked as above; a candidate that
+ * ends with the end class and ranks among the {@code width} best of the step is <em>finished</em>:
+ * kept aside, with the end class as its last symbol, and never extended; the {@code width} best
+ * candidates that do not end are the hypotheses alive at the next step. {@link #done()} is true when
+ * none is alive, after the last step, or when at least {@code width} hypotheses are finished and the
+ * best alive one scores below the {@code width}-th best finished one: since every step adds a
+ * log-probability {@code <= 0}, no continuation could enter the result. {@link #hypotheses()} then
+ * returns the {@code width} best of the finished and the alive hypotheses by total log-probability,
+ * with no normalization by length (a longer sequence has to earn every extra step); equal scores keep
+ * the finished ones first, in the order they finished, then the alive ones in beam order.
  */
 public final class BeamSearch {
     /**
@@ -73,6 +85,10 @@ public final class BeamSearch {
     private double[] scores;
     private final double[][] candidates;
     private final boolean[] scored;
+    /** The end class, or -1 when sequences have no end and every hypothesis takes all the steps. */
+    private final int end;
+    /** The finished hypotheses, in the order they finished. */
+    private final List<Hypothesis> finished = new ArrayList<>();
 
     /**
      * Starts a search with one empty hypothesis of log-probability 0.
@@ -83,12 +99,31 @@ public final class BeamSearch {
      * @throws IllegalArgumentException if a size is below 1
      */
     public BeamSearch(int width, int steps, int classes) {
+        this(width, steps, classes, -1);
+    }
+
+    /**
+     * Starts a search with one empty hypothesis of log-probability 0, in which a hypothesis that emits
+     * {@code endClass} is finished (see the class comment).
+     *
+     * @param width how many hypotheses are kept, at least 1
+     * @param steps how many classes a hypothesis gets at most
+     * @param classes how many classes there are to choose from
+     * @param endClass the class that ends a sequence, in {@code [0, classes)}, or -1 for none
+     * @throws IllegalArgumentException if a size is below 1 or the end class is not a class or -1
+     */
+    public BeamSearch(int width, int steps, int classes, int endClass) {
         if (width < 1) {
             throw new IllegalArgumentException("beam width must be at least 1, got " + width);
         }
         if (steps < 1 || classes < 1) {
             throw new IllegalArgumentException("steps " + steps + " and classes " + classes + " must be at least 1");
         }
+        if (endClass < -1 || endClass >= classes) {
+            throw new IllegalArgumentException("end class " + endClass + " is outside [0, " + classes
+                    + "); -1 means none");
+        }
+        this.end = endClass;
         this.width = width;
         this.steps = steps;
         this.classes = classes;
@@ -101,6 +136,27 @@ public final class BeamSearch {
     /** Returns how many hypotheses are alive: 1 before the first step, then at most the width. */
     public int size() {
         return size;
+    }
+
+    /**
+     * Returns true when the search is over: after the last step, when no hypothesis is alive, or, with an end class,
+     * when no alive hypothesis can enter the {@code width} best finished ones.
+     */
+    public boolean done() {
+        if (step == steps || size == 0) {
+            return true;
+        }
+        if (end < 0 || finished.size() < width) {
+            return false;
+        }
+        return scores[0] < bestFinished().get(width - 1).logProbability();
+    }
+
+    /** Returns the finished hypotheses, best first, equal scores in the order they finished. */
+    private List<Hypothesis> bestFinished() {
+        List<Hypothesis> sorted = new ArrayList<>(finished);
+        sorted.sort((a, b) -> Double.compare(b.logProbability(), a.logProbability()));
+        return sorted;
     }
 
     /** Returns the step the next scores are for, from 0. */
@@ -147,10 +203,16 @@ public final class BeamSearch {
         if (step == steps) {
             throw new IllegalStateException("all " + steps + " steps were taken");
         }
+        if (size == 0) {
+            throw new IllegalStateException("every hypothesis has finished");
+        }
         for (int k = 0; k < size; k++) {
             if (!scored[k]) {
                 throw new IllegalStateException("hypothesis " + k + " of " + size + " was not scored at step " + step);
             }
+        }
+        if (end >= 0) {
+            return advanceWithEnd();
         }
         long total = (long) size * classes;
         int kept = (int) Math.min(width, total);
@@ -194,8 +256,74 @@ public final class BeamSearch {
         return parent;
     }
 
-    /** Returns the hypotheses alive, best first: after the last step, the search's result. */
+    /**
+     * {@link #advance()} with an end class: the candidates ranked by score, then hypothesis, then class; those ending
+     * with the end class among the {@code width} best are finished, the {@code width} best others stay alive.
+     */
+    private int[] advanceWithEnd() {
+        int total = size * classes;
+        Integer[] order = new Integer[total];
+        double[] value = new double[total];
+        for (int k = 0; k < size; k++) {
+            for (int o = 0; o < classes; o++) {
+                double v = scores[k] + candidates[k][o];
+                if (Double.isNaN(v)) {
+                    throw new IllegalArgumentException("the log-probability of class " + o + " of hypothesis " + k
+                            + " at step " + step + " is NaN");
+                }
+                order[k * classes + o] = k * classes + o;
+                value[k * classes + o] = v;
+            }
+        }
+        // a stable sort: equal scores stay in hypothesis, then class order
+        Arrays.sort(order, (a, b) -> Double.compare(value[b], value[a]));
+        int[] parent = new int[Math.min(width, total)];
+        int[] symbol = new int[parent.length];
+        double[] score = new double[parent.length];
+        int alive = 0;
+        for (int rank = 0; rank < total && (rank < width || alive < width); rank++) {
+            int k = order[rank] / classes;
+            int o = order[rank] % classes;
+            if (o == end) {
+                if (rank < width) {
+                    int[] ended = Arrays.copyOf(symbols[k], step + 1);
+                    ended[step] = end;
+                    finished.add(new Hypothesis(ended, value[order[rank]]));
+                }
+            } else if (alive < width) {
+                parent[alive] = k;
+                symbol[alive] = o;
+                score[alive] = value[order[rank]];
+                alive++;
+            }
+        }
+        int[][] next = new int[alive][steps];
+        for (int j = 0; j < alive; j++) {
+            System.arraycopy(symbols[parent[j]], 0, next[j], 0, step);
+            next[j][step] = symbol[j];
+        }
+        symbols = next;
+        scores = Arrays.copyOf(score, alive);
+        size = alive;
+        step++;
+        Arrays.fill(scored, false);
+        return Arrays.copyOf(parent, alive);
+    }
+
+    /**
+     * Returns the search's result: without an end class, the hypotheses alive, best first (after the last step, every
+     * hypothesis has all the steps); with one, the {@code width} best of the finished and the alive hypotheses.
+     */
     public List<Hypothesis> hypotheses() {
+        if (end >= 0) {
+            List<Hypothesis> all = new ArrayList<>(finished);
+            for (int k = 0; k < size; k++) {
+                all.add(new Hypothesis(Arrays.copyOf(symbols[k], step), scores[k]));
+            }
+            // a stable sort: equal scores keep the finished first, in the order they finished
+            all.sort((a, b) -> Double.compare(b.logProbability(), a.logProbability()));
+            return List.copyOf(all.subList(0, Math.min(width, all.size())));
+        }
         List<Hypothesis> out = new ArrayList<>(size);
         for (int k = 0; k < size; k++) {
             out.add(new Hypothesis(Arrays.copyOf(symbols[k], step), scores[k]));
