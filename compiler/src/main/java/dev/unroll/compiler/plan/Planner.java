@@ -142,12 +142,13 @@ public final class Planner {
                     "one_to_many feedback into an embedding input is not generated yet"));
         }
         if (model.topology().bpttWindow().isPresent() && model.topology().kind() == Topology.ENCODER_DECODER) {
+            // deliberately: what an encoder-decoder trains is short (input_steps + output_steps), and windows would
+            // cut the one path from the decoder's loss into the encoder, its initial state
             problems.add(new Refusal(at.atStatement(StatementKind.TRUNCATED_BPTT),
-                    "truncated_bptt in an encoder-decoder is not generated yet"));
-        }
-        if (model.topology().bpttWindow().isPresent() && model.topology().variableLength()) {
-            problems.add(new Refusal(at.atStatement(StatementKind.TRUNCATED_BPTT),
-                    "truncated_bptt with variable_length is not generated yet"));
+                    "truncated_bptt in an encoder-decoder is not generated yet, and is not planned: its windows would"
+                            + " cut the gradient from the decoder's outputs into the encoder, whose final states are"
+                            + " the only way the input reaches them; encoder-decoders train on short sequences"
+                            + " (input_steps + output_steps), so remove truncated_bptt for full BPTT"));
         }
         return problems;
     }

@@ -222,15 +222,15 @@ class PlanStructureTest {
     }
 
     @Test
-    void unsupportedFeaturesAreRefusedByThePlanner() {
+    void truncatedBpttWithVariableLengthIsPlanned() {
         CheckResult result = RnnFrontEnd.check("m.rnn", spec("input 5;", "lstm 6 dropout 0.5; lstm 6;", "output 3;",
                 "many_to_many steps 4 variable_length;", "loss mse;", "truncated_bptt 2;")
                 .getBytes(StandardCharsets.UTF_8));
         assertFalse(result.hasErrors(), result::formattedDiagnostics);
         Planner.Result planned = Planner.plan(result.models().get(0));
-        assertTrue(planned.plan().isEmpty());
-        assertEquals(List.of("truncated_bptt with variable_length is not generated yet"),
-                planned.refusals().stream().map(r -> r.message()).toList());
+        assertEquals(List.of(), planned.refusals().stream().map(r -> r.message()).toList());
+        TimeSchedule schedule = planned.plan().orElseThrow().schedule();
+        assertTrue(schedule.variableLength() && schedule.truncated());
     }
 
     @Test
