@@ -72,6 +72,11 @@ CASES = {
         cell="gru", layers=2, hidden=3, input=2, one_hot=False, output=2, activation="tanh",
         topology="many_to_many", steps=7, window=3, clip=None,
         optimizer=("sgd learning_rate 0.5", lambda p: torch.optim.SGD(p, lr=0.5))),
+    # feedback into an embedding: the softmax output fed back weights the table's rows (carried between windows)
+    "gru_l1_embedding_feedback_adam": dict(
+        cell="gru", layers=1, hidden=4, input=5, one_hot=True, embedding=3, output=5, activation="softmax",
+        topology="one_to_many_feedback", steps=7, window=3, clip=None,
+        optimizer=("adam learning_rate 0.02", lambda p: torch.optim.Adam(p, lr=0.02))),
     # variable_length: windows [0,3) [3,6) [6,9) [9,10); sequence 1 ends inside the second, sequence 2 at the
     # third's first step, only sequence 0 reaches the last
     "lstm_l2_varlen_many_to_many_adam": dict(
@@ -152,7 +157,8 @@ class Net(nn.Module):
             # step 0 reads x; step t > 0 reads the previous step's output after the activation
             logits = []
             for t in range(start, end):
-                inp = x if t == 0 else prev_y
+                # into an embedding, the fed-back probabilities weight the table's rows
+                inp = x if t == 0 else prev_y @ self.embedding.weight if "embedding" in c else prev_y
                 out, state = self.rnn(inp.unsqueeze(1), state)
                 z = self.head(out[:, 0])
                 logits.append(z)
@@ -296,7 +302,10 @@ def windows(c):
 
 def make_batch(c, g):
     steps = c["steps"]
-    if c["one_hot"]:
+    if c["one_hot"] and c["topology"] == "one_to_many_feedback":
+        x = torch.randint(0, c["input"], (BATCH,), generator=g)  # one symbol, looked up in the embedding
+        x_saved = x.to(torch.float64)
+    elif c["one_hot"]:
         symbols = torch.randint(0, c["input"], (BATCH, steps), generator=g)
         x = symbols if "embedding" in c else F.one_hot(symbols, c["input"]).to(torch.float64)
         x_saved = symbols.to(torch.float64)
