@@ -170,7 +170,9 @@ class TruncatedBpttTest {
 
     /** A variable_length spec of many_to_many (or many_to_one) over {@code steps}, with a window of 3, batch any. */
     private static String varlenSpec(String name, String topology, int steps, boolean variable) {
-        return "package fixtures.tbptt;\n\nmodel " + name + " {\n    input 3;\n    lstm 4;\n    gru 3;\n"
+        String dropout = topology.endsWith(" dropout") ? " dropout 0.5" : "";
+        topology = topology.replace(" dropout", "");
+        return "package fixtures.tbptt;\n\nmodel " + name + " {\n    input 3;\n    lstm 4" + dropout + ";\n    gru 3;\n"
                 + "    output 3 softmax;\n    " + topology + " steps " + steps + (variable ? " variable_length" : "")
                 + ";\n    truncated_bptt 3;\n    loss cross_entropy;\n    optimizer adam learning_rate 0.05;\n"
                 + "    precision float64;\n    seed 5;\n}\n";
@@ -181,15 +183,16 @@ class TruncatedBpttTest {
      * trains exactly (bit for bit, update for update) as the same sequence in a model unrolled over {@code L} steps;
      * and {@code computeGradients} of a padded batch is the mean of each sequence's gradient alone, weighted by
      * its real outputs. Where it does not: {@code trainStep} on the batch is not its sequences trained one after
-     * another, since each window's update mixes the sequences that have outputs in it.
+     * another, since each window's update mixes the sequences that have outputs in it. With dropout too: the masks
+     * are keyed by the update, the sequence and the element, never by the padding.
      */
     @TestFactory
     Stream<DynamicTest> aPaddedBatchEqualsItsSequencesAloneWhereThatHolds() throws IOException {
-        List<String> topologies = List.of("many_to_many", "many_to_one");
+        List<String> topologies = List.of("many_to_many", "many_to_one", "many_to_many dropout");
         int[] lengths = {9, 5, 7};
         List<NetworkModel> models = new ArrayList<>();
         for (String topology : topologies) {
-            String t = topology.equals("many_to_many") ? "M2m" : "M2o";
+            String t = tag(topology);
             models.add(GeneratedCode.model("p.rnn", varlenSpec("Padded" + t, topology, 9, true)));
             for (int length : new int[] {5, 7}) {
                 models.add(GeneratedCode.model("a.rnn", varlenSpec("Alone" + t + length, topology, length, false)));
@@ -208,8 +211,8 @@ class TruncatedBpttTest {
             }
         }
         return topologies.stream().map(topology -> DynamicTest.dynamicTest(topology, () -> {
-            boolean everyStep = topology.equals("many_to_many");
-            String t = everyStep ? "M2m" : "M2o";
+            boolean everyStep = topology.startsWith("many_to_many");
+            String t = tag(topology);
             Path init = work.resolve("alone-" + t + ".safetensors");
             ModelHandle padded = new ModelHandle(types.get("fixtures.tbptt.Padded" + t));
             padded.call("saveWeights", init);
@@ -237,16 +240,18 @@ class TruncatedBpttTest {
                     }
                 }
             }
-            // computeGradients: the batch's gradient is each sequence's alone, weighted by its share of the outputs
             Object yBatch = everyStep ? ys : new int[] {ys[0][lengths[0] - 1], ys[1][lengths[1] - 1],
                     ys[2][lengths[2] - 1]};
+            // computeGradients: the batch's gradient is each sequence's alone, weighted by its share of the outputs
+            // (without dropout, whose masks depend on the sequence's index in the batch)
+            boolean dropout = topology.endsWith("dropout");
             padded.call("computeGradients", padded.workspace, xs, yBatch, lengths);
             int total = everyStep ? java.util.Arrays.stream(lengths).sum() : 3;
             Map<String, double[]> mixed = new LinkedHashMap<>();
             for (Parameter p : padded.parameters()) {
                 mixed.put(p.name(), new double[p.size()]);
             }
-            for (int b = 0; b < 3; b++) {
+            for (int b = 0; b < (dropout ? 0 : 3); b++) {
                 Object yb = everyStep ? new int[][] {ys[b]} : new int[] {ys[b][lengths[b] - 1]};
                 padded.call("computeGradients", padded.workspace, new double[][][] {xs[b]}, yb, new int[] {lengths[b]});
                 double share = everyStep ? (double) lengths[b] / total : 1.0 / total;
@@ -257,7 +262,7 @@ class TruncatedBpttTest {
                 }
             }
             padded.call("computeGradients", padded.workspace, xs, yBatch, lengths);
-            for (Parameter p : padded.parameters()) {
+            for (Parameter p : dropout ? List.<Parameter>of() : padded.parameters().list()) {
                 assertClose(mixed.get(p.name()), p, true, t + " batch gradient " + p.name());
             }
             // trainStep: one update per window over the whole batch, not the sequences one after another
@@ -278,6 +283,11 @@ class TruncatedBpttTest {
             }
             assertTrue(differs > 1e-4, t + ": a batch's updates mix its sequences, yet differ by only " + differs);
         }));
+    }
+
+    /** A short name of a topology (and dropout) for the models' names. */
+    private static String tag(String topology) {
+        return (topology.startsWith("many_to_many") ? "M2m" : "M2o") + (topology.endsWith("dropout") ? "Dropout" : "");
     }
 
     /** Lengths out of range, a missing length and bad real steps are refused before anything is trained. */
