@@ -22,6 +22,13 @@ Training call k is what the generated trainStep(xs, targets) must do: for every 
 sequence that holds an output, the window's mean loss, backward, clipping, one optimizer step;
 the state (h, c, the fed-back output) carried from window to window and detached. Two calls on
 the same batch check that the optimizer's state persists from one call to the next.
+Cases with 'lengths' are variable_length (a padded batch, sequence b having lengths[b] real
+steps, saved as the tensor 'lengths'): each sequence runs and carries its state through its own
+real steps only (the masked loop below holds the state of a sequence past its length), a window's
+loss is the mean over the outputs it scores (the real steps in it of every sequence, or, for
+many_to_one, the sequences whose last real step is in it), a window that scores nothing makes no
+update, and 'grad.*'/'loss' are those of the batch's mean over all its real steps. The masked loop
+is checked here against a second implementation through pack_padded_sequence, window by window.
 The build never runs this script; the outputs are committed. Every random number comes from
 fixed seeds, so a rerun writes the same bytes.
 """
@@ -65,6 +72,38 @@ CASES = {
         cell="gru", layers=2, hidden=3, input=2, one_hot=False, output=2, activation="tanh",
         topology="many_to_many", steps=7, window=3, clip=None,
         optimizer=("sgd learning_rate 0.5", lambda p: torch.optim.SGD(p, lr=0.5))),
+    # feedback into an embedding: the softmax output fed back weights the table's rows (carried between windows)
+    "gru_l1_embedding_feedback_adam": dict(
+        cell="gru", layers=1, hidden=4, input=5, one_hot=True, embedding=3, output=5, activation="softmax",
+        topology="one_to_many_feedback", steps=7, window=3, clip=None,
+        optimizer=("adam learning_rate 0.02", lambda p: torch.optim.Adam(p, lr=0.02))),
+    # variable_length: windows [0,3) [3,6) [6,9) [9,10); sequence 1 ends inside the second, sequence 2 at the
+    # third's first step, only sequence 0 reaches the last
+    "lstm_l2_varlen_many_to_many_adam": dict(
+        cell="lstm", layers=2, hidden=4, input=3, one_hot=False, output=3, activation="softmax",
+        topology="many_to_many", steps=10, window=3, clip=1.0, lengths=[10, 4, 7],
+        optimizer=("adam learning_rate 0.01", lambda p: torch.optim.Adam(p, lr=0.01))),
+    # many_to_one: window [0,4) holds sequence 1's output, [4,8) those of sequences 0 and 2, [8,9) none
+    "gru_l1_varlen_many_to_one_momentum": dict(
+        cell="gru", layers=1, hidden=4, input=3, one_hot=False, output=2, activation="linear",
+        topology="many_to_one", steps=9, window=4, clip=None, lengths=[5, 3, 8],
+        optimizer=("momentum learning_rate 0.1 momentum 0.9",
+                   lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9))),
+    # class targets, many_to_one, a sequence of one step
+    "lstm_l1_varlen_many_to_one_ce_adagrad": dict(
+        cell="lstm", layers=1, hidden=3, input=2, one_hot=False, output=3, activation="softmax",
+        topology="many_to_one", steps=6, window=2, clip=None, lengths=[6, 1, 4],
+        optimizer=("adagrad learning_rate 0.1", lambda p: torch.optim.Adagrad(p, lr=0.1))),
+    # an embedding and BCE; a sequence of one step, the last window only sequence 1's
+    "rnn_l1_varlen_embedding_bce_sgd": dict(
+        cell="rnn", layers=1, hidden=4, input=6, one_hot=True, embedding=3, output=2, activation="sigmoid",
+        topology="many_to_many", steps=7, window=2, clip=None, lengths=[3, 7, 1],
+        optimizer=("sgd learning_rate 0.3", lambda p: torch.optim.SGD(p, lr=0.3))),
+    # MSE; no sequence reaches the last window [6,8), which makes no update; clipping
+    "gru_l2_varlen_many_to_many_mse_rmsprop": dict(
+        cell="gru", layers=2, hidden=3, input=2, one_hot=False, output=2, activation="tanh",
+        topology="many_to_many", steps=8, window=3, clip=0.3, lengths=[5, 2, 4],
+        optimizer=("rmsprop learning_rate 0.01", lambda p: torch.optim.RMSprop(p, lr=0.01))),
 }
 LOSS = {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy", "tanh": "mse", "linear": "mse"}
 
@@ -73,6 +112,8 @@ def spec(name, c):
     topology = {"many_to_many": f"many_to_many steps {c['steps']};",
                 "many_to_one": f"many_to_one steps {c['steps']};",
                 "one_to_many_feedback": f"one_to_many steps {c['steps']} feedback;"}[c["topology"]]
+    if "lengths" in c:
+        topology = topology[:-1] + " variable_length;"
     cell = {"rnn": f"rnn {c['hidden']} tanh;", "lstm": f"lstm {c['hidden']};", "gru": f"gru {c['hidden']};"}
     encoding = f" embedding {c['embedding']}" if "embedding" in c else " one_hot" if c["one_hot"] else ""
     lines = ["package fixtures.tbptt;", "", "model " + model_name(name) + " {", f"    input {c['input']}{encoding};"]
@@ -116,7 +157,8 @@ class Net(nn.Module):
             # step 0 reads x; step t > 0 reads the previous step's output after the activation
             logits = []
             for t in range(start, end):
-                inp = x if t == 0 else prev_y
+                # into an embedding, the fed-back probabilities weight the table's rows
+                inp = x if t == 0 else prev_y @ self.embedding.weight if "embedding" in c else prev_y
                 out, state = self.rnn(inp.unsqueeze(1), state)
                 z = self.head(out[:, 0])
                 logits.append(z)
@@ -126,6 +168,107 @@ class Net(nn.Module):
         if c["topology"] == "many_to_one":
             return (self.head(out[:, -1]).unsqueeze(1) if end == c["steps"] else None), state, None
         return self.head(out), state, None
+
+
+def masked_chunk(net, x, state, lengths, start, end):
+    """Steps [start, end) of a padded batch, one step at a time: a sequence's state moves only at its real steps.
+
+    Returns the logits of every step (or, many_to_one, of the top layer's state after the window), a mask of the
+    outputs that are real and scored in the window, and the state after."""
+    c = net.c
+    if "embedding" in c:
+        x = net.embedding(x)
+    zs, masks = [], []
+    for t in range(start, end):
+        out, new = net.rnn(x[:, t:t + 1], state)
+        real = (lengths > t).view(1, -1, 1)
+        if isinstance(state, tuple):
+            state = tuple(torch.where(real, n, s) for n, s in zip(new, state))
+        else:
+            state = torch.where(real, new, state)
+        zs.append(net.head(out[:, 0]))
+        masks.append(lengths > t)
+    if c["topology"] == "many_to_one":
+        top = (state[0] if isinstance(state, tuple) else state)[-1]
+        scored = (lengths > start) & (lengths <= end)
+        return net.head(top).unsqueeze(1), scored.unsqueeze(1), state
+    return torch.stack(zs, 1), torch.stack(masks, 1), state
+
+
+def packed_chunk(net, x, state, lengths, start, end):
+    """The same window through pack_padded_sequence, over the sequences with real steps in it (a second reference)."""
+    c = net.c
+    idx = [b for b in range(len(lengths)) if lengths[b] > start]
+    if not idx:  # no sequence has a real step here: nothing runs, nothing is scored
+        outputs = 1 if c["topology"] == "many_to_one" else end - start
+        return (torch.zeros(len(lengths), outputs, c["output"], dtype=torch.float64),
+                torch.zeros(len(lengths), outputs, dtype=torch.bool), state)
+    steps = torch.tensor([min(end, int(lengths[b])) - start for b in idx])
+    seq = net.embedding(x[idx, start:end]) if "embedding" in c else x[idx, start:end]
+    sub = tuple(s[:, idx] for s in state) if isinstance(state, tuple) else state[:, idx]
+    packed = nn.utils.rnn.pack_padded_sequence(seq, steps, batch_first=True, enforce_sorted=False)
+    out, new = net.rnn(packed, sub)
+    out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=end - start)
+    parts = list(state) if isinstance(state, tuple) else [state]
+    news = list(new) if isinstance(new, tuple) else [new]
+    merged = []
+    for s, n in zip(parts, news):
+        cols = [n[:, idx.index(b)] if b in idx else s[:, b] for b in range(len(lengths))]
+        merged.append(torch.stack(cols, 1))
+    state = tuple(merged) if isinstance(state, tuple) else merged[0]
+    batch = len(lengths)
+    if c["topology"] == "many_to_one":
+        top = (state[0] if isinstance(state, tuple) else state)[-1]
+        scored = (lengths > start) & (lengths <= end)
+        return net.head(top).unsqueeze(1), scored.unsqueeze(1), state
+    z = torch.zeros(batch, end - start, c["output"], dtype=torch.float64)
+    z = z.index_copy(0, torch.tensor(idx), net.head(out))
+    mask = torch.stack([lengths > t for t in range(start, end)], 1)
+    return z, mask, state
+
+
+def masked_mean_loss(c, z, target, mask):
+    """PyTorch's reduction='mean' over the real outputs only: z [batch, outputs, O], mask [batch, outputs]."""
+    return mean_loss(c, z[mask].unsqueeze(0), target[mask].unsqueeze(0))
+
+
+def varlen_target(c, target, start, end):
+    return target.unsqueeze(1) if c["topology"] == "many_to_one" else target[:, start:end]
+
+
+def varlen_truncated_gradient(c, net, x, target, lengths, truncate=True):
+    """The batch's mean loss over all its real outputs, every window's truncated gradient summed, weights fixed."""
+    net.zero_grad()
+    state = net.zero_state(BATCH)
+    zs, ts, ms = [], [], []
+    for start, end in windows(c):
+        z, mask, state = masked_chunk(net, x, state, lengths, start, end)
+        if truncate:
+            state = detach(state)
+        zs.append(z)
+        ts.append(varlen_target(c, target, start, end))
+        ms.append(mask)
+    loss = masked_mean_loss(c, torch.cat(zs, 1), torch.cat(ts, 1), torch.cat(ms, 1))
+    loss.backward()
+    return loss.detach(), {k: p.grad.detach().clone() for k, p in net.named_parameters()}
+
+
+def varlen_train_call(c, net, opt, x, target, lengths, chunk=masked_chunk):
+    """One trainStep(xs, targets, lengths): an update per window that scores an output."""
+    state = net.zero_state(BATCH)
+    losses = []
+    for start, end in windows(c):
+        z, mask, state = chunk(net, x, state, lengths, start, end)
+        if mask.any():
+            loss = masked_mean_loss(c, z, varlen_target(c, target, start, end), mask)
+            opt.zero_grad()
+            loss.backward()
+            if c["clip"] is not None:
+                torch.nn.utils.clip_grad_norm_(net.parameters(), c["clip"])
+            opt.step()
+            losses.append(loss.detach())
+        state = detach(state)
+    return torch.stack(losses)
 
 
 def activate(c, z):
@@ -159,7 +302,10 @@ def windows(c):
 
 def make_batch(c, g):
     steps = c["steps"]
-    if c["one_hot"]:
+    if c["one_hot"] and c["topology"] == "one_to_many_feedback":
+        x = torch.randint(0, c["input"], (BATCH,), generator=g)  # one symbol, looked up in the embedding
+        x_saved = x.to(torch.float64)
+    elif c["one_hot"]:
         symbols = torch.randint(0, c["input"], (BATCH, steps), generator=g)
         x = symbols if "embedding" in c else F.one_hot(symbols, c["input"]).to(torch.float64)
         x_saved = symbols.to(torch.float64)
@@ -172,6 +318,8 @@ def make_batch(c, g):
     outputs = 1 if c["topology"] == "many_to_one" else steps
     if c["activation"] == "softmax":
         target = torch.randint(0, c["output"], (BATCH, outputs), generator=g)
+        if c["topology"] == "many_to_one" and "lengths" in c:
+            target = target[:, 0]  # one class per sequence
         t_saved = target.to(torch.float64)
     else:
         lo, hi = {"sigmoid": (0.0, 1.0), "tanh": (-0.9, 0.9), "linear": (-1.0, 1.0)}[c["activation"]]
@@ -236,6 +384,28 @@ def save_safetensors(path, tensors, metadata=None):
         f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
+def variable_length_case(name, c, net, x, x_saved, target, t_saved, init):
+    """The outputs of a variable_length case, the masked loop checked against the packed one on a copy of the net."""
+    lengths = torch.tensor(c["lengths"])
+    _, full = varlen_truncated_gradient(c, net, x, target, lengths, truncate=False)
+    loss, grads = varlen_truncated_gradient(c, net, x, target, lengths)
+    out = {"x": x_saved, "target": t_saved, "loss": loss.reshape(1), "lengths": lengths.to(torch.float64)}
+    out.update({"grad." + k: v for k, v in grads.items()})
+    out.update({"full_grad." + k: v for k, v in full.items()})
+    twin = Net(c).double()
+    twin.load_state_dict(init)
+    opt = c["optimizer"][1](net.parameters())
+    twin_opt = c["optimizer"][1](twin.parameters())
+    for call in range(2):
+        out[f"windows.{call}"] = varlen_train_call(c, net, opt, x, target, lengths)
+        packed = varlen_train_call(c, twin, twin_opt, x, target, lengths, chunk=packed_chunk)
+        assert torch.allclose(out[f"windows.{call}"], packed, rtol=1e-12, atol=0), (name, "losses")
+        for k, v in net.state_dict().items():
+            assert torch.allclose(v, twin.state_dict()[k], rtol=1e-11, atol=1e-14), (name, "call", call, k)
+        out.update({f"trained.{call}.{k}": v.detach().clone() for k, v in net.state_dict().items()})
+    return out
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.set_default_dtype(torch.float64)
@@ -246,15 +416,18 @@ def main():
         x, x_saved, target, t_saved = make_batch(c, g)
         init = {k: v.detach().clone() for k, v in net.state_dict().items()}
         save_safetensors(os.path.join(OUT, name + ".init.safetensors"), init)
-        _, full = truncated_gradient(c, net, x, target, truncate=False)
-        loss, grads = truncated_gradient(c, net, x, target)
-        out = {"x": x_saved, "target": t_saved, "loss": loss.reshape(1)}
-        out.update({"grad." + k: v for k, v in grads.items()})
-        out.update({"full_grad." + k: v for k, v in full.items()})
-        opt = c["optimizer"][1](net.parameters())
-        for call in range(2):
-            out[f"windows.{call}"] = train_call(c, net, opt, x, target)
-            out.update({f"trained.{call}.{k}": v.detach().clone() for k, v in net.state_dict().items()})
+        if "lengths" in c:
+            out = variable_length_case(name, c, net, x, x_saved, target, t_saved, init)
+        else:
+            _, full = truncated_gradient(c, net, x, target, truncate=False)
+            loss, grads = truncated_gradient(c, net, x, target)
+            out = {"x": x_saved, "target": t_saved, "loss": loss.reshape(1)}
+            out.update({"grad." + k: v for k, v in grads.items()})
+            out.update({"full_grad." + k: v for k, v in full.items()})
+            opt = c["optimizer"][1](net.parameters())
+            for call in range(2):
+                out[f"windows.{call}"] = train_call(c, net, opt, x, target)
+                out.update({f"trained.{call}.{k}": v.detach().clone() for k, v in net.state_dict().items()})
         metadata = {"spec": spec(name, c), "model": "fixtures.tbptt." + model_name(name),
                     "one_hot": str(c["one_hot"]).lower(), "class_targets": str(c["activation"] == "softmax").lower()}
         save_safetensors(os.path.join(OUT, name + ".safetensors"), out, metadata)

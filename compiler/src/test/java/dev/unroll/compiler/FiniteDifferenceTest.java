@@ -231,6 +231,19 @@ class FiniteDifferenceTest {
             cases.add(spec);
             models.add(spec.model());
         }
+        // feedback into an embedding: the fed-back probabilities weight the table's rows (every cell x 1 and 2 layers,
+        // the softmax heads in turn), so the gradient reaches every row and the outputs fed back
+        SplittableRandom fedBack = new SplittableRandom(SEED + 5);
+        NetSpec.Head[] softmaxHeads = {NetSpec.Head.SOFTMAX_CE, NetSpec.Head.SOFTMAX_MSE};
+        for (NetSpec.Cell cell : NetSpec.Cell.core()) {
+            for (int layers = 1; layers <= 2; layers++) {
+                String name = "Fd" + cases.size();
+                NetSpec spec = NetSpec.random(fedBack, "fd", name, cell, layers, NetSpec.Topo.ONE_TO_MANY_FEEDBACK,
+                        softmaxHeads[(layers + cases.size()) % 2], true, true, 4, 4).withEmbedding(1 + fedBack.nextInt(3));
+                cases.add(spec);
+                models.add(spec.model());
+            }
+        }
         // dropout, with the masks of update 0 held fixed (they depend on the seed, the update, the sequence, the layer
         // and the element, never on the weights): every cell and topology, the depths in turn, some layers with dropout
         // and at least one; then bidirectional stacks
@@ -366,7 +379,8 @@ class FiniteDifferenceTest {
                 .count() == 4 * 3 * 3 * 2, "bidirectional cases");
         assertTrue(lengths.size() == 5 * 2 * 2 + 8 * 2, "variable-length cases");
         assertTrue(targetLengths.size() == 8 * 2, "variable-length encoder-decoder cases");
-        assertTrue(cases.stream().filter(c -> c.embedding() > 0).count() == 4 * (4 * 2 + 1), "embedding cases");
+        assertTrue(cases.stream().filter(c -> c.embedding() > 0).count() == 4 * (4 * 2 + 1) + 4 * 2,
+                "embedding cases, the last 8 with feedback");
         assertTrue(cases.stream().filter(c -> c.topology() == NetSpec.Topo.ENCODER_DECODER).count() == 8 * 3 + 8 * 2,
                 "encoder-decoder cases");
         ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());

@@ -26,7 +26,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
  *        h' = (1 - z) * n + z * h
  *        cho: n = tanh(a_n + W_hn (r * h) + b_hn)
  * head:  logits = W o + b,  y = act(logits)
- * embedding (input V embedding D): x_t = E[symbol_t], E = embedding.weight (V x D)
+ * embedding (input V embedding D): x_t = E[symbol_t], E = embedding.weight (V x D); fed back: x_t = E^T y_{t-1}
  * </pre>
  *
  * <p>In training ({@link #runTraining}), a layer with dropout {@code p} passes on {@code mask * o} instead of its
@@ -225,7 +225,8 @@ final class ReferenceModel {
             if (spec.topology().sequenceInput() || t == 0) {
                 x.data = input(batch, b, spec.topology().sequenceInput() ? t : 0);
             } else if (spec.topology().feedback()) {
-                x.data = previousY.clone(); // the previous output, after the head's activation
+                // the previous output, after the head's activation; into an embedding, the rows it weights
+                x.data = embedding == null ? previousY.clone() : fedBackRow(previousY);
             } // else: one_to_many reads zeros after the first step
             for (int k = 0; k < layers; k++) {
                 DMatrixRMaj[] p = weights.get(k);
@@ -246,6 +247,17 @@ final class ReferenceModel {
             }
         }
         return new Sequence(ys, zs, smallestRelu);
+    }
+
+    /** Feedback into an embedding: {@code E^T y}, the table's rows weighted by the fed-back probabilities. */
+    private double[] fedBackRow(double[] y) {
+        double[] row = new double[spec.embedding()];
+        for (int v = 0; v < y.length; v++) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] += y[v] * embedding.get(v, i);
+            }
+        }
+        return row;
     }
 
     /** The first layer's input at step {@code t}: the vector (a one-hot vector for symbols), or the embedding row. */

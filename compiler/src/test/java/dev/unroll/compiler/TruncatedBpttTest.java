@@ -30,6 +30,12 @@ import org.junit.jupiter.api.io.TempDir;
  * windows' losses; {@code computeGradients} must give the truncated gradient of the whole batch
  * (every window's, summed with the weights fixed). Everything in float64, at 1e-9 relative to each
  * tensor's largest magnitude.
+ *
+ * <p>The {@code varlen} fixtures are {@code variable_length} models trained on padded batches
+ * ({@code trainStep(xs, targets, lengths)}): PyTorch's loop there holds each sequence's state past its
+ * length (masks, checked against {@code pack_padded_sequence} by the script) and averages each window's
+ * loss over the outputs it scores. The padding handed to the generated code is NaN (dense inputs and
+ * targets) or an out-of-range symbol, so that reading it would fail.
  */
 class TruncatedBpttTest {
     static final Path FIXTURES = Path.of(System.getProperty("unroll.sourceRoot", "."),
@@ -64,12 +70,14 @@ class TruncatedBpttTest {
         return fixtures.keySet().stream().map(name -> DynamicTest.dynamicTest(name, () -> {
             TensorFile f = fixtures.get(name);
             ModelHandle model = load(name);
-            Object xs = batch(f.tensor("x"), f.metadata().get("one_hot").equals("true"));
-            Object targets = batch(f.tensor("target"), f.metadata().get("class_targets").equals("true"));
+            Object xs = inputs(f);
+            Object targets = targets(f);
+            int[] lengths = lengths(f);
             for (int call = 0; call < 2; call++) {
                 double[] windows = f.tensor("windows." + call).toDoubleArray();
                 double expected = java.util.Arrays.stream(windows).average().orElseThrow();
-                double loss = ((Number) model.call("trainStep", xs, targets)).doubleValue();
+                double loss = ((Number) (lengths == null ? model.call("trainStep", xs, targets)
+                        : model.call("trainStep", xs, targets, lengths))).doubleValue();
                 assertEquals(expected, loss, TOLERANCE * Math.abs(expected), name + " call " + call + " loss");
                 assertEquals((call + 1) * windows.length, ((Number) model.call("updates")).longValue(),
                         name + ": one update per window that holds an output");
@@ -86,9 +94,11 @@ class TruncatedBpttTest {
         return fixtures.keySet().stream().map(name -> DynamicTest.dynamicTest(name, () -> {
             TensorFile f = fixtures.get(name);
             ModelHandle model = load(name);
-            Object xs = batch(f.tensor("x"), f.metadata().get("one_hot").equals("true"));
-            Object targets = batch(f.tensor("target"), f.metadata().get("class_targets").equals("true"));
-            double loss = ((Number) model.call("computeGradients", model.workspace, xs, targets)).doubleValue();
+            Object xs = inputs(f);
+            Object targets = targets(f);
+            int[] lengths = lengths(f);
+            double loss = ((Number) (lengths == null ? model.call("computeGradients", model.workspace, xs, targets)
+                    : model.call("computeGradients", model.workspace, xs, targets, lengths))).doubleValue();
             double expected = f.tensor("loss").getDouble(0);
             assertEquals(expected, loss, TOLERANCE * Math.abs(expected), name + " loss");
             for (Parameter p : model.parameters()) {
@@ -114,8 +124,12 @@ class TruncatedBpttTest {
             String qualified = f.metadata().get("model").replace("tbptt.", "tbptt.Full");
             ModelHandle model = new ModelHandle(types.get(qualified));
             model.call("importPyTorch", FIXTURES.resolve(name + ".init.safetensors"));
-            model.call("computeGradients", model.workspace, batch(f.tensor("x"), f.metadata().get("one_hot").equals("true")),
-                    batch(f.tensor("target"), f.metadata().get("class_targets").equals("true")));
+            int[] lengths = lengths(f);
+            if (lengths == null) {
+                model.call("computeGradients", model.workspace, inputs(f), targets(f));
+            } else {
+                model.call("computeGradients", model.workspace, inputs(f), targets(f), lengths);
+            }
             double differs = 0;
             for (Parameter p : model.parameters()) {
                 assertClose(f.tensor("full_grad." + p.name()).toDoubleArray(), p, true, name + " full grad " + p.name());
@@ -154,6 +168,154 @@ class TruncatedBpttTest {
         assertTrue(after > 0.95, "accuracy after training " + after);
     }
 
+    /** A variable_length spec of many_to_many (or many_to_one) over {@code steps}, with a window of 3, batch any. */
+    private static String varlenSpec(String name, String topology, int steps, boolean variable) {
+        String dropout = topology.endsWith(" dropout") ? " dropout 0.5" : "";
+        topology = topology.replace(" dropout", "");
+        return "package fixtures.tbptt;\n\nmodel " + name + " {\n    input 3;\n    lstm 4" + dropout + ";\n    gru 3;\n"
+                + "    output 3 softmax;\n    " + topology + " steps " + steps + (variable ? " variable_length" : "")
+                + ";\n    truncated_bptt 3;\n    loss cross_entropy;\n    optimizer adam learning_rate 0.05;\n"
+                + "    precision float64;\n    seed 5;\n}\n";
+    }
+
+    /**
+     * Where a padded batch equals its sequences alone: a batch of one sequence of length {@code L} padded to 9 steps
+     * trains exactly (bit for bit, update for update) as the same sequence in a model unrolled over {@code L} steps;
+     * and {@code computeGradients} of a padded batch is the mean of each sequence's gradient alone, weighted by
+     * its real outputs. Where it does not: {@code trainStep} on the batch is not its sequences trained one after
+     * another, since each window's update mixes the sequences that have outputs in it. With dropout too: the masks
+     * are keyed by the update, the sequence and the element, never by the padding.
+     */
+    @TestFactory
+    Stream<DynamicTest> aPaddedBatchEqualsItsSequencesAloneWhereThatHolds() throws IOException {
+        List<String> topologies = List.of("many_to_many", "many_to_one", "many_to_many dropout");
+        int[] lengths = {9, 5, 7};
+        List<NetworkModel> models = new ArrayList<>();
+        for (String topology : topologies) {
+            String t = tag(topology);
+            models.add(GeneratedCode.model("p.rnn", varlenSpec("Padded" + t, topology, 9, true)));
+            for (int length : new int[] {5, 7}) {
+                models.add(GeneratedCode.model("a.rnn", varlenSpec("Alone" + t + length, topology, length, false)));
+            }
+        }
+        Map<String, Class<?>> types = GeneratedCode.compile(models, work.resolve("alone"));
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        double[][][] xs = new double[3][9][3];
+        int[][] ys = new int[3][9];
+        for (int b = 0; b < 3; b++) {
+            for (int t = 0; t < 9; t++) {
+                for (int i = 0; i < 3; i++) {
+                    xs[b][t][i] = t < lengths[b] ? random.nextDouble(-1, 1) : Double.NaN;
+                }
+                ys[b][t] = t < lengths[b] ? random.nextInt(3) : -1;
+            }
+        }
+        return topologies.stream().map(topology -> DynamicTest.dynamicTest(topology, () -> {
+            boolean everyStep = topology.startsWith("many_to_many");
+            String t = tag(topology);
+            Path init = work.resolve("alone-" + t + ".safetensors");
+            ModelHandle padded = new ModelHandle(types.get("fixtures.tbptt.Padded" + t));
+            padded.call("saveWeights", init);
+            for (int b = 1; b < 3; b++) {
+                int length = lengths[b];
+                ModelHandle alone = new ModelHandle(types.get("fixtures.tbptt.Alone" + t + length));
+                alone.call("load", init);
+                ModelHandle one = new ModelHandle(types.get("fixtures.tbptt.Padded" + t));
+                one.call("load", init);
+                double[][][] x = {java.util.Arrays.copyOf(xs[b], length)};
+                Object y = everyStep ? new int[][] {java.util.Arrays.copyOf(ys[b], length)}
+                        : new int[] {ys[b][length - 1]};
+                Object yPadded = everyStep ? new int[][] {ys[b]} : new int[] {ys[b][length - 1]};
+                for (int call = 0; call < 2; call++) {
+                    double want = ((Number) alone.call("trainStep", x, y)).doubleValue();
+                    double got = ((Number) one.call("trainStep", new double[][][] {xs[b]}, yPadded,
+                            new int[] {length})).doubleValue();
+                    assertEquals(want, got, 0, t + " length " + length + " call " + call + " loss");
+                    assertEquals(((Number) alone.call("updates")).longValue(), ((Number) one.call("updates")).longValue());
+                    for (Parameter p : alone.parameters()) {
+                        Parameter q = one.parameters().get(p.name());
+                        for (int i = 0; i < p.size(); i++) {
+                            assertEquals(p.value(i), q.value(i), 0, t + " length " + length + " " + p.name());
+                        }
+                    }
+                }
+            }
+            Object yBatch = everyStep ? ys : new int[] {ys[0][lengths[0] - 1], ys[1][lengths[1] - 1],
+                    ys[2][lengths[2] - 1]};
+            // computeGradients: the batch's gradient is each sequence's alone, weighted by its share of the outputs
+            // (without dropout, whose masks depend on the sequence's index in the batch)
+            boolean dropout = topology.endsWith("dropout");
+            padded.call("computeGradients", padded.workspace, xs, yBatch, lengths);
+            int total = everyStep ? java.util.Arrays.stream(lengths).sum() : 3;
+            Map<String, double[]> mixed = new LinkedHashMap<>();
+            for (Parameter p : padded.parameters()) {
+                mixed.put(p.name(), new double[p.size()]);
+            }
+            for (int b = 0; b < (dropout ? 0 : 3); b++) {
+                Object yb = everyStep ? new int[][] {ys[b]} : new int[] {ys[b][lengths[b] - 1]};
+                padded.call("computeGradients", padded.workspace, new double[][][] {xs[b]}, yb, new int[] {lengths[b]});
+                double share = everyStep ? (double) lengths[b] / total : 1.0 / total;
+                for (Parameter p : padded.parameters()) {
+                    for (int i = 0; i < p.size(); i++) {
+                        mixed.get(p.name())[i] += share * p.grad(i);
+                    }
+                }
+            }
+            padded.call("computeGradients", padded.workspace, xs, yBatch, lengths);
+            for (Parameter p : dropout ? List.<Parameter>of() : padded.parameters().list()) {
+                assertClose(mixed.get(p.name()), p, true, t + " batch gradient " + p.name());
+            }
+            // trainStep: one update per window over the whole batch, not the sequences one after another
+            ModelHandle batch = new ModelHandle(types.get("fixtures.tbptt.Padded" + t));
+            batch.call("load", init);
+            batch.call("trainStep", xs, yBatch, lengths);
+            ModelHandle oneByOne = new ModelHandle(types.get("fixtures.tbptt.Padded" + t));
+            oneByOne.call("load", init);
+            for (int b = 0; b < 3; b++) {
+                Object yb = everyStep ? new int[][] {ys[b]} : new int[] {ys[b][lengths[b] - 1]};
+                oneByOne.call("trainStep", new double[][][] {xs[b]}, yb, new int[] {lengths[b]});
+            }
+            double differs = 0;
+            for (Parameter p : batch.parameters()) {
+                for (int i = 0; i < p.size(); i++) {
+                    differs = Math.max(differs, Math.abs(p.value(i) - oneByOne.parameters().get(p.name()).value(i)));
+                }
+            }
+            assertTrue(differs > 1e-4, t + ": a batch's updates mix its sequences, yet differ by only " + differs);
+        }));
+    }
+
+    /** A short name of a topology (and dropout) for the models' names. */
+    private static String tag(String topology) {
+        return (topology.startsWith("many_to_many") ? "M2m" : "M2o") + (topology.endsWith("dropout") ? "Dropout" : "");
+    }
+
+    /** Lengths out of range, a missing length and bad real steps are refused before anything is trained. */
+    @Test
+    void aBadPaddedBatchIsRefusedBeforeAnyUpdate() {
+        Class<?> type = GeneratedCode.compile(List.of(GeneratedCode.model("bad.rnn",
+                varlenSpec("BadPadded", "many_to_many", 6, true))), work.resolve("bad")).values().iterator().next();
+        ModelHandle model = new ModelHandle(type);
+        double[][][] xs = new double[2][6][3];
+        int[][] ys = new int[2][6];
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> model.call("trainStep", xs, ys, new int[] {6, 7}));
+        assertEquals("lengths[1] is 7, outside [1, 6]: the model is unrolled over 6 steps", e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> model.call("trainStep", xs, ys, new int[] {6}));
+        assertTrue(e.getMessage().startsWith("lengths: expected 2 lengths"), e.getMessage());
+        xs[1][3][2] = Double.NaN;
+        ys[0][5] = 3;
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> model.call("trainStep", xs, ys, new int[] {5, 4}));
+        assertTrue(e.getMessage().contains("xs[1]"), e.getMessage());
+        xs[1][3][2] = 0;
+        // past each length nothing is read: NaN inputs and class 3 of 3 in the padding train
+        xs[1][4][0] = Double.NaN;
+        model.call("trainStep", xs, ys, new int[] {5, 4});
+        assertEquals(2L, ((Number) model.call("updates")).longValue(), "windows [0,3) and [3,6) both score");
+    }
+
     /** Random symbol sequences and, as targets, the same shifted by {@code delay} steps (0 before). */
     private static int[][][] delayed(java.util.SplittableRandom random, int batch, int delay) {
         int[][] xs = new int[batch][200];
@@ -185,6 +347,50 @@ class TruncatedBpttTest {
             }
         }
         return (double) right / total;
+    }
+
+    /** The fixture's input batch; a variable-length one with its padding made unreadable (NaN, or symbol -1). */
+    private static Object inputs(TensorFile f) {
+        return padded(f, batch(f.tensor("x"), f.metadata().get("one_hot").equals("true")));
+    }
+
+    /** The fixture's target batch, its padded steps unreadable as the inputs'. */
+    private static Object targets(TensorFile f) {
+        return padded(f, batch(f.tensor("target"), f.metadata().get("class_targets").equals("true")));
+    }
+
+    /** The fixture's lengths ({@code variable_length}), or null. */
+    private static int[] lengths(TensorFile f) {
+        if (!f.names().contains("lengths")) {
+            return null;
+        }
+        return java.util.Arrays.stream(f.tensor("lengths").toDoubleArray()).mapToInt(v -> (int) v).toArray();
+    }
+
+    /** Overwrites the steps past each sequence's length of a [batch][steps]... array, when the fixture has lengths. */
+    private static Object padded(TensorFile f, Object batch) {
+        int[] lengths = lengths(f);
+        if (lengths == null) {
+            return batch;
+        }
+        for (int b = 0; b < lengths.length; b++) {
+            Object sequence = java.lang.reflect.Array.get(batch, b);
+            if (!sequence.getClass().isArray()) {
+                continue; // many_to_one: one target per sequence, nothing padded
+            }
+            int steps = java.lang.reflect.Array.getLength(sequence);
+            if (sequence instanceof double[] && f.metadata().get("spec").contains("many_to_one")) {
+                continue; // one target vector per sequence
+            }
+            for (int t = lengths[b]; t < steps; t++) {
+                if (sequence instanceof int[] symbols) {
+                    symbols[t] = -1;
+                } else {
+                    java.util.Arrays.fill((double[]) java.lang.reflect.Array.get(sequence, t), Double.NaN);
+                }
+            }
+        }
+        return batch;
     }
 
     private static ModelHandle load(String name) {

@@ -420,7 +420,10 @@ final class ApiWriter {
                 .addParameter(int[].class, "lengths")
                 .addJavadoc("Sets every parameter's gradient to that of the mean loss of a padded batch, sequence"
                         + " {@code b} having\n{@code lengths[b]} real steps (as {@link #loss($T, $T, $T, int[])}"
-                        + " averages it), and returns the loss.\n", RuntimeTypes.WORKSPACE, xs, ys)
+                        + " averages it), and returns the loss.\n$L", RuntimeTypes.WORKSPACE, xs, ys,
+                        plan.schedule().truncated() ? "Truncated BPTT: nothing flows back past the first step of a"
+                                + " window of {@link #BPTT_WINDOW} steps,\nand the windows' gradients are summed with"
+                                + " the weights fixed ({@code trainStep} makes one update per window).\n" : "")
                 .addStatement("$T.notNull(lengths, $S)", RuntimeTypes.CHECKS, "lengths")
                 .addStatement("return run(ws, xs, targets, lengths, true, $L)", runArguments("null", true))
                 .build());

@@ -120,7 +120,7 @@ public final class LayerCode {
     /** Emits {@code acc[k] += (W_ih x_t)[k]}, reading the input as the layer's input mode says. */
     public void inputProjection(CodeBlock.Builder b, String acc) {
         switch (layer.inputMode()) {
-            case DENSE, EMBEDDED -> denseInputForward(b, acc);
+            case DENSE, EMBEDDED, EMBEDDED_THEN_FED_BACK -> denseInputForward(b, acc);
             case DENSE_FIRST, EMBEDDED_FIRST -> {
                 b.beginControlFlow("if (t == 0)");
                 denseInputForward(b, acc);
@@ -319,6 +319,10 @@ public final class LayerCode {
                 b.endControlFlow();
             }
             case EMBEDDED -> embeddedInputBackward(b);
+            case EMBEDDED_THEN_FED_BACK -> {
+                b.add("// dL/dx_t goes to the output fed back and the table's rows (t > 0), or to dx (t = 0)\n");
+                denseInputBackwardToDx(b);
+            }
             case EMBEDDED_FIRST -> {
                 b.beginControlFlow("if (t == 0)");
                 embeddedInputBackward(b);

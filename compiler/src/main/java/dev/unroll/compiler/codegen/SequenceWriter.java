@@ -88,7 +88,12 @@ final class SequenceWriter {
     void forwardStep(CodeBlock.Builder b) {
         int inputSize = plan.input().size();
         int outputSize = plan.output().size();
-        if (schedule.feedback()) {
+        if (schedule.feedback() && plan.embedding().isPresent()) {
+            b.beginControlFlow("if (t > 0)")
+                    .add("// feedback: the table's rows weighted by the previous output are this step's input\n")
+                    .addStatement("$L(ws, t)", EmbeddingWriter.FEED_BACK)
+                    .endControlFlow();
+        } else if (schedule.feedback()) {
             b.beginControlFlow("if (t > 0)")
                     .add("// feedback: the previous output is this step's input\n")
                     .addStatement("System.arraycopy($L, (t - 1) * $L, $L, t * $L, $L)", net.y().ref(), outputSize,
@@ -336,6 +341,15 @@ final class SequenceWriter {
                 .addParameter(int.class, "t")
                 .addJavadoc("Sends {@code dL/dx_t} (in {@code $L}) where it belongs: to the output fed back"
                         + " as {@code x_t}, or to the input gradient.\n", dxStep);
+        if (net.dyFeedback().isPresent() && plan.embedding().isPresent()) {
+            route.beginControlFlow("if (t > 0)")
+                    .addStatement("$L(ws, t)", EmbeddingWriter.FEED_BACK_BACKWARD)
+                    .addStatement("return")
+                    .endControlFlow();
+            net.dx().ifPresent(dx -> route.addStatement("System.arraycopy($L, 0, $L, 0, $L)", dxStep, dx.ref(),
+                    inputSize));
+            return route.build();
+        }
         net.dyFeedback().ifPresent(dy -> route.beginControlFlow("if (t > 0)")
                 .addStatement("System.arraycopy($L, 0, $L, 0, $L)", dxStep, dy.ref(), inputSize)
                 .addStatement("return")

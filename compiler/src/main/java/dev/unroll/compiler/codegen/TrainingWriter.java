@@ -76,9 +76,9 @@ final class TrainingWriter {
                 .build());
         type.addField(FieldSpec.builder(double.class, "lastGradientNorm", Modifier.PRIVATE).build());
 
-        type.addMethod(plan.schedule().truncated() ? truncatedTrainStep() : trainStep(false));
+        type.addMethod(plan.schedule().truncated() ? truncatedTrainStep(false) : trainStep(false));
         if (plan.schedule().variableLength()) {
-            type.addMethod(trainStep(true));
+            type.addMethod(plan.schedule().truncated() ? truncatedTrainStep(true) : trainStep(true));
             if (plan.decoder().isPresent()) {
                 type.addMethod(encoderDecoderTrainStep());
             }
@@ -286,15 +286,41 @@ final class TrainingWriter {
         return "a mixed stack, layer by layer " + String.join(", ", modules) + ", each under its {@code _l<k>} names";
     }
 
-    /** {@code trainStep} of a model with {@code truncated_bptt}: one update per window ({@link WindowWriter}). */
-    private MethodSpec truncatedTrainStep() {
+    /**
+     * {@code trainStep} of a model with {@code truncated_bptt}: one update per window ({@link WindowWriter}); with
+     * {@code withLengths}, over a padded batch of a {@code variable_length} model.
+     */
+    private MethodSpec truncatedTrainStep(boolean withLengths) {
         int window = plan.schedule().bpttWindow().getAsInt();
         int steps = plan.schedule().steps();
-        return MethodSpec.methodBuilder("trainStep")
+        MethodSpec.Builder m = MethodSpec.methodBuilder("trainStep")
                 .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC)
                 .addParameter(batchInput, "xs")
-                .addParameter(batchTarget, "targets")
+                .addParameter(batchTarget, "targets");
+        if (withLengths) {
+            return m.addParameter(int[].class, "lengths")
+                    .returns(double.class)
+                    .addJavadoc("Trains on a batch padded to {@code STEPS}, sequence {@code b} having {@code lengths[b]}"
+                            + " real steps, by\ntruncated BPTT: windows of {@link #BPTT_WINDOW} ($L) steps over the"
+                            + " padded length, each sequence\ncarrying its state through its own real steps only; each"
+                            + " window that scores an output is one update\n(gradients of the mean loss over the"
+                            + " outputs it scores, back-propagated to the window's first step, a\ncheck that they"
+                            + " are finite, clipping, the optimizer step). The outputs a window scores are\n$L. A"
+                            + " window in which a sequence has no real step does nothing for it. Not\nthread-safe.\n\n"
+                            + "@return the mean over the windows that made an update of each one's mean loss, measured"
+                            + " before its update\n@throws IllegalArgumentException if there is not one length per"
+                            + " sequence, a length is not in\n{@code [1, STEPS]}, or a sequence or target is bad in its"
+                            + " real steps; nothing is updated\n"
+                            + "@throws $T if a window's loss or gradient is NaN or infinite; that window makes no update,"
+                            + "\nthe windows before it have made theirs\n", window, plan.schedule().everyStep()
+                                    ? "the real steps in it of every sequence"
+                                    : "the sequences whose last real step is in it", NON_FINITE_EXCEPTION)
+                    .addStatement("$T.notNull(lengths, $S)", RuntimeTypes.CHECKS, "lengths")
+                    .addStatement("return trainWindows(xs, targets, lengths)")
+                    .build();
+        }
+        return m
                 .returns(double.class)
                 .addJavadoc("Trains on a batch by truncated BPTT: the $L steps are cut into windows of {@link"
                         + " #BPTT_WINDOW} ($L) steps,\nand each window that holds an output is one update (gradients"
@@ -307,7 +333,8 @@ final class TrainingWriter {
                         + "@return the mean over the windows of each window's mean loss, measured before its update\n"
                         + "@throws $T if a window's loss or gradient is NaN or infinite; that window makes no update,"
                         + "\nthe windows before it have made theirs\n", steps, window, NON_FINITE_EXCEPTION)
-                .addStatement("return trainWindows(xs, targets)")
+                .addStatement(plan.schedule().variableLength() ? "return trainWindows(xs, targets, null)"
+                        : "return trainWindows(xs, targets)")
                 .build();
     }
 

@@ -31,6 +31,11 @@ import javax.lang.model.element.Modifier;
  * back-propagated to its first step only. A window with no scored output (before the last, in
  * {@code many_to_one}) runs forwards only and makes no update.
  *
+ * <p>With {@code variable_length}, {@code trainWindows} takes the batch's lengths: the windows are cut over
+ * the padded length, a sequence runs (and carries its state) through its own real steps only, and a window's
+ * loss is the mean over the outputs it scores: the real steps in it ({@code many_to_many}), or the sequences
+ * whose last real step is in it ({@code many_to_one}).
+ *
  * <p>The methods are the same steps as {@link SequenceWriter}'s over a range of steps, and the saving
  * and restoring of each sequence's state between windows. What is not truncated BPTT (the
  * forward pass, the loss, {@code computeGradients}) stays in the other writers.
@@ -75,6 +80,9 @@ final class WindowWriter {
     }
 
     private MethodSpec trainWindows() {
+        if (schedule.variableLength()) {
+            return variableLengthTrainWindows();
+        }
         int steps = schedule.steps();
         int outputSize = plan.output().size();
         // PyTorch's 'mean' over the window: CE averages over sequences and outputs, BCE and MSE over every element
@@ -155,6 +163,123 @@ final class WindowWriter {
         return m.addStatement("return lossSum / updates").build();
     }
 
+    /**
+     * {@code trainWindows} over a padded batch ({@code variable_length}): windows of {@code W} steps over the padded
+     * length, each sequence running and carrying its state through its own real steps only. A window's loss is
+     * PyTorch's {@code 'mean'} over the outputs it scores: the real steps in it of every sequence
+     * ({@code many_to_many}), or the sequences whose last real step is in it ({@code many_to_one}); a window that
+     * scores nothing makes no update.
+     */
+    private MethodSpec variableLengthTrainWindows() {
+        int outputSize = plan.output().size();
+        boolean sequenceTarget = plan.target().sequence();
+        MethodSpec.Builder m = MethodSpec.methodBuilder("trainWindows")
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(batchInput, "xs")
+                .addParameter(batchTarget, "targets")
+                .addParameter(int[].class, "lengths")
+                .returns(double.class)
+                .addJavadoc("Truncated BPTT over a batch padded to {@code STEPS}, sequence {@code b} having {@code"
+                        + " lengths[b]} real steps\n(all of them when {@code lengths} is null): one update per window of"
+                        + " {@link #BPTT_WINDOW} steps that scores an\noutput, each sequence's state carried from window"
+                        + " to window through its own real steps only. Returns the\nmean of the windows' losses, each"
+                        + " measured before its update.\n")
+                .addStatement("final Workspace ws = trainingWorkspace")
+                .addCode(ApiWriter.batchChecks())
+                .beginControlFlow("if (lengths != null)")
+                .addStatement("$T.lengths(lengths, xs.length, STEPS, $S)", RuntimeTypes.CHECKS, "lengths")
+                .endControlFlow()
+                .addComment("every sequence is checked before any is computed, so a bad one changes nothing")
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                .addStatement("final int length = lengths == null ? STEPS : lengths[b]")
+                .addStatement("checkInput(xs[b], $S + b + $S, length)", "xs[", "]")
+                .addStatement(sequenceTarget ? "checkTarget(targets[b], $S + b + $S, length)"
+                        : "checkTarget(targets[b], $S + b + $S)", "targets[", "]")
+                .endControlFlow()
+                .addComment("each sequence's state after its last real step so far: h (and c) of every layer")
+                .addStatement("final $L[][] carried = new $L[xs.length][$L]", num.keyword(), num.keyword(),
+                        carriedSize())
+                .addStatement("double lossSum = 0")
+                .addStatement("int updates = 0")
+                .beginControlFlow("for (int from = 0; from < STEPS; from += BPTT_WINDOW)")
+                .addStatement("final int to = Math.min(from + BPTT_WINDOW, STEPS)");
+        if (schedule.everyStep()) {
+            m.addComment("the window's outputs: the real steps in it of every sequence");
+        } else {
+            m.addComment("the window's outputs: the sequences whose last real step is in it");
+        }
+        m.addStatement("long outputs = 0")
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                .addStatement("final int length = lengths == null ? STEPS : lengths[b]");
+        if (schedule.everyStep()) {
+            m.addStatement("outputs += Math.max(0, Math.min(to, length) - from)");
+        } else {
+            m.addStatement("outputs += length > from && length <= to ? 1 : 0");
+        }
+        m.endControlFlow()
+                .addStatement("final boolean scored = outputs > 0")
+                .addComment("PyTorch's 'mean' over the window's outputs: CE over them, BCE and MSE over their elements")
+                .addCode(plan.head().symbolTargets() ? CodeBlock.of("final double scale = scored ? 1.0 / outputs : 0;\n")
+                        : CodeBlock.of("final double scale = scored ? 1.0 / ((double) outputs * $L) : 0;\n", outputSize))
+                .addStatement("syncPackedWeights()")
+                .beginControlFlow("if (scored)")
+                .addStatement("ws.zeroGradients()")
+                .endControlFlow();
+        if (plan.hasDropout()) {
+            m.addComment("each window is an update of its own: its masks are keyed by its update count")
+                    .addStatement("ws.dropout = true")
+                    .addStatement("ws.update = optimizer.stepCount()");
+        }
+        m.addStatement("double loss = 0")
+                .beginControlFlow("for (int b = 0; b < xs.length; b++)")
+                .addStatement("ws.$L = lengths == null ? STEPS : lengths[b]", TimeSchedule.LENGTH)
+                .beginControlFlow("if (from >= ws.$L)", TimeSchedule.LENGTH)
+                .addComment("no real step in this window: the sequence's state stays where its last step left it")
+                .addStatement("continue")
+                .endControlFlow()
+                .addStatement("final int end = Math.min(to, ws.$L)", TimeSchedule.LENGTH);
+        if (plan.hasDropout()) {
+            m.addStatement("ws.sequence = b");
+        }
+        m.addStatement("loadInput(ws, xs[b], ws.$L)", TimeSchedule.LENGTH)
+                .addStatement(sequenceTarget ? "loadTarget(ws, targets[b], ws.length)" : "loadTarget(ws, targets[b])")
+                .beginControlFlow("if (from > 0)")
+                .addStatement("restoreState(ws, carried[b], from)")
+                .endControlFlow()
+                .addStatement("forwardSteps(ws, from, end)");
+        if (schedule.everyStep()) {
+            m.addStatement("loss += windowLoss(ws, from, end, scale)")
+                    .addStatement("backwardSteps(ws, from, end)");
+        } else {
+            m.beginControlFlow("if (end == ws.$L)", TimeSchedule.LENGTH)
+                    .addComment("the window holds this sequence's output; the others' add nothing to its gradient")
+                    .addStatement("loss += windowLoss(ws, from, end, scale)")
+                    .addStatement("backwardSteps(ws, from, end)")
+                    .endControlFlow();
+        }
+        m.beginControlFlow("if (end < ws.$L)", TimeSchedule.LENGTH)
+                .addStatement("saveState(ws, carried[b], end)")
+                .endControlFlow()
+                .endControlFlow()
+                .beginControlFlow("if (!scored)")
+                .addStatement("continue")
+                .endControlFlow()
+                .addStatement("loss *= scale")
+                .beginControlFlow("if (!Double.isFinite(loss))")
+                .addStatement("throw new $T($S + loss + $S + from + $S + to + $S + optimizer.stepCount()$W+ $S)",
+                        NON_FINITE_EXCEPTION, "loss is ", " in the window of steps ", " to ", " at update ",
+                        "; this window made no update (the windows before it did)")
+                .endControlFlow()
+                .addStatement("storeGradients(ws.grads)")
+                .addComment("one pass: a finite sum of squares proves every gradient finite; else it throws")
+                .addStatement("lastGradientNorm = clipping.checkFiniteAndClip(parameters)")
+                .addStatement("optimizer.stepWithoutGradientCheck(parameters, schedule)")
+                .addStatement("lossSum += loss")
+                .addStatement("updates++")
+                .endControlFlow();
+        return m.addStatement("return lossSum / updates").build();
+    }
+
     private MethodSpec forwardSteps() {
         CodeBlock.Builder b = CodeBlock.builder();
         sequences.lookUpEmbedding(b, "from", "to");
@@ -162,8 +287,8 @@ final class WindowWriter {
         sequences.forwardStep(b);
         b.endControlFlow();
         if (!schedule.everyStep()) {
-            b.beginControlFlow("if (to == STEPS)")
-                    .addStatement("headForward(ws, $L, 0)", schedule.steps() - 1)
+            b.beginControlFlow("if (to == $L)", lastStepEnd())
+                    .addStatement("headForward(ws, $L, 0)", schedule.lastStep())
                     .endControlFlow();
         }
         return MethodSpec.methodBuilder("forwardSteps")
@@ -186,7 +311,7 @@ final class WindowWriter {
                     .endControlFlow()
                     .addStatement("return loss");
         } else {
-            b.addStatement("return to == STEPS ? lossAt(ws, 0, scale) : 0");
+            b.addStatement("return to == $L ? lossAt(ws, 0, scale) : 0", lastStepEnd());
         }
         return MethodSpec.methodBuilder("windowLoss")
                 .addModifiers(Modifier.PRIVATE)
@@ -246,6 +371,11 @@ final class WindowWriter {
                         : "Puts a state {@link #saveState} kept back where step {@code t} reads it.\n")
                 .addCode(b.build())
                 .build();
+    }
+
+    /** The end of the window that holds the loaded sequence's output: its length, or all the steps. */
+    private String lastStepEnd() {
+        return schedule.variableLength() ? "ws." + TimeSchedule.LENGTH : "STEPS";
     }
 
     private static void copy(CodeBlock.Builder b, boolean save, String buffer, String at, int offset, int length) {

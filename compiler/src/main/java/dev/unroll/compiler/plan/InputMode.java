@@ -24,6 +24,12 @@ public enum InputMode {
     /** The embedding row of a symbol at step 0 only. */
     EMBEDDED_FIRST,
     /**
+     * {@code one_to_many ... feedback} into an embedding: the embedding row of a symbol at step 0, then at each later
+     * step the rows weighted by the output fed back, {@code x_t = E^T y_{t-1}}; {@code dL/dx_t} is always formed (the
+     * fed-back output's gradient, and the table's).
+     */
+    EMBEDDED_THEN_FED_BACK,
+    /**
      * An encoder-decoder's decoder reading classes: nothing at step 0 (the zero start vector), then a symbol per step
      * (the previous target class, or the previous output's argmax) from the decoder's own buffer; no input gradient.
      */

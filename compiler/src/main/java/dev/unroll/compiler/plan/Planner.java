@@ -131,17 +131,14 @@ public final class Planner {
                         "an embedding input to an encoder-decoder is not generated yet"));
             }
         }
-        if (model.input().encoding() == InputEncoding.EMBEDDING && model.topology().feedback()) {
-            problems.add(new Refusal(at.atOption(StatementKind.TOPOLOGY, "feedback"),
-                    "one_to_many feedback into an embedding input is not generated yet"));
-        }
         if (model.topology().bpttWindow().isPresent() && model.topology().kind() == Topology.ENCODER_DECODER) {
+            // deliberately: what an encoder-decoder trains is short (input_steps + output_steps), and windows would
+            // cut the one path from the decoder's loss into the encoder, its initial state
             problems.add(new Refusal(at.atStatement(StatementKind.TRUNCATED_BPTT),
-                    "truncated_bptt in an encoder-decoder is not generated yet"));
-        }
-        if (model.topology().bpttWindow().isPresent() && model.topology().variableLength()) {
-            problems.add(new Refusal(at.atStatement(StatementKind.TRUNCATED_BPTT),
-                    "truncated_bptt with variable_length is not generated yet"));
+                    "truncated_bptt in an encoder-decoder is not generated yet, and is not planned: its windows would"
+                            + " cut the gradient from the decoder's outputs into the encoder, whose final states are"
+                            + " the only way the input reaches them; encoder-decoders train on short sequences"
+                            + " (input_steps + output_steps), so remove truncated_bptt for full BPTT"));
         }
         return problems;
     }
@@ -161,7 +158,7 @@ public final class Planner {
                 denseX ? Optional.of(BufferSpec.numbers("x", steps * featureSize, embedding
                         ? "Inputs, {@code x[t * D + i]}: the embedding row of each step's symbol."
                         : "Inputs, {@code x[t * INPUT_SIZE + i]}.")) : Optional.empty(),
-                denseX && !frozen ? Optional.of(BufferSpec.numbers("dxStep", featureSize,
+                denseX && (!frozen || feedback) ? Optional.of(BufferSpec.numbers("dxStep", featureSize,
                         "{@code dL/dx_t} of the step being back-propagated.")) : Optional.empty(),
                 inputGradient ? Optional.of(BufferSpec.numbers("dx", steps * featureSize,
                         "{@code dL/dx}, laid out like {@code x}.")) : Optional.empty(),
@@ -254,6 +251,9 @@ public final class Planner {
     }
 
     private InputMode firstLayerInput() {
+        if (embedding && feedback) {
+            return InputMode.EMBEDDED_THEN_FED_BACK;
+        }
         if (embedding) {
             return sequenceInput ? InputMode.EMBEDDED : InputMode.EMBEDDED_FIRST;
         }

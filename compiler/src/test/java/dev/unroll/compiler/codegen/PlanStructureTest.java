@@ -230,29 +230,38 @@ class PlanStructureTest {
     }
 
     @Test
-    void unsupportedFeaturesAreRefusedByThePlanner() {
+    void truncatedBpttWithVariableLengthIsPlanned() {
         CheckResult result = RnnFrontEnd.check("m.rnn", spec("input 5;", "lstm 6 dropout 0.5; lstm 6;", "output 3;",
                 "many_to_many steps 4 variable_length;", "loss mse;", "truncated_bptt 2;")
                 .getBytes(StandardCharsets.UTF_8));
         assertFalse(result.hasErrors(), result::formattedDiagnostics);
         Planner.Result planned = Planner.plan(result.models().get(0));
-        assertTrue(planned.plan().isEmpty());
-        assertEquals(List.of("truncated_bptt with variable_length is not generated yet"),
-                planned.refusals().stream().map(r -> r.message()).toList());
+        assertEquals(List.of(), planned.refusals().stream().map(r -> r.message()).toList());
+        TimeSchedule schedule = planned.plan().orElseThrow().schedule();
+        assertTrue(schedule.variableLength() && schedule.truncated());
     }
 
     @Test
-    void feedbackIntoAnEmbeddingIsRefusedAtTheFeedback() {
-        CheckResult result = RnnFrontEnd.check("m.rnn", spec("input 5 embedding 3;", "gru 6;", "output 5 softmax;",
-                "one_to_many steps 4 feedback;", "loss cross_entropy;").getBytes(StandardCharsets.UTF_8));
+    void feedbackIntoAnEmbeddingReadsTheFedBackOutputThroughTheTable() {
+        CheckResult result = RnnFrontEnd.check("m.rnn", spec("input 5 embedding 3 frozen;", "gru 6;",
+                "output 5 softmax;", "one_to_many steps 4 feedback;", "loss cross_entropy;")
+                .getBytes(StandardCharsets.UTF_8));
         assertFalse(result.hasErrors(), result::formattedDiagnostics);
-        Planner.Result planned = Planner.plan(result.models().get(0));
-        assertTrue(planned.plan().isEmpty());
-        assertEquals(List.of("one_to_many feedback into an embedding input is not generated yet"),
-                planned.refusals().stream().map(r -> r.message()).toList());
-        assertEquals("feedback", result.source().orElseThrow().text().lines().toList()
-                .get(planned.refusals().get(0).position().line() - 1)
-                .substring(planned.refusals().get(0).position().column() - 1).split("[ ;]")[0]);
+        ModelPlan plan = Planner.planOrThrow(result.models().get(0));
+        assertEquals(dev.unroll.compiler.plan.InputMode.EMBEDDED_THEN_FED_BACK, plan.layers().get(0).inputMode());
+        assertEquals(3, plan.network().dxStep().orElseThrow().length(),
+                "dL/dx_t, for the output fed back, even though the table is frozen");
+        assertTrue(plan.network().dx().isEmpty(), "a frozen table needs no dx");
+        assertEquals(5, plan.network().dyFeedback().orElseThrow().length());
+    }
+
+    @Test
+    void feedbackIntoAnEmbeddingNeedsASoftmax() {
+        CheckResult result = RnnFrontEnd.check("m.rnn", spec("input 5 embedding 3;", "gru 6;", "output 5 sigmoid;",
+                "one_to_many steps 4 feedback;").getBytes(StandardCharsets.UTF_8));
+        assertTrue(result.formattedDiagnostics().contains("one_to_many with feedback into an embedding input needs a"
+                + " softmax output, whose probabilities weight the embedding's rows as the next input, got sigmoid"),
+                result::formattedDiagnostics);
     }
 
     @Test

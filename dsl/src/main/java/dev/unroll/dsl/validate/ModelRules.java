@@ -159,6 +159,11 @@ final class ModelRules {
             diagnostics.error(at, "one_to_many with feedback into a one_hot input needs a"
                     + " softmax output, whose probabilities are fed back as the next input, got "
                     + out.activation().keyword(), List.of(outputNote()));
+        } else if (draft.input.value().encoding() == InputEncoding.EMBEDDING
+                && out.activation() != OutputActivation.SOFTMAX) {
+            diagnostics.error(at, "one_to_many with feedback into an embedding input needs a"
+                    + " softmax output, whose probabilities weight the embedding's rows as the next input, got "
+                    + out.activation().keyword(), List.of(outputNote()));
         }
     }
 
