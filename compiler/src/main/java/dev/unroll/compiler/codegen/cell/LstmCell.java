@@ -37,10 +37,10 @@ public final class LstmCell implements CellEmitter {
         int h = shape.hiddenSize();
         int steps = shape.steps();
         String p = shape.docPrefix();
-        this.gates = BufferSpec.numbers("gates" + l, steps * shape.gateRows(), p + "activated gates i, f, g, o per step.");
+        this.gates = BufferSpec.numbersByTime("gates" + l, steps, 1, shape.gateRows(), p + "activated gates i, f, g, o per step.");
         this.a = BufferSpec.numbers("a" + l, shape.gateRows(), p + "gate pre-activations of the step being computed.");
-        this.c = BufferSpec.numbers("c" + l, (steps + 1) * h, p + "cell state {@code c_t} at {@code (t + 1) * H}.");
-        this.tanhC = BufferSpec.numbers("tanhC" + l, steps * h, p + "{@code tanh(c_t)} per step.");
+        this.c = BufferSpec.numbersByTime("c" + l, steps + 1, 2, h, p + "cell state {@code c_t} at {@code (t + 1) * H}.");
+        this.tanhC = BufferSpec.numbersByTime("tanhC" + l, steps, 1, h, p + "{@code tanh(c_t)} per step.");
         this.cStep = BufferSpec.numbers("cStep" + l, h, p + "{@code c} of the step being computed, at offset 0.");
         this.tanhCStep = BufferSpec.numbers("tanhCStep" + l, h, p + "{@code tanh(c_t)} of the step being computed.");
         this.dc = BufferSpec.numbers("dc" + l, h, p + "{@code dL/dc} of the step being back-propagated.");
