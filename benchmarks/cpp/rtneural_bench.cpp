@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <new>
 #include <random>
 #include <string>
 #include <type_traits>
@@ -156,9 +157,26 @@ struct ScalarRef {
     }
 };
 
+// ModelT::forward reads its input through an Eigen::Map aligned to RTNEURAL_DEFAULT_ALIGNMENT (32 or 64 bytes), so
+// every input vector must start on such a boundary: std::vector's 16-byte storage made the aligned loads fault.
 template <typename T>
-std::vector<std::vector<T>> to_t(const std::vector<std::vector<double>>& xs) {
-    std::vector<std::vector<T>> out;
+struct AlignedAllocator {
+    using value_type = T;
+    static constexpr std::size_t kAlign = 64;
+    AlignedAllocator() = default;
+    template <typename U>
+    AlignedAllocator(const AlignedAllocator<U>&) {}
+    T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(kAlign))); }
+    void deallocate(T* p, std::size_t) { ::operator delete(p, std::align_val_t(kAlign)); }
+    template <typename U>
+    bool operator==(const AlignedAllocator<U>&) const { return true; }
+    template <typename U>
+    bool operator!=(const AlignedAllocator<U>&) const { return false; }
+};
+
+template <typename T>
+std::vector<std::vector<T, AlignedAllocator<T>>> to_t(const std::vector<std::vector<double>>& xs) {
+    std::vector<std::vector<T, AlignedAllocator<T>>> out;
     for (const auto& x : xs) out.emplace_back(x.begin(), x.end());
     return out;
 }
