@@ -26,6 +26,8 @@
 #include <type_traits>
 #include <vector>
 
+#include <time.h>
+
 namespace {
 
 constexpr int kInput = 64;
@@ -219,7 +221,24 @@ struct Row {
     double median_ns, min_ns, gflops, flops;
 };
 
+#ifdef BENCH_THREAD_CPU_TIME
+// The calling thread's CPU time instead of the wall clock (CXXFLAGS_EXTRA=-DBENCH_THREAD_CPU_TIME): on a machine
+// that other work loads, what benchmarks/cputime-ab measures for the generated stepper.
+struct Clock {
+    using duration = std::chrono::nanoseconds;
+    using rep = duration::rep;
+    using period = duration::period;
+    using time_point = std::chrono::time_point<Clock>;
+    static constexpr bool is_steady = true;
+    static time_point now() {
+        timespec ts;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return time_point(duration(static_cast<rep>(ts.tv_sec) * 1000000000 + ts.tv_nsec));
+    }
+};
+#else
 using Clock = std::chrono::steady_clock;
+#endif
 volatile double g_sink = 0.0;
 
 template <typename T, int H, bool Lstm>
