@@ -20,10 +20,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <new>
 #include <random>
 #include <string>
 #include <type_traits>
 #include <vector>
+
+#include <time.h>
 
 namespace {
 
@@ -156,9 +159,26 @@ struct ScalarRef {
     }
 };
 
+// ModelT::forward reads its input through an Eigen::Map aligned to RTNEURAL_DEFAULT_ALIGNMENT (32 or 64 bytes), so
+// every input vector must start on such a boundary: std::vector's 16-byte storage made the aligned loads fault.
 template <typename T>
-std::vector<std::vector<T>> to_t(const std::vector<std::vector<double>>& xs) {
-    std::vector<std::vector<T>> out;
+struct AlignedAllocator {
+    using value_type = T;
+    static constexpr std::size_t kAlign = 64;
+    AlignedAllocator() = default;
+    template <typename U>
+    AlignedAllocator(const AlignedAllocator<U>&) {}
+    T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(kAlign))); }
+    void deallocate(T* p, std::size_t) { ::operator delete(p, std::align_val_t(kAlign)); }
+    template <typename U>
+    bool operator==(const AlignedAllocator<U>&) const { return true; }
+    template <typename U>
+    bool operator!=(const AlignedAllocator<U>&) const { return false; }
+};
+
+template <typename T>
+std::vector<std::vector<T, AlignedAllocator<T>>> to_t(const std::vector<std::vector<double>>& xs) {
+    std::vector<std::vector<T, AlignedAllocator<T>>> out;
     for (const auto& x : xs) out.emplace_back(x.begin(), x.end());
     return out;
 }
@@ -201,7 +221,24 @@ struct Row {
     double median_ns, min_ns, gflops, flops;
 };
 
+#ifdef BENCH_THREAD_CPU_TIME
+// The calling thread's CPU time instead of the wall clock (CXXFLAGS_EXTRA=-DBENCH_THREAD_CPU_TIME): on a machine
+// that other work loads, what benchmarks/cputime-ab measures for the generated stepper.
+struct Clock {
+    using duration = std::chrono::nanoseconds;
+    using rep = duration::rep;
+    using period = duration::period;
+    using time_point = std::chrono::time_point<Clock>;
+    static constexpr bool is_steady = true;
+    static time_point now() {
+        timespec ts;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return time_point(duration(static_cast<rep>(ts.tv_sec) * 1000000000 + ts.tv_nsec));
+    }
+};
+#else
 using Clock = std::chrono::steady_clock;
+#endif
 volatile double g_sink = 0.0;
 
 template <typename T, int H, bool Lstm>

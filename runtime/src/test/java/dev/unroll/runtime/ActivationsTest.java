@@ -44,6 +44,26 @@ class ActivationsTest {
     }
 
     @Test
+    void lstmGateLoopGivesTheBitsOfSigmoidAndTanh() {
+        float[] scales = Activations.lstmGateScales(3);
+        float[] shifts = Activations.lstmGateShifts(3);
+        assertEquals(12, scales.length);
+        assertEquals(12, shifts.length);
+        for (int k = 0; k < 12; k++) {
+            boolean g = k >= 6 && k < 9;
+            assertEquals(g ? 1f : 0.5f, scales[k], "scale of row " + k);
+            assertEquals(g ? 0f : 0.5f, shifts[k], "shift of row " + k);
+        }
+        for (float x = -40f; x <= 40f; x += 1.7e-4f) {
+            assertEquals(Float.floatToIntBits(Activations.sigmoid(x)),
+                    Float.floatToIntBits(Activations.gate(x, 0.5f, 0.5f)), "sigmoid at " + x);
+            // tanh's -0 becomes +0 (x + 0): equal as numbers
+            assertEquals(Activations.tanh(x), Activations.gate(x, 1f, 0f), 0f, "tanh at " + x);
+        }
+        assertTrue(Float.isNaN(Activations.gate(Float.NaN, 0.5f, 0.5f)));
+    }
+
+    @Test
     void doubleVersionsAreExact() {
         for (double x = -30; x <= 30; x += 0.01) {
             assertEquals(Math.tanh(x), Activations.tanh(x), 0.0);

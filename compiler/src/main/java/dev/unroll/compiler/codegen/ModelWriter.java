@@ -103,6 +103,7 @@ public final class ModelWriter {
         for (LayerPlan layer : plan.allLayers()) {
             for (LayerPlan pass : layer.passes()) {
                 LayerCode code = new LayerCode(pass, layer, plan.network(), num);
+                pass.cell().constants(code).forEach(type::addField);
                 type.addMethod(code.forward());
                 type.addMethod(code.backward());
             }

@@ -73,7 +73,10 @@ final class StepperWriter {
                         + " stepper\nowns its state: use one per stream and per thread. {@link #reset()} starts a"
                         + " new stream.\n", plan.model().name(), num.keyword())
                 .addField(FieldSpec.builder(RuntimeTypes.WORKSPACE, "ws", Modifier.PRIVATE, Modifier.FINAL)
-                        .initializer("new Workspace()").build())
+                        .addJavadoc("One step of every buffer: the state ($L) and the step's scratch.\n",
+                                String.join(", ", plan.layers().stream().flatMap(l -> l.state().stream())
+                                        .map(b -> "{@code " + b.name() + "}").toList()))
+                        .initializer("new Workspace(true)").build())
                 .addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
         String stateNames = String.join(", ", plan.layers().stream().flatMap(l -> l.state().stream())
                 .map(b -> "{@code " + b.name() + "}").toList());

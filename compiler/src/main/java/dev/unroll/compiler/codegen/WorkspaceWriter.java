@@ -46,13 +46,31 @@ final class WorkspaceWriter {
                 .addModifiers(Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
                 .addJavadoc("The activations of one sequence, kept for backpropagation through time. Not thread-safe:"
                         + " use one per thread.\n");
+        // a model with a Stepper has a second constructor, for the stepper's workspace: one step of every buffer laid
+        // out by time (the stepper only runs step 0), so that a stream's state costs one step, not a whole sequence
+        boolean oneStep = plan.hasStepper();
         MethodSpec.Builder constructor = MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE);
+        if (oneStep) {
+            type.addMethod(MethodSpec.constructorBuilder()
+                    .addModifiers(Modifier.PRIVATE)
+                    .addJavadoc("A workspace for a whole sequence of {@code STEPS} steps.\n")
+                    .addStatement("this(false)")
+                    .build());
+            constructor.addParameter(boolean.class, "oneStep")
+                    .addJavadoc("A workspace for a whole sequence, or, when {@code oneStep}, for step 0 alone: the"
+                            + " {@code Stepper}'s,\nwhose buffers laid out by time hold one step.\n");
+        }
         for (BufferSpec buffer : plan.buffers()) {
             TypeName element = buffer.element() == BufferSpec.Element.SYMBOL ? TypeName.INT : num.type();
             type.addField(FieldSpec.builder(ArrayTypeName.of(element), buffer.name(), Modifier.FINAL)
                     .addJavadoc("$L\n", buffer.doc())
                     .build());
-            constructor.addStatement("$L = new $T[$L]", buffer.name(), element, buffer.length());
+            if (oneStep && buffer.byTime()) {
+                constructor.addStatement("$L = new $T[oneStep ? $L : $L]", buffer.name(), element, buffer.stepLength(),
+                        buffer.length());
+            } else {
+                constructor.addStatement("$L = new $T[$L]", buffer.name(), element, buffer.length());
+            }
         }
         if (plan.network().dx().isPresent() && plan.embedding().isEmpty()) {
             type.addField(FieldSpec.builder(boolean.class, NetworkBuffers.WANT_INPUT_GRADIENT)

@@ -75,6 +75,14 @@ public record ModelPlan(NetworkModel model, ValueShape input, ValueShape target,
         return layers.stream().anyMatch(l -> l.reverse().isPresent());
     }
 
+    /**
+     * Returns true when the model has a {@code Stepper} (one step at a time over an endless stream): unless it runs
+     * layer by layer or is an encoder-decoder, whose {@code newStepper()} throws.
+     */
+    public boolean hasStepper() {
+        return !layerByLayer() && decoder.isEmpty();
+    }
+
     /** Returns true when some layer has dropout, so that training draws masks. */
     public boolean hasDropout() {
         return layers.stream().anyMatch(l -> l.dropout().isPresent());

@@ -153,25 +153,25 @@ public final class Planner {
         boolean denseX = !oneHot || feedback;
         boolean inputGradient = !oneHot && !frozen;
         NetworkBuffers network = new NetworkBuffers(
-                oneHot || embedding ? Optional.of(BufferSpec.symbols("symbols", steps, "Input symbols, one per step."))
+                oneHot || embedding ? Optional.of(BufferSpec.symbolsByTime("symbols", steps, "Input symbols, one per step."))
                         : Optional.empty(),
-                denseX ? Optional.of(BufferSpec.numbers("x", steps * featureSize, embedding
+                denseX ? Optional.of(BufferSpec.numbersByTime("x", steps, 1, featureSize, embedding
                         ? "Inputs, {@code x[t * D + i]}: the embedding row of each step's symbol."
                         : "Inputs, {@code x[t * INPUT_SIZE + i]}.")) : Optional.empty(),
                 denseX && (!frozen || feedback) ? Optional.of(BufferSpec.numbers("dxStep", featureSize,
                         "{@code dL/dx_t} of the step being back-propagated.")) : Optional.empty(),
-                inputGradient ? Optional.of(BufferSpec.numbers("dx", steps * featureSize,
+                inputGradient ? Optional.of(BufferSpec.numbersByTime("dx", steps, 1, featureSize,
                         "{@code dL/dx}, laid out like {@code x}.")) : Optional.empty(),
-                BufferSpec.numbers("logits", outputSteps * outputSize, "Head pre-activations per output."),
+                BufferSpec.numbersByTime("logits", outputSteps, 1, outputSize, "Head pre-activations per output."),
                 BufferSpec.numbers("headAcc", outputSize, "Head pre-activations of the output being computed."),
                 BufferSpec.numbers("headIn", topOutputSize(),
                         "The head's input {@code h_t} of the output being back-propagated."),
-                BufferSpec.numbers("y", outputSteps * outputSize, "Outputs per output step."),
-                BufferSpec.numbers("dLogits", outputSteps * outputSize, "Loss gradient with respect to the logits."),
-                symbolTargets ? Optional.of(BufferSpec.symbols("targetSymbols", outputSteps,
+                BufferSpec.numbersByTime("y", outputSteps, 1, outputSize, "Outputs per output step."),
+                BufferSpec.numbersByTime("dLogits", outputSteps, 1, outputSize, "Loss gradient with respect to the logits."),
+                symbolTargets ? Optional.of(BufferSpec.symbolsByTime("targetSymbols", outputSteps,
                         "Target classes, one per output.")) : Optional.empty(),
                 symbolTargets ? Optional.empty()
-                        : Optional.of(BufferSpec.numbers("targets", outputSteps * outputSize,
+                        : Optional.of(BufferSpec.numbersByTime("targets", outputSteps, 1, outputSize,
                                 "Targets, laid out like {@code y}.")),
                 model.training().loss() == LossKind.MSE
                         ? Optional.of(BufferSpec.numbers("dy", outputSize, "{@code dL/dy} of one output."))
@@ -346,9 +346,9 @@ public final class Planner {
         return Optional.of(new LayerPlan.Dropout(spec.dropout(),
                 finalOnly ? BufferSpec.numbers("dropped" + l, size, p + "the final states with dropout, which "
                         + reader + " reads.")
-                        : BufferSpec.numbers("dropped" + l, (steps + 1) * size, p + "the output with dropout, which "
+                        : BufferSpec.numbersByTime("dropped" + l, steps + 1, 2, size, p + "the output with dropout, which "
                                 + reader + " reads: time {@code t} at {@code (t + 1) * " + size + "}; offset 0 stays zero."),
-                BufferSpec.numbers("dropMask" + l, finalOnly ? size : steps * size, p + "the dropout mask"
+                BufferSpec.numbersByTime("dropMask" + l, finalOnly ? 1 : steps, 1, size, p + "the dropout mask"
                         + (finalOnly ? "" : " of time {@code t} at {@code t * " + size + "}")
                         + ": 0 or {@code 1 / (1 - p)} in training, drawn by the forward pass."),
                 layerByLayer ? Optional.empty() : Optional.of(BufferSpec.numbers("dDropped" + l, size, p
@@ -381,7 +381,7 @@ public final class Planner {
         boolean inputRows = below != null || mode.readsDense();
         boolean inputGradient = below != null || mode.readsDense() && !stack.decoder();
         LayerPlan.LayerBuffers buffers = new LayerPlan.LayerBuffers(
-                BufferSpec.numbers("h" + k, (steps + 1) * h, p + (shape.reverse()
+                BufferSpec.numbersByTime("h" + k, steps + 1, 2, h, p + (shape.reverse()
                         ? "{@code h} after step {@code s} (time {@code T - 1 - s}) at {@code (s + 1) * H}; 0 at offset 0."
                         : "{@code h_{t}} at {@code (t + 1) * H}; {@code h_{-1} = 0}.")),
                 BufferSpec.numbers("hPrev" + k, h, p + "{@code h_{t-1}} of the step being back-propagated, at offset 0."),

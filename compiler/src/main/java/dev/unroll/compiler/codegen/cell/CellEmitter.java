@@ -1,6 +1,7 @@
 package dev.unroll.compiler.codegen.cell;
 
 import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
 import dev.unroll.compiler.codegen.LayerCode;
 import dev.unroll.compiler.plan.BufferSpec;
 import dev.unroll.compiler.plan.LayerPlan;
@@ -59,6 +60,11 @@ public sealed interface CellEmitter permits ElmanCell, LstmCell, PeepholeLstmCel
      */
     default int recurrentRows(LayerPlan layer) {
         return layer.gateRows();
+    }
+
+    /** Returns static constants of the model that the cell's step code reads (a float LSTM's gate scales). */
+    default List<FieldSpec> constants(LayerCode code) {
+        return List.of();
     }
 
     /** Emits what the constructor does after the spec's initialization (an LSTM's forget bias). */

@@ -49,7 +49,7 @@ public final class ChoGruCell implements CellEmitter {
         int h = shape.hiddenSize();
         int gh = shape.gateRows();
         String p = shape.docPrefix();
-        this.gates = BufferSpec.numbers("gates" + l, shape.steps() * gh, p + "activated gates r, z, n per step.");
+        this.gates = BufferSpec.numbersByTime("gates" + l, shape.steps(), 1, gh, p + "activated gates r, z, n per step.");
         this.inputSide = BufferSpec.numbers("inputSide" + l, gh, p + "{@code W_ih x_t + b_ih} of the step [r; z; n],"
                 + " then its activated gates.");
         this.hiddenSide = BufferSpec.numbers("hiddenSide" + l, 2 * h, p + "{@code W_hh h_{t-1} + b_hh} of the step,"

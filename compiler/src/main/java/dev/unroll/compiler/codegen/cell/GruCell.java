@@ -34,8 +34,8 @@ public final class GruCell implements CellEmitter {
         int h = shape.hiddenSize();
         int gh = shape.gateRows();
         String p = shape.docPrefix();
-        this.gates = BufferSpec.numbers("gates" + l, shape.steps() * gh, p + "activated gates r, z, n per step.");
-        this.hiddenN = BufferSpec.numbers("hiddenN" + l, shape.steps() * h,
+        this.gates = BufferSpec.numbersByTime("gates" + l, shape.steps(), 1, gh, p + "activated gates r, z, n per step.");
+        this.hiddenN = BufferSpec.numbersByTime("hiddenN" + l, shape.steps(), 1, h,
                 p + "{@code W_hn h_{t-1} + b_hn} per step, which {@code r} multiplies.");
         this.inputSide = BufferSpec.numbers("inputSide" + l, gh, p + "{@code W_ih x_t + b_ih} of the step [r; z; n],"
                 + " then its activated gates.");

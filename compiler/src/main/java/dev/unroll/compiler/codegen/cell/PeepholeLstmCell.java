@@ -65,10 +65,10 @@ public final class PeepholeLstmCell implements CellEmitter {
             }
         }
         this.peepholeTensors = List.copyOf(tensors);
-        this.gates = BufferSpec.numbers("gates" + l, steps * shape.gateRows(), p + "activated gates i, f, g, o per step.");
+        this.gates = BufferSpec.numbersByTime("gates" + l, steps, 1, shape.gateRows(), p + "activated gates i, f, g, o per step.");
         this.a = BufferSpec.numbers("a" + l, shape.gateRows(), p + "gate pre-activations of the step being computed.");
-        this.c = BufferSpec.numbers("c" + l, (steps + 1) * h, p + "cell state {@code c_t} at {@code (t + 1) * H}.");
-        this.tanhC = BufferSpec.numbers("tanhC" + l, steps * h, p + "{@code tanh(c_t)} per step.");
+        this.c = BufferSpec.numbersByTime("c" + l, steps + 1, 2, h, p + "cell state {@code c_t} at {@code (t + 1) * H}.");
+        this.tanhC = BufferSpec.numbersByTime("tanhC" + l, steps, 1, h, p + "{@code tanh(c_t)} per step.");
         this.cStep = BufferSpec.numbers("cStep" + l, h, p + "{@code c} of the step being computed, at offset 0.");
         this.cNextStep = BufferSpec.numbers("cNextStep" + l, h,
                 p + "{@code c_t} of the step being back-propagated, at offset 0.");
