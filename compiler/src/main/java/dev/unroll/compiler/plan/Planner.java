@@ -118,6 +118,7 @@ public final class Planner {
     private static List<Refusal> refusals(NetworkModel model) {
         List<Refusal> problems = new ArrayList<>();
         ModelPositions at = model.positions();
+        nameClash(model.name()).ifPresent(m -> problems.add(new Refusal(at.name(), m)));
         if (model.topology().kind() == Topology.ENCODER_DECODER) {
             // the decoder's writer knows neither yet
             for (LayerSpec layer : model.layers()) {
@@ -141,6 +142,37 @@ public final class Planner {
                             + " (input_steps + output_steps), so remove truncated_bptt for full BPTT"));
         }
         return problems;
+    }
+
+    /** The classes every generated model nests, whose names a model cannot take. */
+    private static final List<String> NESTED_TYPES = List.of("Workspace", "Gradients", "Stepper");
+
+    /**
+     * Why a model cannot have this class name, if it cannot: a generated class named like a {@code java.lang}
+     * type hides it from its own code ({@code Long.MIN_VALUE}, {@code System.arraycopy}, {@code Double.isFinite}
+     * stop compiling), and one named like a nested class clashes with it. Refused by name, so that the user
+     * gets this message rather than javac's on generated code.
+     */
+    static Optional<String> nameClash(String name) {
+        if (NESTED_TYPES.contains(name)) {
+            return Optional.of("a model cannot be named '" + name + "': every generated model has a nested class of"
+                    + " that name (" + String.join(", ", NESTED_TYPES) + "); choose another name");
+        }
+        if (javaLangType(name)) {
+            return Optional.of("a model cannot be named '" + name + "': the generated class would hide java.lang."
+                    + name + ", which the generated code uses by its simple name; choose another name");
+        }
+        return Optional.empty();
+    }
+
+    private static boolean javaLangType(String name) {
+        try {
+            // the platform's own classes, through the bootstrap loader: no user class is loaded or initialized
+            Class.forName("java.lang." + name, false, null);
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     // ---- the plan ------------------------------------------------------------------------------
