@@ -11,6 +11,7 @@ import dev.unroll.runtime.sample.BeamSearch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,5 +121,15 @@ class DatesSampleTest {
             List<BeamSearch.Hypothesis> expected = model.beamSearch(ws, x, length, WIDTH, DatesSample.NO_END_CLASS);
             assertEquals(expected, loaded.beamSearch(loadedWs, x, length, WIDTH, DatesSample.NO_END_CLASS));
         }
+
+        // The model reads each date's own characters: what follows them is never read, and a call
+        // without the length, which would read all 20 steps, meets NO_SYMBOL and is refused.
+        Dates.Example e = heldOut.get(0);
+        int[] otherPadding = e.symbols().clone();
+        Arrays.fill(otherPadding, e.length(), Dates.INPUT_LENGTH, 7);
+        assertArrayEquals(model.forward(ws, e.symbols(), e.length()), model.forward(ws, otherPadding, e.length()));
+        IllegalArgumentException noLength = assertThrows(IllegalArgumentException.class,
+                () -> model.forward(ws, e.symbols()));
+        assertEquals("x[" + e.length() + "] is -1, outside [0, 40)", noLength.getMessage());
     }
 }
