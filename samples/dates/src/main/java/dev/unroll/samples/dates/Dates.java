@@ -3,6 +3,7 @@ package dev.unroll.samples.dates;
 import java.time.LocalDate;
 import java.time.format.TextStyle;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -14,22 +15,25 @@ import java.util.SplittableRandom;
  * <p>Dates run from {@value #FIRST_YEAR}-01-01 to {@value #LAST_YEAR}-12-31. One day in ten, chosen by
  * a hash of the day ({@link #isHeldOut}), is <em>held out</em>: it never appears in the training
  * examples, in any format, so held-out accuracy measures dates the model has never seen. The input is
- * lower case, at most {@value #INPUT_LENGTH} characters, left-padded with {@link #PAD} to exactly
- * {@value #INPUT_LENGTH} symbols (the model reads a fixed number of steps, and left padding puts the
- * date's last character right before the decoder starts); the output is always {@value #OUTPUT_LENGTH}
- * characters, so it needs no padding.
+ * lower case, 1 to {@value #INPUT_LENGTH} characters, one symbol each; the model is
+ * {@code variable_length}, so an input is an array of {@value #INPUT_LENGTH} symbols whose first
+ * {@link Example#length()} are the date's and the rest {@link #NO_SYMBOL}, which the model never
+ * reads. The output is always {@value #OUTPUT_LENGTH} characters.
  */
 public final class Dates {
     public static final int FIRST_YEAR = 1950;
     public static final int LAST_YEAR = 2049;
-    /** Input symbols: every input is padded to this many. */
+    /** The most input symbols: the model's {@code input_steps}; inputs are arrays of this many. */
     public static final int INPUT_LENGTH = DateNormalizer.STEPS;
     /** Output symbols: {@code yyyy-mm-dd}. */
     public static final int OUTPUT_LENGTH = DateNormalizer.OUTPUT_STEPS;
-    /** The padding character, symbol 0; it is not allowed in a date. */
-    public static final char PAD = '_';
+    /**
+     * What an input holds past the date's length: no symbol at all, so that a model that read it would
+     * fail rather than quietly see a character. The generated model never reads past the length.
+     */
+    public static final int NO_SYMBOL = -1;
     /** The input characters, in symbol order. */
-    public static final String INPUT_ALPHABET = PAD + " ,./0123456789abcdefghijklmnopqrstuvwxyz";
+    public static final String INPUT_ALPHABET = " ,./0123456789abcdefghijklmnopqrstuvwxyz";
     /** The output characters, in class order. */
     public static final String OUTPUT_ALPHABET = "0123456789-";
 
@@ -84,12 +88,14 @@ public final class Dates {
      * One example.
      *
      * @param text the date as written
-     * @param symbols {@code text} as {@value #INPUT_LENGTH} input symbols, left-padded
+     * @param symbols {@code text} as input symbols: {@code length} of them, then {@link #NO_SYMBOL} up to
+     *     {@value #INPUT_LENGTH}
+     * @param length the number of symbols of {@code text}, its number of characters
      * @param date the date
      * @param target {@code date} in ISO 8601, as {@value #OUTPUT_LENGTH} output classes
      * @param format how {@code text} is written
      */
-    public record Example(String text, int[] symbols, LocalDate date, int[] target, Format format) {}
+    public record Example(String text, int[] symbols, int length, LocalDate date, int[] target, Format format) {}
 
     private Dates() {}
 
@@ -134,31 +140,35 @@ public final class Dates {
     /** The example of {@code date} written in {@code format}. */
     public static Example example(LocalDate date, Format format) {
         String text = format.write(date);
-        return new Example(text, encode(text), date, target(date), format);
+        return new Example(text, encode(text), text.length(), date, target(date), format);
     }
 
     /**
-     * The input symbols of {@code text}, left-padded with {@link #PAD} to {@value #INPUT_LENGTH}.
+     * The input symbols of {@code text}, one per character, followed by {@link #NO_SYMBOL} up to
+     * {@value #INPUT_LENGTH}; the model reads the first {@code text.length()}.
      *
-     * @throws IllegalArgumentException if {@code text} is longer than {@value #INPUT_LENGTH} characters
-     *     or has a character outside {@link #INPUT_ALPHABET} (upper case is read as lower case)
+     * @throws IllegalArgumentException if {@code text} is empty, longer than {@value #INPUT_LENGTH}
+     *     characters or has a character outside {@link #INPUT_ALPHABET} (upper case is read as lower case)
      */
     public static int[] encode(String text) {
         String lower = text.toLowerCase(Locale.ROOT);
+        if (lower.isEmpty()) {
+            throw new IllegalArgumentException("an empty date: the model reads 1 to " + INPUT_LENGTH + " characters");
+        }
         if (lower.length() > INPUT_LENGTH) {
             throw new IllegalArgumentException("\"" + text + "\" has " + lower.length()
                     + " characters; the model reads at most " + INPUT_LENGTH);
         }
         int[] symbols = new int[INPUT_LENGTH];
-        int offset = INPUT_LENGTH - lower.length();
+        Arrays.fill(symbols, NO_SYMBOL);
         for (int i = 0; i < lower.length(); i++) {
             char c = lower.charAt(i);
-            int symbol = c == PAD ? -1 : INPUT_ALPHABET.indexOf(c);
+            int symbol = INPUT_ALPHABET.indexOf(c);
             if (symbol < 0) {
                 throw new IllegalArgumentException("\"" + text + "\": character " + i + " '" + c
-                        + "' is not one the model reads (" + INPUT_ALPHABET.substring(1) + ")");
+                        + "' is not one the model reads (" + INPUT_ALPHABET + ")");
             }
-            symbols[offset + i] = symbol;
+            symbols[i] = symbol;
         }
         return symbols;
     }

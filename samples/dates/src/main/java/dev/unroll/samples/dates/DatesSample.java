@@ -2,7 +2,6 @@ package dev.unroll.samples.dates;
 
 import dev.unroll.runtime.Trainer;
 import dev.unroll.runtime.sample.BeamSearch;
-import dev.unroll.runtime.sample.Sampling;
 import dev.unroll.samples.support.Chart;
 import dev.unroll.samples.support.LearningCurve;
 import dev.unroll.samples.support.Options;
@@ -11,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
 
 /**
  * Trains the encoder-decoder of {@code dates.rnn} to rewrite dates as {@code yyyy-mm-dd}, with
- * teacher forcing, then measures exact-match accuracy on held-out dates, decoded greedily and by beam
+ * teacher forcing, each input at its own length (the spec is {@code variable_length}; every target
+ * has its 10 characters), then measures exact-match accuracy on held-out dates, decoded greedily and by beam
  * search, prints a few translations, saves a checkpoint and loads it into a fresh model, and draws
  * the learning curve (training and held-out loss).
  *
@@ -35,6 +36,8 @@ public final class DatesSample {
     static final int EVALUATE_EVERY = 200;
     /** Exact match, greedy and by beam search, is measured every this many updates. */
     static final int ACCURACY_EVERY = 500;
+    /** The decoding calls' end class: none, every date has {@value Dates#OUTPUT_LENGTH} characters. */
+    static final int NO_END_CLASS = -1;
 
     private DatesSample() {}
 
@@ -49,8 +52,8 @@ public final class DatesSample {
     /** A way to decode one input into output classes. */
     @FunctionalInterface
     public interface Decoder {
-        /** The decoded classes of {@code symbols}. */
-        int[] decode(int[] symbols);
+        /** The decoded classes of the first {@code length} of {@code symbols}. */
+        int[] decode(int[] symbols, int length);
     }
 
     public static void main(String[] args) throws IOException {
@@ -75,10 +78,10 @@ public final class DatesSample {
         }
 
         DateNormalizer model = new DateNormalizer();
-        int[][][] held = inputsAndTargets(heldOut);
+        Trainer.Batch<int[][], int[][]> held = asBatch(heldOut);
         DateNormalizer.Workspace ws = model.newWorkspace();
         Series heldOutLoss = new Series("held-out loss");
-        heldOutLoss.add(0, model.loss(ws, held[0], held[1]));
+        heldOutLoss.add(0, loss(model, ws, held));
         LearningCurve curve = new LearningCurve("training loss (smoothed)", 10);
         Series greedyCurve = new Series("greedy");
         Series beamCurve = new Series("beam search, width " + width);
@@ -86,7 +89,7 @@ public final class DatesSample {
         beamCurve.add(0, 100 * accuracy(heldOut, beam(model, width)).overall());
         Trainer.Listener evaluate = p -> {
             if (p.update() % EVALUATE_EVERY == 0 || p.update() == p.totalUpdates()) {
-                heldOutLoss.add(p.update(), model.loss(ws, held[0], held[1]));
+                heldOutLoss.add(p.update(), loss(model, ws, held));
             }
             if (p.update() % ACCURACY_EVERY == 0 || p.update() == p.totalUpdates()) {
                 greedyCurve.add(p.update(), 100 * accuracy(heldOut, greedy(model)).overall());
@@ -140,13 +143,13 @@ public final class DatesSample {
         Decoder greedy = greedy(model);
         for (int i = 0; i < 8; i++) {
             Dates.Example e = heldOut.get(i);
-            BeamSearch.Hypothesis best = model.beamSearch(ws, e.symbols(), width).get(0);
+            BeamSearch.Hypothesis best = model.beamSearch(ws, e.symbols(), e.length(), width, NO_END_CLASS).get(0);
             System.out.printf(Locale.ROOT, "  %-22s -> %s  beam %s (%.3f)  expected %s%n", e.text(),
-                    Dates.decode(greedy.decode(e.symbols())), Dates.decode(best.symbols()), best.logProbability(),
-                    e.date());
+                    Dates.decode(greedy.decode(e.symbols(), e.length())), Dates.decode(best.symbols()),
+                    best.logProbability(), e.date());
         }
         for (String text : new String[] {"1 january 2000", "dec 31, 1999", "29/02/48", "july 4th, 1976"}) {
-            System.out.printf("  %-22s -> %s%n", text, Dates.decode(greedy.decode(Dates.encode(text))));
+            System.out.printf("  %-22s -> %s%n", text, Dates.decode(greedy.decode(Dates.encode(text), text.length())));
         }
     }
 
@@ -159,7 +162,7 @@ public final class DatesSample {
                 width, 100 * accuracy(every, beam(model, width)).overall());
         int wrong = 0;
         for (Dates.Example e : every) {
-            int[] decoded = greedy.decode(e.symbols());
+            int[] decoded = greedy.decode(e.symbols(), e.length());
             if (!Arrays.equals(decoded, e.target()) && wrong++ < 12) {
                 System.out.printf("  %-22s -> %s  expected %s%n", e.text(), Dates.decode(decoded), e.date());
             }
@@ -174,8 +177,7 @@ public final class DatesSample {
         model.save(checkpoint);
         DateNormalizer loaded = new DateNormalizer(99);
         loaded.load(checkpoint);
-        int[][][] held = inputsAndTargets(heldOut);
-        double loss = loaded.loss(loaded.newWorkspace(), held[0], held[1]);
+        double loss = loss(loaded, loaded.newWorkspace(), asBatch(heldOut));
         System.out.printf(Locale.ROOT, "%nsaved %s (%,d bytes) and loaded it into a new model (seed 99): held-out "
                 + "loss %.4f, greedy exact match %.1f%%%n", checkpoint, Files.size(checkpoint), loss,
                 100 * accuracy(heldOut, greedy(loaded)).overall());
@@ -189,44 +191,50 @@ public final class DatesSample {
     public static Trainer.Batches<int[][], int[][]> batches(List<Dates.Example> examples, int batch, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         return update -> {
-            int[][] xs = new int[batch][];
-            int[][] ys = new int[batch][];
+            List<Dates.Example> drawn = new ArrayList<>(batch);
             for (int b = 0; b < batch; b++) {
-                Dates.Example e = examples.get(random.nextInt(examples.size()));
-                xs[b] = e.symbols();
-                ys[b] = e.target();
+                drawn.add(examples.get(random.nextInt(examples.size())));
             }
-            return new Trainer.Batch<>(xs, ys);
+            return asBatch(drawn);
         };
     }
 
-    /** The inputs ({@code [0]}) and targets ({@code [1]}) of {@code examples}, as one batch. */
-    public static int[][][] inputsAndTargets(List<Dates.Example> examples) {
-        int[][][] batch = new int[2][examples.size()][];
-        for (int i = 0; i < examples.size(); i++) {
-            batch[0][i] = examples.get(i).symbols();
-            batch[1][i] = examples.get(i).target();
+    /**
+     * {@code examples} as one batch: the inputs with their own lengths, and the targets with theirs,
+     * all {@value Dates#OUTPUT_LENGTH} (a date always has 10 characters, so there is no end class).
+     */
+    public static Trainer.Batch<int[][], int[][]> asBatch(List<Dates.Example> examples) {
+        int n = examples.size();
+        int[][] xs = new int[n][];
+        int[][] targets = new int[n][];
+        int[] lengths = new int[n];
+        int[] targetLengths = new int[n];
+        for (int i = 0; i < n; i++) {
+            Dates.Example e = examples.get(i);
+            xs[i] = e.symbols();
+            targets[i] = e.target();
+            lengths[i] = e.length();
+            targetLengths[i] = Dates.OUTPUT_LENGTH;
         }
-        return batch;
+        return new Trainer.Batch<>(xs, targets, lengths, targetLengths);
     }
 
-    /** Greedy decoding ({@code forward}): the most probable class of each step, fed back. */
+    /** The mean loss of {@code model} over {@code batch}, in nats per output character. */
+    public static double loss(DateNormalizer model, DateNormalizer.Workspace ws,
+            Trainer.Batch<int[][], int[][]> batch) {
+        return model.loss(ws, batch.inputs(), batch.targets(), batch.lengths(), batch.targetLengths());
+    }
+
+    /** Greedy decoding ({@code greedy}): the most probable class of each of the 10 steps, fed back. */
     public static Decoder greedy(DateNormalizer model) {
         DateNormalizer.Workspace ws = model.newWorkspace();
-        return symbols -> {
-            float[][] p = model.forward(ws, symbols);
-            int[] classes = new int[p.length];
-            for (int s = 0; s < p.length; s++) {
-                classes[s] = Sampling.argmax(p[s]);
-            }
-            return classes;
-        };
+        return (symbols, length) -> model.greedy(ws, symbols, length, NO_END_CLASS);
     }
 
     /** Beam search of {@code width}: the most probable sequence found. */
     public static Decoder beam(DateNormalizer model, int width) {
         DateNormalizer.Workspace ws = model.newWorkspace();
-        return symbols -> model.beamSearch(ws, symbols, width).get(0).symbols();
+        return (symbols, length) -> model.beamSearch(ws, symbols, length, width, NO_END_CLASS).get(0).symbols();
     }
 
     /** Exact-match accuracy of {@code decoder} on {@code examples}, by format and overall. */
@@ -235,7 +243,7 @@ public final class DatesSample {
         int right = 0;
         for (Dates.Example e : examples) {
             int[] c = counts.computeIfAbsent(e.format(), f -> new int[2]);
-            boolean ok = Arrays.equals(decoder.decode(e.symbols()), e.target());
+            boolean ok = Arrays.equals(decoder.decode(e.symbols(), e.length()), e.target());
             c[0] += ok ? 1 : 0;
             c[1]++;
             right += ok ? 1 : 0;
