@@ -53,6 +53,28 @@ class TrainerTest {
         return new Trainer.Batch<>((int) n, (int) n);
     }
 
+    /**
+     * The default length overloads of a model without lengths: null lengths are a plain update, real ones are
+     * refused by name, and Trainer routes a batch with target lengths to the four-argument overload.
+     */
+    @Test
+    void modelsWithoutLengthsRefuseLengthsAndAcceptNone() {
+        FakeModel model = new FakeModel(i -> false);
+        assertEquals(0.5, model.trainStep(1, 1, null));
+        assertEquals(0.5, model.trainStep(1, 1, null, null));
+        assertEquals(1.0, model.trainStep(0, 0, null, null));
+        assertEquals(3, model.updates());
+        UnsupportedOperationException sequences = assertThrows(UnsupportedOperationException.class,
+                () -> model.trainStep(1, 1, new int[] {1}));
+        assertTrue(sequences.getMessage().endsWith("FakeModel takes no sequence lengths"), sequences.getMessage());
+        UnsupportedOperationException targets = assertThrows(UnsupportedOperationException.class,
+                () -> model.trainStep(1, 1, new int[] {1}, new int[] {1}));
+        assertTrue(targets.getMessage().endsWith("FakeModel takes no target lengths"), targets.getMessage());
+        assertThrows(UnsupportedOperationException.class, () -> Trainer.train(model,
+                n -> new Trainer.Batch<>(1, 1, null, new int[] {1}), 1, p -> { }));
+        assertEquals(3, model.updates(), "a refused update updates nothing");
+    }
+
     @Test
     void reportsEveryUpdateWithLossAndSmoothedLoss() {
         List<Trainer.Progress> seen = new ArrayList<>();
