@@ -143,24 +143,8 @@ final class WindowWriter {
                 .beginControlFlow("if (to < STEPS)")
                 .addStatement("saveState(ws, carried[b], to)")
                 .endControlFlow()
-                .endControlFlow()
-                .beginControlFlow("if (!scored)")
-                .addStatement("continue")
-                .endControlFlow()
-                .addStatement("loss *= scale")
-                .beginControlFlow("if (!Double.isFinite(loss))")
-                .addStatement("throw new $T($S + loss + $S + from + $S + to + $S + optimizer.stepCount()$W+ $S)",
-                        NON_FINITE_EXCEPTION, "loss is ", " in the window of steps ", " to ", " at update ",
-                        "; this window made no update (the windows before it did)")
-                .endControlFlow()
-                .addStatement("storeGradients(ws.grads)")
-                .addComment("one pass: a finite sum of squares proves every gradient finite; else it throws")
-                .addStatement("lastGradientNorm = clipping.checkFiniteAndClip(parameters)")
-                .addStatement("optimizer.stepWithoutGradientCheck(parameters, schedule)")
-                .addStatement("lossSum += loss")
-                .addStatement("updates++")
                 .endControlFlow();
-        return m.addStatement("return lossSum / updates").build();
+        return updateFromWindow(m);
     }
 
     /**
@@ -260,8 +244,16 @@ final class WindowWriter {
         m.beginControlFlow("if (end < ws.$L)", TimeSchedule.LENGTH)
                 .addStatement("saveState(ws, carried[b], end)")
                 .endControlFlow()
-                .endControlFlow()
-                .beginControlFlow("if (!scored)")
+                .endControlFlow();
+        return updateFromWindow(m);
+    }
+
+    /**
+     * Ends a window loop's body and the method, the same for fixed and variable lengths: a window that scored no
+     * output makes no update; otherwise its loss is scaled, checked, and its gradients clipped and applied.
+     */
+    private static MethodSpec updateFromWindow(MethodSpec.Builder m) {
+        m.beginControlFlow("if (!scored)")
                 .addStatement("continue")
                 .endControlFlow()
                 .addStatement("loss *= scale")
