@@ -194,7 +194,7 @@ final class TrainingWriter {
     /** The model's {@code trainStep}, over a batch of full sequences or, {@code withLengths}, of padded ones. */
     /** A {@code variable_length} encoder-decoder's {@code trainStep} with the inputs' and the targets' lengths. */
     private MethodSpec encoderDecoderTrainStep() {
-        return MethodSpec.methodBuilder("trainStep")
+        MethodSpec.Builder m = MethodSpec.methodBuilder("trainStep")
                 .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC)
                 .addParameter(batchInput, "xs")
@@ -208,18 +208,8 @@ final class TrainingWriter {
                         + " are finite, clipping, then the optimizer step.\nNot thread-safe.\n\n"
                         + "@return the batch's mean loss before the update\n"
                         + "@throws $T if the loss or a gradient is NaN or infinite; the weights are left unchanged\n",
-                        NON_FINITE_EXCEPTION)
-                .addStatement("final double loss = computeGradients(trainingWorkspace, xs, targets, inputLengths,"
-                        + " targetLengths)")
-                .beginControlFlow("if (!Double.isFinite(loss))")
-                .addStatement("throw new $T($S + loss + $S + optimizer.stepCount() + $S)", NON_FINITE_EXCEPTION,
-                        "loss is ", " at update ", "; nothing was updated")
-                .endControlFlow()
-                .addComment("one pass: a finite sum of squares proves every gradient finite; else it throws")
-                .addStatement("lastGradientNorm = clipping.checkFiniteAndClip(parameters)")
-                .addStatement("optimizer.stepWithoutGradientCheck(parameters, schedule)")
-                .addStatement("return loss")
-                .build();
+                        NON_FINITE_EXCEPTION);
+        return updateFromGradients(m, ", inputLengths, targetLengths");
     }
 
     private MethodSpec trainStep(boolean withLengths) {
@@ -241,12 +231,20 @@ final class TrainingWriter {
         if (plan.hasDropout()) {
             m.addJavadoc("The forward and backward passes share the dropout masks of this update.\n\n");
         }
-        return m.returns(double.class)
+        m.returns(double.class)
                 .addJavadoc("@return the batch's mean loss before the update\n"
                         + "@throws $T if the loss or a gradient is NaN or infinite; the weights are left unchanged\n",
-                        NON_FINITE_EXCEPTION)
-                .addStatement("final double loss = computeGradients(trainingWorkspace, xs, targets$L)",
-                        withLengths ? ", lengths" : "")
+                        NON_FINITE_EXCEPTION);
+        return updateFromGradients(m, withLengths ? ", lengths" : "");
+    }
+
+    /**
+     * Ends a {@code trainStep}, the same with and without lengths: the batch's gradients (the arguments after
+     * {@code targets} given), a check that the loss is finite, clipping (which proves every gradient finite), the
+     * optimizer step.
+     */
+    private static MethodSpec updateFromGradients(MethodSpec.Builder m, String lengthArguments) {
+        return m.addStatement("final double loss = computeGradients(trainingWorkspace, xs, targets$L)", lengthArguments)
                 .beginControlFlow("if (!Double.isFinite(loss))")
                 .addStatement("throw new $T($S + loss + $S + optimizer.stepCount() + $S)", NON_FINITE_EXCEPTION,
                         "loss is ", " at update ", "; nothing was updated")
