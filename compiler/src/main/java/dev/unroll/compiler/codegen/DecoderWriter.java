@@ -160,13 +160,7 @@ final class DecoderWriter {
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
                 .addStatement("syncPackedWeights()")
                 .addStatement("checkInput(x, $S)", "x")
-                .beginControlFlow("if (!(temperature >= 0 && temperature < Double.POSITIVE_INFINITY))")
-                .addStatement("throw new IllegalArgumentException($S + temperature)",
-                        "temperature must be finite and >= 0, got ")
-                .endControlFlow()
-                .beginControlFlow("if (temperature > 0)")
-                .addStatement("$T.notNull(rng, $S)", RuntimeTypes.CHECKS, "rng")
-                .endControlFlow()
+                .addCode(checkTemperature())
                 .addStatement("loadInput(ws, x)")
                 .addStatement("encode(ws)")
                 .addStatement("final int[] symbols = new int[$L]", ty)
@@ -193,14 +187,7 @@ final class DecoderWriter {
                 .addStatement("checkInput(x, $S)", "x")
                 .addStatement("final $T search = new $T(width, $L, $L)", BEAM_SEARCH, BEAM_SEARCH, ty, o)
                 .addStatement("loadInput(ws, x)")
-                .addStatement("encode(ws)")
-                .addComment("each hypothesis's decoder state: every decoder layer's h (and c) before its next step")
-                .addStatement("$T states = new $T[Math.min(width, $L)][$L]", num.array(2), num.type(),
-                        mostHypotheses(), state)
-                .addStatement("$T next = new $T[states.length][$L]", num.array(2), num.type(), state)
-                .addStatement("saveDecoderState(ws, 0, states[0])")
-                .addCode(beamLoop(state))
-                .addStatement("return search.hypotheses()")
+                .addCode(encodeAndSearch(state))
                 .build());
     }
 
@@ -385,13 +372,7 @@ final class DecoderWriter {
                 .addStatement("checkEndClass(endClass)")
                 .addStatement("syncPackedWeights()")
                 .addStatement("checkInput(x, $S, length)", "x")
-                .beginControlFlow("if (!(temperature >= 0 && temperature < Double.POSITIVE_INFINITY))")
-                .addStatement("throw new IllegalArgumentException($S + temperature)",
-                        "temperature must be finite and >= 0, got ")
-                .endControlFlow()
-                .beginControlFlow("if (temperature > 0)")
-                .addStatement("$T.notNull(rng, $S)", RuntimeTypes.CHECKS, "rng")
-                .endControlFlow()
+                .addCode(checkTemperature())
                 .addStatement("$L = length", length)
                 .addStatement("loadInput(ws, x, length)")
                 .addStatement("encode(ws)")
@@ -439,15 +420,38 @@ final class DecoderWriter {
                 .addStatement("final $T search = new $T(width, $L, $L, endClass)", BEAM_SEARCH, BEAM_SEARCH, ty, o)
                 .addStatement("$L = length", length)
                 .addStatement("loadInput(ws, x, length)")
+                .addCode(encodeAndSearch(state))
+                .build());
+    }
+
+    /** Refuses a negative or non-finite temperature, and a missing {@code rng} where one is drawn from. */
+    private static CodeBlock checkTemperature() {
+        return CodeBlock.builder()
+                .beginControlFlow("if (!(temperature >= 0 && temperature < Double.POSITIVE_INFINITY))")
+                .addStatement("throw new IllegalArgumentException($S + temperature)",
+                        "temperature must be finite and >= 0, got ")
+                .endControlFlow()
+                .beginControlFlow("if (temperature > 0)")
+                .addStatement("$T.notNull(rng, $S)", RuntimeTypes.CHECKS, "rng")
+                .endControlFlow()
+                .build();
+    }
+
+    /**
+     * A beam search's body once its input is loaded and its {@code search} made: encode, then keep each
+     * hypothesis's decoder state through the beam loop, and return the hypotheses.
+     */
+    private CodeBlock encodeAndSearch(int state) {
+        return CodeBlock.builder()
                 .addStatement("encode(ws)")
-                .addComment("each hypothesis's decoder state: every decoder layer's h (and c) before its next step")
+                .add("// each hypothesis's decoder state: every decoder layer's h (and c) before its next step\n")
                 .addStatement("$T states = new $T[Math.min(width, $L)][$L]", num.array(2), num.type(),
                         mostHypotheses(), state)
                 .addStatement("$T next = new $T[states.length][$L]", num.array(2), num.type(), state)
                 .addStatement("saveDecoderState(ws, 0, states[0])")
-                .addCode(beamLoop(state))
+                .add(beamLoop(state))
                 .addStatement("return search.hypotheses()")
-                .build());
+                .build();
     }
 
     /**
