@@ -616,6 +616,8 @@ final class DecoderWriter {
 
     private MethodSpec encode() {
         CodeBlock.Builder b = CodeBlock.builder();
+        // an embedding input: the table's row of every real step's symbol, as the encoder's dense input
+        new SequenceWriter(plan).lookUpEmbedding(b, "0", inputEnd());
         if (variable) {
             b.add("// the real input steps only: padded steps are neither read nor computed\n");
             b.beginControlFlow("for (int t = 0; t < $L; t++)", plan.schedule().length());
@@ -776,6 +778,8 @@ final class DecoderWriter {
                 b.addStatement("$L(ws, t)", enc.get(i).backwardMethod());
             }
         });
+        // an embedding input: each real step's dL/dx_t into its symbol's row of the table's gradient
+        new SequenceWriter(plan).embeddingBackward(b, "0", inputEnd());
         return MethodSpec.methodBuilder("backwardSequence")
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
@@ -785,6 +789,11 @@ final class DecoderWriter {
                         + " {@code grad} array.\n")
                 .addCode(b.build())
                 .build();
+    }
+
+    /** The end of the loaded sequence's input steps: its own length, or all {@code TX}. */
+    private String inputEnd() {
+        return variable ? plan.schedule().length() : "STEPS";
     }
 
     /** Opens a loop from the last step down to 0: {@code steps - 1}, or {@code length - 1} when a length is given. */
