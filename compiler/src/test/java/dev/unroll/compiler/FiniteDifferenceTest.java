@@ -333,7 +333,7 @@ class FiniteDifferenceTest {
         SplittableRandom embeddedEncoderDecoder = new SplittableRandom(SEED + 6);
         for (NetSpec.Cell cell : NetSpec.Cell.core()) {
             for (int layers = 1; layers <= 2; layers++) {
-                for (boolean variable : new boolean[] {false, true}) {
+                for (boolean varying : new boolean[] {false, true}) {
                     String name = "Fd" + cases.size();
                     NetSpec.Head head = heads[cases.size() % heads.length];
                     NetSpec base = NetSpec.random(embeddedEncoderDecoder, "fd", name, cell, layers,
@@ -344,7 +344,7 @@ class FiniteDifferenceTest {
                             base.outputSize(), head, NetSpec.Topo.ENCODER_DECODER, base.steps(), base.fixedBatch(),
                             true, width, outputSteps);
                     String text = spec.text();
-                    if (variable) {
+                    if (varying) {
                         lengths.put(name, shorterAndFull(embeddedEncoderDecoder, base.steps()));
                         targetLengths.put(name, shorterAndFull(embeddedEncoderDecoder, outputSteps));
                         String statement = "many_to_many input_steps " + base.steps() + " output_steps " + outputSteps
