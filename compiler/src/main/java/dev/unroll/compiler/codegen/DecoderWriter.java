@@ -647,6 +647,8 @@ final class DecoderWriter {
                         + " loaded in {@code ws} and starts the decoder\nfrom its states after the last of them.\n")
                         : CodeBlock.of("Runs the encoder over the $L input steps loaded in {@code ws} and starts the"
                         + " decoder from its final states.\n", tx))
+                .addJavadoc(plan.embedding().isPresent() ? "The encoder reads the embedding row of each step's"
+                        + " symbol, looked up first.\n" : "")
                 .addCode(b.build())
                 .build();
     }
@@ -786,7 +788,8 @@ final class DecoderWriter {
                 .addJavadoc("Backpropagation through time over the loaded sequence, after {@link #forwardSequence} and\n"
                         + "{@link #sequenceLoss}: the decoder and the head from the last output step to the first,"
                         + " then the encoder\nfrom its last step to its first; adds every parameter's gradient to its"
-                        + " {@code grad} array.\n")
+                        + " {@code grad} array$L.\n", plan.embedding().isPresent() && !plan.embedding().get().frozen()
+                                ? ",\nand each real input step's {@code dL/dx_t} to its symbol's row of the table's gradient" : "")
                 .addCode(b.build())
                 .build();
     }
