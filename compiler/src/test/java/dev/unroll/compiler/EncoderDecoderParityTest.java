@@ -48,8 +48,18 @@ import org.junit.jupiter.api.io.TempDir;
  * </ul>
  * The fixture's weights, saved as a user's {@code state_dict} of modules {@code enc}, {@code dec} and
  * {@code fc}, also go through {@code importPyTorch} (the two prefixes detected), a checkpoint round trip,
- * and give the same outputs. The model has no stepper ({@code newStepper} throws, saying why) and ONNX
+ * and give the same outputs, and {@code saveWeights} writes them back under PyTorch's names in its
+ * {@code state_dict} order. The model has no stepper ({@code newStepper} throws, saying why) and ONNX
  * export refuses it, saying so.
+ *
+ * <p>The same checks run on the fixed-length fixtures of {@code make_encdec_embedding_fixtures.py}
+ * ({@code fixtures/pytorch-encdec-embedding}): an {@code nn.Embedding(7, 3)} in front of the encoder
+ * (rnn tanh, lstm, gru, 1 and 2 layers, softmax and linear heads, the table frozen or trained; a Cho
+ * GRU), imported as {@code emb.weight}. {@link #checkEmbedding} adds what an embedding brings: the
+ * table's unread rows have exactly zero gradient, a frozen table none at all; symbols outside the
+ * vocabulary are refused by name and step; and two {@code trainStep}s match {@code torch.optim}
+ * (Adam, momentum, SGD, RMSprop in turn), the second on a batch reading other rows than the first.
+ * {@link EncoderDecoderVariableLengthParityTest} shares the loading and these checks.
  */
 class EncoderDecoderParityTest {
     static final Path FIXTURES = Path.of(System.getProperty("unroll.sourceRoot", "."),
@@ -395,6 +405,21 @@ class EncoderDecoderParityTest {
         }
         assertClose("greedy.y after importPyTorch", data.tensor("greedy.y"),
                 flatten(loaded.call("forward", loaded.workspace, xs)), rtol);
+        // exported under PyTorch's names, in its state_dict order (the embedding first), with the same values
+        Path weights = work.resolve(c.model().qualifiedName() + ".weights.safetensors");
+        loaded.call("saveWeights", weights);
+        TensorFile exported = SafeTensors.read(weights);
+        assertEquals(data.metadata().get("parameters"), String.join(",", exported.names()),
+                "saveWeights: PyTorch's names, in state_dict order");
+        for (String name : exported.names()) {
+            Tensor expected = data.tensor("param." + name);
+            Tensor written = exported.tensor(name);
+            assertArrayEquals(expected.shape(), written.shape(), name + ": shape");
+            for (int i = 0; i < expected.elementCount(); i++) {
+                double e = c.isFloat() ? (float) expected.getDouble(i) : expected.getDouble(i);
+                assertEquals(e, written.getDouble(i), 0.0, name + "[" + i + "] as saveWeights wrote it");
+            }
+        }
     }
 
     private static void assertCloseArrays(String what, double[] expected, double[] actual, double rtol) {

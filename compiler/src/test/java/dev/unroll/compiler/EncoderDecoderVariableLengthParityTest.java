@@ -44,6 +44,10 @@ import org.junit.jupiter.api.io.TempDir;
  *     temperature 0 are the greedy sequence; sampling at temperature 1 draws the first class as often as PyTorch's
  *     first output says, and stops exactly at the end class.
  * </ul>
+ * The variable-length fixtures of {@code make_encdec_embedding_fixtures.py} ({@code fixtures/pytorch-encdec-embedding},
+ * an {@code nn.Embedding(7, 3)} in front of the encoder, rnn tanh, lstm and gru, 1 and 2 layers, softmax and linear
+ * heads, frozen or trained, padded with -1) go through the same checks and
+ * {@link EncoderDecoderParityTest#checkEmbedding}'s, with the lengths.
  */
 class EncoderDecoderVariableLengthParityTest {
     static final Path FIXTURES = Path.of(System.getProperty("unroll.sourceRoot", "."),
