@@ -1,6 +1,5 @@
 package dev.unroll.compiler;
 
-import static dev.unroll.compiler.PyTorchParityTest.assertClose;
 import static dev.unroll.compiler.PyTorchParityTest.batch;
 import static dev.unroll.compiler.PyTorchParityTest.flatten;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -23,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -126,7 +126,64 @@ class EncoderDecoderParityTest {
         return cases.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c)));
     }
 
+    @AfterAll
+    static void report() {
+        report("EncoderDecoderParityTest");
+    }
+
+    /** The case being checked (the tests run one at a time), whose errors {@link #assertClose} records. */
+    private static Case current;
+    /** Per kind of fixture and precision: the largest error seen, relative to its tensor's largest magnitude. */
+    private static final Map<String, double[]> worst = new java.util.TreeMap<>();
+    private static final Map<String, String> worstWhere = new java.util.HashMap<>();
+
+    /** Starts checking a case: the errors {@link #assertClose} sees from now on are its own. */
+    static void checking(Case c) {
+        current = c;
+    }
+
+    /**
+     * {@link PyTorchParityTest#assertClose}, recording the largest error relative to the tensor's largest magnitude
+     * (the scale the tolerances are given in) for the report.
+     */
+    static void assertClose(String what, Tensor expected, double[] actual, double rtol) {
+        record(what, expected, actual);
+        PyTorchParityTest.assertClose(what, expected, actual, rtol);
+    }
+
+    /** Records the largest error of {@code actual} relative to the largest magnitude of {@code expected}. */
+    private static void record(String what, Tensor expected, double[] actual) {
+        if (current != null && expected.elementCount() == actual.length) {
+            double scale = 0;
+            double error = 0;
+            for (int i = 0; i < actual.length; i++) {
+                scale = Math.max(scale, Math.abs(expected.getDouble(i)));
+            }
+            for (int i = 0; i < actual.length; i++) {
+                error = Math.max(error, Math.abs(actual[i] - expected.getDouble(i)) / (scale == 0 ? 1 : scale));
+            }
+            String kind = (current.data().metadata().get("input").equals("embedding") ? "embedding" : "other")
+                    + " fixtures, " + (current.isFloat() ? "float32" : "float64");
+            double[] seen = worst.computeIfAbsent(kind, k -> new double[2]);
+            seen[1]++;
+            if (error >= seen[0]) {
+                seen[0] = error;
+                worstWhere.put(kind, current.name() + " " + what);
+            }
+        }
+    }
+
+    /** Prints the largest errors recorded, per kind of fixture and precision. */
+    static void report(String test) {
+        worst.forEach((kind, seen) -> System.out.printf("%s: %s: %d tensors compared, largest error %.3g of the"
+                + " tensor's largest magnitude (%s)%n", test, kind, (long) seen[1], seen[0], worstWhere.get(kind)));
+        worst.clear();
+        worstWhere.clear();
+        current = null;
+    }
+
     private static void check(Case c) throws Exception {
+        checking(c);
         ModelHandle model = new ModelHandle(classes.get(c.model().qualifiedName()));
         TensorFile data = c.data();
         for (Parameter p : model.parameters()) {
@@ -307,6 +364,7 @@ class EncoderDecoderParityTest {
                         assertEquals(e, value[i], 0.0, what + "[" + i + "]: a frozen table never changes");
                     }
                 } else if (c.isFloat()) {
+                    record(what, expected, value);
                     PyTorchParityTest.assertCloseToScale(what, expected, value, 1e-4);
                 } else {
                     assertClose(what, expected, value, 1e-9);

@@ -1,6 +1,6 @@
 package dev.unroll.compiler;
 
-import static dev.unroll.compiler.PyTorchParityTest.assertClose;
+import static dev.unroll.compiler.EncoderDecoderParityTest.assertClose;
 import static dev.unroll.compiler.PyTorchParityTest.batch;
 import static dev.unroll.compiler.PyTorchParityTest.flatten;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -72,6 +73,11 @@ class EncoderDecoderVariableLengthParityTest {
         classes = GeneratedCode.compile(cases.stream().map(Case::model).toList(), work);
     }
 
+    @AfterAll
+    static void report() {
+        EncoderDecoderParityTest.report("EncoderDecoderVariableLengthParityTest");
+    }
+
     @TestFactory
     Stream<DynamicTest> matchesPyTorch() {
         return cases.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c)));
@@ -82,6 +88,7 @@ class EncoderDecoderVariableLengthParityTest {
     }
 
     private static void check(Case c) {
+        EncoderDecoderParityTest.checking(c);
         ModelHandle model = new ModelHandle(classes.get(c.model().qualifiedName()));
         TensorFile data = c.data();
         for (Parameter p : model.parameters()) {
