@@ -76,7 +76,8 @@ class EncoderDecoderParityTest {
 
     /**
      * The fixtures of {@code make_encdec_embedding_fixtures.py}: encoder-decoders whose encoder reads an embedding
-     * input, fixed-length ones checked here, {@code variable_length} ones by {@link EncoderDecoderVariableLengthParityTest}.
+     * input, fixed-length ones checked here, {@code variable_length} ones by
+     * {@link EncoderDecoderVariableLengthParityTest}.
      */
     static final Path EMBEDDING_FIXTURES = Path.of(System.getProperty("unroll.sourceRoot", "."),
             "src/test/resources/fixtures/pytorch-encdec-embedding");

@@ -51,6 +51,8 @@ final class DecoderWriter {
      * to {@code ws.length}, the decoder's to {@code ws.outputLength}, and decoding may stop at an end class.
      */
     private final boolean variable;
+    /** The loops of a single stack, whose loss, input-gradient routing and embedding steps the encoder reuses. */
+    private final SequenceWriter sequences;
 
     DecoderWriter(ModelPlan plan, Num num) {
         this.plan = plan;
@@ -61,11 +63,11 @@ final class DecoderWriter {
         this.tx = decoder.inputSteps();
         this.ty = decoder.outputSteps();
         this.variable = plan.schedule().variableLength();
+        this.sequences = new SequenceWriter(plan);
     }
 
     void addTo(TypeSpec.Builder type) {
         addDecodingApi(type);
-        SequenceWriter sequences = new SequenceWriter(plan);
         type.addMethod(forwardSequence());
         type.addMethod(decodeGreedy());
         if (variable && decoder.argmaxFeedback()) {
@@ -617,7 +619,7 @@ final class DecoderWriter {
     private MethodSpec encode() {
         CodeBlock.Builder b = CodeBlock.builder();
         // an embedding input: the table's row of every real step's symbol, as the encoder's dense input
-        new SequenceWriter(plan).lookUpEmbedding(b, "0", inputEnd());
+        sequences.lookUpEmbedding(b, "0", inputEnd());
         if (variable) {
             b.add("// the real input steps only: padded steps are neither read nor computed\n");
             b.beginControlFlow("for (int t = 0; t < $L; t++)", plan.schedule().length());
@@ -781,7 +783,7 @@ final class DecoderWriter {
             }
         });
         // an embedding input: each real step's dL/dx_t into its symbol's row of the table's gradient
-        new SequenceWriter(plan).embeddingBackward(b, "0", inputEnd());
+        sequences.embeddingBackward(b, "0", inputEnd());
         return MethodSpec.methodBuilder("backwardSequence")
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
@@ -789,7 +791,8 @@ final class DecoderWriter {
                         + "{@link #sequenceLoss}: the decoder and the head from the last output step to the first,"
                         + " then the encoder\nfrom its last step to its first; adds every parameter's gradient to its"
                         + " {@code grad} array$L.\n", plan.embedding().isPresent() && !plan.embedding().get().frozen()
-                                ? ",\nand each real input step's {@code dL/dx_t} to its symbol's row of the table's gradient" : "")
+                                ? ",\nand each real input step's {@code dL/dx_t} to its symbol's row of the table's"
+                                        + " gradient" : "")
                 .addCode(b.build())
                 .build();
     }
