@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the PyTorch reference fixtures under compiler/src/test/resources/fixtures/pytorch/.
+# Regenerates the PyTorch reference fixtures under compiler/src/test/resources/fixtures/pytorch/,
+# pytorch-encdec/, pytorch-encdec-varlen/ and pytorch-encdec-embedding/.
 # Installs Debian's python3-torch first when /usr/bin/python3 cannot import torch (needs root or
 # sudo). Extra arguments go to the generator, e.g. --check-specs compiler/target/unroll.jar.
 set -euo pipefail
@@ -15,4 +16,6 @@ if ! /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-torch
 fi
 
-exec /usr/bin/python3 compiler/src/test/python/make_pytorch_fixtures.py "$@"
+/usr/bin/python3 compiler/src/test/python/make_pytorch_fixtures.py "$@"
+# encoder-decoders with an embedding input: fixtures/pytorch-encdec-embedding/ (takes no arguments)
+/usr/bin/python3 compiler/src/test/python/make_encdec_embedding_fixtures.py

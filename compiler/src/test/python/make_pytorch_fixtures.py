@@ -1447,7 +1447,7 @@ def encdec_previous(c, values):
 
 def encdec_teacher_forced(c, model, x, target):
     """The decoder reads zeros, then the targets of the steps before (teacher forcing)."""
-    _, state = model["encoder"](dense_input(c, x), encdec_state(c, x.shape[0]))
+    _, state = model["encoder"](dense_input(c, x, model), encdec_state(c, x.shape[0]))
     start = torch.zeros(target.shape[0], 1, ED_O)
     out, _ = model["decoder"](torch.cat([start, encdec_previous(c, target[:, :-1])], dim=1), state)
     z = model["head"](out)
@@ -1465,7 +1465,7 @@ def encdec_loss(c, z, y, target):
 def encdec_greedy(c, model, x):
     """The decoder reads its own previous output, one step at a time; returns y and the smallest top-2 logit gap."""
     with torch.no_grad():
-        _, state = model["encoder"](dense_input(c, x), encdec_state(c, B))
+        _, state = model["encoder"](dense_input(c, x, model), encdec_state(c, B))
         inp = torch.zeros(B, 1, ED_O)
         ys, gap = [], math.inf
         for s in range(ED_TY):
@@ -1486,7 +1486,7 @@ def encdec_beam(c, model, x, width):
     """Beam search over one sequence x [1, TX(, I)]: [(symbols, log p)] best first, and the smallest gap among the
     best width + 1 candidates of any step."""
     with torch.no_grad():
-        _, state = model["encoder"](dense_input(c, x), encdec_state(c, 1))
+        _, state = model["encoder"](dense_input(c, x, model), encdec_state(c, 1))
         beams = [([], 0.0, state)]
         gap = math.inf
         for s in range(ED_TY):
@@ -1754,7 +1754,7 @@ def varlen_encdec_data(c, g):
 
 def varlen_encode(c, model, x, lengths):
     """The encoder through pack_padded_sequence: its h_n (and c_n), after each sequence's own last step."""
-    seq = F.one_hot(x.clamp(min=0), I).double() if c["encoding"] == "one_hot" else x
+    seq = x if c["encoding"] == "dense" else dense_input(c, x.clamp(min=0), model)  # padding: never read
     packed = nn.utils.rnn.pack_padded_sequence(seq, torch.tensor(lengths), batch_first=True, enforce_sorted=False)
     _, state = model["encoder"](packed, encdec_state(c, x.shape[0]))
     return state

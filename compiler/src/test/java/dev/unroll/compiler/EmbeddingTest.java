@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@link PyTorchParityTest}, {@link FiniteDifferenceTest}): its gradient and its update touch only the rows of the
  * symbols read, a frozen table never changes and has no optimizer state, the table survives a checkpoint and
  * training resumes bit for bit, it starts N(0, 1), bad symbols are refused saying where, and a small model learns
- * a task through it.
+ * a task through it; the same for an encoder-decoder's table, which its encoder reads.
  */
 class EmbeddingTest {
     @TempDir
@@ -99,11 +99,39 @@ class EmbeddingTest {
             }
             """;
 
+    private static final String ENCODER_DECODER = """
+            package emb;
+
+            /** The encoder reads a table of 3000 x 8; the decoder its own 5 classes. */
+            model EncoderDecoder {
+                input 3000 embedding 8;
+                gru 4;
+                output 5 softmax;
+                many_to_many input_steps 3 output_steps 2;
+                optimizer adam learning_rate 0.01;
+                seed 4;
+            }
+            """;
+
+    private static final String FROZEN_ENCODER_DECODER = """
+            package emb;
+
+            model FrozenEncoderDecoder {
+                input 40 embedding 3 frozen;
+                lstm 4;
+                output 5 softmax;
+                many_to_many input_steps 3 output_steps 2 variable_length;
+                optimizer adam learning_rate 0.01;
+            }
+            """;
+
     @BeforeAll
     static void compile() {
-        List<NetworkModel> models = List.of(GeneratedCode.model("sentiment.rnn", SENTIMENT),
+        List<NetworkModel> models = new java.util.ArrayList<>(List.of(GeneratedCode.model("sentiment.rnn", SENTIMENT),
                 GeneratedCode.model("frozen.rnn", FROZEN), GeneratedCode.model("sparse.rnn", SPARSE),
-                GeneratedCode.model("resumed.rnn", RESUMED), GeneratedCode.model("large.rnn", LARGE));
+                GeneratedCode.model("resumed.rnn", RESUMED), GeneratedCode.model("large.rnn", LARGE)));
+        models.add(GeneratedCode.model("encdec.rnn", ENCODER_DECODER));
+        models.add(GeneratedCode.model("frozen-encdec.rnn", FROZEN_ENCODER_DECODER));
         classes = GeneratedCode.compile(models, work);
     }
 
@@ -246,6 +274,89 @@ class EmbeddingTest {
         System.out.printf("EmbeddingTest: 4000 x 8 table: mean %.4f, standard deviation %.4f%n", mean, sd);
         assertEquals(0, mean, 0.04, "N(0, 1) mean, 32000 draws");
         assertEquals(1, sd, 0.03, "N(0, 1) standard deviation");
+    }
+
+    /**
+     * An encoder-decoder's table: N(0, 1) from the seed, first in the checkpoint, trained with Adam state that a
+     * checkpoint resumes bit for bit (rows read early keep moving after their symbols are gone); frozen, it never
+     * changes and has no optimizer state, while the rest trains.
+     */
+    @Test
+    void anEncoderDecoderTableStartsNormalResumesFromACheckpointAndStaysFrozen() throws Exception {
+        ModelHandle straight = model("EncoderDecoder");
+        double[] table = values(straight.parameters().get("embedding.weight"));
+        assertArrayEquals(table, values(model("EncoderDecoder").parameters().get("embedding.weight")), 0.0,
+                "the seed fixes the table");
+        double sum = 0;
+        double squares = 0;
+        for (double v : table) {
+            sum += v;
+            squares += v * v;
+        }
+        double mean = sum / table.length;
+        double sd = Math.sqrt(squares / table.length - mean * mean);
+        assertEquals(0, mean, 0.04, "N(0, 1) mean, 24000 draws");
+        assertEquals(1, sd, 0.03, "N(0, 1) standard deviation");
+
+        ModelHandle interrupted = model("EncoderDecoder");
+        SplittableRandom random = new SplittableRandom(21);
+        int[][][] xs = new int[10][2][3];
+        int[][][] ys = new int[10][2][2];
+        for (int k = 0; k < 10; k++) {
+            for (int b = 0; b < 2; b++) {
+                for (int t = 0; t < 3; t++) {
+                    xs[k][b][t] = 10 * k + random.nextInt(10); // a new window of rows at each update
+                }
+                for (int s = 0; s < 2; s++) {
+                    ys[k][b][s] = random.nextInt(5);
+                }
+            }
+        }
+        for (int k = 0; k < 5; k++) {
+            straight.call("trainStep", xs[k], ys[k]);
+            interrupted.call("trainStep", xs[k], ys[k]);
+        }
+        Path file = work.resolve("encdec.safetensors");
+        interrupted.call("save", file);
+        TensorFile saved = SafeTensors.read(file);
+        assertEquals("embedding.weight", saved.names().get(0), "the table first: " + saved.names());
+        assertTrue(saved.contains("optimizer.embedding.weight.exp_avg"), "the table's Adam state is saved");
+        ModelHandle resumed = model("EncoderDecoder");
+        resumed.call("load", file);
+        for (int k = 5; k < 10; k++) {
+            assertEquals((double) straight.call("trainStep", xs[k], ys[k]),
+                    (double) resumed.call("trainStep", xs[k], ys[k]), 0.0, "loss of update " + k);
+        }
+        for (Parameter p : straight.parameters()) {
+            assertArrayEquals(values(p), values(resumed.parameters().get(p.name())), 0.0, p.name());
+        }
+        // a row the first update read trained; a row no update read did not
+        int read = xs[0][0][0];
+        double[] trained = values(straight.parameters().get("embedding.weight"));
+        assertFalse(java.util.Arrays.equals(java.util.Arrays.copyOfRange(table, read * 8, read * 8 + 8),
+                java.util.Arrays.copyOfRange(trained, read * 8, read * 8 + 8)), "row " + read + " trained");
+        assertArrayEquals(java.util.Arrays.copyOfRange(table, 2000 * 8, 3000 * 8),
+                java.util.Arrays.copyOfRange(trained, 2000 * 8, 3000 * 8), 0.0, "rows 2000 to 2999, never read");
+
+        ModelHandle frozen = model("FrozenEncoderDecoder");
+        Parameter frozenTable = frozen.parameters().get("embedding.weight");
+        assertFalse(frozenTable.requiresGrad());
+        double[] initial = values(frozenTable);
+        double[] encoder = values(frozen.parameters().get("encoder.weight_ih_l0"));
+        int[][] x = {{1, 2, 3}, {39, -1, -1}};
+        int[][] y = {{0, 4}, {2, -1}};
+        for (int k = 0; k < 5; k++) {
+            frozen.call("trainStep", x, y, new int[] {3, 1}, new int[] {2, 1});
+        }
+        assertArrayEquals(initial, values(frozenTable), 0.0, "the frozen table is bit-identical after training");
+        assertFalse(java.util.Arrays.equals(encoder, values(frozen.parameters().get("encoder.weight_ih_l0"))),
+                "the encoder did train");
+        Path frozenFile = work.resolve("frozen-encdec.safetensors");
+        frozen.call("save", frozenFile);
+        TensorFile frozenSaved = SafeTensors.read(frozenFile);
+        assertTrue(frozenSaved.contains("embedding.weight"), "the frozen table is saved");
+        assertTrue(frozenSaved.names().stream().noneMatch(n -> n.startsWith("optimizer.embedding")),
+                "no optimizer state for a frozen table: " + frozenSaved.names());
     }
 
     @Test

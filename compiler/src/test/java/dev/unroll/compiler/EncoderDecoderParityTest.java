@@ -1,6 +1,5 @@
 package dev.unroll.compiler;
 
-import static dev.unroll.compiler.PyTorchParityTest.assertClose;
 import static dev.unroll.compiler.PyTorchParityTest.batch;
 import static dev.unroll.compiler.PyTorchParityTest.flatten;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -23,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -48,8 +48,18 @@ import org.junit.jupiter.api.io.TempDir;
  * </ul>
  * The fixture's weights, saved as a user's {@code state_dict} of modules {@code enc}, {@code dec} and
  * {@code fc}, also go through {@code importPyTorch} (the two prefixes detected), a checkpoint round trip,
- * and give the same outputs. The model has no stepper ({@code newStepper} throws, saying why) and ONNX
+ * and give the same outputs, and {@code saveWeights} writes them back under PyTorch's names in its
+ * {@code state_dict} order. The model has no stepper ({@code newStepper} throws, saying why) and ONNX
  * export refuses it, saying so.
+ *
+ * <p>The same checks run on the fixed-length fixtures of {@code make_encdec_embedding_fixtures.py}
+ * ({@code fixtures/pytorch-encdec-embedding}): an {@code nn.Embedding(7, 3)} in front of the encoder
+ * (rnn tanh, lstm, gru, 1 and 2 layers, softmax and linear heads, the table frozen or trained; a Cho
+ * GRU), imported as {@code emb.weight}. {@link #checkEmbedding} adds what an embedding brings: the
+ * table's unread rows have exactly zero gradient, a frozen table none at all; symbols outside the
+ * vocabulary are refused by name and step; and two {@code trainStep}s match {@code torch.optim}
+ * (Adam, momentum, SGD, RMSprop in turn), the second on a batch reading other rows than the first.
+ * {@link EncoderDecoderVariableLengthParityTest} shares the loading and these checks.
  */
 class EncoderDecoderParityTest {
     static final Path FIXTURES = Path.of(System.getProperty("unroll.sourceRoot", "."),
@@ -64,29 +74,52 @@ class EncoderDecoderParityTest {
     /** One fixture in one precision. */
     record Case(String name, TensorFile data, NetworkModel model, boolean isFloat) {}
 
+    /**
+     * The fixtures of {@code make_encdec_embedding_fixtures.py}: encoder-decoders whose encoder reads an embedding
+     * input, fixed-length ones checked here, {@code variable_length} ones by
+     * {@link EncoderDecoderVariableLengthParityTest}.
+     */
+    static final Path EMBEDDING_FIXTURES = Path.of(System.getProperty("unroll.sourceRoot", "."),
+            "src/test/resources/fixtures/pytorch-encdec-embedding");
+
     @BeforeAll
     static void generateAndCompileEveryCase() throws Exception {
+        List<Case> own = load(FIXTURES, meta -> true);
+        assertTrue(own.size() >= 2 * 44, "expected the 44 encoder-decoder fixtures in " + FIXTURES + ", found "
+                + own.size() / 2);
+        List<Case> embedded = load(EMBEDDING_FIXTURES, meta -> meta.get("variable_length").equals("false"));
+        assertEquals(2 * 13, embedded.size(), "the 13 fixed-length embedding fixtures in " + EMBEDDING_FIXTURES);
+        cases.addAll(own);
+        cases.addAll(embedded);
+        classes = GeneratedCode.compile(cases.stream().map(Case::model).toList(), work);
+    }
+
+    /**
+     * The fixtures of a folder whose metadata {@code keep} accepts, as cases in both precisions: the spec as written
+     * (float64) and the same in float32, in a package of its own. Shared with
+     * {@link EncoderDecoderVariableLengthParityTest}.
+     */
+    static List<Case> load(Path folder, java.util.function.Predicate<Map<String, String>> keep) throws Exception {
         List<Path> files;
-        try (Stream<Path> list = Files.list(FIXTURES)) {
+        try (Stream<Path> list = Files.list(folder)) {
             files = list.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList();
         }
-        assertTrue(files.size() >= 44, "expected the 44 encoder-decoder fixtures in " + FIXTURES + ", found "
-                + files.size());
-        List<NetworkModel> models = new ArrayList<>();
+        List<Case> loaded = new ArrayList<>();
         for (Path file : files) {
             TensorFile data = SafeTensors.read(file);
+            if (!keep.test(data.metadata())) {
+                continue;
+            }
             String spec = data.metadata().get("spec");
             String name = file.getFileName().toString().replace(".safetensors", "");
             NetworkModel f64 = GeneratedCode.model(name + ".rnn", spec);
             NetworkModel f32 = GeneratedCode.model(name + "-f32.rnn", spec
-                    .replace("package fixtures.encdec;", "package fixtures.encdec.f32;")
+                    .replaceFirst("package ([\\w.]+);", "package $1.f32;")
                     .replace("precision float64;", "precision float32;"));
-            cases.add(new Case(name, data, f64, false));
-            cases.add(new Case(name + " (float32)", data, f32, true));
-            models.add(f64);
-            models.add(f32);
+            loaded.add(new Case(name, data, f64, false));
+            loaded.add(new Case(name + " (float32)", data, f32, true));
         }
-        classes = GeneratedCode.compile(models, work);
+        return loaded;
     }
 
     @TestFactory
@@ -94,7 +127,64 @@ class EncoderDecoderParityTest {
         return cases.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c)));
     }
 
+    @AfterAll
+    static void report() {
+        report("EncoderDecoderParityTest");
+    }
+
+    /** The case being checked (the tests run one at a time), whose errors {@link #assertClose} records. */
+    private static Case current;
+    /** Per kind of fixture and precision: the largest error seen, relative to its tensor's largest magnitude. */
+    private static final Map<String, double[]> worst = new java.util.TreeMap<>();
+    private static final Map<String, String> worstWhere = new java.util.HashMap<>();
+
+    /** Starts checking a case: the errors {@link #assertClose} sees from now on are its own. */
+    static void checking(Case c) {
+        current = c;
+    }
+
+    /**
+     * {@link PyTorchParityTest#assertClose}, recording the largest error relative to the tensor's largest magnitude
+     * (the scale the tolerances are given in) for the report.
+     */
+    static void assertClose(String what, Tensor expected, double[] actual, double rtol) {
+        record(what, expected, actual);
+        PyTorchParityTest.assertClose(what, expected, actual, rtol);
+    }
+
+    /** Records the largest error of {@code actual} relative to the largest magnitude of {@code expected}. */
+    private static void record(String what, Tensor expected, double[] actual) {
+        if (current != null && expected.elementCount() == actual.length) {
+            double scale = 0;
+            double error = 0;
+            for (int i = 0; i < actual.length; i++) {
+                scale = Math.max(scale, Math.abs(expected.getDouble(i)));
+            }
+            for (int i = 0; i < actual.length; i++) {
+                error = Math.max(error, Math.abs(actual[i] - expected.getDouble(i)) / (scale == 0 ? 1 : scale));
+            }
+            String kind = (current.data().metadata().get("input").equals("embedding") ? "embedding" : "other")
+                    + " fixtures, " + (current.isFloat() ? "float32" : "float64");
+            double[] seen = worst.computeIfAbsent(kind, k -> new double[2]);
+            seen[1]++;
+            if (error >= seen[0]) {
+                seen[0] = error;
+                worstWhere.put(kind, current.name() + " " + what);
+            }
+        }
+    }
+
+    /** Prints the largest errors recorded, per kind of fixture and precision. */
+    static void report(String test) {
+        worst.forEach((kind, seen) -> System.out.printf("%s: %s: %d tensors compared, largest error %.3g of the"
+                + " tensor's largest magnitude (%s)%n", test, kind, (long) seen[1], seen[0], worstWhere.get(kind)));
+        worst.clear();
+        worstWhere.clear();
+        current = null;
+    }
+
     private static void check(Case c) throws Exception {
+        checking(c);
         ModelHandle model = new ModelHandle(classes.get(c.model().qualifiedName()));
         TensorFile data = c.data();
         for (Parameter p : model.parameters()) {
@@ -107,7 +197,8 @@ class EncoderDecoderParityTest {
         assertEquals(data.metadata().get("parameters"), String.join(",", model.parameters().list().stream()
                 .map(Parameter::name).toList()), "the parameters, in PyTorch's state_dict order");
         Map<String, String> meta = data.metadata();
-        boolean oneHot = meta.get("input").equals("one_hot");
+        // symbols in: one_hot or embedding
+        boolean oneHot = !meta.get("input").equals("dense");
         boolean crossEntropy = meta.get("loss").equals("cross_entropy");
         Class<?> real = c.isFloat() ? float.class : double.class;
         Object xs = batch(data.tensor("x"), oneHot ? int.class : real, true);
@@ -123,15 +214,12 @@ class EncoderDecoderParityTest {
             loss = (double) model.call("computeGradients", model.workspace, xs, targets, inputGrads);
         }
         assertClose("loss", data.tensor("loss"), new double[] {loss}, rtol);
-        for (Parameter p : model.parameters()) {
-            double[] grad = new double[p.size()];
-            for (int i = 0; i < grad.length; i++) {
-                grad[i] = p.grad(i);
-            }
-            assertClose("grad." + p.name(), data.tensor("grad." + p.name()), grad, rtol);
-        }
+        assertGradients(model, data, rtol);
         if (!oneHot) {
             assertClose("grad.x", data.tensor("grad.x"), flatten(inputGrads), rtol);
+        }
+        if (meta.get("input").equals("embedding")) {
+            checkEmbedding(c, classes.get(c.model().qualifiedName()), model, data, xs, null);
         }
         assertEquals(loss, (double) model.call("loss", model.workspace, xs, targets), 0.0,
                 "loss() must equal the loss of computeGradients()");
@@ -150,6 +238,140 @@ class EncoderDecoderParityTest {
                         work.resolve(c.model().qualifiedName() + ".onnx")));
         assertTrue(onnx.getMessage().contains("encoder-decoder is not exported to ONNX"), onnx.getMessage());
         checkImportAndCheckpoint(c, data, xs, rtol);
+    }
+
+    /**
+     * Every parameter's gradient against PyTorch's; a frozen table, which has none in the fixture, requires no gradient
+     * and its gradient stays exactly zero.
+     */
+    static void assertGradients(ModelHandle model, TensorFile data, double rtol) {
+        for (Parameter p : model.parameters()) {
+            double[] grad = new double[p.size()];
+            for (int i = 0; i < grad.length; i++) {
+                grad[i] = p.grad(i);
+            }
+            if (!data.contains("grad." + p.name())) {
+                assertEquals("true", data.metadata().get("frozen"), "only a frozen table has no gradient: " + p.name());
+                assertTrue(!p.requiresGrad(), p.name() + " is frozen");
+                assertArrayEquals(new double[p.size()], grad, 0.0, p.name() + " is frozen: its gradient stays zero");
+                continue;
+            }
+            assertClose("grad." + p.name(), data.tensor("grad." + p.name()), grad, rtol);
+        }
+    }
+
+    /**
+     * What an encoder-decoder with an embedding input adds, after {@code computeGradients} on the fixture's batch:
+     * the rows of the table no real input step read have exactly zero gradient; a symbol outside {@code [0, V)} at a
+     * real step is refused by every entry point, naming the sequence and the step, before anything runs (padding,
+     * -1 in the variable-length fixtures, is accepted); and {@code trainStep} on the fixture's update batches gives
+     * {@code torch.optim}'s losses and parameters, the table's included (a frozen one unchanged, bit for bit).
+     *
+     * @param inputLengths the input lengths of a variable-length fixture, else null
+     */
+    static void checkEmbedding(Case c, Class<?> type, ModelHandle model, TensorFile data, Object xs,
+            int[] inputLengths) {
+        Map<String, String> meta = data.metadata();
+        int vocabulary = Integer.parseInt(meta.get("vocabulary"));
+        int width = Integer.parseInt(meta.get("embedding_size"));
+        int[][] symbols = (int[][]) xs;
+        boolean[] read = new boolean[vocabulary];
+        for (int b = 0; b < symbols.length; b++) {
+            for (int t = 0; t < (inputLengths == null ? symbols[b].length : inputLengths[b]); t++) {
+                read[symbols[b][t]] = true;
+            }
+        }
+        Parameter table = model.parameters().get("embedding.weight");
+        int unread = 0;
+        for (int v = 0; v < vocabulary; v++) {
+            if (!read[v]) {
+                unread++;
+                for (int i = 0; i < width; i++) {
+                    assertEquals(0.0, table.grad(v * width + i), 0.0, "embedding.weight row " + v + " is read by no"
+                            + " step: its gradient is exactly zero");
+                }
+            }
+        }
+        assertTrue(unread > 0 || inputLengths != null, "the fixture leaves some row unread");
+
+        // a symbol outside the vocabulary at a real step: refused with the sequence and the step
+        int b = symbols.length - 1;
+        int t = (inputLengths == null ? symbols[b].length : inputLengths[b]) - 1;
+        for (int bad : new int[] {vocabulary, -1}) {
+            int[][] wrong = new int[symbols.length][];
+            for (int k = 0; k < symbols.length; k++) {
+                wrong[k] = symbols[k].clone();
+            }
+            wrong[b][t] = bad;
+            String expected = "xs[" + b + "][" + t + "] is " + bad + ", outside [0, " + vocabulary + ")";
+            IllegalArgumentException forward = assertThrows(IllegalArgumentException.class, () -> {
+                if (inputLengths == null) {
+                    model.call("forward", model.workspace, wrong);
+                } else {
+                    model.call("forward", model.workspace, wrong, inputLengths);
+                }
+            });
+            assertEquals(expected, forward.getMessage(), "forward");
+            ModelHandle untouched = new ModelHandle(type);
+            double before = untouched.parameters().get("embedding.weight").value(0);
+            Object targets = batch(data.tensor("target"), meta.get("loss").equals("cross_entropy") ? int.class
+                    : c.isFloat() ? float.class : double.class, true);
+            IllegalArgumentException train = assertThrows(IllegalArgumentException.class, () -> {
+                if (inputLengths == null) {
+                    untouched.call("trainStep", wrong, targets);
+                } else {
+                    untouched.call("trainStep", wrong, targets, inputLengths,
+                            EncoderDecoderVariableLengthParityTest.ints(meta.get("target_lengths")));
+                }
+            });
+            assertEquals(expected, train.getMessage(), "trainStep");
+            assertEquals(before, untouched.parameters().get("embedding.weight").value(0), 0.0,
+                    "a refused trainStep changes nothing");
+        }
+        checkUpdates(c, type, data, inputLengths);
+    }
+
+    /** {@code trainStep} from the fixture's weights on its update batches, against {@code torch.optim}. */
+    private static void checkUpdates(Case c, Class<?> type, TensorFile data, int[] inputLengths) {
+        ModelHandle model = new ModelHandle(type);
+        for (Parameter p : model.parameters()) {
+            Tensor source = data.tensor("param." + p.name());
+            for (int i = 0; i < p.size(); i++) {
+                p.setValue(i, source.getDouble(i));
+            }
+        }
+        Map<String, String> meta = data.metadata();
+        boolean crossEntropy = meta.get("loss").equals("cross_entropy");
+        Class<?> real = c.isFloat() ? float.class : double.class;
+        double rtol = c.isFloat() ? 1e-4 : 1e-9;
+        int steps = Integer.parseInt(meta.get("update_steps"));
+        for (int k = 1; k <= steps; k++) {
+            Object xs = batch(data.tensor("update" + k + ".x"), int.class, true);
+            Object targets = batch(data.tensor("update" + k + ".target"), crossEntropy ? int.class : real, true);
+            double loss = inputLengths == null ? (double) model.call("trainStep", xs, targets)
+                    : (double) model.call("trainStep", xs, targets, inputLengths,
+                            EncoderDecoderVariableLengthParityTest.ints(meta.get("target_lengths")));
+            assertClose("update" + k + ".loss", data.tensor("update" + k + ".loss"), new double[] {loss}, rtol);
+            for (Parameter p : model.parameters()) {
+                double[] value = new double[p.size()];
+                for (int i = 0; i < value.length; i++) {
+                    value[i] = p.value(i);
+                }
+                Tensor expected = data.tensor("update" + k + ".param." + p.name());
+                String what = "update" + k + ".param." + p.name() + " (" + meta.get("optimizer") + ")";
+                if (!p.requiresGrad()) {
+                    for (int i = 0; i < value.length; i++) {
+                        double e = c.isFloat() ? (float) expected.getDouble(i) : expected.getDouble(i);
+                        assertEquals(e, value[i], 0.0, what + "[" + i + "]: a frozen table never changes");
+                    }
+                } else if (c.isFloat()) {
+                    record(what, expected, value);
+                    PyTorchParityTest.assertCloseToScale(what, expected, value, 1e-4);
+                } else {
+                    assertClose(what, expected, value, 1e-9);
+                }
+            }
+        }
     }
 
     /** Beam search, greedy symbols and sampling, for a softmax head. */
@@ -221,7 +443,8 @@ class EncoderDecoderParityTest {
         List<OutputTensor> stateDict = new ArrayList<>();
         for (String name : data.metadata().get("parameters").split(",")) {
             Tensor t = data.tensor("param." + name);
-            String user = name.replace("encoder.", "enc.").replace("decoder.", "dec.").replace("head.", "fc.");
+            String user = name.replace("encoder.", "enc.").replace("decoder.", "dec.").replace("head.", "fc.")
+                    .replace("embedding.", "emb.");
             stateDict.add(OutputTensor.of(user, t.toDoubleArray(), t.shape()));
         }
         Path file = work.resolve(c.model().qualifiedName() + ".torch.safetensors");
@@ -241,6 +464,21 @@ class EncoderDecoderParityTest {
         }
         assertClose("greedy.y after importPyTorch", data.tensor("greedy.y"),
                 flatten(loaded.call("forward", loaded.workspace, xs)), rtol);
+        // exported under PyTorch's names, in its state_dict order (the embedding first), with the same values
+        Path weights = work.resolve(c.model().qualifiedName() + ".weights.safetensors");
+        loaded.call("saveWeights", weights);
+        TensorFile exported = SafeTensors.read(weights);
+        assertEquals(data.metadata().get("parameters"), String.join(",", exported.names()),
+                "saveWeights: PyTorch's names, in state_dict order");
+        for (String name : exported.names()) {
+            Tensor expected = data.tensor("param." + name);
+            Tensor written = exported.tensor(name);
+            assertArrayEquals(expected.shape(), written.shape(), name + ": shape");
+            for (int i = 0; i < expected.elementCount(); i++) {
+                double e = c.isFloat() ? (float) expected.getDouble(i) : expected.getDouble(i);
+                assertEquals(e, written.getDouble(i), 0.0, name + "[" + i + "] as saveWeights wrote it");
+            }
+        }
     }
 
     private static void assertCloseArrays(String what, double[] expected, double[] actual, double rtol) {

@@ -1,20 +1,18 @@
 package dev.unroll.compiler;
 
-import static dev.unroll.compiler.PyTorchParityTest.assertClose;
+import static dev.unroll.compiler.EncoderDecoderParityTest.assertClose;
 import static dev.unroll.compiler.PyTorchParityTest.batch;
 import static dev.unroll.compiler.PyTorchParityTest.flatten;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unroll.dsl.model.NetworkModel;
+import dev.unroll.compiler.EncoderDecoderParityTest.Case;
 import dev.unroll.runtime.Parameter;
-import dev.unroll.runtime.checkpoint.SafeTensors;
 import dev.unroll.runtime.checkpoint.Tensor;
 import dev.unroll.runtime.checkpoint.TensorFile;
 import dev.unroll.runtime.sample.BeamSearch;
 import java.lang.reflect.Array;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -46,6 +45,10 @@ import org.junit.jupiter.api.io.TempDir;
  *     temperature 0 are the greedy sequence; sampling at temperature 1 draws the first class as often as PyTorch's
  *     first output says, and stops exactly at the end class.
  * </ul>
+ * The variable-length fixtures of {@code make_encdec_embedding_fixtures.py} ({@code fixtures/pytorch-encdec-embedding},
+ * an {@code nn.Embedding(7, 3)} in front of the encoder, rnn tanh, lstm and gru, 1 and 2 layers, softmax and linear
+ * heads, frozen or trained, padded with -1) go through the same checks and
+ * {@link EncoderDecoderParityTest#checkEmbedding}'s, with the lengths.
  */
 class EncoderDecoderVariableLengthParityTest {
     static final Path FIXTURES = Path.of(System.getProperty("unroll.sourceRoot", "."),
@@ -57,31 +60,22 @@ class EncoderDecoderVariableLengthParityTest {
     private static final List<Case> cases = new ArrayList<>();
     private static Map<String, Class<?>> classes;
 
-    /** One fixture in one precision. */
-    record Case(String name, TensorFile data, NetworkModel model, boolean isFloat) {}
-
     @BeforeAll
     static void generateAndCompileEveryCase() throws Exception {
-        List<Path> files;
-        try (Stream<Path> list = Files.list(FIXTURES)) {
-            files = list.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList();
-        }
-        assertEquals(12, files.size(), "the 12 variable-length encoder-decoder fixtures in " + FIXTURES);
-        List<NetworkModel> models = new ArrayList<>();
-        for (Path file : files) {
-            TensorFile data = SafeTensors.read(file);
-            String spec = data.metadata().get("spec");
-            String name = file.getFileName().toString().replace(".safetensors", "");
-            NetworkModel f64 = GeneratedCode.model(name + ".rnn", spec);
-            NetworkModel f32 = GeneratedCode.model(name + "-f32.rnn", spec
-                    .replace("package fixtures.encdecvarlen;", "package fixtures.encdecvarlen.f32;")
-                    .replace("precision float64;", "precision float32;"));
-            cases.add(new Case(name, data, f64, false));
-            cases.add(new Case(name + " (float32)", data, f32, true));
-            models.add(f64);
-            models.add(f32);
-        }
-        classes = GeneratedCode.compile(models, work);
+        List<Case> own = EncoderDecoderParityTest.load(FIXTURES, meta -> true);
+        assertEquals(2 * 12, own.size(), "the 12 variable-length encoder-decoder fixtures in " + FIXTURES);
+        List<Case> embedded = EncoderDecoderParityTest.load(EncoderDecoderParityTest.EMBEDDING_FIXTURES,
+                meta -> meta.get("variable_length").equals("true"));
+        assertEquals(2 * 12, embedded.size(), "the 12 variable-length embedding fixtures in "
+                + EncoderDecoderParityTest.EMBEDDING_FIXTURES);
+        cases.addAll(own);
+        cases.addAll(embedded);
+        classes = GeneratedCode.compile(cases.stream().map(Case::model).toList(), work);
+    }
+
+    @AfterAll
+    static void report() {
+        EncoderDecoderParityTest.report("EncoderDecoderVariableLengthParityTest");
     }
 
     @TestFactory
@@ -94,6 +88,7 @@ class EncoderDecoderVariableLengthParityTest {
     }
 
     private static void check(Case c) {
+        EncoderDecoderParityTest.checking(c);
         ModelHandle model = new ModelHandle(classes.get(c.model().qualifiedName()));
         TensorFile data = c.data();
         for (Parameter p : model.parameters()) {
@@ -104,7 +99,8 @@ class EncoderDecoderVariableLengthParityTest {
             }
         }
         Map<String, String> meta = data.metadata();
-        boolean oneHot = meta.get("input").equals("one_hot");
+        // symbols in: one_hot or embedding
+        boolean oneHot = !meta.get("input").equals("dense");
         boolean crossEntropy = meta.get("loss").equals("cross_entropy");
         Class<?> real = c.isFloat() ? float.class : double.class;
         Object xs = batch(data.tensor("x"), oneHot ? int.class : real, true);
@@ -123,16 +119,14 @@ class EncoderDecoderVariableLengthParityTest {
                     inputGrads);
         }
         assertClose("loss", data.tensor("loss"), new double[] {loss}, rtol);
-        for (Parameter p : model.parameters()) {
-            double[] grad = new double[p.size()];
-            for (int i = 0; i < grad.length; i++) {
-                grad[i] = p.grad(i);
-            }
-            assertClose("grad." + p.name(), data.tensor("grad." + p.name()), grad, rtol);
-        }
+        EncoderDecoderParityTest.assertGradients(model, data, rtol);
         if (!oneHot) {
             assertClose("grad.x", data.tensor("grad.x"), flatten(inputGrads), rtol);
             assertPaddingZero("grad.x", inputGrads, inputLengths);
+        }
+        if (meta.get("input").equals("embedding")) {
+            EncoderDecoderParityTest.checkEmbedding(c, classes.get(c.model().qualifiedName()), model, data, xs,
+                    inputLengths);
         }
         assertEquals(loss, (double) model.call("loss", model.workspace, xs, targets, inputLengths, targetLengths), 0.0,
                 "loss() must equal the loss of computeGradients()");

@@ -100,6 +100,8 @@ class FiniteDifferenceTest {
     private static final Map<String, int[]> lengths = new java.util.HashMap<>();
     /** The target lengths of the variable-length encoder-decoders' batches, by case name. */
     private static final Map<String, int[]> targetLengths = new java.util.HashMap<>();
+    /** The cases whose embedding table is {@code frozen}: no gradient, none computed, none compared. */
+    private static final java.util.Set<String> frozen = new java.util.HashSet<>();
     private static Map<String, Class<?>> classes;
     private static final AtomicReference<String> worst = new AtomicReference<>("none");
     private static double worstError;
@@ -325,6 +327,39 @@ class FiniteDifferenceTest {
                         statement.replace(";", " variable_length;"))));
             }
         }
+        // embedding encoder-decoders: every cell, depth 1 and 2, fixed and variable length, the table frozen in every
+        // other case and trained in the others, the heads in turn; the vocabulary is larger than the symbols a batch
+        // reads (2 TX + 2), so that some rows are never read and their gradient must be exactly zero
+        SplittableRandom embeddedEncoderDecoder = new SplittableRandom(SEED + 6);
+        for (NetSpec.Cell cell : NetSpec.Cell.core()) {
+            for (int layers = 1; layers <= 2; layers++) {
+                for (boolean varying : new boolean[] {false, true}) {
+                    String name = "Fd" + cases.size();
+                    NetSpec.Head head = heads[cases.size() % heads.length];
+                    NetSpec base = NetSpec.random(embeddedEncoderDecoder, "fd", name, cell, layers,
+                            NetSpec.Topo.MANY_TO_MANY, head, true, true, 3, 4);
+                    int outputSteps = 2 + embeddedEncoderDecoder.nextInt(3);
+                    int width = 1 + embeddedEncoderDecoder.nextInt(3);
+                    NetSpec spec = new NetSpec(base.packageName(), name, base.layers(), 2 * base.steps() + 2, true,
+                            base.outputSize(), head, NetSpec.Topo.ENCODER_DECODER, base.steps(), base.fixedBatch(),
+                            true, width, outputSteps);
+                    String text = spec.text();
+                    if (varying) {
+                        lengths.put(name, shorterAndFull(embeddedEncoderDecoder, base.steps()));
+                        targetLengths.put(name, shorterAndFull(embeddedEncoderDecoder, outputSteps));
+                        String statement = "many_to_many input_steps " + base.steps() + " output_steps " + outputSteps
+                                + ";";
+                        text = text.replace(statement, statement.replace(";", " variable_length;"));
+                    }
+                    if (cases.size() % 2 == 1) {
+                        frozen.add(name);
+                        text = text.replace(" embedding " + width + ";", " embedding " + width + " frozen;");
+                    }
+                    cases.add(spec);
+                    models.add(GeneratedCode.model(name + ".rnn", text));
+                }
+            }
+        }
         long start = System.nanoTime();
         double cpu = processCpuSeconds();
         classes = GeneratedCode.compile(models, work);
@@ -377,12 +412,13 @@ class FiniteDifferenceTest {
         assertTrue(cases.stream().filter(c -> c.bidirectional() && !lengths.containsKey(c.name()) && c.embedding() == 0
                 && !c.dropout())
                 .count() == 4 * 3 * 3 * 2, "bidirectional cases");
-        assertTrue(lengths.size() == 5 * 2 * 2 + 8 * 2, "variable-length cases");
-        assertTrue(targetLengths.size() == 8 * 2, "variable-length encoder-decoder cases");
-        assertTrue(cases.stream().filter(c -> c.embedding() > 0).count() == 4 * (4 * 2 + 1) + 4 * 2,
-                "embedding cases, the last 8 with feedback");
-        assertTrue(cases.stream().filter(c -> c.topology() == NetSpec.Topo.ENCODER_DECODER).count() == 8 * 3 + 8 * 2,
-                "encoder-decoder cases");
+        assertTrue(lengths.size() == 5 * 2 * 2 + 8 * 2 + 4 * 2, "variable-length cases");
+        assertTrue(targetLengths.size() == 8 * 2 + 4 * 2, "variable-length encoder-decoder cases");
+        assertTrue(cases.stream().filter(c -> c.embedding() > 0).count() == 4 * (4 * 2 + 1) + 4 * 2 + 4 * 2 * 2,
+                "embedding cases: 8 with feedback, 16 encoder-decoders");
+        assertTrue(cases.stream().filter(c -> c.topology() == NetSpec.Topo.ENCODER_DECODER).count()
+                == 8 * 3 + 8 * 2 + 4 * 2 * 2, "encoder-decoder cases");
+        assertTrue(frozen.size() == 8, "encoder-decoder cases with a frozen table");
         ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
         List<Future<?>> results = new ArrayList<>();
         for (NetSpec c : cases) {
@@ -460,6 +496,16 @@ class FiniteDifferenceTest {
             for (int i = 0; i < analytic.length; i++) {
                 analytic[i] = p.grad(i);
             }
+            if (p.name().equals("embedding.weight")) {
+                if (frozen.contains(spec.name())) {
+                    assertTrue(!p.requiresGrad(), "a frozen table requires no gradient");
+                    for (int i = 0; i < analytic.length; i++) {
+                        assertEquals(0.0, analytic[i], 0.0, "the frozen table's gradient [" + i + "]");
+                    }
+                    continue; // the loss does depend on the table, but training never differentiates it
+                }
+                assertUnreadRowsZero(spec, batch, lengths, analytic);
+            }
             for (int i = 0; i < p.size(); i++) {
                 final int index = i;
                 double v = p.value(i);
@@ -490,6 +536,32 @@ class FiniteDifferenceTest {
             }
         }
         errors.assertBelowTolerance();
+    }
+
+    /**
+     * The gradient of every row of the table that no real input step read (steps past a sequence's length are not
+     * read) is exactly zero, as {@code nn.Embedding}'s dense gradient is; and, for the encoder-decoder cases, which
+     * are drawn so, some row is unread.
+     */
+    private static void assertUnreadRowsZero(NetSpec spec, TestBatch batch, int[] lengths, double[] gradient) {
+        int d = spec.embedding();
+        boolean[] read = new boolean[spec.inputSize()];
+        for (int b = 0; b < batch.size(); b++) {
+            for (int t = 0; t < (lengths == null ? spec.inputSteps() : lengths[b]); t++) {
+                read[batch.symbols()[b][t]] = true;
+            }
+        }
+        int unread = 0;
+        for (int v = 0; v < read.length; v++) {
+            if (!read[v] && !spec.topology().feedback()) {
+                unread++;
+                for (int i = 0; i < d; i++) {
+                    assertEquals(0.0, gradient[v * d + i], 0.0, "embedding.weight[" + v + "][" + i + "]: row " + v
+                            + " is read by no step, its gradient must be exactly zero");
+                }
+            }
+        }
+        assertTrue(unread > 0 || spec.topology() != NetSpec.Topo.ENCODER_DECODER, "some row is never read");
     }
 
     /** A setter of the perturbed value. */

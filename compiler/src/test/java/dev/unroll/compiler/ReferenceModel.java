@@ -293,8 +293,8 @@ final class ReferenceModel {
         }
         double smallestRelu = Double.POSITIVE_INFINITY;
         for (int t = 0; t < spec.inputSteps(); t++) {
-            DMatrixRMaj x = new DMatrixRMaj(spec.inputSize(), 1);
-            x.data = batch.inputVector(b, t);
+            DMatrixRMaj x = new DMatrixRMaj(spec.layerInput(0), 1);
+            x.data = input(batch, b, t);
             for (int k = 0; k < layers; k++) {
                 DMatrixRMaj[] state = cellStep(spec.layers().get(k), weights.get(k), x, h[k], c[k]);
                 h[k] = state[0];

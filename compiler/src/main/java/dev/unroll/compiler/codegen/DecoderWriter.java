@@ -51,6 +51,8 @@ final class DecoderWriter {
      * to {@code ws.length}, the decoder's to {@code ws.outputLength}, and decoding may stop at an end class.
      */
     private final boolean variable;
+    /** The loops of a single stack, whose loss, input-gradient routing and embedding steps the encoder reuses. */
+    private final SequenceWriter sequences;
 
     DecoderWriter(ModelPlan plan, Num num) {
         this.plan = plan;
@@ -61,11 +63,11 @@ final class DecoderWriter {
         this.tx = decoder.inputSteps();
         this.ty = decoder.outputSteps();
         this.variable = plan.schedule().variableLength();
+        this.sequences = new SequenceWriter(plan);
     }
 
     void addTo(TypeSpec.Builder type) {
         addDecodingApi(type);
-        SequenceWriter sequences = new SequenceWriter(plan);
         type.addMethod(forwardSequence());
         type.addMethod(decodeGreedy());
         if (variable && decoder.argmaxFeedback()) {
@@ -616,6 +618,8 @@ final class DecoderWriter {
 
     private MethodSpec encode() {
         CodeBlock.Builder b = CodeBlock.builder();
+        // an embedding input: the table's row of every real step's symbol, as the encoder's dense input
+        sequences.lookUpEmbedding(b, "0", inputEnd());
         if (variable) {
             b.add("// the real input steps only: padded steps are neither read nor computed\n");
             b.beginControlFlow("for (int t = 0; t < $L; t++)", plan.schedule().length());
@@ -645,6 +649,8 @@ final class DecoderWriter {
                         + " loaded in {@code ws} and starts the decoder\nfrom its states after the last of them.\n")
                         : CodeBlock.of("Runs the encoder over the $L input steps loaded in {@code ws} and starts the"
                         + " decoder from its final states.\n", tx))
+                .addJavadoc(plan.embedding().isPresent() ? "The encoder reads the embedding row of each step's"
+                        + " symbol, looked up first.\n" : "")
                 .addCode(b.build())
                 .build();
     }
@@ -776,15 +782,24 @@ final class DecoderWriter {
                 b.addStatement("$L(ws, t)", enc.get(i).backwardMethod());
             }
         });
+        // an embedding input: each real step's dL/dx_t into its symbol's row of the table's gradient
+        sequences.embeddingBackward(b, "0", inputEnd());
         return MethodSpec.methodBuilder("backwardSequence")
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
                 .addJavadoc("Backpropagation through time over the loaded sequence, after {@link #forwardSequence} and\n"
                         + "{@link #sequenceLoss}: the decoder and the head from the last output step to the first,"
                         + " then the encoder\nfrom its last step to its first; adds every parameter's gradient to its"
-                        + " {@code grad} array.\n")
+                        + " {@code grad} array$L.\n", plan.embedding().isPresent() && !plan.embedding().get().frozen()
+                                ? ",\nand each real input step's {@code dL/dx_t} to its symbol's row of the table's"
+                                        + " gradient" : "")
                 .addCode(b.build())
                 .build();
+    }
+
+    /** The end of the loaded sequence's input steps: its own length, or all {@code TX}. */
+    private String inputEnd() {
+        return variable ? plan.schedule().length() : "STEPS";
     }
 
     /** Opens a loop from the last step down to 0: {@code steps - 1}, or {@code length - 1} when a length is given. */

@@ -181,6 +181,10 @@ public final class ModelWriter {
     private void encoderDecoderJavadoc(CodeBlock.Builder doc) {
         doc.add("\n<p>In PyTorch terms, an encoder and a decoder of the same layers with their own weights, and a head:"
                 + "\n<ul>\n");
+        // the encoder's input only: the decoder reads the output's own classes or vectors (language.md 5.5)
+        plan.embedding().ifPresent(e -> doc.add("<li>embedding: {@code nn.Embedding($L, $L)}, tensor {@code $L}$L: the"
+                + " encoder's input,\nthe row of each input symbol (the decoder reads the outputs' classes or"
+                + " vectors)\n", e.vocabulary(), e.width(), e.table().name(), e.frozen() ? ", frozen" : ""));
         for (LayerPlan layer : plan.layers()) {
             doc.add("<li>encoder layer $L: {@code $L}, tensors {@code encoder.*_l$L}\n", layer.index(),
                     layer.cell().pytorchModule(), layer.index());

@@ -127,10 +127,6 @@ public final class Planner {
                             + ": dropout in an encoder-decoder is not generated yet"));
                 }
             }
-            if (model.input().encoding() == InputEncoding.EMBEDDING) {
-                problems.add(new Refusal(at.atOption(StatementKind.INPUT, "embedding"),
-                        "an embedding input to an encoder-decoder is not generated yet"));
-            }
         }
         if (model.topology().bpttWindow().isPresent() && model.topology().kind() == Topology.ENCODER_DECODER) {
             // deliberately: what an encoder-decoder trains is short (input_steps + output_steps), and windows would
