@@ -9,9 +9,10 @@
 #
 #   benchmarks/startup.sh                 # everything, 10 repetitions: about 8 minutes on the 2-core machine
 #   REPS=3 ROWS=unroll benchmarks/startup.sh
+#   JAR=before=/tmp/before.jar,after=benchmarks/target/benchmarks.jar ROWS=unroll,train benchmarks/startup.sh
 #
-# Environment: SKIP_BUILD=1 (reuse benchmarks/target/benchmarks.jar), JAR (another benchmarks.jar, e.g. of
-# another commit, for a before/after), JAVA (default java), JVM_ARGS (extra JVM options), REPS (default 10),
+# Environment: SKIP_BUILD=1 (reuse benchmarks/target/benchmarks.jar), JAR (another benchmarks.jar, or
+# LABEL=JAR,LABEL=JAR: jars of several commits, measured side by side, interleaved, for a before/after), JAVA (default java), JVM_ARGS (extra JVM options), REPS (default 10),
 # ROWS (default unroll,ort,train), ORT_THREADS (default 1; 1,2 for both), RUN (the output folder).
 set -euo pipefail
 
@@ -43,7 +44,7 @@ onnx_dir=$run/onnx
 case ",$rows," in
     *,ort,*)
         log "exporting the one-step graphs into $onnx_dir"
-        "$java" -cp "$jar" dev.unroll.bench.ort.ExportModels --dir "$onnx_dir" --hidden 32,128,512 > "$run/export.log"
+        "$java" -cp "${jar##*=}" dev.unroll.bench.ort.ExportModels --dir "$onnx_dir" --hidden 32,128,512 > "$run/export.log"
         ;;
 esac
 

@@ -10,6 +10,7 @@ then again), so that a change of the machine's load spreads over all rows alike.
 tables (RUN/startup.md): medians, and the minimum and maximum.
 
   startup.py --jar benchmarks/target/benchmarks.jar --run RUN --onnx-dir RUN/onnx [--reps 10] [--rows unroll,ort,train]
+  startup.py --jar before=/tmp/a.jar,after=/tmp/b.jar --run RUN --rows unroll,train   # an A/B, interleaved
   startup.py --report RUN          # the tables of an earlier run again
 
 Standard library only.
@@ -71,8 +72,9 @@ def measure(opts):
     table = rows(opts.rows.split(","), [int(t) for t in opts.ort_threads.split(",")])
     path = os.path.join(opts.run, "first-result.jsonl")
     jvm_args = opts.jvm_args.split() if opts.jvm_args else []
+    jars = jar_list(opts.jar)
     done = 0
-    total = opts.reps * len(table) * len(MILESTONES)
+    total = opts.reps * len(table) * len(MILESTONES) * len(jars)
     with open(path, "w") as f:
         for rep in range(opts.reps):
             for kind, model, args in table:
@@ -80,13 +82,21 @@ def measure(opts):
                     args = list(args)
                     args[1] = os.path.join(opts.onnx_dir, f"{model}.unroll.onnx")
                 for until in MILESTONES:
-                    line = run_one(opts.java, opts.jar, jvm_args, args, until)
-                    line.update(row=kind, rep=rep)
-                    f.write(json.dumps(line) + "\n")
-                    f.flush()
-                    done += 1
+                    for jar_label, jar in jars:
+                        line = run_one(opts.java, jar, jvm_args, args, until)
+                        line.update(row=kind, rep=rep, jar=jar_label)
+                        f.write(json.dumps(line) + "\n")
+                        f.flush()
+                        done += 1
             print(f"  repetition {rep + 1}/{opts.reps} done ({done}/{total} JVMs)", file=sys.stderr, flush=True)
     return path
+
+
+def jar_list(spec):
+    """`path`, or `label=path,label=path` for jars of several commits measured side by side."""
+    if "=" not in spec:
+        return [("", spec)]
+    return [tuple(part.split("=", 1)) for part in spec.split(",")]
 
 
 def fmt(v):
@@ -105,7 +115,7 @@ def report(run):
     lines = [json.loads(l) for l in open(os.path.join(run, "first-result.jsonl")) if l.strip()]
     groups = {}
     for l in lines:
-        groups.setdefault((l["row"], l["model"]), {}).setdefault(str(l["until"]), []).append(l)
+        groups.setdefault((l["row"], l["model"], l.get("jar", "")), {}).setdefault(str(l["until"]), []).append(l)
     until_key = {"construct": "0", "1": "1", "100": "100", "10000": "10000"}
     out = []
     reps = max(len(v) for g in groups.values() for v in g.values())
@@ -119,16 +129,16 @@ def report(run):
         out.append("| impl | model | to constructed / session ready | to 1st result | to 100 | to 10,000 "
                    "(train: 100 updates) |")
         out.append("|---|---|---|---|---|---|")
-        for (row, model), g in groups.items():
+        for (row, model, jar), g in groups.items():
             cells = [cell([l[key] for l in g[until_key[m]]]) if until_key[m] in g else "–" for m in MILESTONES]
-            out.append(f"| {label(row)} | {model} | " + " | ".join(cells) + " |")
+            out.append(f"| {label(row, jar)} | {model} | " + " | ".join(cells) + " |")
         out.append("")
     out.append("#### Inside the process (the runs to the last milestone): medians")
     out.append("")
     out.append("| impl | model | launch to constructed ms | JVM to main ms | construct / session ms | 1st ms | "
                "first 100 ms | first 10,000 ms | mean of steps 101–1,100 µs | max RSS MiB |")
     out.append("|---|---|---|---|---|---|---|---|---|---|")
-    for (row, model), g in groups.items():
+    for (row, model, jar), g in groups.items():
         ls = g.get("10000", [])
         if not ls:
             continue
@@ -147,7 +157,7 @@ def report(run):
         launch = med(lambda l: l["launch_ms"])
         main = med(lambda l: l["main_ms"])
         rss = med(lambda l: l["max_rss_kib"]) / 1024
-        out.append(f"| {label(row)} | {model} | {fmt(launch)} | {fmt(main)} | {fmt(construct)} | {fmt(first)} | "
+        out.append(f"| {label(row, jar)} | {model} | {fmt(launch)} | {fmt(main)} | {fmt(construct)} | {fmt(first)} | "
                    f"{fmt(hundred)} | {fmt(all_)} | {nxt} | {fmt(rss)} |")
     out.append("")
     out.append("Train rows (the char-LSTM at batch 1): the columns are the 1st update, the first 10 and the first 100.")
@@ -157,10 +167,12 @@ def report(run):
     print(text)
 
 
-def label(row):
+def label(row, jar=""):
     if row.startswith("ort"):
-        return f"ORT {row[3:]} thread{'s' if row[3:] != '1' else ''}"
-    return {"unroll": "Unroll", "train": "Unroll train"}[row]
+        name = f"ORT {row[3:]} thread{'s' if row[3:] != '1' else ''}"
+    else:
+        name = {"unroll": "Unroll", "train": "Unroll train"}[row]
+    return f"{name} ({jar})" if jar else name
 
 
 def main():
