@@ -7,7 +7,7 @@
 # process's own CPU time (JIT and GC threads included) up to that point can be read. Writes a table
 # (benchmarks/src/main/python/startup.py) into benchmarks/results/startup-<time>/startup.md.
 #
-#   benchmarks/startup.sh                 # everything, 10 repetitions: about 8 minutes on the 2-core machine
+#   benchmarks/startup.sh                 # everything, 10 repetitions (520 JVMs): 9 to 30 minutes on the 2-core machine, by the load
 #   REPS=3 ROWS=unroll benchmarks/startup.sh
 #   JAR=before=/tmp/before.jar,after=benchmarks/target/benchmarks.jar ROWS=unroll,train benchmarks/startup.sh
 #
