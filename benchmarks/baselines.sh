@@ -149,6 +149,7 @@ if [ "${SKIP_MEMORY:-0}" != 1 ]; then
     log "memory per model, stepper and workspace -> memory.jsonl"
     {
         "$java" -Xmx3g -cp "$jar" dev.unroll.bench.startup.Memory unroll lstm,gru 32,64,128,512 float,double
+        "$java" -Xmx3g -cp "$jar" dev.unroll.bench.startup.Memory char
         "$java" -Xms1g -Xmx1g -XX:+AlwaysPreTouch -cp "$jar" dev.unroll.bench.startup.Memory ort lstm,gru 32,64,128,512 float 1
     } > "$run/memory.jsonl" 2> "$run/memory.log" || log "memory failed (see $run/memory.log)"
 fi

@@ -65,8 +65,31 @@ else
         if [ "$(id -u)" = 0 ]; then apt-get install -y libeigen3-dev; else sudo apt-get install -y libeigen3-dev; fi
     fi
 fi
-if [ ! -f "$rt/modules/json/json.hpp" ] && [ ! -d "$rt/modules/json/include" ]; then
-    log "warning: $rt/modules/json has no json.hpp (a clone without --recurse-submodules?); RTNeural.h includes it"
+# nlohmann/json: RTNeural.h includes its model loader, which includes "../modules/json/json.hpp" (a submodule;
+# newer trees <nlohmann/json.hpp>). A checkout without it (a snapshot, a clone without --recurse-submodules)
+# gets Debian's nlohmann-json3-dev, installed if missing, through a shim folder on the include path: the
+# compiler resolves the relative include against "$shim/include" too, so the checkout itself is never written.
+json_include=()
+if [ ! -f "$rt/modules/json/json.hpp" ] && [ ! -f "$rt/modules/json/include/nlohmann/json.hpp" ]; then
+    system_json=/usr/include/nlohmann/json.hpp
+    if [ ! -f "$system_json" ]; then
+        log "$rt/modules/json has no json.hpp: installing Debian's nlohmann-json3-dev (apt-get install -y nlohmann-json3-dev)"
+        if [ "$(id -u)" = 0 ]; then
+            apt-get install -y nlohmann-json3-dev || true
+        else
+            sudo apt-get install -y nlohmann-json3-dev || true
+        fi
+    fi
+    if [ ! -f "$system_json" ]; then
+        log "no nlohmann/json: $rt/modules/json/json.hpp is missing and nlohmann-json3-dev could not be installed" \
+            "(clone with --recurse-submodules, or apt-get install nlohmann-json3-dev); skipping"
+        exit 3
+    fi
+    shim=$root/benchmarks/results/rtneural-json-shim
+    mkdir -p "$shim/include" "$shim/modules/json"
+    ln -sf "$system_json" "$shim/modules/json/json.hpp"
+    json_include=(-I"$shim/include")
+    log "json.hpp from Debian's nlohmann-json3-dev $(dpkg-query -W -f '${Version}' nlohmann-json3-dev 2>/dev/null || echo '?') ($system_json)"
 fi
 eigen_version=$(awk '/#define EIGEN_(WORLD|MAJOR|MINOR)_VERSION/ {v = v (v == "" ? "" : ".") $3} END {print v}' \
     "$eigen_dir/Eigen/src/Core/util/Macros.h")
@@ -77,7 +100,7 @@ eigen_version=$(awk '/#define EIGEN_(WORLD|MAJOR|MINOR)_VERSION/ {v = v (v == ""
 # shellcheck disable=SC2206
 flags=(-O3 -march=native -DNDEBUG -std=c++20 -DRTNEURAL_USE_EIGEN=1 -DUSE_EIGEN=1
        -DRTNEURAL_DEFAULT_ALIGNMENT=${RTNEURAL_ALIGNMENT:-32} -DEIGEN_STACK_ALLOCATION_LIMIT=0
-       -I"$rt" -I"$rt/modules/json" -I"$eigen_dir" ${CXXFLAGS_EXTRA:-})
+       -I"$rt" -I"$rt/modules/json" -I"$rt/modules/json/include" "${json_include[@]}" -I"$eigen_dir" ${CXXFLAGS_EXTRA:-})
 
 mkdir -p "$(dirname "$bin")"
 stamp="$bin.flags"

@@ -203,7 +203,7 @@ def memory_table(run, out):
                       kb(o["onnx_bytes"]) if o else "–"])
     out.append("### Memory per model and per stepper\n")
     out.append(table(headers, lines))
-    out.append("\nUnroll: bytes reachable from the object (arrays exact; the allocation counter agrees within 2 KiB); "
+    out.append("\nUnroll: JOL's deep size of the object (every object and array reachable, as the JVM lays them out; the allocation counter agrees within 2 KiB); "
                "the model of the 25-step spec. ORT: resident-set growth per session, divided over several sessions "
                "(page-granular; 10 to 200 sessions, all kept open).\n")
 

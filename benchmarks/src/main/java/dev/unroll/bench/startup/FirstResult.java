@@ -2,6 +2,7 @@ package dev.unroll.bench.startup;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import dev.unroll.bench.models.CharLstm;
 import dev.unroll.bench.models.GruH128F32T25;
 import dev.unroll.bench.models.GruH128F64T25;
 import dev.unroll.bench.models.GruH32F32T25;
@@ -25,106 +26,204 @@ import dev.unroll.runtime.SequenceStepper;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Time to first result in a fresh JVM: run once per measurement, in a JVM of its own ({@code benchmarks/ort.sh
- * first} starts it several times and takes the median). Prints one JSON object.
+ * Time to first result in a fresh JVM: run once per measurement, in a JVM of its own ({@code benchmarks/startup.sh}
+ * and {@code benchmarks/baselines.sh} start it many times and take medians). Prints one JSON object.
  *
  * <pre>
  * java -cp benchmarks.jar dev.unroll.bench.startup.FirstResult unroll LstmH128F32T25
  * java -cp benchmarks.jar dev.unroll.bench.startup.FirstResult ort benchmarks/target/onnx/LstmH128F32T25.unroll.onnx lstm 1
+ * java -cp benchmarks.jar dev.unroll.bench.startup.FirstResult train CharLstm
+ * java -Dunroll.until=100 -cp benchmarks.jar dev.unroll.bench.startup.FirstResult unroll GruH32F32T25
  * </pre>
  *
  * <p>{@code unroll}: the generated class is named in the code ({@code new LstmH128F32T25()}, as a user's program
  * does, no reflection), so the times are: loading and initializing the class and constructing the model with its
- * default weights ({@code construct}), {@code newStepper()}, the first {@code step(x)}, the first 100 steps (the
- * first included), and the mean of the 1,000 steps after those (interpreted and C1 code mostly: how far warm-up
- * has come). {@code ort}: the {@code OrtEnvironment} (loading ONNX Runtime's native libraries, extracted from the
- * jar into a temporary directory), the session from the {@code .onnx} file, the preallocated tensors, the first
- * {@code run}, the first 100 runs, the mean of the next 1,000. {@code main_ms}: from the JVM's start to
- * {@code main} (the JVM's own start-up, the same for both). Inputs: uniform in [-1, 1], fixed seed.
+ * default weights ({@code construct}), {@code newStepper()}, the first {@code step(x)}, the first 100 steps and the
+ * first 10,000 (each including the ones before), and the mean of steps 101 to 1,100 (interpreted and C1 code
+ * mostly: how far warm-up has come). {@code ort}: the {@code OrtEnvironment} (loading ONNX Runtime's native
+ * libraries, extracted from the jar into a temporary directory), the session from the {@code .onnx} file, the
+ * preallocated tensors, then the same runs. {@code train}: the char-LSTM, its construction, then the first
+ * {@code trainStep} at batch 1, the first 10 and the first 100 (random symbols, fixed seed).
+ *
+ * <p>{@code -Dunroll.until=construct|1|100|10000} stops after that milestone (after construction and, for
+ * {@code ort}, the session and tensors; for {@code train}, 10,000 means 100 updates), so that a driver can read
+ * the process's own wall and CPU time up to each milestone ({@code benchmarks/startup.sh}). {@code launch_ms}: from
+ * {@code -Dunroll.launch.epoch.ns} (the driver's clock just before it started the JVM) to the end of
+ * construction, when given; {@code main_ms}: from the JVM's own start time to {@code main}. Both are read after
+ * the timed work, so that reading them (the management classes) is not part of it.
  */
 public final class FirstResult {
     private FirstResult() {}
 
     private static final int FIRST = 100;
+    private static final int ALL = 10_000;
     private static final int NEXT = 1000;
+    private static final int TRAIN_FIRST = 10;
+    private static final int TRAIN_ALL = 100;
+
+    /** How far a run goes, from {@code -Dunroll.until}: the number of steps, 0 for construction only. */
+    private static int until() {
+        String u = System.getProperty("unroll.until", String.valueOf(ALL));
+        return switch (u) {
+            case "construct" -> 0;
+            case "1" -> 1;
+            case "100" -> FIRST;
+            case "10000" -> ALL;
+            default -> throw new IllegalArgumentException("-Dunroll.until is construct, 1, 100 or 10000, not " + u);
+        };
+    }
 
     public static void main(String[] args) throws Exception {
         long t0 = System.nanoTime();
         long wall0 = System.currentTimeMillis();
         if (args.length < 2) {
-            System.err.println("usage: FirstResult unroll <Model> | ort <file.onnx> <lstm|gru> [threads] [unroll|torch]");
+            System.err.println("usage: FirstResult unroll <Model> | ort <file.onnx> <lstm|gru> [threads] [unroll|torch]"
+                    + " | train CharLstm");
             System.exit(2);
         }
-        String json;
+        int until = until();
+        Times times;
         if (args[0].equals("unroll")) {
-            json = unroll(args[1], t0);
+            times = unroll(args[1], t0, until);
+        } else if (args[0].equals("train")) {
+            times = train(args[1], t0, until);
         } else {
             int threads = args.length > 3 ? Integer.parseInt(args[3]) : 1;
             OrtModels.Graph graph = OrtModels.Graph.of(args.length > 4 ? args[4]
                     : args[1].endsWith(".torch.onnx") ? "torch" : "unroll");
-            json = ort(Path.of(args[1]), args[2], threads, graph, t0);
+            times = ort(Path.of(args[1]), args[2], threads, graph, t0, until);
         }
         long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
-        System.out.println("{" + json + String.format(Locale.ROOT, ", \"main_ms\": %d, \"java\": \"%s\"}",
-                wall0 - jvmStart, System.getProperty("java.version")));
+        String launch = System.getProperty("unroll.launch.epoch.ns");
+        String launchMs = launch == null ? "null" : String.format(Locale.ROOT, "%.3f",
+                (times.constructedEpochNs - Long.parseLong(launch)) / 1e6);
+        System.out.println("{" + times.json + String.format(Locale.ROOT, ", \"until\": %d, \"launch_ms\": %s, "
+                + "\"main_ms\": %d, \"java\": \"%s\"}", until, launchMs, wall0 - jvmStart,
+                System.getProperty("java.version")));
     }
 
-    private static String unroll(String name, long t0) {
+    /** The fields of one run, and the wall clock (epoch nanoseconds) when the model or session was ready. */
+    private record Times(String json, long constructedEpochNs) {}
+
+    private static long epochNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    /** Nanosecond marks of one run of {@code n} steps: after the 1st, the 100th, the 1,100th, the 10,000th. */
+    private static final class Marks {
+        long start;
+        long first;
+        long hundred;
+        long next;
+        long all;
+
+        void mark(int done) {
+            long t = System.nanoTime();
+            if (done == 1) {
+                first = t;
+            }
+            if (done == FIRST) {
+                hundred = t;
+            }
+            if (done == FIRST + NEXT) {
+                next = t;
+            }
+            if (done == ALL) {
+                all = t;
+            }
+        }
+
+        String json() {
+            return String.format(Locale.ROOT, "\"first_step_ns\": %d, \"first_100_ns\": %d, \"first_10000_ns\": %d, "
+                    + "\"next_1000_mean_ns\": %d", span(first), span(hundred), span(all),
+                    next == 0 ? -1 : (next - hundred) / NEXT);
+        }
+
+        private long span(long t) {
+            return t == 0 ? -1 : t - start;
+        }
+    }
+
+    private static Times unroll(String name, long t0, int until) {
         boolean f32 = name.contains("F32");
         RecurrentModel<?, ?, ?, ?> model = construct(name);
+        long constructed = epochNanos();
         long tModel = System.nanoTime();
         SequenceStepper<?, ?> stepper = model.newStepper();
         long tStepper = System.nanoTime();
         SplittableRandom random = new SplittableRandom(5);
-        long tFirst;
-        long t100;
-        long tNext;
+        Marks marks = new Marks();
         double sink = 0;
+        // inputs made before the timing: a pool of 64 (as StepBenchmark's), cycled
         if (f32) {
             @SuppressWarnings("unchecked")
             SequenceStepper<float[], float[]> s = (SequenceStepper<float[], float[]>) stepper;
-            float[][] xs = floats(random, FIRST + NEXT);
-            long a = System.nanoTime();
-            sink += s.step(xs[0])[0];
-            tFirst = System.nanoTime();
-            for (int i = 1; i < FIRST; i++) {
-                sink += s.step(xs[i])[0];
+            float[][] xs = floats(random, 64);
+            marks.start = System.nanoTime();
+            for (int i = 0; i < until; i++) {
+                sink += s.step(xs[i & 63])[0];
+                marks.mark(i + 1);
             }
-            t100 = System.nanoTime();
-            for (int i = FIRST; i < FIRST + NEXT; i++) {
-                sink += s.step(xs[i])[0];
+        } else {
+            @SuppressWarnings("unchecked")
+            SequenceStepper<double[], double[]> s = (SequenceStepper<double[], double[]>) stepper;
+            double[][] xs = doubles(random, 64);
+            marks.start = System.nanoTime();
+            for (int i = 0; i < until; i++) {
+                sink += s.step(xs[i & 63])[0];
+                marks.mark(i + 1);
             }
-            tNext = System.nanoTime();
-            return fields(name, "unroll", tModel - t0, tStepper - tModel, tFirst - a, t100 - a, (tNext - t100) / NEXT,
-                    sink);
         }
-        @SuppressWarnings("unchecked")
-        SequenceStepper<double[], double[]> s = (SequenceStepper<double[], double[]>) stepper;
-        double[][] xs = doubles(random, FIRST + NEXT);
-        long a = System.nanoTime();
-        sink += s.step(xs[0])[0];
-        tFirst = System.nanoTime();
-        for (int i = 1; i < FIRST; i++) {
-            sink += s.step(xs[i])[0];
-        }
-        t100 = System.nanoTime();
-        for (int i = FIRST; i < FIRST + NEXT; i++) {
-            sink += s.step(xs[i])[0];
-        }
-        tNext = System.nanoTime();
-        return fields(name, "unroll", tModel - t0, tStepper - tModel, tFirst - a, t100 - a, (tNext - t100) / NEXT, sink);
+        return new Times(String.format(Locale.ROOT, "\"impl\": \"unroll\", \"model\": \"%s\", \"construct_ns\": %d, "
+                + "\"new_stepper_ns\": %d, %s, \"checksum\": %s", name, tModel - t0, tStepper - tModel, marks.json(),
+                Double.isFinite(sink)), constructed);
     }
 
-    private static String fields(String name, String impl, long construct, long stepper, long first, long first100,
-            long nextMean, double sink) {
-        return String.format(Locale.ROOT, "\"impl\": \"%s\", \"model\": \"%s\", \"construct_ns\": %d, "
-                + "\"new_stepper_ns\": %d, \"first_step_ns\": %d, \"first_100_ns\": %d, \"next_1000_mean_ns\": %d, "
-                + "\"checksum\": %s", impl, name, construct, stepper, first, first100, nextMean,
-                Double.isFinite(sink) ? "true" : "false");
+    /** The char-LSTM's first training updates at batch 1: construction, the 1st, the first 10, the first 100. */
+    private static Times train(String name, long t0, int until) {
+        if (!name.equals("CharLstm")) {
+            throw new IllegalArgumentException("train runs the char-LSTM (CharLstm), not " + name);
+        }
+        CharLstm model = new CharLstm();
+        long constructed = epochNanos();
+        long tModel = System.nanoTime();
+        SplittableRandom random = new SplittableRandom(5);
+        int[][][] xs = new int[8][1][CharLstm.STEPS];
+        int[][][] ys = new int[8][1][CharLstm.STEPS];
+        for (int b = 0; b < xs.length; b++) {
+            int previous = random.nextInt(CharLstm.INPUT_SIZE);
+            for (int t = 0; t < CharLstm.STEPS; t++) {
+                xs[b][0][t] = previous;
+                previous = random.nextInt(CharLstm.INPUT_SIZE);
+                ys[b][0][t] = previous;
+            }
+        }
+        int updates = until == ALL ? TRAIN_ALL : until == FIRST ? TRAIN_FIRST : until;
+        double sink = 0;
+        long start = System.nanoTime();
+        long first = -1;
+        long ten = -1;
+        long hundred = -1;
+        for (int i = 0; i < updates; i++) {
+            sink += model.trainStep(xs[i & 7], ys[i & 7]);
+            long t = System.nanoTime();
+            if (i == 0) {
+                first = t - start;
+            } else if (i == TRAIN_FIRST - 1) {
+                ten = t - start;
+            } else if (i == TRAIN_ALL - 1) {
+                hundred = t - start;
+            }
+        }
+        return new Times(String.format(Locale.ROOT, "\"impl\": \"train\", \"model\": \"%s\", \"construct_ns\": %d, "
+                + "\"first_update_ns\": %d, \"first_10_updates_ns\": %d, \"first_100_updates_ns\": %d, "
+                + "\"checksum\": %s", name, tModel - t0, first, ten, hundred, Double.isFinite(sink)), constructed);
     }
 
     /** The generated class named in the code, as a user's program names it. */
@@ -150,7 +249,7 @@ public final class FirstResult {
         };
     }
 
-    private static String ort(Path file, String cell, int threads, OrtModels.Graph graph, long t0)
+    private static Times ort(Path file, String cell, int threads, OrtModels.Graph graph, long t0, int until)
             throws Exception {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         long tEnv = System.nanoTime();
@@ -158,47 +257,32 @@ public final class FirstResult {
         OrtSession session = OrtModels.session(env, bytes, threads);
         long tSession = System.nanoTime();
         OrtStepper stepper = new OrtStepper(env, session, OrtModels.names(graph, cell));
+        long constructed = epochNanos();
         long tTensors = System.nanoTime();
         SplittableRandom random = new SplittableRandom(5);
         double sink = 0;
-        long a;
-        long tFirst;
-        long t100;
-        long tNext;
+        Marks marks = new Marks();
         if (!stepper.float64()) {
-            float[][] xs = floats(random, FIRST + NEXT);
-            a = System.nanoTime();
-            sink += stepper.step(xs[0]).get(0);
-            tFirst = System.nanoTime();
-            for (int i = 1; i < FIRST; i++) {
-                sink += stepper.step(xs[i]).get(0);
+            float[][] xs = floats(random, 64);
+            marks.start = System.nanoTime();
+            for (int i = 0; i < until; i++) {
+                sink += stepper.step(xs[i & 63]).get(0);
+                marks.mark(i + 1);
             }
-            t100 = System.nanoTime();
-            for (int i = FIRST; i < FIRST + NEXT; i++) {
-                sink += stepper.step(xs[i]).get(0);
-            }
-            tNext = System.nanoTime();
         } else {
-            double[][] xs = doubles(random, FIRST + NEXT);
-            a = System.nanoTime();
-            sink += stepper.step(xs[0]).get(0);
-            tFirst = System.nanoTime();
-            for (int i = 1; i < FIRST; i++) {
-                sink += stepper.step(xs[i]).get(0);
+            double[][] xs = doubles(random, 64);
+            marks.start = System.nanoTime();
+            for (int i = 0; i < until; i++) {
+                sink += stepper.step(xs[i & 63]).get(0);
+                marks.mark(i + 1);
             }
-            t100 = System.nanoTime();
-            for (int i = FIRST; i < FIRST + NEXT; i++) {
-                sink += stepper.step(xs[i]).get(0);
-            }
-            tNext = System.nanoTime();
         }
         stepper.closeSession();
         String name = file.getFileName().toString();
-        return String.format(Locale.ROOT, "\"impl\": \"ort\", \"model\": \"%s\", \"graph\": \"%s\", \"threads\": %d, "
-                + "\"env_ns\": %d, \"session_ns\": %d, \"tensors_ns\": %d, \"first_step_ns\": %d, \"first_100_ns\": %d, "
-                + "\"next_1000_mean_ns\": %d, \"checksum\": %s", name, graph.name().toLowerCase(Locale.ROOT), threads,
-                tEnv - t0, tSession - tEnv, tTensors - tSession, tFirst - a, t100 - a, (tNext - t100) / NEXT,
-                Double.isFinite(sink) ? "true" : "false");
+        return new Times(String.format(Locale.ROOT, "\"impl\": \"ort\", \"model\": \"%s\", \"graph\": \"%s\", "
+                + "\"threads\": %d, \"env_ns\": %d, \"session_ns\": %d, \"tensors_ns\": %d, %s, \"checksum\": %s", name,
+                graph.name().toLowerCase(Locale.ROOT), threads, tEnv - t0, tSession - tEnv, tTensors - tSession,
+                marks.json(), Double.isFinite(sink)), constructed);
     }
 
     private static float[][] floats(SplittableRandom random, int n) {

@@ -216,7 +216,7 @@ final class ApiWriter {
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
                 .addStatement("syncPackedWeights()")
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)")
-                .addStatement("checkInput(xs[b], $S + b + $S)", "xs[", "]")
+                .addStatement("checkInput(xs[b], $T.element($S, b))", RuntimeTypes.CHECKS, "xs")
                 .endControlFlow()
                 .addStatement("$T out = new $T[xs.length]$L", ArrayTypeName.of(outputType()), num.type(),
                         plan.output().sequence() ? "[][]" : "[]")
@@ -308,7 +308,8 @@ final class ApiWriter {
                 .endControlFlow()
                 .addStatement("syncPackedWeights()")
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)")
-                .addStatement("checkInput(xs[b], $S + b + $S, lengths == null ? STEPS : lengths[b])", "xs[", "]")
+                .addStatement("checkInput(xs[b], $T.element($S, b), lengths == null ? STEPS : lengths[b])",
+                        RuntimeTypes.CHECKS, "xs")
                 .endControlFlow()
                 .addStatement("$T out = new $T[xs.length]$L", ArrayTypeName.of(outputType()), num.type(),
                         plan.output().sequence() ? "[][]" : "[]")
@@ -576,8 +577,8 @@ final class ApiWriter {
     static CodeBlock sequenceChecks() {
         return CodeBlock.builder()
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)")
-                .addStatement("checkInput(xs[b], $S + b + $S)", "xs[", "]")
-                .addStatement("checkTarget(targets[b], $S + b + $S)", "targets[", "]")
+                .addStatement("checkInput(xs[b], $T.element($S, b))", RuntimeTypes.CHECKS, "xs")
+                .addStatement("checkTarget(targets[b], $T.element($S, b))", RuntimeTypes.CHECKS, "targets")
                 .endControlFlow()
                 .build();
     }
@@ -620,32 +621,33 @@ final class ApiWriter {
             if (plan.input().sequence()) {
                 CodeBlock.Builder each = CodeBlock.builder();
                 Kernels.beginLoop(each, "t", 0, steps);
-                each.addStatement("$T.buffer(inputGradients[b][t], $L, $S + b + $S + t + $S)", RuntimeTypes.CHECKS,
-                        inputSize, "inputGradients[", "][", "]");
+                each.addStatement("$T.buffer(inputGradients[b][t], $L, $T.element($S, b, t))", RuntimeTypes.CHECKS,
+                        inputSize, RuntimeTypes.CHECKS, "inputGradients");
                 Kernels.endLoop(each);
-                m.addStatement("$T.outputSequence(inputGradients[b], $L, $S + b + $S)", RuntimeTypes.CHECKS, steps,
-                                "inputGradients[", "]")
+                m.addStatement("$T.outputSequence(inputGradients[b], $L, $T.element($S, b))", RuntimeTypes.CHECKS, steps,
+                                RuntimeTypes.CHECKS, "inputGradients")
                         .addCode(each.build());
             } else {
-                m.addStatement("$T.buffer(inputGradients[b], $L, $S + b + $S)", RuntimeTypes.CHECKS, inputSize,
-                        "inputGradients[", "]");
+                m.addStatement("$T.buffer(inputGradients[b], $L, $T.element($S, b))", RuntimeTypes.CHECKS, inputSize,
+                        RuntimeTypes.CHECKS, "inputGradients");
             }
             m.endControlFlow().endControlFlow();
         }
         m.addComment("every sequence is checked before any is computed, so a bad one changes nothing")
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)");
         if (targetLengths) {
-            m.addStatement("checkInput(xs[b], $S + b + $S, lengths == null ? STEPS : lengths[b])", "xs[", "]")
-                    .addStatement("checkTarget(targets[b], $S + b + $S, targetLengths == null ? OUTPUT_STEPS"
-                            + " : targetLengths[b])", "targets[", "]");
+            m.addStatement("checkInput(xs[b], $T.element($S, b), lengths == null ? STEPS : lengths[b])",
+                    RuntimeTypes.CHECKS, "xs")
+                    .addStatement("checkTarget(targets[b], $T.element($S, b), targetLengths == null ? OUTPUT_STEPS"
+                            + " : targetLengths[b])", RuntimeTypes.CHECKS, "targets");
         } else if (variable) {
             m.addStatement("final int length = lengths == null ? STEPS : lengths[b]")
-                    .addStatement("checkInput(xs[b], $S + b + $S, length)", "xs[", "]")
-                    .addStatement(plan.target().sequence() ? "checkTarget(targets[b], $S + b + $S, length)"
-                            : "checkTarget(targets[b], $S + b + $S)", "targets[", "]");
+                    .addStatement("checkInput(xs[b], $T.element($S, b), length)", RuntimeTypes.CHECKS, "xs")
+                    .addStatement(plan.target().sequence() ? "checkTarget(targets[b], $T.element($S, b), length)"
+                            : "checkTarget(targets[b], $T.element($S, b))", RuntimeTypes.CHECKS, "targets");
         } else {
-            m.addStatement("checkInput(xs[b], $S + b + $S)", "xs[", "]")
-                    .addStatement("checkTarget(targets[b], $S + b + $S)", "targets[", "]");
+            m.addStatement("checkInput(xs[b], $T.element($S, b))", RuntimeTypes.CHECKS, "xs")
+                    .addStatement("checkTarget(targets[b], $T.element($S, b))", RuntimeTypes.CHECKS, "targets");
         }
         m.endControlFlow()
                 .beginControlFlow("if (backward)")

@@ -249,10 +249,10 @@ final class DecoderWriter {
                 .addCode(ApiWriter.decoderLengthChecks())
                 .addStatement("syncPackedWeights()")
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)")
-                .addStatement("checkInput(xs[b], $S + b + $S, inputLengths == null ? STEPS : inputLengths[b])", "xs[",
-                        "]")
-                .addStatement("checkTarget(targets[b], $S + b + $S, targetLengths == null ? OUTPUT_STEPS :"
-                        + " targetLengths[b])", "targets[", "]")
+                .addStatement("checkInput(xs[b], $T.element($S, b), inputLengths == null ? STEPS : inputLengths[b])",
+                        RuntimeTypes.CHECKS, "xs")
+                .addStatement("checkTarget(targets[b], $T.element($S, b), targetLengths == null ? OUTPUT_STEPS :"
+                        + " targetLengths[b])", RuntimeTypes.CHECKS, "targets")
                 .endControlFlow()
                 .addStatement("$T result = new $T[xs.length][][]", out, num.type())
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)")
@@ -329,7 +329,7 @@ final class DecoderWriter {
                 .endControlFlow()
                 .addStatement("syncPackedWeights()")
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)")
-                .addStatement("checkInput(xs[b], $S + b + $S, lengths[b])", "xs[", "]")
+                .addStatement("checkInput(xs[b], $T.element($S, b), lengths[b])", RuntimeTypes.CHECKS, "xs")
                 .endControlFlow()
                 .addStatement("$T result = new $T[xs.length][][]", out, num.type())
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)")

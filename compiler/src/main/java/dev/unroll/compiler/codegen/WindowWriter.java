@@ -176,9 +176,9 @@ final class WindowWriter {
                 .addComment("every sequence is checked before any is computed, so a bad one changes nothing")
                 .beginControlFlow("for (int b = 0; b < xs.length; b++)")
                 .addStatement("final int length = lengths == null ? STEPS : lengths[b]")
-                .addStatement("checkInput(xs[b], $S + b + $S, length)", "xs[", "]")
-                .addStatement(sequenceTarget ? "checkTarget(targets[b], $S + b + $S, length)"
-                        : "checkTarget(targets[b], $S + b + $S)", "targets[", "]")
+                .addStatement("checkInput(xs[b], $T.element($S, b), length)", RuntimeTypes.CHECKS, "xs")
+                .addStatement(sequenceTarget ? "checkTarget(targets[b], $T.element($S, b), length)"
+                        : "checkTarget(targets[b], $T.element($S, b))", RuntimeTypes.CHECKS, "targets")
                 .endControlFlow()
                 .addComment("each sequence's state after its last real step so far: h (and c) of every layer")
                 .addStatement("final $L[][] carried = new $L[xs.length][$L]", num.keyword(), num.keyword(),

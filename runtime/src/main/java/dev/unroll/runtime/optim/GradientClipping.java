@@ -7,7 +7,6 @@ import dev.unroll.runtime.NonFiniteException;
 import dev.unroll.runtime.Parameter;
 import dev.unroll.runtime.ParameterSet;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 
@@ -48,8 +47,17 @@ public final class GradientClipping {
                 throw new IllegalArgumentException("two clipping rules of mode " + r.mode() + ": " + rules);
             }
         }
-        sorted.sort(Comparator.comparing(ClipConfig::mode));
-        this.rules = List.copyOf(sorted);
+        // in the order of the modes (at most one rule each): a loop rather than a Comparator lambda, whose
+        // invokedynamic would bootstrap the lambda machinery (about 15 ms) in every generated model's constructor
+        List<ClipConfig> ordered = new ArrayList<>(sorted.size());
+        for (ClipConfig.Mode mode : ClipConfig.Mode.values()) {
+            for (ClipConfig r : sorted) {
+                if (r.mode() == mode) {
+                    ordered.add(r);
+                }
+            }
+        }
+        this.rules = List.copyOf(ordered);
     }
 
     /** Creates clipping with the given rules. */
@@ -242,8 +250,52 @@ public final class GradientClipping {
     }
 
     /** An operation on a range of a gradient. */
+    /**
+     * An operation on a stretch of a gradient. Its implementations are classes, not lambdas: the first lambda a JVM
+     * runs bootstraps the lambda machinery (about 15 ms), which a model's first training update would pay.
+     */
     private interface RangeOp {
         void apply(int from, int to);
+    }
+
+    /** Clamps a double gradient to {@code [lo, hi]}. */
+    private record ClampDoubles(double[] g, double lo, double hi) implements RangeOp {
+        @Override
+        public void apply(int from, int to) {
+            for (int i = from; i < to; i++) {
+                g[i] = Math.max(lo, Math.min(hi, g[i]));
+            }
+        }
+    }
+
+    /** Clamps a float gradient to {@code [lo, hi]}. */
+    private record ClampFloats(float[] g, float lo, float hi) implements RangeOp {
+        @Override
+        public void apply(int from, int to) {
+            for (int i = from; i < to; i++) {
+                g[i] = Math.max(lo, Math.min(hi, g[i]));
+            }
+        }
+    }
+
+    /** Multiplies a double gradient by {@code factor}. */
+    private record ScaleDoubles(double[] g, double factor) implements RangeOp {
+        @Override
+        public void apply(int from, int to) {
+            for (int i = from; i < to; i++) {
+                g[i] *= factor;
+            }
+        }
+    }
+
+    /** Multiplies a float gradient by {@code factor}. */
+    private record ScaleFloats(float[] g, float factor) implements RangeOp {
+        @Override
+        public void apply(int from, int to) {
+            for (int i = from; i < to; i++) {
+                g[i] *= factor;
+            }
+        }
     }
 
     /**
@@ -334,24 +386,12 @@ public final class GradientClipping {
      */
     private static void clampGradient(Parameter p, double c) {
         if (p instanceof DoubleParameter d) {
-            double[] g = d.grad;
-            double lo = -c;
-            forEachStretch(p, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    g[i] = Math.max(lo, Math.min(c, g[i]));
-                }
-            });
+            forEachStretch(p, new ClampDoubles(d.grad, -c, c));
         } else {
             // a float compared with the double c and set to (float) c gives the same as min/max with
             // (float) c: no float lies strictly between c and its nearest float
-            float[] g = ((FloatParameter) p).grad;
             float hi = (float) c;
-            float lo = -hi;
-            forEachStretch(p, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    g[i] = Math.max(lo, Math.min(hi, g[i]));
-                }
-            });
+            forEachStretch(p, new ClampFloats(((FloatParameter) p).grad, -hi, hi));
         }
     }
 
@@ -363,20 +403,9 @@ public final class GradientClipping {
      */
     private static void scaleGradient(Parameter p, double factor) {
         if (p instanceof DoubleParameter d) {
-            double[] g = d.grad;
-            forEachStretch(p, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    g[i] *= factor;
-                }
-            });
+            forEachStretch(p, new ScaleDoubles(d.grad, factor));
         } else {
-            float[] g = ((FloatParameter) p).grad;
-            float f = (float) factor;
-            forEachStretch(p, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    g[i] *= f;
-                }
-            });
+            forEachStretch(p, new ScaleFloats(((FloatParameter) p).grad, (float) factor));
         }
     }
 }

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Updates parameters from their gradients, reproducing {@code torch.optim} exactly (to rounding)
@@ -370,9 +371,11 @@ public final class Optimizer {
      */
     public void step(ParameterSet parameters, double learningRate) {
         checkLearningRate(learningRate);
-        NonFinite.findInGradients(parameters).ifPresent(at -> {
-            throw new NonFiniteException(at.message() + "; the optimizer step was refused, nothing was updated");
-        });
+        // no ifPresent lambda: its invokedynamic would link on every first call, a non-finite gradient or not
+        Optional<NonFinite.Location> at = NonFinite.findInGradients(parameters);
+        if (at.isPresent()) {
+            throw new NonFiniteException(at.get().message() + "; the optimizer step was refused, nothing was updated");
+        }
         checkStates(parameters);
         update(parameters, learningRate);
     }
@@ -442,8 +445,13 @@ public final class Optimizer {
             if (!p.requiresGrad()) {
                 continue; // frozen: no update, no state
             }
-            State s = states.computeIfAbsent(p.name(), k -> p instanceof FloatParameter
-                    ? new FloatState(p.size(), buffers) : new DoubleState(p.size(), buffers));
+            // get and put rather than computeIfAbsent with a lambda: the first lambda a JVM runs bootstraps the
+            // lambda machinery (about 15 ms), which every model's first training update would pay
+            State s = states.get(p.name());
+            if (s == null) {
+                s = p instanceof FloatParameter ? new FloatState(p.size(), buffers) : new DoubleState(p.size(), buffers);
+                states.put(p.name(), s);
+            }
             s.step++;
             GradientRows rows = rowsToUpdate(p, s);
             if (rows == null) {
