@@ -119,36 +119,45 @@ public final class LayerCode {
 
     /** Emits {@code acc[k] += (W_ih x_t)[k]}, reading the input as the layer's input mode says. */
     public void inputProjection(CodeBlock.Builder b, String acc) {
+        inputProjection(b, acc, 0, gh);
+    }
+
+    /**
+     * Emits {@code acc[k] += (W_ih x_t)[k]} for the gate rows {@code k} in {@code [from, to)}, reading the input as the
+     * layer's input mode says.
+     */
+    public void inputProjection(CodeBlock.Builder b, String acc, int from, int to) {
+        Rows rows = new Rows(from, to);
         switch (layer.inputMode()) {
-            case DENSE, EMBEDDED, EMBEDDED_THEN_FED_BACK -> denseInputForward(b, acc);
+            case DENSE, EMBEDDED, EMBEDDED_THEN_FED_BACK -> denseInputForward(b, acc, rows);
             case DENSE_FIRST, EMBEDDED_FIRST -> {
                 b.beginControlFlow("if (t == 0)");
-                denseInputForward(b, acc);
+                denseInputForward(b, acc, rows);
                 b.endControlFlow();
             }
-            case SYMBOL -> symbolInputForward(b, acc);
+            case SYMBOL -> symbolInputForward(b, acc, rows);
             case SYMBOL_FIRST -> {
                 b.beginControlFlow("if (t == 0)");
-                symbolInputForward(b, acc);
+                symbolInputForward(b, acc, rows);
                 b.endControlFlow();
             }
             case SYMBOL_THEN_DENSE -> {
                 b.beginControlFlow("if (t == 0)");
-                symbolInputForward(b, acc);
+                symbolInputForward(b, acc, rows);
                 b.nextControlFlow("else");
-                denseInputForward(b, acc);
+                denseInputForward(b, acc, rows);
                 b.endControlFlow();
             }
             case FED_BACK_SYMBOL -> {
                 b.add("// step 0 reads the zero start vector, which adds nothing\n");
                 b.beginControlFlow("if (t > 0)");
-                symbolInputForward(b, acc, layer.source().orElseThrow(), "t");
+                symbolInputForward(b, acc, rows, layer.source().orElseThrow(), "t");
                 b.endControlFlow();
             }
             case FED_BACK_DENSE -> {
                 b.add("// step 0 reads the zero start vector, which adds nothing\n");
                 b.beginControlFlow("if (t > 0)");
-                denseInputForward(b, acc);
+                denseInputForward(b, acc, rows);
                 b.endControlFlow();
             }
         }
@@ -163,21 +172,46 @@ public final class LayerCode {
         Kernels.axpyColumns(b, num, acc, "whhT", "h", "prev", h, layer.cell().recurrentRows(layer));
     }
 
-    private void denseInputForward(CodeBlock.Builder b, String acc) {
+    /**
+     * Emits {@code acc[k] += (W_hh h_{t-1})[k]} for the gate rows {@code k} in {@code [from, to)}: a range of the
+     * rows of a {@link dev.unroll.compiler.codegen.cell.RowSplitCell}, whose recurrent rows are all its gate rows.
+     */
+    public void recurrentProjection(CodeBlock.Builder b, String acc, int from, int to) {
+        if (from == 0 && to == gh) {
+            recurrentProjection(b, acc);
+            return;
+        }
+        b.add("// W_hh h_{t-1}, the same way, rows $L to $L\n", from, to - 1);
+        Kernels.axpyColumns(b, num, acc, from, "whhT", "h", "prev", 0, h, from, to - from);
+    }
+
+    /** A range of gate rows, {@code [from, to)}. */
+    private record Rows(int from, int to) {
+        boolean all(int gateRows) {
+            return from == 0 && to == gateRows;
+        }
+    }
+
+    private void denseInputForward(CodeBlock.Builder b, String acc, Rows rows) {
         b.add("// W_ih x_t as AXPYs over columns of W_ih (rows of the packed W_ih^T): no reduction\n");
         b.addStatement("final $L[] x = $L", t(), layer.source().orElseThrow().ref());
         b.addStatement("final int xo = $L", layer.sourceOffset());
-        Kernels.axpyColumns(b, num, acc, "wihT", "x", "xo", layer.shape().inputSize(), gh);
+        if (rows.all(gh)) {
+            Kernels.axpyColumns(b, num, acc, "wihT", "x", "xo", layer.shape().inputSize(), gh);
+        } else {
+            Kernels.axpyColumns(b, num, acc, rows.from(), "wihT", "x", "xo", 0, layer.shape().inputSize(),
+                    rows.from(), rows.to() - rows.from());
+        }
     }
 
-    private void symbolInputForward(CodeBlock.Builder b, String acc) {
-        symbolInputForward(b, acc, net.symbols().orElseThrow(), pass.time());
+    private void symbolInputForward(CodeBlock.Builder b, String acc, Rows rows) {
+        symbolInputForward(b, acc, rows, net.symbols().orElseThrow(), pass.time());
     }
 
-    private void symbolInputForward(CodeBlock.Builder b, String acc, BufferSpec symbols, String time) {
+    private void symbolInputForward(CodeBlock.Builder b, String acc, Rows rows, BufferSpec symbols, String time) {
         b.add("// a one-hot input selects one column of W_ih\n");
         b.addStatement("final $L[] symbolColumn = wihT[$L[$L]]", t(), symbols.ref(), time);
-        Kernels.beginLoop(b, "k", 0, gh);
+        Kernels.beginLoop(b, "k", rows.from(), rows.to());
         b.addStatement("$L[k] += symbolColumn[k]", acc);
         Kernels.endLoop(b);
     }
