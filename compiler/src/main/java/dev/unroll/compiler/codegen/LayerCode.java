@@ -7,7 +7,10 @@ import dev.unroll.compiler.plan.InputMode;
 import dev.unroll.compiler.plan.LayerPlan;
 import dev.unroll.compiler.plan.NetworkBuffers;
 import dev.unroll.compiler.plan.TimeSchedule;
+import dev.unroll.compiler.codegen.cell.RowSplitCell;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -115,6 +118,51 @@ public final class LayerCode {
         b.addStatement("final int out = prev + $L", h);
         layer.cell().forward(b, this);
         return m.addCode(b.build()).build();
+    }
+
+    /**
+     * Returns the methods of a step cut in two by rows at {@code cut} (a two-thread stepper): the pre-activations of
+     * rows {@code [0, cut)}, those of {@code [cut, G H)}, which the two threads form at once, then the rest of the
+     * step. Run in that order they compute what {@link #forward()} does, to the bit.
+     */
+    public List<MethodSpec> forwardCut(int cut) {
+        RowSplitCell cell = (RowSplitCell) layer.cell();
+        List<MethodSpec> methods = new ArrayList<>();
+        for (int[] rows : new int[][] {{0, cut}, {cut, gh}}) {
+            CodeBlock.Builder b = CodeBlock.builder();
+            b.addStatement("final $L[][] wihT = $L", t(), layer.weightIh().packedField());
+            b.addStatement("final $L[][] whhT = $L", t(), layer.weightHh().packedField());
+            b.addStatement("final $L[] bih = $L", t(), layer.biasIh().valueRef());
+            b.addStatement("final $L[] bhh = $L", t(), layer.biasHh().valueRef());
+            local(b, "h", layer.buffers().h());
+            b.addStatement("final int prev = t * $L", h);
+            cell.declareAccumulators(b, this);
+            cell.preActivations(b, this, rows[0], rows[1]);
+            methods.add(MethodSpec.methodBuilder(layer.preActivationsMethod(rows[0], rows[1]))
+                    .addModifiers(Modifier.PRIVATE)
+                    .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                    .addParameter(int.class, "t")
+                    .addJavadoc("Layer $L, the first part of its forward step at step {@code t} cut in two (a two-thread"
+                            + " stepper):\nthe pre-activations of gate rows $L to $L. Then $L.\n", l, rows[0],
+                            rows[1] - 1, "{@link #" + layer.activateMethod() + "}")
+                    .addCode(b.build())
+                    .build());
+        }
+        CodeBlock.Builder b = CodeBlock.builder();
+        local(b, "h", layer.buffers().h());
+        b.addStatement("final int prev = t * $L", h);
+        b.addStatement("final int out = prev + $L", h);
+        cell.declareAccumulators(b, this);
+        cell.activate(b, this);
+        methods.add(MethodSpec.methodBuilder(layer.activateMethod())
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(int.class, "t")
+                .addJavadoc("Layer $L, the rest of its forward step at step {@code t} once every pre-activation is"
+                        + " formed: $L\n", l, layer.cell().equations())
+                .addCode(b.build())
+                .build());
+        return methods;
     }
 
     /** Emits {@code acc[k] += (W_ih x_t)[k]}, reading the input as the layer's input mode says. */
