@@ -1,5 +1,6 @@
 package dev.unroll.runtime;
 
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -12,40 +13,51 @@ import java.util.concurrent.locks.LockSupport;
  * waking a thread, and only then parks, so that an idle stepper costs no CPU. The thread is a daemon, started with
  * the partner, and ends at {@link #close()}.
  *
- * <p>The protocol: {@link #start(int)} publishes a piece (a volatile write) and returns; the caller computes its own half, then {@link #await()} spins until the partner has published that it
- * is done (a volatile write after its half). The two volatile writes order every array element the partner wrote
- * before what the caller reads after {@code await}, and everything the caller wrote before {@code start} before
- * what the partner reads. Not thread-safe: one caller thread at a time, as a stepper is used.
+ * <p>The second half of a piece is claimed, by whichever thread comes first: the partner when it sees the piece, or
+ * the caller when it has finished its own half and finds the second one unclaimed. So a partner that the operating
+ * system has not scheduled (a machine whose cores are busy) costs the step its second core, not a wait: the caller
+ * computes both halves, as a one-thread stepper does. Either way each half is computed by the same code, so the bits
+ * do not depend on which thread ran it.
+ *
+ * <p>Memory ordering: the caller's writes before {@link #start(int)} happen before the partner's half (the claim reads
+ * the state the start wrote), and the partner's writes happen before what the caller reads after {@link #finish()}
+ * (it reads the state the partner wrote after its half). Not thread-safe: one caller thread at a time, as a stepper
+ * is used.
  */
 public final class StepPartner implements AutoCloseable {
-    /** The work the partner runs: the half of piece {@code piece} that is the partner's. */
+    /** The work the partner runs: the second half of piece {@code piece}. */
     @FunctionalInterface
     public interface Half {
-        /** Runs the partner's half of piece {@code piece}. */
+        /** Runs the second half of piece {@code piece}. */
         void run(int piece);
     }
 
     /** How long the partner spins for the next piece before it parks, in nanoseconds. */
     private static final long SPIN_NANOS = 50_000;
 
+    // the state is (sequence number of the piece << 2) | phase
+    private static final long POSTED = 0;
+    private static final long BY_PARTNER = 1;
+    private static final long BY_CALLER = 2;
+    private static final long DONE = 3;
+
     private final Half half;
     private final Thread thread;
-    /** The number of pieces started; written by the caller. */
-    private volatile long started;
-    /** The piece the partner runs next. Written before {@link #started}, read after it. */
-    private int piece;
-    /** The number of pieces the partner has finished; written by the partner. */
-    private volatile long finished;
+    private final AtomicLong state = new AtomicLong(DONE);
+    /** The last piece's sequence number; the caller's alone. */
+    private long sequence;
+    /** The piece the partner runs next. Written before the state that posts it, read after it. */
+    private volatile int piece;
     /** Whether the partner is parked (or about to park) and needs an unpark to see a new piece. */
     private volatile boolean parked;
     private volatile boolean closed;
-    /** What the partner's half threw, rethrown by {@link #await()}. */
+    /** What the partner's half threw, rethrown by {@link #finish()}. */
     private volatile Throwable failure;
 
     /**
      * Starts the partner's thread.
      *
-     * @param half the partner's half of each piece
+     * @param half the second half of each piece
      * @param name the thread's name
      */
     public StepPartner(Half half, String name) {
@@ -57,8 +69,8 @@ public final class StepPartner implements AutoCloseable {
     }
 
     /**
-     * Hands piece {@code piece} to the partner and returns at once; the caller then runs its own half and calls
-     * {@link #await()}.
+     * Offers the second half of piece {@code piece} to the partner and returns at once; the caller then runs its own
+     * half and calls {@link #finish()}.
      *
      * @throws IllegalStateException if the partner is closed
      */
@@ -67,25 +79,32 @@ public final class StepPartner implements AutoCloseable {
             throw new IllegalStateException("this stepper was closed: its second thread has ended");
         }
         this.piece = piece;
-        started = started + 1;
+        sequence++;
+        state.set(sequence << 2 | POSTED);
         if (parked) {
             LockSupport.unpark(thread);
         }
     }
 
     /**
-     * Waits until the partner has finished the piece {@link #start(int)} gave it.
+     * Returns when the second half of the piece {@link #start(int)} offered is done: runs it on the caller's thread
+     * if the partner has not claimed it, or waits for the partner to finish it.
      *
      * @throws IllegalStateException if the partner's half failed (an internal error), with its exception as cause
      */
-    public void await() {
-        long target = started;
+    public void finish() {
+        long posted = sequence << 2 | POSTED;
+        if (state.compareAndSet(posted, sequence << 2 | BY_CALLER)) {
+            half.run(piece);
+            return;
+        }
+        long done = sequence << 2 | DONE;
         int spins = 0;
-        while (finished != target) {
-            if (++spins < 1 << 16) {
+        while (state.get() != done) {
+            if (++spins < 1 << 12) {
                 Thread.onSpinWait();
             } else {
-                // the partner's thread is descheduled (a loaded machine): let it run
+                // the partner's thread was descheduled in the middle of its half: let it run
                 Thread.yield();
             }
         }
@@ -103,36 +122,40 @@ public final class StepPartner implements AutoCloseable {
         LockSupport.unpark(thread);
     }
 
-    /** Returns whether {@link #close()} was called. */
-    public boolean isClosed() {
-        return closed;
-    }
-
     private void loop() {
-        long done = 0;
+        long seen = DONE;
         while (!closed) {
-            if (started != done) {
-                try {
-                    half.run(piece);
-                } catch (Throwable t) {
-                    failure = t;
+            long s = state.get();
+            if (s != seen && (s & 3) == POSTED) {
+                seen = s;
+                if (state.compareAndSet(s, (s & ~3L) | BY_PARTNER)) {
+                    try {
+                        half.run(piece);
+                    } catch (Throwable t) {
+                        failure = t;
+                    }
+                    state.set((s & ~3L) | DONE);
                 }
-                done++;
-                finished = done;
                 continue;
             }
             long spinUntil = System.nanoTime() + SPIN_NANOS;
-            while (started == done && !closed && System.nanoTime() < spinUntil) {
+            while (!posted(seen) && !closed && System.nanoTime() < spinUntil) {
                 Thread.onSpinWait();
             }
-            if (started == done && !closed) {
+            if (!posted(seen) && !closed) {
                 parked = true;
-                // re-checked after the volatile write: a start() that did not see parked == true wrote started first
-                if (started == done && !closed) {
+                // re-checked after the volatile write: a start() that did not see parked == true posted first
+                if (!posted(seen) && !closed) {
                     LockSupport.park(this);
                 }
                 parked = false;
             }
         }
+    }
+
+    /** Whether a piece other than {@code seen} is posted and unclaimed. */
+    private boolean posted(long seen) {
+        long s = state.get();
+        return s != seen && (s & 3) == POSTED;
     }
 }

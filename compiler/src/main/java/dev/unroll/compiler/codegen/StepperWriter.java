@@ -67,7 +67,9 @@ final class StepperWriter {
                             + " ($L) while the caller's thread forms\nthe other half: the same outputs to the bit,"
                             + " in less time per step on a machine with a free core.\nThe thread waits for the next"
                             + " step by spinning for 50 microseconds, then sleeps; {@link Stepper#close()}\nends"
-                            + " it.\n", String.join(", ", twoThreadLayers().map(l -> "layer " + l.index()).toList()))
+                            + " it. When the second thread has not been scheduled by the time the caller's half is"
+                            + " done,\nthe caller computes the other half too: a busy machine costs the step its"
+                            + " second core, not a wait.\n", String.join(", ", twoThreadLayers().map(l -> "layer " + l.index()).toList()))
                     .addStatement("return new Stepper(true)");
         } else {
             parallel.addJavadoc("Returns {@link #newStepper()}: no layer of this model has a step large enough to pay"
@@ -210,11 +212,11 @@ final class StepperWriter {
             if (layer.twoThreadCut().isPresent()) {
                 int at = layer.twoThreadCut().getAsInt();
                 advance.beginControlFlow("if (partner != null)")
-                        .addComment("rows $L to $L on the second thread, rows 0 to $L here, then the rest here",
-                                at, layer.gateRows() - 1, at - 1)
+                        .addComment("rows $L to $L on the second thread (or here, if it has not taken them when rows 0"
+                                + " to $L are done), then the rest here", at, layer.gateRows() - 1, at - 1)
                         .addStatement("partner.start($L)", layer.index())
                         .addStatement("$L(ws, 0)", layer.preActivationsMethod(0, at))
-                        .addStatement("partner.await()")
+                        .addStatement("partner.finish()")
                         .addStatement("$L(ws, 0)", layer.activateMethod())
                         .nextControlFlow("else")
                         .addStatement("$L(ws, 0)", layer.forwardMethod())
