@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One step at batch 1 of a large float model ({@code Stepper.step(x)}, 64 dense inputs, a 64-output linear head, as
+ * One step at batch 1 of a large float model ({@code Stepper.step(x, y)}, 64 dense inputs, a 64-output linear head, as
  * in {@link StepBenchmark}) on the caller's thread alone ({@code threads = 1}, {@code newStepper()}) and with a second
  * thread that forms half of the layer's pre-activations ({@code threads = 2}, {@code newParallelStepper()}): from
  * what size the second core pays. It needs a second core that nothing else uses.
@@ -57,49 +57,49 @@ public class ParallelStepBenchmark {
             case "LstmH160F32T25" -> {
                 var m = new LstmH160F32T25(42);
                 var s = two ? m.newParallelStepper() : m.newStepper();
-                step = s::step;
+                step = GeneratedModels.into32(s::step);
                 stepper = s;
             }
             case "LstmH256F32T25" -> {
                 var m = new LstmH256F32T25(42);
                 var s = two ? m.newParallelStepper() : m.newStepper();
-                step = s::step;
+                step = GeneratedModels.into32(s::step);
                 stepper = s;
             }
             case "LstmH384F32T25" -> {
                 var m = new LstmH384F32T25(42);
                 var s = two ? m.newParallelStepper() : m.newStepper();
-                step = s::step;
+                step = GeneratedModels.into32(s::step);
                 stepper = s;
             }
             case "LstmH512F32T25" -> {
                 var m = new LstmH512F32T25(42);
                 var s = two ? m.newParallelStepper() : m.newStepper();
-                step = s::step;
+                step = GeneratedModels.into32(s::step);
                 stepper = s;
             }
             case "GruH160F32T25" -> {
                 var m = new GruH160F32T25(42);
                 var s = two ? m.newParallelStepper() : m.newStepper();
-                step = s::step;
+                step = GeneratedModels.into32(s::step);
                 stepper = s;
             }
             case "GruH256F32T25" -> {
                 var m = new GruH256F32T25(42);
                 var s = two ? m.newParallelStepper() : m.newStepper();
-                step = s::step;
+                step = GeneratedModels.into32(s::step);
                 stepper = s;
             }
             case "GruH384F32T25" -> {
                 var m = new GruH384F32T25(42);
                 var s = two ? m.newParallelStepper() : m.newStepper();
-                step = s::step;
+                step = GeneratedModels.into32(s::step);
                 stepper = s;
             }
             case "GruH512F32T25" -> {
                 var m = new GruH512F32T25(42);
                 var s = two ? m.newParallelStepper() : m.newStepper();
-                step = s::step;
+                step = GeneratedModels.into32(s::step);
                 stepper = s;
             }
             default -> throw new IllegalArgumentException("no two-thread benchmark model " + name);
