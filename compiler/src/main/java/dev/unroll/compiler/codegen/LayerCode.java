@@ -109,12 +109,7 @@ public final class LayerCode {
                                 : "Layer $L ($L, $L units, as PyTorch's {@code $L}), forward at step {@code t}: $L\n", l,
                         layer.cell().description(), h, pytorchModule, layer.cell().equations());
         CodeBlock.Builder b = CodeBlock.builder();
-        b.addStatement("final $L[][] wihT = $L", t(), layer.weightIh().packedField());
-        b.addStatement("final $L[][] whhT = $L", t(), layer.weightHh().packedField());
-        b.addStatement("final $L[] bih = $L", t(), layer.biasIh().valueRef());
-        b.addStatement("final $L[] bhh = $L", t(), layer.biasHh().valueRef());
-        local(b, "h", layer.buffers().h());
-        b.addStatement("final int prev = t * $L", h);
+        forwardLocals(b);
         b.addStatement("final int out = prev + $L", h);
         layer.cell().forward(b, this);
         return m.addCode(b.build()).build();
@@ -130,12 +125,7 @@ public final class LayerCode {
         List<MethodSpec> methods = new ArrayList<>();
         for (int[] rows : new int[][] {{0, cut}, {cut, gh}}) {
             CodeBlock.Builder b = CodeBlock.builder();
-            b.addStatement("final $L[][] wihT = $L", t(), layer.weightIh().packedField());
-            b.addStatement("final $L[][] whhT = $L", t(), layer.weightHh().packedField());
-            b.addStatement("final $L[] bih = $L", t(), layer.biasIh().valueRef());
-            b.addStatement("final $L[] bhh = $L", t(), layer.biasHh().valueRef());
-            local(b, "h", layer.buffers().h());
-            b.addStatement("final int prev = t * $L", h);
+            forwardLocals(b);
             cell.declareAccumulators(b, this);
             cell.preActivations(b, this, rows[0], rows[1]);
             methods.add(MethodSpec.methodBuilder(layer.preActivationsMethod(rows[0], rows[1]))
@@ -163,6 +153,16 @@ public final class LayerCode {
                 .addCode(b.build())
                 .build());
         return methods;
+    }
+
+    /** Emits the forward step's locals: the packed weights, the biases, {@code h} and {@code prev}. */
+    private void forwardLocals(CodeBlock.Builder b) {
+        b.addStatement("final $L[][] wihT = $L", t(), layer.weightIh().packedField());
+        b.addStatement("final $L[][] whhT = $L", t(), layer.weightHh().packedField());
+        b.addStatement("final $L[] bih = $L", t(), layer.biasIh().valueRef());
+        b.addStatement("final $L[] bhh = $L", t(), layer.biasHh().valueRef());
+        local(b, "h", layer.buffers().h());
+        b.addStatement("final int prev = t * $L", h);
     }
 
     /** Emits {@code acc[k] += (W_ih x_t)[k]}, reading the input as the layer's input mode says. */

@@ -124,10 +124,18 @@ public final class LstmCell implements RowSplitCell {
 
     @Override
     public void preActivations(CodeBlock.Builder b, LayerCode code, int from, int to) {
+        emitPreActivations(b, code, from, to);
+    }
+
+    /**
+     * Emits the pre-activations of gate rows {@code [from, to)} into {@code a}, shared by the LSTM emitters:
+     * {@code b_ih + b_hh + W_ih x_t + W_hh h_{t-1}}.
+     */
+    static void emitPreActivations(CodeBlock.Builder b, LayerCode code, int from, int to) {
         b.add("// a = [i; f; g; o] pre-activations = b_ih + b_hh + W_ih x_t + W_hh h_{t-1}$L. Every elementwise loop\n"
                 + "// below works on arrays at offset 0 and only then copies to the step's offset: C2 (JDK 17)\n"
                 + "// vectorizes loops over several arrays at constant offsets, not at several variable ones\n",
-                from == 0 && to == shape.gateRows() ? "" : ", rows " + from + " to " + (to - 1));
+                from == 0 && to == code.gateRows() ? "" : ", rows " + from + " to " + (to - 1));
         Kernels.beginLoop(b, "k", from, to);
         b.addStatement("a[k] = bih[k] + bhh[k]");
         Kernels.endLoop(b);
