@@ -196,6 +196,24 @@ class TwoThreadStepperTest {
     }
 
     @Test
+    void aStepperDroppedWithoutCloseDoesNotKeepItsThread() throws Exception {
+        RecurrentModel<Object, Object, Object, Object> model = model("RnnFloat");
+        stepAndDrop(model);
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (threadAlive("RnnFloat stepper") && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertFalse(threadAlive("RnnFloat stepper"), "an unreachable stepper's second thread ends");
+    }
+
+    private static void stepAndDrop(RecurrentModel<Object, Object, Object, Object> model) throws Exception {
+        SequenceStepper<Object, Object> two = parallel(model);
+        two.step(input(model, new SplittableRandom(1)));
+        assertTrue(threadAlive("RnnFloat stepper"));
+    }
+
+    @Test
     void aStepperHandedFromThreadToThreadStaysExact() throws Exception {
         // as a stream processor does: one stepper per key, stepped by whichever worker thread has the key
         RecurrentModel<Object, Object, Object, Object> model = model("LstmFloat");

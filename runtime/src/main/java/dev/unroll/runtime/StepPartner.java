@@ -1,5 +1,7 @@
 package dev.unroll.runtime;
 
+import java.lang.ref.Cleaner;
+import java.lang.ref.WeakReference;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -11,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
  * thread pool: submitting a task and waiting for it costs microseconds. The partner therefore waits for work by
  * spinning ({@link Thread#onSpinWait()}) for a while after each piece, so that back-to-back steps hand over without
  * waking a thread, and only then parks, so that an idle stepper costs no CPU. The thread is a daemon, started with
- * the partner, and ends at {@link #close()}.
+ * the partner, and ends at {@link #close()}, or once the owner is unreachable (a {@link Cleaner} closes it).
  *
  * <p>The second half of a piece is claimed, by whichever thread comes first: the partner when it sees the piece, or
  * the caller when it has finished its own half and finds the second one unclaimed. So a partner that the operating
@@ -41,31 +43,59 @@ public final class StepPartner implements AutoCloseable {
     private static final long BY_CALLER = 2;
     private static final long DONE = 3;
 
-    private final Half half;
+    /**
+     * The owner's half, held weakly: the thread must not keep an owner that its user dropped without closing it
+     * reachable (the owner holds the half, a cleaner closes the partner once the owner is unreachable).
+     */
+    private final WeakReference<Half> half;
     private final Thread thread;
     private final AtomicLong state = new AtomicLong(DONE);
     /** The last piece's sequence number; the caller's alone. */
     private long sequence;
     /** The piece the partner runs next. Written before the state that posts it, read after it. */
     private volatile int piece;
+    /**
+     * The half, held strongly while a piece is in flight (between {@link #start} and the end of {@link #finish}), so
+     * that the owner's reachability during a step does not depend on what the JIT keeps of the caller's frame.
+     */
+    private Half inFlight;
     /** Whether the partner is parked (or about to park) and needs an unpark to see a new piece. */
     private volatile boolean parked;
     private volatile boolean closed;
     /** What the partner's half threw, rethrown by {@link #finish()}. */
     private volatile Throwable failure;
 
+    /** Closes the partners of owners that became unreachable unclosed; its thread starts with the first partner. */
+    private static final class Unclosed {
+        static final Cleaner CLEANER = Cleaner.create();
+    }
+
     /**
      * Starts the partner's thread.
      *
+     * @param owner what the partner works for (a stepper), which must hold {@code half} strongly: once the owner is
+     *     unreachable the partner closes itself, so that a stepper dropped without {@link #close()} does not keep a
+     *     thread
      * @param half the second half of each piece
      * @param name the thread's name
      */
-    public StepPartner(Half half, String name) {
+    public StepPartner(Object owner, Half half, String name) {
+        Checks.notNull(owner, "owner");
         Checks.notNull(half, "half");
-        this.half = half;
+        this.half = new WeakReference<>(half);
         this.thread = new Thread(this::loop, name);
         thread.setDaemon(true);
         thread.start();
+        // the action holds this partner, not the owner: the partner reaches the owner's half only weakly
+        Unclosed.CLEANER.register(owner, new Ender(this));
+    }
+
+    /** What the cleaner runs: ends the partner's thread. */
+    private record Ender(StepPartner partner) implements Runnable {
+        @Override
+        public void run() {
+            partner.close();
+        }
     }
 
     /**
@@ -78,6 +108,12 @@ public final class StepPartner implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("this stepper was closed: its second thread has ended");
         }
+        Half h = half.get();
+        if (h == null) {
+            // not reachable from a caller that holds the owner, which holds the half
+            throw new IllegalStateException("the stepper this second thread worked for is gone");
+        }
+        this.inFlight = h;
         this.piece = piece;
         sequence++;
         state.set(sequence << 2 | POSTED);
@@ -95,7 +131,9 @@ public final class StepPartner implements AutoCloseable {
     public void finish() {
         long posted = sequence << 2 | POSTED;
         if (state.compareAndSet(posted, sequence << 2 | BY_CALLER)) {
-            half.run(piece);
+            Half h = inFlight;
+            inFlight = null;
+            h.run(piece);
             return;
         }
         long done = sequence << 2 | DONE;
@@ -108,6 +146,7 @@ public final class StepPartner implements AutoCloseable {
                 Thread.yield();
             }
         }
+        inFlight = null;
         Throwable t = failure;
         if (t != null) {
             failure = null;
@@ -130,7 +169,7 @@ public final class StepPartner implements AutoCloseable {
                 seen = s;
                 if (state.compareAndSet(s, (s & ~3L) | BY_PARTNER)) {
                     try {
-                        half.run(piece);
+                        inFlight.run(piece);
                     } catch (Throwable t) {
                         failure = t;
                     }

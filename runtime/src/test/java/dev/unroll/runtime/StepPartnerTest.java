@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.Reference;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -21,14 +22,15 @@ class StepPartnerTest {
         AtomicInteger runs = new AtomicInteger();
         AtomicInteger byPartner = new AtomicInteger();
         Thread caller = Thread.currentThread();
-        try (StepPartner partner = new StepPartner(piece -> {
+        StepPartner.Half half = piece -> {
             runs.incrementAndGet();
             if (Thread.currentThread() != caller) {
                 byPartner.incrementAndGet();
             }
             // plain (not volatile) fields: the handoff must order them
             output[0] = (long) input[0] * 3 + piece;
-        }, "test partner")) {
+        };
+        try (StepPartner partner = new StepPartner(half, half, "test partner")) {
             for (int i = 0; i < pieces; i++) {
                 input[0] = i;
                 partner.start(i % 7);
@@ -37,15 +39,17 @@ class StepPartnerTest {
             }
         }
         assertEquals(pieces, runs.get(), "each second half ran once");
+        Reference.reachabilityFence(half);
         // which thread ran how many depends on scheduling; reported for the curious
         System.out.printf("StepPartnerTest: %d of %d second halves ran on the partner%n", byPartner.get(), pieces);
     }
 
     @Test
     void aFailingHalfSurfacesAtFinish() {
-        try (StepPartner partner = new StepPartner(piece -> {
+        StepPartner.Half failing = piece -> {
             throw new ArithmeticException("boom " + piece);
-        }, "failing partner")) {
+        };
+        try (StepPartner partner = new StepPartner(failing, failing, "failing partner")) {
             // whichever thread claims the half, finish() throws: directly, or wrapped
             for (int i = 0; i < 100; i++) {
                 partner.start(i);
@@ -54,14 +58,42 @@ class StepPartnerTest {
                 assertEquals("boom " + i, message);
             }
         }
+        Reference.reachabilityFence(failing);
     }
 
     @Test
     void aClosedPartnerRefusesWork() throws InterruptedException {
-        StepPartner partner = new StepPartner(piece -> {}, "closed partner");
+        StepPartner.Half nothing = piece -> {};
+        StepPartner partner = new StepPartner(nothing, nothing, "closed partner");
         partner.close();
         partner.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> partner.start(0));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    @Test
+    void aDroppedOwnerEndsTheThread() throws InterruptedException {
+        startAndDrop();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (alive("dropped partner") && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertTrue(!alive("dropped partner"), "the thread of a partner whose owner is unreachable ends");
+    }
+
+    private static void startAndDrop() {
+        StepPartner.Half half = new StepPartner.Half() {
+            @Override
+            public void run(int piece) {}
+        };
+        StepPartner partner = new StepPartner(half, half, "dropped partner");
+        partner.start(0);
+        partner.finish();
+        assertTrue(alive("dropped partner"));
+    }
+
+    private static boolean alive(String name) {
+        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals(name) && t.isAlive());
     }
 }

@@ -110,11 +110,15 @@ final class StepperWriter {
                 .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC);
         if (cut) {
+            type.addField(FieldSpec.builder(RuntimeTypes.STEP_PARTNER_HALF, "half", Modifier.PRIVATE, Modifier.FINAL)
+                    .addJavadoc("{@link #secondHalf}, held here: the partner holds it weakly, so that a stepper dropped"
+                            + " without {@link #close()}\ndoes not keep its thread.\n")
+                    .initializer("this::secondHalf").build());
             type.addField(FieldSpec.builder(RuntimeTypes.STEP_PARTNER, "partner", Modifier.PRIVATE, Modifier.FINAL)
                     .addJavadoc("The second thread of a two-thread stepper, or null.\n").build());
             type.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE)
                     .addParameter(boolean.class, "twoThreads")
-                    .addStatement("this.partner = twoThreads ? new $T(this::secondHalf, $S) : null",
+                    .addStatement("this.partner = twoThreads ? new $T(this, half, $S) : null",
                             RuntimeTypes.STEP_PARTNER, plan.model().name() + " stepper")
                     .build());
             CodeBlock.Builder cases = CodeBlock.builder().beginControlFlow("switch (layer)");
