@@ -40,6 +40,37 @@ public final class GeneratedModels {
         float[] step(float[] x);
     }
 
+    /** A float model's allocation-free step, {@code Stepper.step(x, y)}. */
+    @FunctionalInterface
+    public interface StepIntoF32 {
+        float[] step(float[] x, float[] y);
+    }
+
+    /** A double model's allocation-free step, {@code Stepper.step(x, y)}. */
+    @FunctionalInterface
+    public interface StepIntoF64 {
+        double[] step(double[] x, double[] y);
+    }
+
+    /** The output size of every grid model. */
+    private static final int GRID_OUTPUTS = 64;
+
+    /**
+     * The step the benchmarks time: {@code step(x, y)} into an output array the stepper's user keeps, as ONNX Runtime
+     * runs into preallocated outputs and RTNeural returns a pointer to its own; {@code step(x)}'s new array per step
+     * was 7-9% of a float LSTM-32 or GRU-32 step (CPU time, by subtraction).
+     */
+    static StepF32 into32(StepIntoF32 stepper) {
+        float[] y = new float[GRID_OUTPUTS];
+        return x -> stepper.step(x, y);
+    }
+
+    /** The double form of {@link #into32}. */
+    static StepF64 into64(StepIntoF64 stepper) {
+        double[] y = new double[GRID_OUTPUTS];
+        return x -> stepper.step(x, y);
+    }
+
     /** A float model's forward pass over one sequence, on a workspace of its own. */
     @FunctionalInterface
     public interface ForwardF32 {
@@ -92,122 +123,122 @@ public final class GeneratedModels {
             case "RnnH32F32T25" -> {
                 var m = new RnnH32F32T25();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "RnnH32F32T100" -> {
                 var m = new RnnH32F32T100();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "RnnH64F32T25" -> {
                 var m = new RnnH64F32T25();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "RnnH64F32T100" -> {
                 var m = new RnnH64F32T100();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "RnnH128F32T25" -> {
                 var m = new RnnH128F32T25();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "RnnH128F32T100" -> {
                 var m = new RnnH128F32T100();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "RnnH512F32T25" -> {
                 var m = new RnnH512F32T25();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "RnnH512F32T100" -> {
                 var m = new RnnH512F32T100();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "LstmH32F32T25" -> {
                 var m = new LstmH32F32T25();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "LstmH32F32T100" -> {
                 var m = new LstmH32F32T100();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "LstmH64F32T25" -> {
                 var m = new LstmH64F32T25();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "LstmH64F32T100" -> {
                 var m = new LstmH64F32T100();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "LstmH128F32T25" -> {
                 var m = new LstmH128F32T25();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "LstmH128F32T100" -> {
                 var m = new LstmH128F32T100();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "LstmH512F32T25" -> {
                 var m = new LstmH512F32T25();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "LstmH512F32T100" -> {
                 var m = new LstmH512F32T100();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "GruH32F32T25" -> {
                 var m = new GruH32F32T25();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "GruH32F32T100" -> {
                 var m = new GruH32F32T100();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "GruH64F32T25" -> {
                 var m = new GruH64F32T25();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "GruH64F32T100" -> {
                 var m = new GruH64F32T100();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "GruH128F32T25" -> {
                 var m = new GruH128F32T25();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "GruH128F32T100" -> {
                 var m = new GruH128F32T100();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "GruH512F32T25" -> {
                 var m = new GruH512F32T25();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "GruH512F32T100" -> {
                 var m = new GruH512F32T100();
                 var w = m.newWorkspace();
-                yield new Dense32(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             default -> throw new IllegalArgumentException("no float grid model " + name);
         };
@@ -219,122 +250,122 @@ public final class GeneratedModels {
             case "RnnH32F64T25" -> {
                 var m = new RnnH32F64T25();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "RnnH32F64T100" -> {
                 var m = new RnnH32F64T100();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "RnnH64F64T25" -> {
                 var m = new RnnH64F64T25();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "RnnH64F64T100" -> {
                 var m = new RnnH64F64T100();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "RnnH128F64T25" -> {
                 var m = new RnnH128F64T25();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "RnnH128F64T100" -> {
                 var m = new RnnH128F64T100();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "RnnH512F64T25" -> {
                 var m = new RnnH512F64T25();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "RnnH512F64T100" -> {
                 var m = new RnnH512F64T100();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "LstmH32F64T25" -> {
                 var m = new LstmH32F64T25();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "LstmH32F64T100" -> {
                 var m = new LstmH32F64T100();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "LstmH64F64T25" -> {
                 var m = new LstmH64F64T25();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "LstmH64F64T100" -> {
                 var m = new LstmH64F64T100();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "LstmH128F64T25" -> {
                 var m = new LstmH128F64T25();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "LstmH128F64T100" -> {
                 var m = new LstmH128F64T100();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "LstmH512F64T25" -> {
                 var m = new LstmH512F64T25();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "LstmH512F64T100" -> {
                 var m = new LstmH512F64T100();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "GruH32F64T25" -> {
                 var m = new GruH32F64T25();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "GruH32F64T100" -> {
                 var m = new GruH32F64T100();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "GruH64F64T25" -> {
                 var m = new GruH64F64T25();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "GruH64F64T100" -> {
                 var m = new GruH64F64T100();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "GruH128F64T25" -> {
                 var m = new GruH128F64T25();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "GruH128F64T100" -> {
                 var m = new GruH128F64T100();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "GruH512F64T25" -> {
                 var m = new GruH512F64T25();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             case "GruH512F64T100" -> {
                 var m = new GruH512F64T100();
                 var w = m.newWorkspace();
-                yield new Dense64(m, m.newStepper()::step, x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+                yield new Dense64(m, into64(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
             }
             default -> throw new IllegalArgumentException("no double grid model " + name);
         };

@@ -15,7 +15,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * Inference latency of one step at batch 1: {@code Stepper.step(x)} of a generated model (cell and
+ * Inference latency of one step at batch 1: {@code Stepper.step(x, y)} (into an output array kept across steps) of a generated model (cell and
  * head, 64 dense inputs, 64 linear outputs) against the same step of the EJML baseline. The step
  * does not depend on the sequence length; the 25-step models are used.
  */

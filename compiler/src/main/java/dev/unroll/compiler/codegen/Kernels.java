@@ -61,9 +61,22 @@ public final class Kernels {
      */
     public static void axpyColumns(CodeBlock.Builder b, Num num, String acc, String columns, String src,
             String srcOffset, int firstColumn, int count, int first, int length) {
+        axpyColumns(b, num, acc, 0, columns, src, srcOffset, firstColumn, count, first, length);
+    }
+
+    /**
+     * Emits {@code acc[accFirst + k] += sum_i src[srcOffset + i] * columns[i][first + k]} for {@code k < length} and
+     * {@code i} in {@code [firstColumn, firstColumn + count)}: the shape of {@link #axpyColumns(CodeBlock.Builder,
+     * Num, String, String, String, String, int, int)} into a range of {@code acc}, both offsets constant. A step cut
+     * by rows (a two-thread step) fills rows {@code [first, first + length)} of the pre-activations with it; each
+     * element gets the same operations in the same order as from the whole loop, so the bits do not change.
+     */
+    public static void axpyColumns(CodeBlock.Builder b, Num num, String acc, int accFirst, String columns, String src,
+            String srcOffset, int firstColumn, int count, int first, int length) {
         String t = num.keyword();
         int quads = count - count % 4;
         String element = first == 0 ? "k" : first + " + k";
+        String accElement = accFirst == 0 ? "k" : accFirst + " + k";
         if (quads > 0) {
             if (quads == 4) {
                 b.add("{\n").indent().addStatement("final int i = $L", firstColumn);
@@ -77,8 +90,8 @@ public final class Kernels {
                 b.addStatement("final $L[] c$L = $L[i$L]", t, c, columns, c == 0 ? "" : " + " + c);
             }
             beginLoop(b, "k", 0, length);
-            b.addStatement("$L[k] += (s0 * c0[$L] + s1 * c1[$L]) + (s2 * c2[$L] + s3 * c3[$L])", acc, element, element,
-                    element, element);
+            b.addStatement("$L[$L] += (s0 * c0[$L] + s1 * c1[$L]) + (s2 * c2[$L] + s3 * c3[$L])", acc, accElement,
+                    element, element, element, element);
             endLoop(b);
             endLoop(b);
         }
@@ -98,7 +111,7 @@ public final class Kernels {
             };
             sum = sum.replace("[k]", "[" + element + "]");
             beginLoop(b, "k", 0, length);
-            b.addStatement("$L[k] += $L", acc, sum);
+            b.addStatement("$L[$L] += $L", acc, accElement, sum);
             endLoop(b);
             b.unindent().add("}\n");
         }

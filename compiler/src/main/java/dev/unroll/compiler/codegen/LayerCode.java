@@ -7,7 +7,10 @@ import dev.unroll.compiler.plan.InputMode;
 import dev.unroll.compiler.plan.LayerPlan;
 import dev.unroll.compiler.plan.NetworkBuffers;
 import dev.unroll.compiler.plan.TimeSchedule;
+import dev.unroll.compiler.codegen.cell.RowSplitCell;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -106,49 +109,103 @@ public final class LayerCode {
                                 : "Layer $L ($L, $L units, as PyTorch's {@code $L}), forward at step {@code t}: $L\n", l,
                         layer.cell().description(), h, pytorchModule, layer.cell().equations());
         CodeBlock.Builder b = CodeBlock.builder();
+        forwardLocals(b);
+        b.addStatement("final int out = prev + $L", h);
+        layer.cell().forward(b, this);
+        return m.addCode(b.build()).build();
+    }
+
+    /**
+     * Returns the methods of a step cut in two by rows at {@code cut} (a two-thread stepper): the pre-activations of
+     * rows {@code [0, cut)}, those of {@code [cut, G H)}, which the two threads form at once, then the rest of the
+     * step. Run in that order they compute what {@link #forward()} does, to the bit.
+     */
+    public List<MethodSpec> forwardCut(int cut) {
+        RowSplitCell cell = (RowSplitCell) layer.cell();
+        List<MethodSpec> methods = new ArrayList<>();
+        for (int[] rows : new int[][] {{0, cut}, {cut, gh}}) {
+            CodeBlock.Builder b = CodeBlock.builder();
+            forwardLocals(b);
+            cell.declareAccumulators(b, this);
+            cell.preActivations(b, this, rows[0], rows[1]);
+            methods.add(MethodSpec.methodBuilder(layer.preActivationsMethod(rows[0], rows[1]))
+                    .addModifiers(Modifier.PRIVATE)
+                    .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                    .addParameter(int.class, "t")
+                    .addJavadoc("Layer $L, the first part of its forward step at step {@code t} cut in two (a two-thread"
+                            + " stepper):\nthe pre-activations of gate rows $L to $L. Then $L.\n", l, rows[0],
+                            rows[1] - 1, "{@link #" + layer.activateMethod() + "}")
+                    .addCode(b.build())
+                    .build());
+        }
+        CodeBlock.Builder b = CodeBlock.builder();
+        local(b, "h", layer.buffers().h());
+        b.addStatement("final int prev = t * $L", h);
+        b.addStatement("final int out = prev + $L", h);
+        cell.declareAccumulators(b, this);
+        cell.activate(b, this);
+        methods.add(MethodSpec.methodBuilder(layer.activateMethod())
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(int.class, "t")
+                .addJavadoc("Layer $L, the rest of its forward step at step {@code t} once every pre-activation is"
+                        + " formed: $L\n", l, layer.cell().equations())
+                .addCode(b.build())
+                .build());
+        return methods;
+    }
+
+    /** Emits the forward step's locals: the packed weights, the biases, {@code h} and {@code prev}. */
+    private void forwardLocals(CodeBlock.Builder b) {
         b.addStatement("final $L[][] wihT = $L", t(), layer.weightIh().packedField());
         b.addStatement("final $L[][] whhT = $L", t(), layer.weightHh().packedField());
         b.addStatement("final $L[] bih = $L", t(), layer.biasIh().valueRef());
         b.addStatement("final $L[] bhh = $L", t(), layer.biasHh().valueRef());
         local(b, "h", layer.buffers().h());
         b.addStatement("final int prev = t * $L", h);
-        b.addStatement("final int out = prev + $L", h);
-        layer.cell().forward(b, this);
-        return m.addCode(b.build()).build();
     }
 
     /** Emits {@code acc[k] += (W_ih x_t)[k]}, reading the input as the layer's input mode says. */
     public void inputProjection(CodeBlock.Builder b, String acc) {
+        inputProjection(b, acc, 0, gh);
+    }
+
+    /**
+     * Emits {@code acc[k] += (W_ih x_t)[k]} for the gate rows {@code k} in {@code [from, to)}, reading the input as the
+     * layer's input mode says.
+     */
+    public void inputProjection(CodeBlock.Builder b, String acc, int from, int to) {
+        Rows rows = new Rows(from, to);
         switch (layer.inputMode()) {
-            case DENSE, EMBEDDED, EMBEDDED_THEN_FED_BACK -> denseInputForward(b, acc);
+            case DENSE, EMBEDDED, EMBEDDED_THEN_FED_BACK -> denseInputForward(b, acc, rows);
             case DENSE_FIRST, EMBEDDED_FIRST -> {
                 b.beginControlFlow("if (t == 0)");
-                denseInputForward(b, acc);
+                denseInputForward(b, acc, rows);
                 b.endControlFlow();
             }
-            case SYMBOL -> symbolInputForward(b, acc);
+            case SYMBOL -> symbolInputForward(b, acc, rows);
             case SYMBOL_FIRST -> {
                 b.beginControlFlow("if (t == 0)");
-                symbolInputForward(b, acc);
+                symbolInputForward(b, acc, rows);
                 b.endControlFlow();
             }
             case SYMBOL_THEN_DENSE -> {
                 b.beginControlFlow("if (t == 0)");
-                symbolInputForward(b, acc);
+                symbolInputForward(b, acc, rows);
                 b.nextControlFlow("else");
-                denseInputForward(b, acc);
+                denseInputForward(b, acc, rows);
                 b.endControlFlow();
             }
             case FED_BACK_SYMBOL -> {
                 b.add("// step 0 reads the zero start vector, which adds nothing\n");
                 b.beginControlFlow("if (t > 0)");
-                symbolInputForward(b, acc, layer.source().orElseThrow(), "t");
+                symbolInputForward(b, acc, rows, layer.source().orElseThrow(), "t");
                 b.endControlFlow();
             }
             case FED_BACK_DENSE -> {
                 b.add("// step 0 reads the zero start vector, which adds nothing\n");
                 b.beginControlFlow("if (t > 0)");
-                denseInputForward(b, acc);
+                denseInputForward(b, acc, rows);
                 b.endControlFlow();
             }
         }
@@ -163,21 +220,46 @@ public final class LayerCode {
         Kernels.axpyColumns(b, num, acc, "whhT", "h", "prev", h, layer.cell().recurrentRows(layer));
     }
 
-    private void denseInputForward(CodeBlock.Builder b, String acc) {
+    /**
+     * Emits {@code acc[k] += (W_hh h_{t-1})[k]} for the gate rows {@code k} in {@code [from, to)}: a range of the
+     * rows of a {@link dev.unroll.compiler.codegen.cell.RowSplitCell}, whose recurrent rows are all its gate rows.
+     */
+    public void recurrentProjection(CodeBlock.Builder b, String acc, int from, int to) {
+        if (from == 0 && to == gh) {
+            recurrentProjection(b, acc);
+            return;
+        }
+        b.add("// W_hh h_{t-1}, the same way, rows $L to $L\n", from, to - 1);
+        Kernels.axpyColumns(b, num, acc, from, "whhT", "h", "prev", 0, h, from, to - from);
+    }
+
+    /** A range of gate rows, {@code [from, to)}. */
+    private record Rows(int from, int to) {
+        boolean all(int gateRows) {
+            return from == 0 && to == gateRows;
+        }
+    }
+
+    private void denseInputForward(CodeBlock.Builder b, String acc, Rows rows) {
         b.add("// W_ih x_t as AXPYs over columns of W_ih (rows of the packed W_ih^T): no reduction\n");
         b.addStatement("final $L[] x = $L", t(), layer.source().orElseThrow().ref());
         b.addStatement("final int xo = $L", layer.sourceOffset());
-        Kernels.axpyColumns(b, num, acc, "wihT", "x", "xo", layer.shape().inputSize(), gh);
+        if (rows.all(gh)) {
+            Kernels.axpyColumns(b, num, acc, "wihT", "x", "xo", layer.shape().inputSize(), gh);
+        } else {
+            Kernels.axpyColumns(b, num, acc, rows.from(), "wihT", "x", "xo", 0, layer.shape().inputSize(),
+                    rows.from(), rows.to() - rows.from());
+        }
     }
 
-    private void symbolInputForward(CodeBlock.Builder b, String acc) {
-        symbolInputForward(b, acc, net.symbols().orElseThrow(), pass.time());
+    private void symbolInputForward(CodeBlock.Builder b, String acc, Rows rows) {
+        symbolInputForward(b, acc, rows, net.symbols().orElseThrow(), pass.time());
     }
 
-    private void symbolInputForward(CodeBlock.Builder b, String acc, BufferSpec symbols, String time) {
+    private void symbolInputForward(CodeBlock.Builder b, String acc, Rows rows, BufferSpec symbols, String time) {
         b.add("// a one-hot input selects one column of W_ih\n");
         b.addStatement("final $L[] symbolColumn = wihT[$L[$L]]", t(), symbols.ref(), time);
-        Kernels.beginLoop(b, "k", 0, gh);
+        Kernels.beginLoop(b, "k", rows.from(), rows.to());
         b.addStatement("$L[k] += symbolColumn[k]", acc);
         Kernels.endLoop(b);
     }

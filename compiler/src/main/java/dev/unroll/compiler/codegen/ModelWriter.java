@@ -105,6 +105,9 @@ public final class ModelWriter {
                 LayerCode code = new LayerCode(pass, layer, plan.network(), num);
                 pass.cell().constants(code).forEach(type::addField);
                 type.addMethod(code.forward());
+                if (plan.hasStepper()) {
+                    pass.twoThreadCut().ifPresent(cut -> code.forwardCut(cut).forEach(type::addMethod));
+                }
                 type.addMethod(code.backward());
             }
             if (layer.merge().isPresent()) {

@@ -31,6 +31,10 @@ public final class RuntimeTypes {
 
     /** The common interface of generated models. */
     public static final ClassName RECURRENT_MODEL = ClassName.get("dev.unroll.runtime", "RecurrentModel");
+    /** The second thread of a two-thread stepper. */
+    public static final ClassName STEP_PARTNER = ClassName.get("dev.unroll.runtime", "StepPartner");
+    /** What a two-thread stepper's second thread runs. */
+    public static final ClassName STEP_PARTNER_HALF = STEP_PARTNER.nestedClass("Half");
     /** The common interface of generated steppers. */
     public static final ClassName SEQUENCE_STEPPER = ClassName.get("dev.unroll.runtime", "SequenceStepper");
     /** Stepper state export and restore. */

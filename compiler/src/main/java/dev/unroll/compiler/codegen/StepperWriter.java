@@ -49,14 +49,41 @@ final class StepperWriter {
                     .build());
             return;
         }
+        boolean cut = twoThreadLayers().findAny().isPresent();
         model.addMethod(MethodSpec.methodBuilder("newStepper")
                 .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC)
                 .returns(RuntimeTypes.STEPPER)
-                .addJavadoc("Returns a stepper that runs this model one step at a time from a zero state.\n")
-                .addStatement("return new Stepper()")
+                .addJavadoc("Returns a stepper that runs this model one step at a time from a zero state, on the"
+                        + " caller's thread.\n")
+                .addStatement(cut ? "return new Stepper(false)" : "return new Stepper()")
                 .build());
+        MethodSpec.Builder parallel = MethodSpec.methodBuilder("newParallelStepper")
+                .addModifiers(Modifier.PUBLIC)
+                .returns(RuntimeTypes.STEPPER);
+        if (cut) {
+            parallel.addJavadoc("Returns a stepper that runs this model one step at a time from a zero state, with a"
+                            + " second thread of its own\nthat forms half of each large layer's pre-activations"
+                            + " ($L) while the caller's thread forms\nthe other half: the same outputs to the bit,"
+                            + " in less time per step on a machine with a free core.\nThe thread waits for the next"
+                            + " step by spinning for 50 microseconds, then sleeps; {@link Stepper#close()}\nends"
+                            + " it. When the second thread has not been scheduled by the time the caller's half is"
+                            + " done,\nthe caller computes the other half too: a busy machine costs the step its"
+                            + " second core, not a wait.\n", String.join(", ", twoThreadLayers().map(l -> "layer " + l.index()).toList()))
+                    .addStatement("return new Stepper(true)");
+        } else {
+            parallel.addJavadoc("Returns {@link #newStepper()}: no layer of this model has a step large enough to pay"
+                            + " for a second thread\n(at least $L multiply-adds, {@code G * H * (I + H)}), so the"
+                            + " stepper runs on the caller's thread alone.\n", LayerPlan.TWO_THREAD_MIN_MULTIPLY_ADDS)
+                    .addStatement("return newStepper()");
+        }
+        model.addMethod(parallel.build());
         model.addType(stepper());
+    }
+
+    /** The layers whose step a two-thread stepper cuts in two. */
+    private java.util.stream.Stream<LayerPlan> twoThreadLayers() {
+        return plan.layers().stream().filter(l -> l.twoThreadCut().isPresent());
     }
 
     private TypeSpec stepper() {
@@ -77,7 +104,45 @@ final class StepperWriter {
                                 String.join(", ", plan.layers().stream().flatMap(l -> l.state().stream())
                                         .map(b -> "{@code " + b.name() + "}").toList()))
                         .initializer("new Workspace(true)").build())
-                .addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
+                .addSuperinterface(AutoCloseable.class);
+        boolean cut = twoThreadLayers().findAny().isPresent();
+        MethodSpec.Builder close = MethodSpec.methodBuilder("close")
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC);
+        if (cut) {
+            type.addField(FieldSpec.builder(RuntimeTypes.STEP_PARTNER_HALF, "half", Modifier.PRIVATE, Modifier.FINAL)
+                    .addJavadoc("{@link #secondHalf}, held here: the partner holds it weakly, so that a stepper dropped"
+                            + " without {@link #close()}\ndoes not keep its thread.\n")
+                    .initializer("this::secondHalf").build());
+            type.addField(FieldSpec.builder(RuntimeTypes.STEP_PARTNER, "partner", Modifier.PRIVATE, Modifier.FINAL)
+                    .addJavadoc("The second thread of a two-thread stepper, or null.\n").build());
+            type.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE)
+                    .addParameter(boolean.class, "twoThreads")
+                    .addStatement("this.partner = twoThreads ? new $T(this, half, $S) : null",
+                            RuntimeTypes.STEP_PARTNER, plan.model().name() + " stepper")
+                    .build());
+            CodeBlock.Builder cases = CodeBlock.builder().beginControlFlow("switch (layer)");
+            twoThreadLayers().forEach(l -> cases.addStatement("case $L -> $L(ws, 0)", l.index(),
+                    l.preActivationsMethod(l.twoThreadCut().getAsInt(), l.gateRows())));
+            cases.addStatement("default -> throw new $T($S + layer)", IllegalStateException.class,
+                    "no two-thread half for layer ");
+            cases.endControlFlow();
+            type.addMethod(MethodSpec.methodBuilder("secondHalf")
+                    .addModifiers(Modifier.PRIVATE)
+                    .addParameter(int.class, "layer")
+                    .addJavadoc("The second thread's half of a layer's step: its pre-activations from the cut on.\n")
+                    .addCode(cases.build())
+                    .build());
+            close.addJavadoc("Ends this stepper's second thread, if it has one; the stepper cannot step after it."
+                            + " Idempotent.\n")
+                    .beginControlFlow("if (partner != null)")
+                    .addStatement("partner.close()")
+                    .endControlFlow();
+        } else {
+            type.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
+            close.addJavadoc("Does nothing: this stepper runs on the caller's thread and holds nothing to release.\n");
+        }
+        type.addMethod(close.build());
         String stateNames = String.join(", ", plan.layers().stream().flatMap(l -> l.state().stream())
                 .map(b -> "{@code " + b.name() + "}").toList());
         MethodSpec.Builder reset = MethodSpec.methodBuilder("reset")
@@ -148,7 +213,21 @@ final class StepperWriter {
         }
         advance.addStatement("syncPackedWeights()");
         for (LayerPlan layer : plan.layers()) {
-            advance.addStatement("$L(ws, 0)", layer.forwardMethod());
+            if (layer.twoThreadCut().isPresent()) {
+                int at = layer.twoThreadCut().getAsInt();
+                advance.beginControlFlow("if (partner != null)")
+                        .addComment("rows $L to $L on the second thread (or here, if it has not taken them when rows 0"
+                                + " to $L are done), then the rest here", at, layer.gateRows() - 1, at - 1)
+                        .addStatement("partner.start($L)", layer.index())
+                        .addStatement("$L(ws, 0)", layer.preActivationsMethod(0, at))
+                        .addStatement("partner.finish()")
+                        .addStatement("$L(ws, 0)", layer.activateMethod())
+                        .nextControlFlow("else")
+                        .addStatement("$L(ws, 0)", layer.forwardMethod())
+                        .endControlFlow();
+            } else {
+                advance.addStatement("$L(ws, 0)", layer.forwardMethod());
+            }
             if (layer.dropout().isPresent()) {
                 advance.addStatement("$L(ws, 0)", layer.dropoutMethod());
             }

@@ -234,6 +234,37 @@ public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode,
         return "forwardLayer" + shape.key();
     }
 
+    /**
+     * The least multiply-adds of a layer's step, {@code G * H * (I + H)}, at which a two-thread stepper cuts it in two:
+     * below it the handoff to the second thread and back (about half a microsecond on the 2-core machine of
+     * docs/performance.md) costs more than the half step it saves.
+     */
+    public static final long TWO_THREAD_MIN_MULTIPLY_ADDS = 1L << 17;
+
+    /**
+     * Returns the gate row at which a two-thread stepper cuts this layer's step (the second thread forms the
+     * pre-activations of the rows from it on), or empty when the step is too small to pay for the handoff or the cell
+     * cannot be cut by rows. The cut is a multiple of 16 near the middle, so that both halves' loops start aligned.
+     */
+    public java.util.OptionalInt twoThreadCut() {
+        long multiplyAdds = (long) gateRows() * (shape.inputSize() + hiddenSize());
+        if (!(cell instanceof dev.unroll.compiler.codegen.cell.RowSplitCell) || multiplyAdds < TWO_THREAD_MIN_MULTIPLY_ADDS
+                || isReverse() || shape.decoder()) {
+            return java.util.OptionalInt.empty();
+        }
+        return java.util.OptionalInt.of((gateRows() / 2 + 8) / 16 * 16);
+    }
+
+    /** Returns the name of the method that forms this layer's pre-activations from row {@code from} to {@code to - 1}. */
+    public String preActivationsMethod(int from, int to) {
+        return "preActivationsLayer" + shape.key() + "Rows" + from + "To" + to;
+    }
+
+    /** Returns the name of the method that finishes this layer's forward step once its pre-activations are formed. */
+    public String activateMethod() {
+        return "activateLayer" + shape.key();
+    }
+
     /** Returns the name of the backward step method. */
     public String backwardMethod() {
         return "backwardLayer" + shape.key();

@@ -20,7 +20,7 @@ import java.util.List;
  * them with {@link dev.unroll.compiler.plan.LayerShape#key()} ({@code "gates" + shape.key()}):
  * a bidirectional layer has a second emitter for its reverse pass, whose buffers must differ.
  */
-public sealed interface CellEmitter permits ElmanCell, LstmCell, PeepholeLstmCell, GruCell, ChoGruCell {
+public sealed interface CellEmitter permits RowSplitCell, ChoGruCell {
 
     /** Returns how the cell is named in documentation, e.g. {@code lstm} or {@code rnn relu}. */
     String description();

@@ -14,7 +14,7 @@ import java.util.List;
  * The Elman (vanilla) RNN cell, PyTorch's {@code nn.RNN}:
  * {@code h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)} with {@code act} tanh or relu.
  */
-public final class ElmanCell implements CellEmitter {
+public final class ElmanCell implements RowSplitCell {
     private final LayerShape shape;
     private final RnnActivation activation;
     private final BufferSpec z;
@@ -48,15 +48,24 @@ public final class ElmanCell implements CellEmitter {
     }
 
     @Override
-    public void forward(CodeBlock.Builder b, LayerCode code) {
-        int h = shape.hiddenSize();
+    public void declareAccumulators(CodeBlock.Builder b, LayerCode code) {
         code.local(b, "z", z);
-        b.add("// z = b_ih + b_hh + W_ih x_t + W_hh h_{t-1}\n");
-        Kernels.beginLoop(b, "k", 0, shape.gateRows());
+    }
+
+    @Override
+    public void preActivations(CodeBlock.Builder b, LayerCode code, int from, int to) {
+        b.add("// z = b_ih + b_hh + W_ih x_t + W_hh h_{t-1}$L\n",
+                from == 0 && to == shape.gateRows() ? "" : ", rows " + from + " to " + (to - 1));
+        Kernels.beginLoop(b, "k", from, to);
         b.addStatement("z[k] = bih[k] + bhh[k]");
         Kernels.endLoop(b);
-        code.inputProjection(b, "z");
-        code.recurrentProjection(b, "z");
+        code.inputProjection(b, "z", from, to);
+        code.recurrentProjection(b, "z", from, to);
+    }
+
+    @Override
+    public void activate(CodeBlock.Builder b, LayerCode code) {
+        int h = shape.hiddenSize();
         b.add("// h_t = act(z), in place at offset 0 (vectorizes), then stored at the step's offset\n");
         Kernels.beginLoop(b, "j", 0, h);
         if (activation == RnnActivation.TANH) {

@@ -16,7 +16,7 @@ import java.util.List;
  * {@code h_t = (1 - z) * n + z * h_{t-1}}. The two sides' pre-activations are kept apart because
  * {@code r} multiplies only the hidden side of {@code n}.
  */
-public final class GruCell implements CellEmitter {
+public final class GruCell implements RowSplitCell {
     private final LayerShape shape;
     private final BufferSpec gates;
     private final BufferSpec hiddenN;
@@ -67,19 +67,28 @@ public final class GruCell implements CellEmitter {
     }
 
     @Override
-    public void forward(CodeBlock.Builder b, LayerCode code) {
-        int h = shape.hiddenSize();
-        int gh = shape.gateRows();
+    public void declareAccumulators(CodeBlock.Builder b, LayerCode code) {
         code.local(b, "xin", inputSide);
         code.local(b, "hid", hiddenSide);
-        code.local(b, "hs", code.layer().buffers().hStep());
-        b.add("// xin = b_ih + W_ih x_t and hid = b_hh + W_hh h_{t-1}, each [r; z; n]. The elementwise loops work\n"
-                + "// at offset 0 and copy to the step's offset afterwards, so that C2 vectorizes them\n");
-        Kernels.beginLoop(b, "k", 0, gh);
+    }
+
+    @Override
+    public void preActivations(CodeBlock.Builder b, LayerCode code, int from, int to) {
+        b.add("// xin = b_ih + W_ih x_t and hid = b_hh + W_hh h_{t-1}, each [r; z; n]$L. The elementwise loops work\n"
+                + "// at offset 0 and copy to the step's offset afterwards, so that C2 vectorizes them\n",
+                from == 0 && to == shape.gateRows() ? "" : ", rows " + from + " to " + (to - 1));
+        Kernels.beginLoop(b, "k", from, to);
         b.addStatement("xin[k] = bih[k]").addStatement("hid[k] = bhh[k]");
         Kernels.endLoop(b);
-        code.inputProjection(b, "xin");
-        code.recurrentProjection(b, "hid");
+        code.inputProjection(b, "xin", from, to);
+        code.recurrentProjection(b, "hid", from, to);
+    }
+
+    @Override
+    public void activate(CodeBlock.Builder b, LayerCode code) {
+        int h = shape.hiddenSize();
+        int gh = shape.gateRows();
+        code.local(b, "hs", code.layer().buffers().hStep());
         b.add("// r = sig(xin_r + hid_r), z = sig(xin_z + hid_z), n = tanh(xin_n + r * hid_n),"
                 + " h_t = (1 - z) n + z h_{t-1}\n");
         Kernels.beginLoop(b, "k", 0, 2 * h);

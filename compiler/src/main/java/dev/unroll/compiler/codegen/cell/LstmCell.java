@@ -18,7 +18,7 @@ import javax.lang.model.element.Modifier;
  * {@code W_ih x_t + b_ih + W_hh h_{t-1} + b_hh}; {@code c_t = f * c_{t-1} + i * g},
  * {@code h_t = o * tanh(c_t)}.
  */
-public final class LstmCell implements CellEmitter {
+public final class LstmCell implements RowSplitCell {
     private final LayerShape shape;
     private final double forgetBias;
     private final BufferSpec gates;
@@ -118,22 +118,39 @@ public final class LstmCell implements CellEmitter {
     }
 
     @Override
-    public void forward(CodeBlock.Builder b, LayerCode code) {
+    public void declareAccumulators(CodeBlock.Builder b, LayerCode code) {
+        code.local(b, "a", a);
+    }
+
+    @Override
+    public void preActivations(CodeBlock.Builder b, LayerCode code, int from, int to) {
+        emitPreActivations(b, code, from, to);
+    }
+
+    /**
+     * Emits the pre-activations of gate rows {@code [from, to)} into {@code a}, shared by the LSTM emitters:
+     * {@code b_ih + b_hh + W_ih x_t + W_hh h_{t-1}}.
+     */
+    static void emitPreActivations(CodeBlock.Builder b, LayerCode code, int from, int to) {
+        b.add("// a = [i; f; g; o] pre-activations = b_ih + b_hh + W_ih x_t + W_hh h_{t-1}$L. Every elementwise loop\n"
+                + "// below works on arrays at offset 0 and only then copies to the step's offset: C2 (JDK 17)\n"
+                + "// vectorizes loops over several arrays at constant offsets, not at several variable ones\n",
+                from == 0 && to == code.gateRows() ? "" : ", rows " + from + " to " + (to - 1));
+        Kernels.beginLoop(b, "k", from, to);
+        b.addStatement("a[k] = bih[k] + bhh[k]");
+        Kernels.endLoop(b);
+        code.inputProjection(b, "a", from, to);
+        code.recurrentProjection(b, "a", from, to);
+    }
+
+    @Override
+    public void activate(CodeBlock.Builder b, LayerCode code) {
         int h = shape.hiddenSize();
         int gh = shape.gateRows();
-        code.local(b, "a", a);
         code.local(b, "c", c);
         code.local(b, "cs", cStep);
         code.local(b, "ts", tanhCStep);
         code.local(b, "hs", code.layer().buffers().hStep());
-        b.add("// a = [i; f; g; o] pre-activations = b_ih + b_hh + W_ih x_t + W_hh h_{t-1}. Every elementwise loop\n"
-                + "// below works on arrays at offset 0 and only then copies to the step's offset: C2 (JDK 17)\n"
-                + "// vectorizes loops over several arrays at constant offsets, not at several variable ones\n");
-        Kernels.beginLoop(b, "k", 0, gh);
-        b.addStatement("a[k] = bih[k] + bhh[k]");
-        Kernels.endLoop(b);
-        code.inputProjection(b, "a");
-        code.recurrentProjection(b, "a");
         if (code.num().isFloat()) {
             b.add("// gates i and f: sigmoid; g: tanh; o: sigmoid, in one loop: sigmoid(x) = 0.5 tanh(0.5 x) + 0.5\n");
             b.addStatement("final float[] gateScales = $L", gateScales());

@@ -28,7 +28,7 @@ import java.util.OptionalDouble;
  * {@code rnn.weight_co_l{k}}, after the layer's four PyTorch tensors, initialized like biases. The clamp passes no
  * gradient where it is active, {@code |c_t| = X} (TensorFlow's {@code clip_by_value}); PyTorch has neither option.
  */
-public final class PeepholeLstmCell implements CellEmitter {
+public final class PeepholeLstmCell implements RowSplitCell {
     private final LayerShape shape;
     private final double forgetBias;
     private final boolean peepholes;
@@ -131,11 +131,20 @@ public final class PeepholeLstmCell implements CellEmitter {
     }
 
     @Override
-    public void forward(CodeBlock.Builder b, LayerCode code) {
+    public void declareAccumulators(CodeBlock.Builder b, LayerCode code) {
+        code.local(b, "a", a);
+    }
+
+    @Override
+    public void preActivations(CodeBlock.Builder b, LayerCode code, int from, int to) {
+        LstmCell.emitPreActivations(b, code, from, to);
+    }
+
+    @Override
+    public void activate(CodeBlock.Builder b, LayerCode code) {
         int h = shape.hiddenSize();
         int gh = shape.gateRows();
         String t = code.t();
-        code.local(b, "a", a);
         code.local(b, "c", c);
         code.local(b, "cs", cStep);
         code.local(b, "ts", tanhCStep);
@@ -145,14 +154,6 @@ public final class PeepholeLstmCell implements CellEmitter {
             b.addStatement("final $L[] wcf = $L", t, peepholeTensors.get(1).valueRef());
             b.addStatement("final $L[] wco = $L", t, peepholeTensors.get(2).valueRef());
         }
-        b.add("// a = [i; f; g; o] pre-activations = b_ih + b_hh + W_ih x_t + W_hh h_{t-1}. Every elementwise loop\n"
-                + "// below works on arrays at offset 0 and only then copies to the step's offset: C2 (JDK 17)\n"
-                + "// vectorizes loops over several arrays at constant offsets, not at several variable ones\n");
-        Kernels.beginLoop(b, "k", 0, gh);
-        b.addStatement("a[k] = bih[k] + bhh[k]");
-        Kernels.endLoop(b);
-        code.inputProjection(b, "a");
-        code.recurrentProjection(b, "a");
         b.addStatement("System.arraycopy(c, prev, cs, 0, $L)", h);
         if (peepholes) {
             b.add("// peepholes: gates i and f see c_{t-1}\n");
