@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the PyTorch reference fixtures under compiler/src/test/resources/fixtures/pytorch/.
+# Regenerates the PyTorch reference fixtures under compiler/src/test/resources/fixtures/pytorch*/.
 # Installs Debian's python3-torch first when /usr/bin/python3 cannot import torch (needs root or
 # sudo). Extra arguments go to the generator, e.g. --check-specs compiler/target/unroll.jar.
 set -euo pipefail
@@ -15,4 +15,6 @@ if ! /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-torch
 fi
 
-exec /usr/bin/python3 compiler/src/test/python/make_pytorch_fixtures.py "$@"
+/usr/bin/python3 compiler/src/test/python/make_pytorch_fixtures.py "$@"
+# dropout in encoder-decoders (fixtures/pytorch-encdec-dropout/), from make_pytorch_fixtures.py's builders
+exec /usr/bin/python3 compiler/src/test/python/make_encdec_dropout_fixtures.py

@@ -58,20 +58,34 @@ class EncoderDecoderParityTest {
     @TempDir
     static Path work;
 
-    private static final List<Case> cases = new ArrayList<>();
+    private static List<Case> cases;
     private static Map<String, Class<?>> classes;
 
     /** One fixture in one precision. */
     record Case(String name, TensorFile data, NetworkModel model, boolean isFloat) {}
 
+    /** The fixtures of one folder, each in float64 and float32, and their compiled classes by qualified name. */
+    record Fixtures(List<Case> cases, Map<String, Class<?>> classes) {}
+
     @BeforeAll
     static void generateAndCompileEveryCase() throws Exception {
+        Fixtures fixtures = load(FIXTURES, "fixtures.encdec", 44, work);
+        cases = fixtures.cases();
+        classes = fixtures.classes();
+    }
+
+    /**
+     * Reads the {@code expected} fixtures of {@code folder}, makes a float32 twin of each one's spec (package
+     * {@code pkg + ".f32"}), and generates and compiles them all into {@code work}: the loader the encoder-decoder
+     * parity tests share.
+     */
+    static Fixtures load(Path folder, String pkg, int expected, Path work) throws Exception {
         List<Path> files;
-        try (Stream<Path> list = Files.list(FIXTURES)) {
+        try (Stream<Path> list = Files.list(folder)) {
             files = list.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList();
         }
-        assertTrue(files.size() >= 44, "expected the 44 encoder-decoder fixtures in " + FIXTURES + ", found "
-                + files.size());
+        assertEquals(expected, files.size(), "the fixtures in " + folder);
+        List<Case> cases = new ArrayList<>();
         List<NetworkModel> models = new ArrayList<>();
         for (Path file : files) {
             TensorFile data = SafeTensors.read(file);
@@ -79,14 +93,14 @@ class EncoderDecoderParityTest {
             String name = file.getFileName().toString().replace(".safetensors", "");
             NetworkModel f64 = GeneratedCode.model(name + ".rnn", spec);
             NetworkModel f32 = GeneratedCode.model(name + "-f32.rnn", spec
-                    .replace("package fixtures.encdec;", "package fixtures.encdec.f32;")
+                    .replace("package " + pkg + ";", "package " + pkg + ".f32;")
                     .replace("precision float64;", "precision float32;"));
             cases.add(new Case(name, data, f64, false));
             cases.add(new Case(name + " (float32)", data, f32, true));
             models.add(f64);
             models.add(f32);
         }
-        classes = GeneratedCode.compile(models, work);
+        return new Fixtures(cases, GeneratedCode.compile(models, work));
     }
 
     @TestFactory

@@ -7,16 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.unroll.dsl.model.NetworkModel;
+import dev.unroll.compiler.EncoderDecoderParityTest.Case;
 import dev.unroll.runtime.Parameter;
-import dev.unroll.runtime.checkpoint.SafeTensors;
 import dev.unroll.runtime.checkpoint.Tensor;
 import dev.unroll.runtime.checkpoint.TensorFile;
 import dev.unroll.runtime.sample.BeamSearch;
 import java.lang.reflect.Array;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -54,34 +51,15 @@ class EncoderDecoderVariableLengthParityTest {
     @TempDir
     static Path work;
 
-    private static final List<Case> cases = new ArrayList<>();
+    private static List<Case> cases;
     private static Map<String, Class<?>> classes;
-
-    /** One fixture in one precision. */
-    record Case(String name, TensorFile data, NetworkModel model, boolean isFloat) {}
 
     @BeforeAll
     static void generateAndCompileEveryCase() throws Exception {
-        List<Path> files;
-        try (Stream<Path> list = Files.list(FIXTURES)) {
-            files = list.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList();
-        }
-        assertEquals(12, files.size(), "the 12 variable-length encoder-decoder fixtures in " + FIXTURES);
-        List<NetworkModel> models = new ArrayList<>();
-        for (Path file : files) {
-            TensorFile data = SafeTensors.read(file);
-            String spec = data.metadata().get("spec");
-            String name = file.getFileName().toString().replace(".safetensors", "");
-            NetworkModel f64 = GeneratedCode.model(name + ".rnn", spec);
-            NetworkModel f32 = GeneratedCode.model(name + "-f32.rnn", spec
-                    .replace("package fixtures.encdecvarlen;", "package fixtures.encdecvarlen.f32;")
-                    .replace("precision float64;", "precision float32;"));
-            cases.add(new Case(name, data, f64, false));
-            cases.add(new Case(name + " (float32)", data, f32, true));
-            models.add(f64);
-            models.add(f32);
-        }
-        classes = GeneratedCode.compile(models, work);
+        EncoderDecoderParityTest.Fixtures fixtures = EncoderDecoderParityTest.load(FIXTURES, "fixtures.encdecvarlen",
+                12, work);
+        cases = fixtures.cases();
+        classes = fixtures.classes();
     }
 
     @TestFactory
