@@ -1,6 +1,5 @@
 package dev.unroll.compiler;
 
-import static dev.unroll.compiler.PyTorchParityTest.assertClose;
 import static dev.unroll.compiler.PyTorchParityTest.batch;
 import static dev.unroll.compiler.PyTorchParityTest.flatten;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -57,6 +57,35 @@ class EncoderDecoderDropoutParityTest {
         classes = fixtures.classes();
     }
 
+    /** The largest error relative to the tensor's largest magnitude, float64 and float32, and where. */
+    private static final double[] worst = new double[2];
+    private static final String[] worstAt = {"", ""};
+
+    @AfterAll
+    static void report() {
+        System.out.printf("EncoderDecoderDropoutParityTest: %d cases; largest error relative to the tensor's largest"
+                + " magnitude: float64 %.3g (%s), float32 %.3g (%s)%n", cases.size(), worst[0], worstAt[0], worst[1],
+                worstAt[1]);
+    }
+
+    /** {@link PyTorchParityTest#assertClose}, recording the largest error for the report. */
+    private static void assertClose(String what, Tensor expected, double[] actual, double rtol, Case c) {
+        PyTorchParityTest.assertClose(what, expected, actual, rtol);
+        double scale = 0;
+        double error = 0;
+        for (int i = 0; i < actual.length; i++) {
+            scale = Math.max(scale, Math.abs(expected.getDouble(i)));
+            error = Math.max(error, Math.abs(actual[i] - expected.getDouble(i)));
+        }
+        int k = c.isFloat() ? 1 : 0;
+        synchronized (worst) {
+            if (scale > 0 && error / scale > worst[k]) {
+                worst[k] = error / scale;
+                worstAt[k] = c.name() + " " + what;
+            }
+        }
+    }
+
     @TestFactory
     Stream<DynamicTest> matchesPyTorch() {
         return cases.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c)));
@@ -91,28 +120,28 @@ class EncoderDecoderDropoutParityTest {
 
         Object inputGrads = oneHot ? null : PyTorchParityTest.zerosLike(xs);
         double loss = (double) model.call("computeGradients", with(model.workspace, args, inputGrads));
-        assertClose("loss (training, with dropout)", data.tensor("loss"), new double[] {loss}, rtol);
+        assertClose("loss (training, with dropout)", data.tensor("loss"), new double[] {loss}, rtol, c);
         for (Parameter p : model.parameters()) {
-            assertClose("grad." + p.name(), data.tensor("grad." + p.name()), gradient(p), rtol);
+            assertClose("grad." + p.name(), data.tensor("grad." + p.name()), gradient(p), rtol, c);
         }
         if (!oneHot) {
-            assertClose("grad.x", data.tensor("grad.x"), flatten(inputGrads), rtol);
+            assertClose("grad.x", data.tensor("grad.x"), flatten(inputGrads), rtol, c);
         }
         assertEquals(loss, (double) model.call("trainingLoss", with(model.workspace, args, null)), 0.0,
                 "trainingLoss() is the loss computeGradients() computes, with the same masks");
         assertClose("loss (inference, without dropout)", data.tensor("loss_eval"),
-                new double[] {(double) model.call("loss", with(model.workspace, args, null))}, rtol);
+                new double[] {(double) model.call("loss", with(model.workspace, args, null))}, rtol, c);
         assertClose("y (teacher forcing, without dropout)", data.tensor("y"),
-                flatten(model.call("forwardTeacherForced", with(model.workspace, args, null))), rtol);
+                flatten(model.call("forwardTeacherForced", with(model.workspace, args, null))), rtol, c);
         Object greedy = variable ? model.call("forward", model.workspace, xs, args.get(2))
                 : model.call("forward", model.workspace, xs);
-        assertClose("greedy.y (without dropout)", data.tensor("greedy.y"), flatten(greedy), rtol);
+        assertClose("greedy.y (without dropout)", data.tensor("greedy.y"), flatten(greedy), rtol, c);
 
         for (int update = 1; update <= 2; update++) {
             double stepLoss = (double) model.call("trainStep", args.toArray());
             if (update == 2) {
                 assertClose("update2.loss (the masks of update 1)", data.tensor("update2.loss"),
-                        new double[] {stepLoss}, rtol);
+                        new double[] {stepLoss}, rtol, c);
             } else {
                 assertEquals(loss, stepLoss, 0.0, "the first trainStep's loss is computeGradients'");
             }
@@ -121,8 +150,24 @@ class EncoderDecoderDropoutParityTest {
                 for (int i = 0; i < values.length; i++) {
                     values[i] = p.value(i);
                 }
-                assertClose("update" + update + ".param." + p.name(), data.tensor("update" + update + ".param."
-                        + p.name()), values, rtol);
+                Tensor after = data.tensor("update" + update + ".param." + p.name());
+                assertClose("update" + update + ".param." + p.name(), after, values, rtol, c);
+                // the step itself, PyTorch's change of the parameter against ours, to the step's own scale
+                Tensor before = data.tensor((update == 1 ? "" : "update" + (update - 1) + ".") + "param." + p.name());
+                double[] expected = new double[values.length];
+                double[] actual = new double[values.length];
+                double scale = 0;
+                for (int i = 0; i < values.length; i++) {
+                    expected[i] = after.getDouble(i) - before.getDouble(i);
+                    actual[i] = values[i] - before.getDouble(i);
+                    scale = Math.max(scale, Math.abs(expected[i]));
+                }
+                for (int i = 0; i < values.length; i++) {
+                    // float32 parameters round to 6e-8 of their magnitude (0.5 here): an absolute floor of 1e-6
+                    double floor = c.isFloat() ? 1e-6 : 1e-12 * scale;
+                    assertTrue(Math.abs(actual[i] - expected[i]) <= rtol * scale + floor, "the step of update " + update
+                            + " of " + p.name() + "[" + i + "]: PyTorch " + expected[i] + ", ours " + actual[i]);
+                }
             }
         }
     }
