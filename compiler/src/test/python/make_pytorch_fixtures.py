@@ -358,12 +358,14 @@ def dropout_uniform(key, e):
     return (mix64((key + (e + 1) * GAMMA) & M64) >> 11) * 2.0 ** -53
 
 
-def dropout_mask(c, layer, steps, size):
-    """Layer `layer`'s mask, [B, steps, size]: 0 where dropped, 1 / (1 - p) where kept; element e = t * size + j."""
+def dropout_mask(c, layer, steps, size, update=0, batch=B, key_layer=None):
+    """Layer `layer`'s mask, [batch, steps, size]: 0 where dropped, 1 / (1 - p) where kept; element e = t * size + j.
+    key_layer is the key's layer part when it is not the layer's index (an encoder-decoder's decoder: layers + k,
+    make_encdec_dropout_fixtures.py), update the number of updates before the one the mask is drawn for."""
     p = c["dropout"][layer]
-    mask = torch.zeros(B, steps, size)
-    for b in range(B):
-        key = dropout_key(DROPOUT_SEED, 0, b, layer)
+    mask = torch.zeros(batch, steps, size)
+    for b in range(batch):
+        key = dropout_key(DROPOUT_SEED, update, b, layer if key_layer is None else key_layer)
         for t in range(steps):
             for j in range(size):
                 mask[b, t, j] = 0.0 if dropout_uniform(key, t * size + j) < p else 1.0 / (1.0 - p)

@@ -327,7 +327,6 @@ class CommandLineTest {
         Map<String, String> features = new java.util.LinkedHashMap<>();
         // the combinations still refused
         features.put("truncated_bptt", "gru 4;|many_to_many input_steps 3 output_steps 2;\n    truncated_bptt 3;");
-        features.put("dropout", "gru 4 dropout 0.2;|many_to_many input_steps 3 output_steps 2 variable_length;");
         List<String> failures = new ArrayList<>();
         for (Map.Entry<String, String> feature : features.entrySet()) {
             String[] parts = feature.getValue().split("\\|");

@@ -82,6 +82,10 @@ import org.junit.jupiter.api.io.TempDir;
  * with one input and one target shorter than {@code TX} and {@code TY}: the gradients of
  * {@code computeGradients(ws, xs, targets, inputLengths, targetLengths)} against the differences of
  * {@code loss(ws, xs, targets, inputLengths, targetLengths)}, and every padded input's gradient exactly zero.
+ * Then encoder-decoders with dropout (rnn tanh, lstm, gru at depth 1 and 2, fixed and {@code variable_length}, some
+ * layers with dropout): {@code computeGradients} against the differences of {@code trainingLoss} under the masks of
+ * update 0, whose full-length loss must equal the {@link ReferenceModel}'s with the masks of the language reference
+ * (the decoder's layer {@code k} keyed {@code layers + k}, the encoder's top layer unmasked).
  */
 class FiniteDifferenceTest {
     static final double STEP = 2e-4;
@@ -360,6 +364,35 @@ class FiniteDifferenceTest {
                 }
             }
         }
+        // encoder-decoders with dropout, the masks of update 0 held fixed: rnn tanh, lstm and gru at depth 1 and 2,
+        // fixed and variable_length, some layers with dropout (the encoder's top layer's is the decoder's alone)
+        SplittableRandom encoderDecoderDropout = new SplittableRandom(SEED + 4);
+        for (NetSpec.Cell cell : List.of(NetSpec.Cell.RNN_TANH, NetSpec.Cell.LSTM, NetSpec.Cell.GRU)) {
+            for (int layers = 1; layers <= 2; layers++) {
+                for (boolean padded : new boolean[] {false, true}) {
+                    String name = "Fd" + cases.size();
+                    NetSpec.Head head = heads[cases.size() % heads.length];
+                    boolean oneHot = cases.size() % 2 == 0;
+                    NetSpec base = NetSpec.random(encoderDecoderDropout, "fd", name, cell, layers,
+                            NetSpec.Topo.MANY_TO_MANY, head, oneHot, true, 3, 4);
+                    int outputSteps = 2 + encoderDecoderDropout.nextInt(3);
+                    NetSpec spec = new NetSpec(base.packageName(), name, droppedLayers(base.layers(),
+                            encoderDecoderDropout), base.inputSize(), oneHot, base.outputSize(), head,
+                            NetSpec.Topo.ENCODER_DECODER, base.steps(), base.fixedBatch(), true, 0, outputSteps);
+                    cases.add(spec);
+                    if (padded) {
+                        lengths.put(name, shorterAndFull(encoderDecoderDropout, base.steps()));
+                        targetLengths.put(name, shorterAndFull(encoderDecoderDropout, outputSteps));
+                        String statement = "many_to_many input_steps " + base.steps() + " output_steps " + outputSteps
+                                + ";";
+                        models.add(GeneratedCode.model(name + ".rnn", spec.text().replace(statement,
+                                statement.replace(";", " variable_length;"))));
+                    } else {
+                        models.add(spec.model());
+                    }
+                }
+            }
+        }
         long start = System.nanoTime();
         double cpu = processCpuSeconds();
         classes = GeneratedCode.compile(models, work);
@@ -376,14 +409,19 @@ class FiniteDifferenceTest {
 
     /** The spec with dropout 0.2 or 0.5 on each layer of {@code stack} with probability 0.6, and on at least one. */
     private static NetSpec withDropout(NetSpec base, List<NetSpec.Layer> stack, SplittableRandom random) {
+        return new NetSpec(base.packageName(), base.name(), droppedLayers(stack, random), base.inputSize(),
+                base.oneHot(), base.outputSize(), base.head(), base.topology(), base.steps(), base.fixedBatch(), true);
+    }
+
+    /** The layers of {@code stack}, each with dropout 0.2 or 0.5 with probability 0.6, and at least one. */
+    private static List<NetSpec.Layer> droppedLayers(List<NetSpec.Layer> stack, SplittableRandom random) {
         List<NetSpec.Layer> layers = new ArrayList<>();
         int chosen = random.nextInt(stack.size());
         for (int k = 0; k < stack.size(); k++) {
             double p = random.nextBoolean() ? 0.2 : 0.5;
             layers.add(k == chosen || random.nextDouble() < 0.6 ? stack.get(k).withDropout(p) : stack.get(k));
         }
-        return new NetSpec(base.packageName(), base.name(), layers, base.inputSize(), base.oneHot(), base.outputSize(),
-                base.head(), base.topology(), base.steps(), base.fixedBatch(), true);
+        return layers;
     }
 
     private static double processCpuSeconds() {
@@ -408,16 +446,16 @@ class FiniteDifferenceTest {
     @TestFactory
     Stream<DynamicTest> gradientsMatchCentralDifferences() {
         assertTrue(cases.size() >= 4 * 5 * 3 * 6 + 4 * 3 * 3 * 2, "every combination is generated");
-        assertTrue(cases.stream().filter(NetSpec::dropout).count() == 8 * 5 + 4 * 3 * 2, "dropout cases");
+        assertTrue(cases.stream().filter(NetSpec::dropout).count() == 8 * 5 + 4 * 3 * 2 + 3 * 2 * 2, "dropout cases");
         assertTrue(cases.stream().filter(c -> c.bidirectional() && !lengths.containsKey(c.name()) && c.embedding() == 0
                 && !c.dropout())
                 .count() == 4 * 3 * 3 * 2, "bidirectional cases");
-        assertTrue(lengths.size() == 5 * 2 * 2 + 8 * 2 + 4 * 2, "variable-length cases");
-        assertTrue(targetLengths.size() == 8 * 2 + 4 * 2, "variable-length encoder-decoder cases");
+        assertTrue(lengths.size() == 5 * 2 * 2 + 8 * 2 + 4 * 2 + 3 * 2, "variable-length cases");
+        assertTrue(targetLengths.size() == 8 * 2 + 4 * 2 + 3 * 2, "variable-length encoder-decoder cases");
         assertTrue(cases.stream().filter(c -> c.embedding() > 0).count() == 4 * (4 * 2 + 1) + 4 * 2 + 4 * 2 * 2,
                 "embedding cases: 8 with feedback, 16 encoder-decoders");
         assertTrue(cases.stream().filter(c -> c.topology() == NetSpec.Topo.ENCODER_DECODER).count()
-                == 8 * 3 + 8 * 2 + 4 * 2 * 2, "encoder-decoder cases");
+                == 8 * 3 + 8 * 2 + 4 * 2 * 2 + 3 * 2 * 2, "encoder-decoder cases: plain, variable-length, embedding, dropout");
         assertTrue(frozen.size() == 8, "encoder-decoder cases with a frozen table");
         ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
         List<Future<?>> results = new ArrayList<>();
@@ -468,7 +506,9 @@ class FiniteDifferenceTest {
         Method lossMethod = model.method(spec.dropout() ? "trainingLoss" : "loss", with(extra, model.workspace, xs,
                 targets));
         if (spec.dropout()) {
-            double withMasks = loss(model, lossMethod, xs, targets, extra);
+            // the reference has no lengths: it is held to the full-length batch, which is what trainingLoss without
+            // lengths computes
+            double withMasks = (double) model.call("trainingLoss", model.workspace, xs, targets);
             ReferenceModel masked = new ReferenceModel(spec, model.parameters());
             double reference = masked.runTraining(batch, 0, 0).loss();
             assertEquals(reference, withMasks, 1e-12 * Math.abs(reference), "trainingLoss against the reference with"

@@ -152,11 +152,19 @@ final class ReferenceModel {
      * training with dropout {@code mask * o} (time 0 for a single output such as the final states).
      */
     private DMatrixRMaj drop(int k, int b, int t, DMatrixRMaj o) {
+        return drop(k, k, b, t, o);
+    }
+
+    /**
+     * {@link #drop(int, int, int, DMatrixRMaj)} with the mask of key {@code maskKey} for the layer part: {@code k},
+     * or in an encoder-decoder's decoder the number of layers plus {@code k} (language.md 4.8).
+     */
+    private DMatrixRMaj drop(int k, int maskKey, int b, int t, DMatrixRMaj o) {
         double p = spec.layers().get(k).dropout();
         if (!training || p == 0) {
             return o;
         }
-        long key = first(first(first(first(seed) + update) + b) + k);
+        long key = first(first(first(first(seed) + update) + b) + maskKey);
         SplittableRandom stream = new SplittableRandom(key);
         for (int e = 0; e < t * o.numRows; e++) {
             stream.nextDouble();
@@ -281,7 +289,10 @@ final class ReferenceModel {
      * An encoder-decoder (docs/language.md, 5.5) with teacher forcing: the encoder reads the {@code TX} inputs from
      * zero states; the decoder, with its own weights, starts from the encoder's final {@code h} (and {@code c}) of
      * every layer and reads the zero vector at its first step, then the previous step's target: one-hot for a class
-     * target, the vector itself otherwise. The head reads the decoder's top layer at every step.
+     * target, the vector itself otherwise. The head reads the decoder's top layer at every step. In training, a
+     * layer's dropout masks what it passes on: in the encoder below its top layer (whose final states go on
+     * unmasked), in the decoder at every layer, the top one's before the head, with the decoder's masks keyed
+     * {@code layers + k}.
      */
     private Sequence encoderDecoderSequence(TestBatch batch, int b) {
         int layers = spec.layers().size();
@@ -300,7 +311,7 @@ final class ReferenceModel {
                 h[k] = state[0];
                 c[k] = state[1];
                 smallestRelu = Math.min(smallestRelu, state[2].get(0));
-                x = h[k];
+                x = k < layers - 1 ? drop(k, b, t, h[k]) : h[k];
             }
         }
         int steps = spec.outputSteps();
@@ -318,9 +329,9 @@ final class ReferenceModel {
                 h[k] = state[0];
                 c[k] = state[1];
                 smallestRelu = Math.min(smallestRelu, state[2].get(0));
-                x = h[k];
+                x = drop(k, layers + k, b, s, h[k]);
             }
-            DMatrixRMaj z = affine(headWeight, h[layers - 1], headBias);
+            DMatrixRMaj z = affine(headWeight, x, headBias);
             zs[s] = z.data.clone();
             ys[s] = activate(z.data);
         }

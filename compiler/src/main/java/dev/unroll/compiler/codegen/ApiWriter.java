@@ -416,6 +416,16 @@ final class ApiWriter {
                 .addStatement("$T.notNull(lengths, $S)", RuntimeTypes.CHECKS, "lengths")
                 .addStatement("return run(ws, xs, targets, lengths, false, $L)", runArguments("null", false))
                 .build());
+        if (plan.hasDropout()) {
+            type.addMethod(overBatch("trainingLoss", xs, ys)
+                    .addParameter(int[].class, "lengths")
+                    .addJavadoc("Returns the loss of a padded batch as {@link #computeGradients($T, $T, $T, int[])}"
+                            + " computes it now: with\nthe dropout masks of the next update; computes no gradients.\n",
+                            RuntimeTypes.WORKSPACE, xs, ys)
+                    .addStatement("$T.notNull(lengths, $S)", RuntimeTypes.CHECKS, "lengths")
+                    .addStatement("return run(ws, xs, targets, lengths, false, $L)", runArguments("null", true))
+                    .build());
+        }
         type.addMethod(overBatch("computeGradients", xs, ys)
                 .addAnnotation(Override.class)
                 .addParameter(int[].class, "lengths")
@@ -473,6 +483,19 @@ final class ApiWriter {
                 .addStatement("return run(ws, xs, targets, inputLengths, targetLengths, false, $L)",
                         runArguments("null", false))
                 .build());
+        if (plan.hasDropout()) {
+            type.addMethod(overBatch("trainingLoss", xs, ys)
+                    .addParameter(int[].class, "inputLengths")
+                    .addParameter(int[].class, "targetLengths")
+                    .addJavadoc("Returns the loss of a padded batch as"
+                            + " {@link #computeGradients($T, $T, $T, int[], int[])} computes it\nnow: with the dropout"
+                            + " masks of the next update; computes no gradients.\n", RuntimeTypes.WORKSPACE, xs, ys)
+                    .addStatement("$T.notNull(inputLengths, $S)", RuntimeTypes.CHECKS, "inputLengths")
+                    .addStatement("$T.notNull(targetLengths, $S)", RuntimeTypes.CHECKS, "targetLengths")
+                    .addStatement("return run(ws, xs, targets, inputLengths, targetLengths, false, $L)",
+                            runArguments("null", true))
+                    .build());
+        }
         type.addMethod(overBatch("computeGradients", xs, ys)
                 .addAnnotation(Override.class)
                 .addParameter(int[].class, "inputLengths")

@@ -107,6 +107,14 @@ final class DecoderWriter {
 
     // ---- the public decoding API -------------------------------------------------------------
 
+    /**
+     * For a model with dropout, the statement that makes a decoding call an inference one (PyTorch's
+     * {@code model.eval()}): every decoding path, teacher-forced outputs included, runs without dropout.
+     */
+    private CodeBlock inference() {
+        return plan.hasDropout() ? CodeBlock.of("ws.dropout = false;\n") : CodeBlock.of("");
+    }
+
     private TypeName inputType() {
         return ApiWriter.type(plan.input(), num);
     }
@@ -130,6 +138,7 @@ final class DecoderWriter {
                         + " at step 0), not its own output.\n{@link #forward} feeds back its own outputs instead.\n",
                         decoder.symbolInput() ? ", one-hot" : "")
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addCode(inference())
                 .addCode(ApiWriter.batchChecks())
                 .addStatement("syncPackedWeights()")
                 .addCode(ApiWriter.sequenceChecks())
@@ -160,6 +169,7 @@ final class DecoderWriter {
                         + "@throws IllegalArgumentException if {@code x} is invalid or the temperature is negative or"
                         + " not finite\n", SAMPLING, ty)
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addCode(inference())
                 .addStatement("syncPackedWeights()")
                 .addStatement("checkInput(x, $S)", "x")
                 .addCode(checkTemperature())
@@ -185,6 +195,7 @@ final class DecoderWriter {
                         + " {@code width} sequences are returned when there are fewer.\n\n"
                         + "@throws IllegalArgumentException if {@code x} is invalid or {@code width < 1}\n", BEAM_SEARCH)
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addCode(inference())
                 .addStatement("syncPackedWeights()")
                 .addStatement("checkInput(x, $S)", "x")
                 .addStatement("final $T search = new $T(width, $L, $L)", BEAM_SEARCH, BEAM_SEARCH, ty, o)
@@ -245,6 +256,7 @@ final class DecoderWriter {
                 .returns(out)
                 .addJavadoc("The teacher-forced outputs of a batch; null lengths mean all the steps.\n")
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addCode(inference())
                 .addCode(ApiWriter.batchChecks())
                 .addCode(ApiWriter.decoderLengthChecks())
                 .addStatement("syncPackedWeights()")
@@ -294,6 +306,7 @@ final class DecoderWriter {
                         + " {@code endClass} is not a class\nor -1, or {@code x} is invalid in its first"
                         + " {@code length} steps\n")
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addCode(inference())
                 .addStatement("$T.length(length, STEPS, $S)", RuntimeTypes.CHECKS, "length")
                 .addStatement("checkEndClass(endClass)")
                 .addStatement("syncPackedWeights()")
@@ -320,6 +333,7 @@ final class DecoderWriter {
                 .addStatement("$T.notNull(xs, $S)", RuntimeTypes.CHECKS, "xs")
                 .addStatement("$T.batch(xs.length, FIXED_BATCH_SIZE, $S)", RuntimeTypes.CHECKS, "xs")
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addCode(inference())
                 .addStatement("$T.lengths(lengths, xs.length, STEPS, $S)", RuntimeTypes.CHECKS, "lengths")
                 .addStatement("checkEndClass(endClass)")
                 .addStatement("$T.notNull(outputLengths, $S)", RuntimeTypes.CHECKS, "outputLengths")
@@ -370,6 +384,7 @@ final class DecoderWriter {
                         + "@throws IllegalArgumentException if {@code length} or {@code endClass} is out of range,"
                         + " {@code x} is invalid,\nor the temperature is negative or not finite\n", SAMPLING)
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addCode(inference())
                 .addStatement("$T.length(length, STEPS, $S)", RuntimeTypes.CHECKS, "length")
                 .addStatement("checkEndClass(endClass)")
                 .addStatement("syncPackedWeights()")
@@ -415,6 +430,7 @@ final class DecoderWriter {
                         + "@throws IllegalArgumentException if {@code length} or {@code endClass} is out of range,"
                         + " {@code x} is invalid,\nor {@code width < 1}\n", BEAM_SEARCH)
                 .addStatement("$T.notNull(ws, $S)", RuntimeTypes.CHECKS, "ws")
+                .addCode(inference())
                 .addStatement("$T.length(length, STEPS, $S)", RuntimeTypes.CHECKS, "length")
                 .addStatement("checkEndClass(endClass)")
                 .addStatement("syncPackedWeights()")
@@ -628,6 +644,9 @@ final class DecoderWriter {
         }
         for (LayerPlan layer : plan.layers()) {
             b.addStatement("$L(ws, t)", layer.forwardMethod());
+            if (layer.dropout().isPresent()) {
+                b.addStatement("$L(ws, t)", layer.dropoutMethod());
+            }
         }
         Kernels.endLoop(b);
         b.add(variable ? "// the decoder starts from the encoder's states after the sequence's last real step, layer by"
@@ -659,6 +678,9 @@ final class DecoderWriter {
         CodeBlock.Builder b = CodeBlock.builder();
         for (LayerPlan layer : decoder.layers()) {
             b.addStatement("$L(ws, s)", layer.forwardMethod());
+            if (layer.dropout().isPresent()) {
+                b.addStatement("$L(ws, s)", layer.dropoutMethod());
+            }
         }
         b.addStatement("headForward(ws, s, s)");
         return MethodSpec.methodBuilder("decoderStep")
@@ -759,6 +781,11 @@ final class DecoderWriter {
             for (BufferSpec carried : layer.carriedGradients()) {
                 b.addStatement("$T.fill($L, 0)", Arrays.class, carried.ref());
             }
+        }
+        // the gradients that reach a layer through its dropout start from zero, in both stacks
+        for (LayerPlan layer : plan.allLayers()) {
+            layer.dropout().flatMap(LayerPlan.Dropout::gradient).ifPresent(g -> b.addStatement("$T.fill($L, 0)",
+                    Arrays.class, g.ref()));
         }
         List<LayerPlan> dec = decoder.layers();
         backwardLoop(b, ty, variable ? plan.schedule().outputLength() : null, "s", () -> {

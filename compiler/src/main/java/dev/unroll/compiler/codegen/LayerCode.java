@@ -469,17 +469,18 @@ public final class LayerCode {
         CodeBlock.Builder b = CodeBlock.builder();
         local(b, "in", source);
         local(b, "out", d.output());
+        String who = (layer.shape().decoder() ? "Decoder layer " : "Layer ") + l;
         if (d.finalOnly()) {
-            m.addJavadoc("Layer $L's dropout, $L, on its final states: during training each of the $L elements is zeroed"
+            m.addJavadoc("$L's dropout, $L, on its final states: during training each of the $L elements is zeroed"
                     + " with\nprobability $L and the others multiplied by {@code 1 / (1 - p)}; in inference they pass"
-                    + " unchanged.\n", l, d.p(), o, d.p());
+                    + " unchanged.\n", who, d.p(), o, d.p());
             b.addStatement("final int at = 0");
             b.addStatement("final int mo = 0");
         } else {
             m.addParameter(int.class, "t")
-                    .addJavadoc("Layer $L's dropout, $L, on its output of time {@code t}: during training each of the"
+                    .addJavadoc("$L's dropout, $L, on its output of time {@code t}: during training each of the"
                             + " $L elements is zeroed\nwith probability $L and the others multiplied by"
-                            + " {@code 1 / (1 - p)}; in inference they pass unchanged.\n", l, d.p(), o, d.p());
+                            + " {@code 1 / (1 - p)}; in inference they pass unchanged.\n", who, d.p(), o, d.p());
             b.addStatement("final int at = (t + 1) * $L", o);
             b.addStatement("final int mo = t * $L", o);
         }
@@ -489,9 +490,14 @@ public final class LayerCode {
                 .addStatement("return")
                 .endControlFlow();
         local(b, "mask", d.mask());
-        b.add("// element e = t * $L + j of this sequence's mask for layer $L: the same draw on any thread\n", o, l);
+        if (layer.shape().decoder()) {
+            b.add("// element e = t * $L + j of this sequence's mask for key $L (layers + $L: the decoder's own masks):"
+                    + " the same\n// draw on any thread\n", o, d.maskKey(), l);
+        } else {
+            b.add("// element e = t * $L + j of this sequence's mask for layer $L: the same draw on any thread\n", o, l);
+        }
         b.addStatement("$T.mask($T.key(DROPOUT_SEED, ws.update, ws.sequence, $L), mo, $L, mask, mo, $L)",
-                RuntimeTypes.DROPOUT, RuntimeTypes.DROPOUT, l, d.p(), o);
+                RuntimeTypes.DROPOUT, RuntimeTypes.DROPOUT, d.maskKey(), d.p(), o);
         Kernels.beginLoop(b, "j", 0, o);
         b.addStatement("out[at + j] = in[at + j] * mask[mo + j]");
         Kernels.endLoop(b);

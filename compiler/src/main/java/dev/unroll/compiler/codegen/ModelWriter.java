@@ -132,7 +132,9 @@ public final class ModelWriter {
         for (LayerPlan layer : plan.layers()) {
             doc.add(", $L $L$L$L", layer.cell().description(), layer.hiddenSize(), layer.merge()
                     .map(m -> m.sum() ? " bidirectional sum" : " bidirectional concat").orElse(""),
-                    layer.dropout().map(d -> " dropout " + d.p()).orElse(""));
+                    // the spec's, which an encoder-decoder's encoder top layer leaves to the decoder's
+                    model.layers().get(layer.index()).dropout() > 0 ? " dropout " + model.layers().get(layer.index())
+                            .dropout() : "");
         }
         if (plan.decoder().isPresent()) {
             doc.add(", output $L ($L); encoder-decoder over $L input steps and $L output steps; loss $L; $L.\n",
@@ -205,6 +207,17 @@ public final class ModelWriter {
                 + " {@code forward}\nits own output of step {@code s - 1}$L.\n", classes ? ", one-hot" : "",
                 plan.decoder().orElseThrow().argmaxFeedback() ? ", as the one-hot of its argmax (greedy decoding;"
                         + " {@code sample}\nand {@code beamSearch} decode otherwise)" : "");
+        if (plan.hasDropout()) {
+            doc.add("\n<p>Dropout: during training ({@code trainStep}, {@code computeGradients}, {@code trainingLoss})"
+                    + " a layer with\ndropout multiplies its output, as the layer above or the head reads it, by a mask"
+                    + " of 0 and {@code 1 / (1 - p)},\nin the encoder (below its top layer, whose final states pass to"
+                    + " the decoder unmasked, as PyTorch's {@code h_n})\nand in the decoder: PyTorch's"
+                    + " {@code nn.LSTM(..., dropout=p)} for both, and {@code nn.Dropout(p)} before the head for\nthe"
+                    + " top layer. The masks come from the seed $L, the update count, the sequence's index in its"
+                    + " batch and\nthe layer (the decoder's layer k as layer {@code $L + k}). {@code forward},"
+                    + " {@code forwardTeacherForced}, {@code loss}\nand every decoding method use no dropout.\n",
+                    model.training().seed(), plan.layers().size());
+        }
         if (plan.schedule().variableLength()) {
             doc.add("\n<p>Variable-length sequences: inputs are padded to {@code STEPS} and targets to {@code OUTPUT_STEPS},"
                     + " each with its\nown length ({@code int[] inputLengths}, {@code int[] targetLengths}); the encoder"

@@ -110,9 +110,11 @@ public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode,
      *     back-propagated, which the layer above (or the head) adds to and the layer's backward step takes
      * @param size the output's size per step
      * @param finalOnly whether only the final states are masked (the merge's {@link Merge#finalOnly()})
+     * @param maskKey the layer's part of the masks' key, {@code Dropout.key(seed, update, sequence, maskKey)}: the
+     *     layer's index, or in an encoder-decoder's decoder the number of layers plus its index
      */
     public record Dropout(double p, BufferSpec output, BufferSpec mask, Optional<BufferSpec> gradient, int size,
-            boolean finalOnly) {
+            boolean finalOnly, int maskKey) {
         /** Returns the buffers, in declaration order. */
         public List<BufferSpec> buffers() {
             return gradient.isPresent() ? List.of(output, mask, gradient.get()) : List.of(output, mask);
@@ -191,7 +193,7 @@ public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode,
 
     /** Returns the name of the method that applies the layer's dropout. */
     public String dropoutMethod() {
-        return "dropoutLayer" + index();
+        return "dropoutLayer" + shape.key();
     }
 
     /** Returns the PyTorch module that computes the same layer, e.g. {@code nn.LSTM(3, 4, bidirectional=True)}. */

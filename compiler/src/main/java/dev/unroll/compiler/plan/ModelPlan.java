@@ -83,9 +83,9 @@ public record ModelPlan(NetworkModel model, ValueShape input, ValueShape target,
         return !layerByLayer() && decoder.isEmpty();
     }
 
-    /** Returns true when some layer has dropout, so that training draws masks. */
+    /** Returns true when some layer has dropout, a decoder's included, so that training draws masks. */
     public boolean hasDropout() {
-        return layers.stream().anyMatch(l -> l.dropout().isPresent());
+        return allLayers().stream().anyMatch(l -> l.dropout().isPresent());
     }
 
     /** Returns every layer: the stack's (an encoder-decoder's encoder), then a decoder's. */

@@ -119,15 +119,6 @@ public final class Planner {
         List<Refusal> problems = new ArrayList<>();
         ModelPositions at = model.positions();
         nameClash(model.name()).ifPresent(m -> problems.add(new Refusal(at.name(), m)));
-        if (model.topology().kind() == Topology.ENCODER_DECODER) {
-            // the decoder's writer knows neither yet
-            for (LayerSpec layer : model.layers()) {
-                if (layer.dropout() > 0) {
-                    problems.add(new Refusal(at.atLayerOption(layer.index(), "dropout"), "layer " + layer.index()
-                            + ": dropout in an encoder-decoder is not generated yet"));
-                }
-            }
-        }
         if (model.topology().bpttWindow().isPresent() && model.topology().kind() == Topology.ENCODER_DECODER) {
             // deliberately: what an encoder-decoder trains is short (input_steps + output_steps), and windows would
             // cut the one path from the decoder's loss into the encoder, its initial state
@@ -265,7 +256,8 @@ public final class Planner {
             int inputSize = below == null ? o : spec.inputSize();
             LayerPlan layer = pass(spec, new LayerShape(spec.index(), inputSize, spec.hiddenSize(),
                     spec.cell().gateCount(), outputSteps, false, LayerShape.DECODER), below, network,
-                    LayerPlan.Pass.stepByStep(), Optional.empty(), Optional.empty(), Optional.empty(), List.of(),
+                    LayerPlan.Pass.stepByStep(), Optional.empty(), Optional.empty(),
+                    dropout(spec, spec.hiddenSize(), false, decoder, model.layers().size() + spec.index()), List.of(),
                     decoder);
             layers.add(layer);
             stateSize += layer.state().size() * spec.hiddenSize();
@@ -299,9 +291,13 @@ public final class Planner {
         int h = spec.hiddenSize();
         boolean top = l == model.layers().size() - 1;
         if (!layerByLayer) {
+            // an encoder's top layer passes nothing on but its final states, which PyTorch never masks (nn.LSTM's
+            // dropout acts between layers, not on h_n): its dropout is the decoder's top layer's, before the head
+            Optional<LayerPlan.Dropout> dropout = encoderDecoder && top ? Optional.empty()
+                    : dropout(spec, h, false, stack, l);
             return pass(spec, new LayerShape(l, spec.inputSize(), h, spec.cell().gateCount(), steps, false,
                     stack.tensorPrefix()), below, network, LayerPlan.Pass.stepByStep(), Optional.empty(),
-                    Optional.empty(), dropout(spec, h, false), List.of(), stack);
+                    Optional.empty(), dropout, List.of(), stack);
         }
         // a network with a bidirectional layer runs layer by layer; the layer's output, and its gradient per step
         int o = spec.outputSize();
@@ -335,7 +331,7 @@ public final class Planner {
             sequenceBuffers.add(inputGradientStep.orElseThrow());
         }
         merge.ifPresent(m -> sequenceBuffers.add(m.output()));
-        Optional<LayerPlan.Dropout> dropout = dropout(spec, o, finalOnly && spec.isBidirectional());
+        Optional<LayerPlan.Dropout> dropout = dropout(spec, o, finalOnly && spec.isBidirectional(), stack, l);
         // the output gradient is masked as it reaches each pass: the mask is laid out like the gradient
         Optional<BufferSpec> mask = outputGradient.isPresent() ? dropout.map(LayerPlan.Dropout::mask) : Optional.empty();
         LayerPlan.Pass forwards = new LayerPlan.Pass("t",
@@ -360,29 +356,34 @@ public final class Planner {
     }
 
     /**
-     * The dropout of a layer whose output has {@code size} elements per step, if its spec asks for one: the masked
-     * output, the mask and, in a network that runs step by step, the gradient the layer above adds to. When
-     * {@code finalOnly}, only the final states are masked, one output.
+     * The dropout of a layer of {@code stack} whose output has {@code size} elements per step, if its spec asks for
+     * one: the masked output, the mask and, in a network that runs step by step, the gradient the layer above adds
+     * to. When {@code finalOnly}, only the final states are masked, one output. {@code maskKey} is the layer's
+     * part of the masks' key: the layer's index, or, in a decoder, the number of layers plus it (language.md 4.8),
+     * so that no decoder layer draws an encoder layer's masks.
      */
-    private Optional<LayerPlan.Dropout> dropout(LayerSpec spec, int size, boolean finalOnly) {
+    private Optional<LayerPlan.Dropout> dropout(LayerSpec spec, int size, boolean finalOnly, Stack stack, int maskKey) {
         if (spec.dropout() == 0) {
             return Optional.empty();
         }
         int l = spec.index();
-        String p = "Layer " + l + ": ";
-        String reader = l == model.layers().size() - 1 ? "the head" : "layer " + (l + 1);
+        int steps = stack.steps();
+        String k = l + (stack.decoder() ? "Decoder" : "");
+        String p = (stack.decoder() ? "Decoder layer " : "Layer ") + l + ": ";
+        String reader = l == model.layers().size() - 1 ? "the head" : (stack.decoder() ? "decoder layer " : "layer ")
+                + (l + 1);
         return Optional.of(new LayerPlan.Dropout(spec.dropout(),
-                finalOnly ? BufferSpec.numbers("dropped" + l, size, p + "the final states with dropout, which "
+                finalOnly ? BufferSpec.numbers("dropped" + k, size, p + "the final states with dropout, which "
                         + reader + " reads.")
-                        : BufferSpec.numbersByTime("dropped" + l, steps + 1, 2, size, p + "the output with dropout, which "
+                        : BufferSpec.numbersByTime("dropped" + k, steps + 1, 2, size, p + "the output with dropout, which "
                                 + reader + " reads: time {@code t} at {@code (t + 1) * " + size + "}; offset 0 stays zero."),
-                BufferSpec.numbersByTime("dropMask" + l, finalOnly ? 1 : steps, 1, size, p + "the dropout mask"
+                BufferSpec.numbersByTime("dropMask" + k, finalOnly ? 1 : steps, 1, size, p + "the dropout mask"
                         + (finalOnly ? "" : " of time {@code t} at {@code t * " + size + "}")
                         + ": 0 or {@code 1 / (1 - p)} in training, drawn by the forward pass."),
-                layerByLayer ? Optional.empty() : Optional.of(BufferSpec.numbers("dDropped" + l, size, p
+                layerByLayer ? Optional.empty() : Optional.of(BufferSpec.numbers("dDropped" + k, size, p
                         + "{@code dL/d(the output with dropout)} of the step being back-propagated, from " + reader
                         + ".")),
-                size, finalOnly));
+                size, finalOnly, maskKey));
     }
 
     /** One pass of a layer of a stack over the sequence: its emitter, tensors and buffers, named by its shape's key. */
