@@ -106,6 +106,9 @@ public final class ModelWriter {
                 pass.cell().constants(code).forEach(type::addField);
                 type.addMethod(code.forward());
                 type.addMethod(code.backward());
+                if (pass.weightGradients().isDeferred()) {
+                    type.addMethod(code.weightGradients());
+                }
             }
             if (layer.merge().isPresent()) {
                 type.addMethod(new LayerCode(layer, layer, plan.network(), num).merge(plan.schedule()));

@@ -61,6 +61,7 @@ public final class Planner {
     private record Stack(String tensorPrefix, boolean decoder, int steps, int firstInputSize, InputMode firstMode,
             Optional<BufferSpec> firstSource) {}
     private final boolean variableLength;
+    private final Options options;
 
     /**
      * What planning a model gave: a plan, or the refusals that prevent one.
@@ -74,8 +75,9 @@ public final class Planner {
         }
     }
 
-    private Planner(NetworkModel model) {
+    private Planner(NetworkModel model, Options options) {
         this.model = model;
+        this.options = options;
         this.oneHot = model.input().encoding() == InputEncoding.ONE_HOT;
         this.embedding = model.input().encoding() == InputEncoding.EMBEDDING;
         this.frozen = model.input().embedding().map(e -> e.frozen()).orElse(false);
@@ -93,18 +95,40 @@ public final class Planner {
                 firstLayerInput(), Optional.empty());
     }
 
+    /**
+     * Choices of the planner that do not change what the generated code computes, only how (and so the rounding):
+     * for tests that hold one form against the other.
+     *
+     * @param deferWeightGradients form the weight gradients once per sequence where the plan allows it
+     *     ({@link LayerPlan.WeightGradients}); false keeps them per step everywhere
+     */
+    public record Options(boolean deferWeightGradients) {
+        /** The options of the compiler. */
+        public static final Options DEFAULT = new Options(true);
+    }
+
     /** Plans a validated model, or says what in it cannot be generated yet. */
     public static Result plan(NetworkModel model) {
+        return plan(model, Options.DEFAULT);
+    }
+
+    /** Plans a validated model with the given options, or says what in it cannot be generated yet. */
+    public static Result plan(NetworkModel model, Options options) {
         List<Refusal> refusals = refusals(model);
         if (!refusals.isEmpty()) {
             return new Result(Optional.empty(), refusals);
         }
-        return new Result(Optional.of(new Planner(model).build()), List.of());
+        return new Result(Optional.of(new Planner(model, options).build()), List.of());
     }
 
     /** Plans a model that must be generatable. */
     public static ModelPlan planOrThrow(NetworkModel model) {
-        Result result = plan(model);
+        return planOrThrow(model, Options.DEFAULT);
+    }
+
+    /** Plans a model that must be generatable, with the given options. */
+    public static ModelPlan planOrThrow(NetworkModel model, Options options) {
+        Result result = plan(model, options);
         return result.plan().orElseThrow(() -> new IllegalArgumentException(model.name() + ": "
                 + String.join("; ", result.refusals().stream().map(Refusal::message).toList())));
     }
@@ -433,7 +457,8 @@ public final class Planner {
         } else {
             sourceOffset = "(" + steps + " - t) * " + below.outputSize();
         }
-        return new LayerPlan(shape, cell(spec.cell(), shape), mode,
+        CellEmitter cell = cell(spec.cell(), shape);
+        return new LayerPlan(shape, cell, mode,
                 below == null ? stack.firstSource().or(network::x) : Optional.of(below.output()),
                 sourceOffset,
                 below == null || layerByLayer ? Optional.empty() : Optional.of(below.stepOutputGradient()),
@@ -442,7 +467,54 @@ public final class Planner {
                 new TensorSpec("weightHhL" + l + field, shape.tensorName("weight_hh"), gh, h, g, recurrent, true, true),
                 new TensorSpec("biasIhL" + l + field, shape.tensorName("bias_ih"), gh, 0, g, bias, false, false),
                 new TensorSpec("biasHhL" + l + field, shape.tensorName("bias_hh"), gh, 0, g, bias, false, false),
-                buffers, pass, reverse, merge, dropout, sequenceBuffers);
+                buffers, pass, reverse, merge, dropout, sequenceBuffers,
+                weightGradients(shape, cell, mode, below != null, stack));
+    }
+
+    /**
+     * Chooses when a layer's weight gradients are formed: once per sequence, four steps per pass over the gradient
+     * rows, where the sequence's BPTT is the one loop of {@code backwardSequence} over a fixed number of steps;
+     * per step everywhere else (each of those paths calls the backward steps in its own order, and would need its
+     * own call of the deferred pass).
+     */
+    private LayerPlan.WeightGradients weightGradients(LayerShape shape, CellEmitter cell, InputMode mode,
+            boolean denseFromBelow, Stack stack) {
+        String refused = !options.deferWeightGradients() ? "the planner's options keep them per step"
+                : encoderDecoder || stack.decoder() ? "an encoder-decoder runs its own BPTT loops"
+                : layerByLayer ? "a bidirectional network runs BPTT layer by layer"
+                : model.topology().bpttWindow().isPresent() ? "truncated BPTT runs window by window"
+                : variableLength ? "variable lengths end BPTT at each sequence's own length"
+                : stack.steps() < 2 ? "one step: nothing to share"
+                : cell instanceof ChoGruCell ? "the Cho GRU forms its W_hn rows itself"
+                : null;
+        if (refused != null) {
+            return LayerPlan.WeightGradients.perStep("per step: " + refused);
+        }
+        String k = shape.key();
+        int h = shape.hiddenSize();
+        int gh = shape.gateRows();
+        int steps = stack.steps();
+        int block = LayerPlan.Deferred.BLOCK;
+        String p = shape.docPrefix();
+        boolean hidden = cell.separateHiddenGradient();
+        // a dense input at every step defers dW_ih too; a one-hot input's column update stays per step (it reads
+        // one column of each row, not the row)
+        boolean input = denseFromBelow || mode == InputMode.DENSE || mode == InputMode.EMBEDDED;
+        LayerPlan.Deferred deferred = new LayerPlan.Deferred(
+                BufferSpec.numbersByTime("dzSteps" + k, steps, 1, gh, p + "{@code dz_t} of every step at"
+                        + " {@code t * " + gh + "}, for the weight gradients formed after BPTT."),
+                hidden ? Optional.of(BufferSpec.numbersByTime("dzHiddenSteps" + k, steps, 1, gh, p + "the hidden"
+                        + " side's {@code dz_t} of every step at {@code t * " + gh + "}.")) : Optional.empty(),
+                BufferSpec.numbers("dzBlock" + k, block * gh, p + "four steps' {@code dz} at offset 0, " + gh
+                        + " apart."),
+                hidden ? Optional.of(BufferSpec.numbers("dzHiddenBlock" + k, block * gh, p + "four steps'"
+                        + " hidden-side {@code dz} at offset 0.")) : Optional.empty(),
+                BufferSpec.numbers("hBlock" + k, block * h, p + "four steps' {@code h_{t-1}} at offset 0, " + h
+                        + " apart."),
+                input ? Optional.of(BufferSpec.numbers("inBlock" + k, block * shape.inputSize(), p + "four steps'"
+                        + " {@code x_t} at offset 0, " + shape.inputSize() + " apart.")) : Optional.empty());
+        return new LayerPlan.WeightGradients(Optional.of(deferred), "formed once per sequence, " + block
+                + " steps per pass over the gradient rows" + (input ? "" : "; W_ih's one-hot columns stay per step"));
     }
 
     /** The one place that maps a cell of the spec to its emitter. */

@@ -100,6 +100,11 @@ public final class GruCell implements CellEmitter {
     }
 
     @Override
+    public boolean separateHiddenGradient() {
+        return true;
+    }
+
+    @Override
     public String backward(CodeBlock.Builder b, LayerCode code) {
         int h = shape.hiddenSize();
         int gh = shape.gateRows();
