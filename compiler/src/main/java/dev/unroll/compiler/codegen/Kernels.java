@@ -133,7 +133,7 @@ public final class Kernels {
     }
 
     /**
-     * Emits the gradient of a weight from {@code count} (1 to 4) steps at once,
+     * Emits the gradient of a weight from {@code count} (1 to 8) steps at once,
      * {@code grad[r][0, cols) += sum_s dz[s * rows + r] * x[s * cols, (s + 1) * cols)}: each gradient row read and
      * written once for the {@code count} steps, where {@link #outerProductRows} reads and writes it once per step.
      * {@code dz} and {@code x} hold the steps one after the other at offset 0, so that every index in the inner loop
@@ -141,7 +141,7 @@ public final class Kernels {
      */
     public static void outerProductBlock(CodeBlock.Builder b, Num num, int rows, String dz, String grad,
             String biasGrad, String x, int cols, int count) {
-        if (count < 1 || count > 4) {
+        if (count < 1 || count > 8) {
             throw new IllegalArgumentException("a block of " + count + " steps");
         }
         String t = num.keyword();
@@ -160,7 +160,7 @@ public final class Kernels {
     }
 
     /**
-     * Emits {@code acc[r] += sum_s dz[s * rows + r]} for {@code r < rows} over {@code count} (1 to 4) steps held one
+     * Emits {@code acc[r] += sum_s dz[s * rows + r]} for {@code r < rows} over {@code count} (1 to 8) steps held one
      * after the other in {@code dz}: a bias gradient of a block of steps.
      */
     public static void blockSum(CodeBlock.Builder b, int rows, String dz, String acc, int count) {
@@ -169,8 +169,14 @@ public final class Kernels {
         endLoop(b);
     }
 
-    /** Returns {@code (t0 + t1) + (t2 + t3)} of the first {@code count} terms: two independent sums, as above. */
+    /**
+     * Returns {@code (t0 + t1) + (t2 + t3)} of the first {@code count} terms: two independent sums, as above; over
+     * four, the first four so and the rest so, added.
+     */
     private static String pairwise(int count, java.util.function.IntFunction<String> term) {
+        if (count > 4) {
+            return "(" + pairwise(4, term) + ") + (" + pairwise(count - 4, s -> term.apply(s + 4)) + ")";
+        }
         return switch (count) {
             case 1 -> term.apply(0);
             case 2 -> term.apply(0) + " + " + term.apply(1);

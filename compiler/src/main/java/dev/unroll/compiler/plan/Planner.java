@@ -436,13 +436,17 @@ public final class Planner {
         // W_ih is read row by row only for W_ih^T dz, which a one-hot input never needs, nor a decoder's first layer
         boolean inputRows = below != null || mode.readsDense();
         boolean inputGradient = below != null || mode.readsDense() && !stack.decoder();
+        CellEmitter cell = cell(spec.cell(), shape);
+        LayerPlan.WeightGradients weightGradients = weightGradients(shape, cell, mode, below != null, stack);
+        // x_t copied for dW_ih += dz x_t^T at each step, unless that is formed after BPTT
+        boolean inputStep = inputRows && weightGradients.deferred().flatMap(LayerPlan.Deferred::inputBlock).isEmpty();
         LayerPlan.LayerBuffers buffers = new LayerPlan.LayerBuffers(
                 BufferSpec.numbersByTime("h" + k, steps + 1, 2, h, p + (shape.reverse()
                         ? "{@code h} after step {@code s} (time {@code T - 1 - s}) at {@code (s + 1) * H}; 0 at offset 0."
                         : "{@code h_{t}} at {@code (t + 1) * H}; {@code h_{-1} = 0}.")),
                 BufferSpec.numbers("hPrev" + k, h, p + "{@code h_{t-1}} of the step being back-propagated, at offset 0."),
                 BufferSpec.numbers("hStep" + k, h, p + "scratch of one step's hidden size, at offset 0."),
-                inputRows ? Optional.of(BufferSpec.numbers("inStep" + k, inputSize,
+                inputStep ? Optional.of(BufferSpec.numbers("inStep" + k, inputSize,
                         p + "{@code x_t} of the step being back-propagated.")) : Optional.empty(),
                 BufferSpec.numbers("dh" + k, h, p + "{@code dL/dh} of the step being back-propagated."),
                 BufferSpec.numbers("dz" + k, gh, p + "gradient of the gate pre-activations."));
@@ -457,7 +461,6 @@ public final class Planner {
         } else {
             sourceOffset = "(" + steps + " - t) * " + below.outputSize();
         }
-        CellEmitter cell = cell(spec.cell(), shape);
         return new LayerPlan(shape, cell, mode,
                 below == null ? stack.firstSource().or(network::x) : Optional.of(below.output()),
                 sourceOffset,
@@ -467,8 +470,7 @@ public final class Planner {
                 new TensorSpec("weightHhL" + l + field, shape.tensorName("weight_hh"), gh, h, g, recurrent, true, true),
                 new TensorSpec("biasIhL" + l + field, shape.tensorName("bias_ih"), gh, 0, g, bias, false, false),
                 new TensorSpec("biasHhL" + l + field, shape.tensorName("bias_hh"), gh, 0, g, bias, false, false),
-                buffers, pass, reverse, merge, dropout, sequenceBuffers,
-                weightGradients(shape, cell, mode, below != null, stack));
+                buffers, pass, reverse, merge, dropout, sequenceBuffers, weightGradients);
     }
 
     /**
