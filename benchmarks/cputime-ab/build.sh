@@ -16,7 +16,7 @@ out="$root/benchmarks/results/cputime-ab/$name"
 cp=$("$here/classpath.sh")
 rm -rf "$out"
 mkdir -p "$out/src"
-java -jar "$jar" generate -d "$out/src" "$root"/benchmarks/src/main/rnn/{lstm,gru}_f{32,64}.rnn > /dev/null
-javac -nowarn -d "$out" -cp "$cp" $(find "$out/src" -name '*.java') "$here/Driver.java"
+java -jar "$jar" generate -d "$out/src" "$root"/benchmarks/src/main/rnn/{lstm,gru}_f{32,64}.rnn "$root"/benchmarks/src/main/rnn/char_lstm.rnn > /dev/null
+javac -nowarn -d "$out" -cp "$cp" $(find "$out/src" -name '*.java') "$here/Driver.java" "$here/TrainDriver.java"
 rm -rf "$out/src"
 echo "built $out"

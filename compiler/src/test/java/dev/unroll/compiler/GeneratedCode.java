@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.palantir.javapoet.JavaFile;
+import dev.unroll.compiler.codegen.ModelWriter;
+import dev.unroll.compiler.plan.Planner;
 import dev.unroll.dsl.CheckResult;
 import dev.unroll.dsl.RnnFrontEnd;
 import dev.unroll.dsl.SourceFile;
@@ -57,9 +59,14 @@ final class GeneratedCode {
      * models' qualified names.
      */
     static Map<String, Class<?>> compile(List<NetworkModel> models, Path workDir) {
+        return compile(models, workDir, Planner.Options.DEFAULT);
+    }
+
+    /** Like {@link #compile(List, Path)}, planned with the given options. */
+    static Map<String, Class<?>> compile(List<NetworkModel> models, Path workDir, Planner.Options options) {
         Map<String, String> sources = new LinkedHashMap<>();
         for (NetworkModel model : models) {
-            JavaFile file = UnrollCompiler.generate(model);
+            JavaFile file = ModelWriter.write(Planner.planOrThrow(model, options));
             sources.put(model.qualifiedName(), file.toString());
         }
         return compileSources(sources, workDir);

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import dev.unroll.compiler.plan.Planner;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code variable_length}, against the model without it: a padded batch of sequences of their own lengths computes
  * exactly what each sequence computes alone in the same spec unrolled over its length ({@code steps L}, no
- * {@code variable_length}), with the same weights. Where the arithmetic is the same, it is the same to the last bit:
+ * {@code variable_length}), with the same weights (both planned with per-step weight gradients). Where the arithmetic is the same, it is the same to the last bit:
  * the outputs, and the loss and every gradient of a batch of one; a batch's gradient is the real-step-weighted sum of
  * its sequences' ({@code sum_b n_b g_b / sum_b n_b}, {@code n_b} the scored steps of sequence {@code b}). Padded inputs
  * and targets hold NaN (or -1 symbols), which no check and no step reads; their input gradients and outputs are
@@ -76,7 +77,9 @@ class VariableLengthTest {
             }
         }
         models.add(GeneratedCode.model("Classifier.rnn", CLASSIFIER));
-        classes = GeneratedCode.compile(models, work);
+        // weight gradients per step everywhere: the fixed-length references would otherwise form them once per
+        // sequence (LayerPlan.WeightGradients), in another order than a variable-length model, not to the same bits
+        classes = GeneratedCode.compile(models, work, new Planner.Options(false));
     }
 
     // ---- data ----------------------------------------------------------------------------------

@@ -144,4 +144,63 @@ public final class Kernels {
         endLoop(b);
         endLoop(b);
     }
+
+    /**
+     * Emits the gradient of a weight from {@code count} (1 to 8) steps at once,
+     * {@code grad[r][0, cols) += sum_s dz[s * rows + r] * x[s * cols, (s + 1) * cols)}: each gradient row read and
+     * written once for the {@code count} steps, where {@link #outerProductRows} reads and writes it once per step.
+     * {@code dz} and {@code x} hold the steps one after the other at offset 0, so that every index in the inner loop
+     * is {@code j} plus a constant. With {@code biasGrad}, also {@code biasGrad[r] += sum_s dz[s * rows + r]}.
+     */
+    public static void outerProductBlock(CodeBlock.Builder b, Num num, int rows, String dz, String grad,
+            String biasGrad, String x, int cols, int count) {
+        if (count < 1 || count > 8) {
+            throw new IllegalArgumentException("a block of " + count + " steps");
+        }
+        String t = num.keyword();
+        if (biasGrad != null) {
+            blockSum(b, rows, dz, biasGrad, count);
+        }
+        beginLoop(b, "k", 0, rows);
+        for (int s = 0; s < count; s++) {
+            b.addStatement("final $L d$L = $L[$L]", t, s, dz, plus(s * rows, "k"));
+        }
+        b.addStatement("final $L[] gRow = $L[k]", t, grad);
+        beginLoop(b, "j", 0, cols);
+        b.addStatement("gRow[j] += $L", pairwise(count, s -> "d" + s + " * " + x + "[" + plus(s * cols, "j") + "]"));
+        endLoop(b);
+        endLoop(b);
+    }
+
+    /**
+     * Emits {@code acc[r] += sum_s dz[s * rows + r]} for {@code r < rows} over {@code count} (1 to 8) steps held one
+     * after the other in {@code dz}: a bias gradient of a block of steps.
+     */
+    public static void blockSum(CodeBlock.Builder b, int rows, String dz, String acc, int count) {
+        beginLoop(b, "k", 0, rows);
+        b.addStatement("$L[k] += $L", acc, pairwise(count, s -> dz + "[" + plus(s * rows, "k") + "]"));
+        endLoop(b);
+    }
+
+    /**
+     * Returns {@code (t0 + t1) + (t2 + t3)} of the first {@code count} terms: two independent sums, as above; over
+     * four, the first four so and the rest so, added.
+     */
+    private static String pairwise(int count, java.util.function.IntFunction<String> term) {
+        if (count > 4) {
+            return "(" + pairwise(4, term) + ") + (" + pairwise(count - 4, s -> term.apply(s + 4)) + ")";
+        }
+        return switch (count) {
+            case 1 -> term.apply(0);
+            case 2 -> term.apply(0) + " + " + term.apply(1);
+            case 3 -> "(" + term.apply(0) + " + " + term.apply(1) + ") + " + term.apply(2);
+            default -> "(" + term.apply(0) + " + " + term.apply(1) + ") + (" + term.apply(2) + " + " + term.apply(3)
+                    + ")";
+        };
+    }
+
+    /** Returns {@code offset + v}, or {@code v} for offset 0. */
+    private static String plus(int offset, String v) {
+        return offset == 0 ? v : offset + " + " + v;
+    }
 }

@@ -329,17 +329,102 @@ public final class LayerCode {
         b.add("// the step's saved values are copied to offset 0 first, so that the elementwise loops vectorize\n");
         b.addStatement("System.arraycopy(h, prev, hp, 0, $L)", h);
         String recurrentDz = layer.cell().backward(b, this);
-        b.add("// bias gradients, then dW_hh += dz_h h_{t-1}^T and dh_{t-1} += W_hh^T dz_h, as AXPYs over rows\n");
-        Kernels.beginLoop(b, "k", 0, gh);
-        b.addStatement("gbih[k] += dz[k]");
-        b.addStatement("gbhh[k] += $L[k]", recurrentDz);
-        Kernels.endLoop(b);
+        if (recurrentDz.equals("dz") == layer.cell().separateHiddenGradient()) {
+            throw new IllegalStateException(layer.cell().description() + ": separateHiddenGradient() disagrees with"
+                    + " the gradient its backward step returns, " + recurrentDz);
+        }
         int recurrentRows = layer.cell().recurrentRows(layer);
-        Kernels.outerProductRows(b, num, "k", recurrentRows, recurrentDz, null, "gwhh", null, "j", "hp", h);
+        if (layer.weightGradients().isDeferred()) {
+            LayerPlan.Deferred d = layer.weightGradients().deferred().get();
+            b.add("// dz_t kept for the weight gradients formed after BPTT ($L); dh_{t-1} += W_hh^T dz_h\n",
+                    layer.weightGradientsMethod());
+            b.addStatement("System.arraycopy(dz, 0, $L, t * $L, $L)", d.dzSteps().ref(), gh, gh);
+            d.dzHiddenSteps().ifPresent(s -> b.addStatement("System.arraycopy($L, 0, $L, t * $L, $L)", recurrentDz,
+                    s.ref(), gh, gh));
+        } else {
+            b.add("// bias gradients, then dW_hh += dz_h h_{t-1}^T and dh_{t-1} += W_hh^T dz_h, as AXPYs over rows\n");
+            Kernels.beginLoop(b, "k", 0, gh);
+            b.addStatement("gbih[k] += dz[k]");
+            b.addStatement("gbhh[k] += $L[k]", recurrentDz);
+            Kernels.endLoop(b);
+            Kernels.outerProductRows(b, num, "k", recurrentRows, recurrentDz, null, "gwhh", null, "j", "hp", h);
+        }
         b.add("// dh_{t-1} = W_hh^T dz_h: AXPYs over the rows of W_hh, four per pass\n");
         Kernels.axpyColumns(b, num, "dh", "whh", recurrentDz, "0", recurrentRows, h);
         inputBackward(b);
         return m.addCode(b.build()).build();
+    }
+
+    /**
+     * Returns the method that forms the layer's deferred weight and bias gradients after BPTT, from the {@code dz_t}
+     * its backward steps kept: {@code dW_hh += sum_t dz_h,t h_{t-1}^T} (and {@code dW_ih += sum_t dz_t x_t^T} for a
+     * dense input), four steps per pass over the gradient rows. {@code h} and {@code x} are laid out by time, so
+     * four consecutive steps are one copy each.
+     */
+    public MethodSpec weightGradients() {
+        LayerPlan.Deferred d = layer.weightGradients().deferred().orElseThrow();
+        int steps = layer.shape().steps();
+        int block = LayerPlan.Deferred.BLOCK;
+        int inputSize = layer.shape().inputSize();
+        CodeBlock.Builder b = CodeBlock.builder();
+        b.addStatement("final $L[][] gwih = $L", t(), layer.weightIh().gradientRef());
+        b.addStatement("final $L[][] gwhh = $L", t(), layer.weightHh().gradientRef());
+        b.addStatement("final $L[] gbih = $L", t(), layer.biasIh().gradientRef());
+        b.addStatement("final $L[] gbhh = $L", t(), layer.biasHh().gradientRef());
+        local(b, "h", layer.buffers().h());
+        local(b, "dzs", d.dzSteps());
+        local(b, "db", d.dzBlock());
+        local(b, "hb", d.hBlock());
+        d.dzHiddenSteps().ifPresent(s -> local(b, "dzhs", s));
+        d.dzHiddenBlock().ifPresent(s -> local(b, "dhb", s));
+        if (d.inputBlock().isPresent()) {
+            b.addStatement("final $L[] x = $L", t(), layer.source().orElseThrow().ref());
+            local(b, "xb", d.inputBlock().get());
+        }
+        int whole = steps - steps % block;
+        if (whole > 0) {
+            b.add("// steps t to t + 3 per pass: h_{t-1} of consecutive steps is contiguous in h, as is x_t\n");
+            if (whole == block) {
+                b.add("{\n").indent().addStatement("final int t = 0");
+            } else {
+                b.beginControlFlow("for (int t = 0; t < $L; t += $L)", whole, block);
+            }
+            blockOfSteps(b, d, block, inputSize);
+            Kernels.endLoop(b);
+        }
+        if (steps % block > 0) {
+            b.add(steps % block == 1 ? "// the last step\n" : "// the last " + steps % block + " steps\n");
+            b.add("{\n").indent().addStatement("final int t = $L", whole);
+            blockOfSteps(b, d, steps % block, inputSize);
+            Kernels.endLoop(b);
+        }
+        return MethodSpec.methodBuilder(layer.weightGradientsMethod())
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addJavadoc("$L $L's weight and bias gradients of the loaded sequence, after BPTT: adds"
+                        + " {@code sum_t dz_t h_{t-1}^T} to\n{@code dW_hh}$L and {@code sum_t dz_t} to the biases;"
+                        + " $L.\n", layer.shape().decoder() ? "Decoder layer" : "Layer", l,
+                        d.inputBlock().isPresent() ? ", {@code sum_t dz_t x_t^T} to {@code dW_ih}" : "",
+                        layer.weightGradients().reason())
+                .addCode(b.build())
+                .build();
+    }
+
+    /** Emits the gradients of {@code count} steps from step {@code t}: copies to offset 0, then one pass per weight. */
+    private void blockOfSteps(CodeBlock.Builder b, LayerPlan.Deferred d, int count, int inputSize) {
+        b.addStatement("System.arraycopy(dzs, t * $L, db, 0, $L)", gh, count * gh);
+        if (d.dzHiddenSteps().isPresent()) {
+            b.addStatement("System.arraycopy(dzhs, t * $L, dhb, 0, $L)", gh, count * gh);
+        }
+        b.addStatement("System.arraycopy(h, t * $L, hb, 0, $L)", h, count * h);
+        String hidden = d.dzHiddenSteps().isPresent() ? "dhb" : "db";
+        Kernels.outerProductBlock(b, num, gh, hidden, "gwhh", "gbhh", "hb", h, count);
+        if (d.inputBlock().isPresent()) {
+            b.addStatement("System.arraycopy(x, $L, xb, 0, $L)", layer.sourceOffset(), count * inputSize);
+            Kernels.outerProductBlock(b, num, gh, "db", "gwih", "gbih", "xb", inputSize, count);
+        } else {
+            Kernels.blockSum(b, gh, "db", "gbih", count);
+        }
     }
 
     /** Emits {@code dW_ih += dz x_t^T}, and {@code dx_t = W_ih^T dz} where someone needs it. */
@@ -579,13 +664,22 @@ public final class LayerCode {
 
     private void denseInputBackward(CodeBlock.Builder b, String dx) {
         int inputSize = layer.shape().inputSize();
-        local(b, "xs", layer.buffers().inStep().orElseThrow());
-        b.addStatement("System.arraycopy($L, $L, xs, 0, $L)", layer.source().orElseThrow().ref(), layer.sourceOffset(),
-                inputSize);
+        boolean deferred = layer.weightGradients().deferred().flatMap(LayerPlan.Deferred::inputBlock).isPresent();
+        if (deferred && dx == null) {
+            b.add("// dW_ih += dz x_t^T is formed after BPTT, from the dz_t kept above\n");
+            return;
+        }
+        if (!deferred) {
+            local(b, "xs", layer.buffers().inStep().orElseThrow());
+            b.addStatement("System.arraycopy($L, $L, xs, 0, $L)", layer.source().orElseThrow().ref(),
+                    layer.sourceOffset(), inputSize);
+        }
         if (dx != null) {
             b.addStatement("final $L[] dx = $L", t(), dx);
         }
-        Kernels.outerProductRows(b, num, "k", gh, "dz", null, "gwih", null, "i", "xs", inputSize);
+        if (!deferred) {
+            Kernels.outerProductRows(b, num, "k", gh, "dz", null, "gwih", null, "i", "xs", inputSize);
+        }
         if (dx != null) {
             b.add("// dx_t = W_ih^T dz: AXPYs over the rows of W_ih, four per pass\n");
             Kernels.axpyColumns(b, num, "dx", "wih", "dz", "0", gh, inputSize);

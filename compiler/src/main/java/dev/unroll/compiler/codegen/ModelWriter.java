@@ -109,6 +109,9 @@ public final class ModelWriter {
                     pass.twoThreadCut().ifPresent(cut -> code.forwardCut(cut).forEach(type::addMethod));
                 }
                 type.addMethod(code.backward());
+                if (pass.weightGradients().isDeferred()) {
+                    type.addMethod(code.weightGradients());
+                }
             }
             if (layer.merge().isPresent()) {
                 type.addMethod(new LayerCode(layer, layer, plan.network(), num).merge(plan.schedule()));

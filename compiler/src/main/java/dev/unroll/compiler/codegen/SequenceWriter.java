@@ -297,6 +297,11 @@ final class SequenceWriter {
             b.endControlFlow();
         }
         b.unindent().add("}\n");
+        for (LayerPlan layer : plan.layers()) {
+            if (layer.weightGradients().isDeferred()) {
+                b.addStatement("$L(ws)", layer.weightGradientsMethod());
+            }
+        }
         embeddingBackward(b, "0", symbolsEnd());
         return MethodSpec.methodBuilder("backwardSequence")
                 .addModifiers(Modifier.PRIVATE)

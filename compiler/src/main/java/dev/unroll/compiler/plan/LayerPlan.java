@@ -37,11 +37,12 @@ import java.util.Optional;
  * @param dropout the dropout on the layer's output (on the forward pass's plan, which stands for the layer)
  * @param sequenceBuffers the buffers a network that runs layer by layer adds to this layer: the gradient of its
  *     output per step, the scratch its input gradient is formed in, its merged output
+ * @param weightGradients when the weight gradients are formed: at every backward step, or once per sequence
  */
 public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode, Optional<BufferSpec> source,
         String sourceOffset, Optional<BufferSpec> sourceGradient, TensorSpec weightIh, TensorSpec weightHh, TensorSpec biasIh, TensorSpec biasHh,
         LayerBuffers buffers, Pass pass, Optional<LayerPlan> reverse, Optional<Merge> merge,
-        Optional<Dropout> dropout, List<BufferSpec> sequenceBuffers) {
+        Optional<Dropout> dropout, List<BufferSpec> sequenceBuffers, WeightGradients weightGradients) {
 
     public LayerPlan {
         sequenceBuffers = List.copyOf(sequenceBuffers);
@@ -67,6 +68,60 @@ public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode,
         /** Returns the pass of a network that runs step by step. */
         public static Pass stepByStep() {
             return new Pass("t", Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+        }
+    }
+
+    /**
+     * When a layer's weight and bias gradients are formed, as the planner chose, with its reason.
+     *
+     * <p>Per step, each backward step adds {@code dz_t h_{t-1}^T} to every row of {@code dW_hh} (and
+     * {@code dz_t x_t^T} to {@code dW_ih}): a read-modify-write of the whole gradient per step. Deferred, the
+     * backward steps only keep {@code dz_t}, and after BPTT one pass forms
+     * {@code dW_hh += sum_t dz_t h_{t-1}^T} four steps at a time,
+     * {@code gRow[j] += (d_0 h_0[j] + d_1 h_1[j]) + (d_2 h_2[j] + d_3 h_3[j])}, so that each gradient row is read
+     * and written once per four steps ({@code dZ^T [X H]} of the sequence, in blocks of four).
+     *
+     * @param deferred the buffers of the deferred form, absent when the gradients are formed per step
+     * @param reason why the planner chose the form, for the generated Javadoc and for tests
+     */
+    public record WeightGradients(Optional<Deferred> deferred, String reason) {
+        /** Returns the per-step form, for the given reason. */
+        public static WeightGradients perStep(String reason) {
+            return new WeightGradients(Optional.empty(), reason);
+        }
+
+        /** Returns whether the gradients are formed once per sequence. */
+        public boolean isDeferred() {
+            return deferred.isPresent();
+        }
+    }
+
+    /**
+     * The buffers of deferred weight gradients.
+     *
+     * @param dzSteps {@code dz_t} of every step at {@code t * G H}, kept by the backward steps
+     * @param dzHiddenSteps the hidden side's {@code dz_t} per step, when the cell's two sides differ (GRU)
+     * @param dzBlock four steps' {@code dz} at offset 0, {@code G H} apart
+     * @param dzHiddenBlock four steps' hidden-side {@code dz}, when they differ
+     * @param hBlock four steps' {@code h_{t-1}} at offset 0, {@code H} apart
+     * @param inputBlock four steps' dense input at offset 0, when {@code dW_ih} is deferred too (a dense input at
+     *     every step; a one-hot input keeps its per-step column update)
+     */
+    public record Deferred(BufferSpec dzSteps, Optional<BufferSpec> dzHiddenSteps, BufferSpec dzBlock,
+            Optional<BufferSpec> dzHiddenBlock, BufferSpec hBlock, Optional<BufferSpec> inputBlock) {
+        /** The steps formed in one pass over the gradient rows. */
+        public static final int BLOCK = 4;
+
+        /** Returns the buffers, in declaration order. */
+        public List<BufferSpec> buffers() {
+            List<BufferSpec> all = new java.util.ArrayList<>();
+            all.add(dzSteps);
+            dzHiddenSteps.ifPresent(all::add);
+            all.add(dzBlock);
+            dzHiddenBlock.ifPresent(all::add);
+            all.add(hBlock);
+            inputBlock.ifPresent(all::add);
+            return List.copyOf(all);
         }
     }
 
@@ -228,6 +283,9 @@ public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode,
             all = concat(all, reverse.get().allBuffers());
         }
         all = concat(all, sequenceBuffers);
+        if (weightGradients.isDeferred()) {
+            all = concat(all, weightGradients.deferred().get().buffers());
+        }
         return dropout.isPresent() ? concat(all, dropout.get().buffers()) : all;
     }
 
@@ -270,6 +328,11 @@ public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode,
     /** Returns the name of the backward step method. */
     public String backwardMethod() {
         return "backwardLayer" + shape.key();
+    }
+
+    /** Returns the name of the method that forms the deferred weight gradients after BPTT. */
+    public String weightGradientsMethod() {
+        return "weightGradientsLayer" + shape.key();
     }
 
     /** Returns the name of the method that merges a bidirectional layer's passes. */

@@ -61,6 +61,7 @@ public final class Planner {
     private record Stack(String tensorPrefix, boolean decoder, int steps, int firstInputSize, InputMode firstMode,
             Optional<BufferSpec> firstSource) {}
     private final boolean variableLength;
+    private final Options options;
 
     /**
      * What planning a model gave: a plan, or the refusals that prevent one.
@@ -74,8 +75,9 @@ public final class Planner {
         }
     }
 
-    private Planner(NetworkModel model) {
+    private Planner(NetworkModel model, Options options) {
         this.model = model;
+        this.options = options;
         this.oneHot = model.input().encoding() == InputEncoding.ONE_HOT;
         this.embedding = model.input().encoding() == InputEncoding.EMBEDDING;
         this.frozen = model.input().embedding().map(e -> e.frozen()).orElse(false);
@@ -93,18 +95,40 @@ public final class Planner {
                 firstLayerInput(), Optional.empty());
     }
 
+    /**
+     * Choices of the planner that do not change what the generated code computes, only how (and so the rounding):
+     * for tests that hold one form against the other.
+     *
+     * @param deferWeightGradients form the weight gradients once per sequence where the plan allows it
+     *     ({@link LayerPlan.WeightGradients}); false keeps them per step everywhere
+     */
+    public record Options(boolean deferWeightGradients) {
+        /** The options of the compiler. */
+        public static final Options DEFAULT = new Options(true);
+    }
+
     /** Plans a validated model, or says what in it cannot be generated yet. */
     public static Result plan(NetworkModel model) {
+        return plan(model, Options.DEFAULT);
+    }
+
+    /** Plans a validated model with the given options, or says what in it cannot be generated yet. */
+    public static Result plan(NetworkModel model, Options options) {
         List<Refusal> refusals = refusals(model);
         if (!refusals.isEmpty()) {
             return new Result(Optional.empty(), refusals);
         }
-        return new Result(Optional.of(new Planner(model).build()), List.of());
+        return new Result(Optional.of(new Planner(model, options).build()), List.of());
     }
 
     /** Plans a model that must be generatable. */
     public static ModelPlan planOrThrow(NetworkModel model) {
-        Result result = plan(model);
+        return planOrThrow(model, Options.DEFAULT);
+    }
+
+    /** Plans a model that must be generatable, with the given options. */
+    public static ModelPlan planOrThrow(NetworkModel model, Options options) {
+        Result result = plan(model, options);
         return result.plan().orElseThrow(() -> new IllegalArgumentException(model.name() + ": "
                 + String.join("; ", result.refusals().stream().map(Refusal::message).toList())));
     }
@@ -409,13 +433,17 @@ public final class Planner {
         // W_ih is read row by row only for W_ih^T dz, which a one-hot input never needs, nor a decoder's first layer
         boolean inputRows = below != null || mode.readsDense();
         boolean inputGradient = below != null || mode.readsDense() && !stack.decoder();
+        CellEmitter cell = cell(spec.cell(), shape);
+        LayerPlan.WeightGradients weightGradients = weightGradients(shape, cell, mode, below != null, stack);
+        // x_t copied for dW_ih += dz x_t^T at each step, unless that is formed after BPTT
+        boolean inputStep = inputRows && weightGradients.deferred().flatMap(LayerPlan.Deferred::inputBlock).isEmpty();
         LayerPlan.LayerBuffers buffers = new LayerPlan.LayerBuffers(
                 BufferSpec.numbersByTime("h" + k, steps + 1, 2, h, p + (shape.reverse()
                         ? "{@code h} after step {@code s} (time {@code T - 1 - s}) at {@code (s + 1) * H}; 0 at offset 0."
                         : "{@code h_{t}} at {@code (t + 1) * H}; {@code h_{-1} = 0}.")),
                 BufferSpec.numbers("hPrev" + k, h, p + "{@code h_{t-1}} of the step being back-propagated, at offset 0."),
                 BufferSpec.numbers("hStep" + k, h, p + "scratch of one step's hidden size, at offset 0."),
-                inputRows ? Optional.of(BufferSpec.numbers("inStep" + k, inputSize,
+                inputStep ? Optional.of(BufferSpec.numbers("inStep" + k, inputSize,
                         p + "{@code x_t} of the step being back-propagated.")) : Optional.empty(),
                 BufferSpec.numbers("dh" + k, h, p + "{@code dL/dh} of the step being back-propagated."),
                 BufferSpec.numbers("dz" + k, gh, p + "gradient of the gate pre-activations."));
@@ -430,7 +458,7 @@ public final class Planner {
         } else {
             sourceOffset = "(" + steps + " - t) * " + below.outputSize();
         }
-        return new LayerPlan(shape, cell(spec.cell(), shape), mode,
+        return new LayerPlan(shape, cell, mode,
                 below == null ? stack.firstSource().or(network::x) : Optional.of(below.output()),
                 sourceOffset,
                 below == null || layerByLayer ? Optional.empty() : Optional.of(below.stepOutputGradient()),
@@ -439,7 +467,53 @@ public final class Planner {
                 new TensorSpec("weightHhL" + l + field, shape.tensorName("weight_hh"), gh, h, g, recurrent, true, true),
                 new TensorSpec("biasIhL" + l + field, shape.tensorName("bias_ih"), gh, 0, g, bias, false, false),
                 new TensorSpec("biasHhL" + l + field, shape.tensorName("bias_hh"), gh, 0, g, bias, false, false),
-                buffers, pass, reverse, merge, dropout, sequenceBuffers);
+                buffers, pass, reverse, merge, dropout, sequenceBuffers, weightGradients);
+    }
+
+    /**
+     * Chooses when a layer's weight gradients are formed: once per sequence, four steps per pass over the gradient
+     * rows, where the sequence's BPTT is the one loop of {@code backwardSequence} over a fixed number of steps;
+     * per step everywhere else (each of those paths calls the backward steps in its own order, and would need its
+     * own call of the deferred pass).
+     */
+    private LayerPlan.WeightGradients weightGradients(LayerShape shape, CellEmitter cell, InputMode mode,
+            boolean denseFromBelow, Stack stack) {
+        String refused = !options.deferWeightGradients() ? "the planner's options keep them per step"
+                : encoderDecoder || stack.decoder() ? "an encoder-decoder runs its own BPTT loops"
+                : layerByLayer ? "a bidirectional network runs BPTT layer by layer"
+                : model.topology().bpttWindow().isPresent() ? "truncated BPTT runs window by window"
+                : variableLength ? "variable lengths end BPTT at each sequence's own length"
+                : stack.steps() < 2 ? "one step: nothing to share"
+                : cell instanceof ChoGruCell ? "the Cho GRU forms its W_hn rows itself"
+                : null;
+        if (refused != null) {
+            return LayerPlan.WeightGradients.perStep("per step: " + refused);
+        }
+        String k = shape.key();
+        int h = shape.hiddenSize();
+        int gh = shape.gateRows();
+        int steps = stack.steps();
+        int block = LayerPlan.Deferred.BLOCK;
+        String p = shape.docPrefix();
+        boolean hidden = cell.separateHiddenGradient();
+        // a dense input at every step defers dW_ih too; a one-hot input's column update stays per step (it reads
+        // one column of each row, not the row)
+        boolean input = denseFromBelow || mode == InputMode.DENSE || mode == InputMode.EMBEDDED;
+        LayerPlan.Deferred deferred = new LayerPlan.Deferred(
+                BufferSpec.numbersByTime("dzSteps" + k, steps, 1, gh, p + "{@code dz_t} of every step at"
+                        + " {@code t * " + gh + "}, for the weight gradients formed after BPTT."),
+                hidden ? Optional.of(BufferSpec.numbersByTime("dzHiddenSteps" + k, steps, 1, gh, p + "the hidden"
+                        + " side's {@code dz_t} of every step at {@code t * " + gh + "}.")) : Optional.empty(),
+                BufferSpec.numbers("dzBlock" + k, block * gh, p + "four steps' {@code dz} at offset 0, " + gh
+                        + " apart."),
+                hidden ? Optional.of(BufferSpec.numbers("dzHiddenBlock" + k, block * gh, p + "four steps'"
+                        + " hidden-side {@code dz} at offset 0.")) : Optional.empty(),
+                BufferSpec.numbers("hBlock" + k, block * h, p + "four steps' {@code h_{t-1}} at offset 0, " + h
+                        + " apart."),
+                input ? Optional.of(BufferSpec.numbers("inBlock" + k, block * shape.inputSize(), p + "four steps'"
+                        + " {@code x_t} at offset 0, " + shape.inputSize() + " apart.")) : Optional.empty());
+        return new LayerPlan.WeightGradients(Optional.of(deferred), "formed once per sequence, " + block
+                + " steps per pass over the gradient rows" + (input ? "" : "; W_ih's one-hot columns stay per step"));
     }
 
     /** The one place that maps a cell of the spec to its emitter. */

@@ -62,6 +62,14 @@ public sealed interface CellEmitter permits RowSplitCell, ChoGruCell {
         return layer.gateRows();
     }
 
+    /**
+     * Returns whether {@link #backward} leaves the hidden side's pre-activation gradient in a buffer of its own
+     * (a GRU's {@code dzh}) rather than in {@code dz}: deferred weight gradients then keep both per step.
+     */
+    default boolean separateHiddenGradient() {
+        return false;
+    }
+
     /** Returns static constants of the model that the cell's step code reads (a float LSTM's gate scales). */
     default List<FieldSpec> constants(LayerCode code) {
         return List.of();

@@ -109,6 +109,11 @@ public final class GruCell implements RowSplitCell {
     }
 
     @Override
+    public boolean separateHiddenGradient() {
+        return true;
+    }
+
+    @Override
     public String backward(CodeBlock.Builder b, LayerCode code) {
         int h = shape.hiddenSize();
         int gh = shape.gateRows();
