@@ -34,12 +34,12 @@ class TwoThreadStepperTest {
 
     private static Map<String, Class<?>> classes;
 
-    /** Sizes chosen so that G * H * (I + H) is at least 131072 in the layers meant to be cut, odd where it can be. */
+    /** Sizes chosen so that G * H * (I + H) is at least 450,000 in the layers meant to be cut, odd where it can be. */
     private static final List<String> SPECS = List.of("""
             package cut.test;
             model LstmFloat {
                 input 37;
-                lstm 165;
+                lstm 341;
                 lstm 12;
                 output 9 softmax;
                 many_to_many steps 4;
@@ -49,7 +49,7 @@ class TwoThreadStepperTest {
             package cut.test;
             model GruDouble {
                 input 21 one_hot;
-                gru 203;
+                gru 401;
                 output 5 sigmoid;
                 many_to_many steps 4;
                 loss binary_cross_entropy;
@@ -60,7 +60,7 @@ class TwoThreadStepperTest {
             model RnnFloat {
                 input 64;
                 rnn 14 tanh;
-                rnn 371 relu;
+                rnn 701 relu;
                 output 3 linear;
                 many_to_many steps 4;
                 loss mse;
@@ -70,7 +70,7 @@ class TwoThreadStepperTest {
             package cut.test;
             model PeepholeDouble {
                 input 50;
-                lstm 170 peepholes cell_clip 3.0;
+                lstm 351 peepholes cell_clip 3.0;
                 output 4 softmax;
                 many_to_one steps 4;
                 precision float64;
@@ -168,8 +168,8 @@ class TwoThreadStepperTest {
     @Test
     void onlyLargeLayersAreCut() throws Exception {
         String lstm = UnrollCompiler.generate(GeneratedCode.model("cut0.rnn", SPECS.get(0))).toString();
-        assertTrue(lstm.contains("preActivationsLayer0Rows0To"), "layer 0 (4 * 165 * 202 multiply-adds) is cut");
-        assertFalse(lstm.contains("preActivationsLayer1Rows"), "layer 1 (4 * 12 * 177) is not");
+        assertTrue(lstm.contains("preActivationsLayer0Rows0To"), "layer 0 (4 * 341 * 378 multiply-adds) is cut");
+        assertFalse(lstm.contains("preActivationsLayer1Rows"), "layer 1 (4 * 12 * 353) is not");
         String small = UnrollCompiler.generate(GeneratedCode.model("cut4.rnn", SPECS.get(4))).toString();
         assertFalse(small.contains("StepPartner"), "a model without a large layer has no second thread");
         RecurrentModel<Object, Object, Object, Object> model = model("Small");

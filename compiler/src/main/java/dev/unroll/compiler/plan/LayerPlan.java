@@ -295,11 +295,13 @@ public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode,
     }
 
     /**
-     * The least multiply-adds of a layer's step, {@code G * H * (I + H)}, at which a two-thread stepper cuts it in two:
-     * below it the handoff to the second thread and back (about half a microsecond on the 2-core machine of
-     * docs/performance.md) costs more than the half step it saves.
+     * The least multiply-adds of a layer's step, {@code G * H * (I + H)}, at which a two-thread stepper cuts it in two.
+     * Measured (docs/performance.md, "A second core for one large step", 64 inputs, float, JMH, quiet): two threads
+     * took 0.73-0.81 of the one-thread step for a GRU at H = 384 (516,096 multiply-adds) and 512 and an LSTM at 512,
+     * 0.93 for an LSTM at 384, but 1.03-1.30 at H = 160 and 256 (up to 327,680), where the handoff and the second
+     * core's cache misses cost more than the half step saves.
      */
-    public static final long TWO_THREAD_MIN_MULTIPLY_ADDS = 1L << 17;
+    public static final long TWO_THREAD_MIN_MULTIPLY_ADDS = 450_000;
 
     /**
      * Returns the gate row at which a two-thread stepper cuts this layer's step (the second thread forms the
