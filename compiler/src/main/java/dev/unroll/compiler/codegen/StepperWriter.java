@@ -25,11 +25,14 @@ final class StepperWriter {
     private final ModelPlan plan;
     private final Num num;
     private final NetworkBuffers net;
+    /** Whether a layer's step is large enough for a two-thread stepper to cut it. */
+    private final boolean cut;
 
     StepperWriter(ModelPlan plan, Num num) {
         this.plan = plan;
         this.num = num;
         this.net = plan.network();
+        this.cut = twoThreadLayers().findAny().isPresent();
     }
 
     void addTo(TypeSpec.Builder model) {
@@ -49,7 +52,6 @@ final class StepperWriter {
                     .build());
             return;
         }
-        boolean cut = twoThreadLayers().findAny().isPresent();
         model.addMethod(MethodSpec.methodBuilder("newStepper")
                 .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC)
@@ -105,7 +107,6 @@ final class StepperWriter {
                                         .map(b -> "{@code " + b.name() + "}").toList()))
                         .initializer("new Workspace(true)").build())
                 .addSuperinterface(AutoCloseable.class);
-        boolean cut = twoThreadLayers().findAny().isPresent();
         MethodSpec.Builder close = MethodSpec.methodBuilder("close")
                 .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC);
@@ -133,8 +134,8 @@ final class StepperWriter {
                     .addJavadoc("The second thread's half of a layer's step: its pre-activations from the cut on.\n")
                     .addCode(cases.build())
                     .build());
-            close.addJavadoc("Ends this stepper's second thread, if it has one; the stepper cannot step after it."
-                            + " Idempotent.\n")
+            close.addJavadoc("Ends this stepper's second thread, if it has one (a {@code newParallelStepper()}), which"
+                            + " cannot step after it.\nIdempotent.\n")
                     .beginControlFlow("if (partner != null)")
                     .addStatement("partner.close()")
                     .endControlFlow();
