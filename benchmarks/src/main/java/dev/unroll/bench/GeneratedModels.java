@@ -117,6 +117,58 @@ public final class GeneratedModels {
         }
     }
 
+    /**
+     * Creates the float grid model of {@code cell} and {@code hidden} (25 steps) generated with the Vector API
+     * kernels (benchmarks/src/main/rnn-vector), with its default weights: the same initial weights as the plain
+     * model's, since both draw them from the same seed.
+     */
+    public static Dense32 vectorDense32(String cell, int hidden) {
+        String name = "V" + Character.toUpperCase(cell.charAt(0)) + cell.substring(1) + "H" + hidden + "F32T25";
+        return switch (name) {
+            case "VLstmH32F32T25" -> {
+                var m = new dev.unroll.bench.vector.VLstmH32F32T25();
+                var w = m.newWorkspace();
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+            }
+            case "VLstmH64F32T25" -> {
+                var m = new dev.unroll.bench.vector.VLstmH64F32T25();
+                var w = m.newWorkspace();
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+            }
+            case "VLstmH128F32T25" -> {
+                var m = new dev.unroll.bench.vector.VLstmH128F32T25();
+                var w = m.newWorkspace();
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+            }
+            case "VLstmH512F32T25" -> {
+                var m = new dev.unroll.bench.vector.VLstmH512F32T25();
+                var w = m.newWorkspace();
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+            }
+            case "VGruH32F32T25" -> {
+                var m = new dev.unroll.bench.vector.VGruH32F32T25();
+                var w = m.newWorkspace();
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+            }
+            case "VGruH64F32T25" -> {
+                var m = new dev.unroll.bench.vector.VGruH64F32T25();
+                var w = m.newWorkspace();
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+            }
+            case "VGruH128F32T25" -> {
+                var m = new dev.unroll.bench.vector.VGruH128F32T25();
+                var w = m.newWorkspace();
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+            }
+            case "VGruH512F32T25" -> {
+                var m = new dev.unroll.bench.vector.VGruH512F32T25();
+                var w = m.newWorkspace();
+                yield new Dense32(m, into32(m.newStepper()::step), x -> m.forward(w, x), (xs, ys) -> m.computeGradients(w, xs, ys));
+            }
+            default -> throw new IllegalArgumentException("no Vector API model " + name);
+        };
+    }
+
     /** Creates the float grid model called {@code name} with its default weights. */
     public static Dense32 dense32(String name) {
         return switch (name) {

@@ -60,6 +60,45 @@ public final class Subjects {
         return new EjmlDense64(net, data);
     }
 
+    /**
+     * Returns a float grid model of 25 steps at batch {@code batch} (64 dense inputs, 64 linear outputs) whose matrix
+     * products are the plain Java kernels ({@code kernels} "plain") or the Vector API's ("vector").
+     */
+    public static Subject kernels(String kernels, String cell, int hidden, int batch) {
+        NetworkShape shape = NetworkShape.grid(NetworkShape.Cell.valueOf(cell.toUpperCase(Locale.ROOT)), hidden, 25);
+        Dense32 model = switch (kernels) {
+            case "plain" -> GeneratedModels.dense32(GeneratedModels.name(cell, hidden, "float", 25));
+            case "vector" -> GeneratedModels.vectorDense32(cell, hidden);
+            default -> throw new IllegalArgumentException("kernels must be plain or vector: " + kernels);
+        };
+        return new UnrollDense32(model, new DenseData32(shape, batch, 42));
+    }
+
+    /** Returns the char-level LSTM generated with the Vector API kernels, training on batches of {@code batch}. */
+    public static Subject vectorCharLstm(int batch) {
+        var model = new dev.unroll.bench.vector.VCharLstm();
+        SymbolData data = new SymbolData(NetworkShape.charLstm(), batch, 42);
+        var workspace = model.newWorkspace();
+        var stepper = model.newStepper();
+        return new Subject() {
+            @Override
+            public Object step() {
+                return stepper.step(data.step());
+            }
+
+            @Override
+            public Object forward() {
+                return model.forward(workspace, data.sequence());
+            }
+
+            @Override
+            public double train() {
+                int b = data.batch();
+                return model.trainStep(data.xs[b], data.ys[b]);
+            }
+        };
+    }
+
     /** Returns the char-level LSTM ({@link CharLstm}, float), training on batches of {@code batch} sequences. */
     public static Subject charLstm(String impl, int batch) {
         boolean unroll = isUnroll(impl);

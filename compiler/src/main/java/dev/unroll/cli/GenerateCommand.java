@@ -1,6 +1,7 @@
 package dev.unroll.cli;
 
 import dev.unroll.compiler.UnrollCompiler;
+import dev.unroll.compiler.plan.KernelStyle;
 import dev.unroll.dsl.CheckResult;
 import dev.unroll.dsl.Diagnostic;
 import java.io.IOException;
@@ -31,6 +32,12 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Where to write the generated sources.")
     private Path outputDirectory;
 
+    @Option(names = "--vector-bits", paramLabel = "BITS", defaultValue = "0",
+            description = {"Write the matrix products with jdk.incubator.vector at this width (128, 256 or 512;"
+                + " compile and run the generated code with --add-modules jdk.incubator.vector), or 0 (the default)"
+                + " for plain Java loops."})
+    private int vectorBits;
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "The .rnn files to compile.")
     private List<Path> files;
 
@@ -41,8 +48,16 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         UnrollCompiler.Result result;
+        KernelStyle kernels;
         try {
-            result = UnrollCompiler.compile(files, outputDirectory);
+            kernels = new KernelStyle(vectorBits);
+        } catch (IllegalArgumentException e) {
+            err.println("error: --vector-bits: " + e.getMessage());
+            err.flush();
+            return 2;
+        }
+        try {
+            result = UnrollCompiler.compile(files, outputDirectory, kernels);
         } catch (UnrollCompiler.WriteException e) {
             print(e.checks(), e.diagnostics(), err);
             err.println("error: " + e.getMessage() + "; nothing was written");

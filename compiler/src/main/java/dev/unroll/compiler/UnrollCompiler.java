@@ -7,6 +7,7 @@ import dev.unroll.dsl.Diagnostic;
 import dev.unroll.dsl.RnnFrontEnd;
 import dev.unroll.dsl.Severity;
 import dev.unroll.compiler.plan.ModelPlan;
+import dev.unroll.compiler.plan.KernelStyle;
 import dev.unroll.compiler.plan.Planner;
 import dev.unroll.compiler.plan.Refusal;
 import dev.unroll.dsl.model.NetworkModel;
@@ -62,6 +63,18 @@ public final class UnrollCompiler {
      * @throws IOException never otherwise (the specs are read by the front end, which reports problems as diagnostics)
      */
     public static Result compile(List<Path> specs, Path outputDirectory) throws IOException {
+        return compile(specs, outputDirectory, KernelStyle.PLAIN);
+    }
+
+    /**
+     * {@link #compile(List, Path)}, with the matrix products written in {@code kernels}: plain Java loops, or the
+     * Vector API at a fixed width (see {@link KernelStyle}).
+     *
+     * @throws WriteException if a source cannot be written; then nothing was
+     * @throws IOException never otherwise
+     */
+    public static Result compile(List<Path> specs, Path outputDirectory, KernelStyle kernels) throws IOException {
+        Planner.Options options = Planner.Options.DEFAULT.withKernels(kernels);
         List<CheckResult> checks = new ArrayList<>();
         List<Diagnostic> diagnostics = new ArrayList<>();
         List<ModelPlan> plans = new ArrayList<>();
@@ -70,7 +83,7 @@ public final class UnrollCompiler {
             checks.add(check);
             diagnostics.addAll(check.diagnostics());
             for (NetworkModel model : check.models()) {
-                Planner.Result planned = Planner.plan(model);
+                Planner.Result planned = Planner.plan(model, options);
                 for (Refusal refusal : planned.refusals()) {
                     diagnostics.add(new Diagnostic(Severity.ERROR, check.path(), Optional.of(refusal.position()),
                             refusal.message()));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.unroll.compiler.plan.Planner;
 import dev.unroll.dsl.model.NetworkModel;
 import dev.unroll.runtime.Parameter;
 import dev.unroll.runtime.ParameterSet;
@@ -64,13 +65,21 @@ class PyTorchParityTest {
     static Path work;
 
     private static final List<Case> cases = new ArrayList<>();
-    private static Map<String, Class<?>> classes;
 
-    /** One fixture in one precision. */
-    record Case(String name, TensorFile data, NetworkModel model, boolean isFloat) {}
+    /** One fixture in one precision, the class generated for it, and a folder for the files its checks write. */
+    record Case(String name, TensorFile data, NetworkModel model, boolean isFloat, Class<?> type, Path work) {}
 
     @BeforeAll
     static void generateAndCompileEveryCase() throws Exception {
+        cases.addAll(load(work, Planner.Options.DEFAULT));
+    }
+
+    /**
+     * Reads every fixture (or those named by {@code -Dunroll.parity.only}) and generates and compiles its model in
+     * float64 and float32 under {@code work}, planned with {@code options}.
+     */
+    static List<Case> load(Path work, Planner.Options options) throws Exception {
+        List<Case> pending = new ArrayList<>();
         List<Path> files;
         // -Dunroll.parity.only=varlen runs only the fixtures whose name contains it (while working on them)
         String only = System.getProperty("unroll.parity.only", "");
@@ -91,12 +100,14 @@ class PyTorchParityTest {
             NetworkModel f32 = GeneratedCode.model(name + "-f32.rnn", spec
                     .replace("package fixtures;", "package fixtures.f32;")
                     .replace("precision float64;", "precision float32;"));
-            cases.add(new Case(name, data, f64, false));
-            cases.add(new Case(name + " (float32)", data, f32, true));
+            pending.add(new Case(name, data, f64, false, null, work));
+            pending.add(new Case(name + " (float32)", data, f32, true, null, work));
             models.add(f64);
             models.add(f32);
         }
-        classes = GeneratedCode.compile(models, work);
+        Map<String, Class<?>> classes = GeneratedCode.compile(models, work, options);
+        return pending.stream().map(c -> new Case(c.name(), c.data(), c.model(), c.isFloat(),
+                classes.get(c.model().qualifiedName()), work)).toList();
     }
 
     @TestFactory
@@ -104,8 +115,8 @@ class PyTorchParityTest {
         return cases.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c)));
     }
 
-    private static void check(Case c) throws Exception {
-        ModelHandle model = new ModelHandle(classes.get(c.model().qualifiedName()));
+    static void check(Case c) throws Exception {
+        ModelHandle model = new ModelHandle(c.type());
         TensorFile data = c.data();
         for (Parameter p : model.parameters()) {
             Tensor source = data.tensor("param." + p.name());
@@ -226,7 +237,7 @@ class PyTorchParityTest {
      * largest magnitude.
      */
     private static void checkUpdates(Case c, TensorFile data, Class<?> inputType, Class<?> real) {
-        ModelHandle model = new ModelHandle(classes.get(c.model().qualifiedName()));
+        ModelHandle model = new ModelHandle(c.type());
         for (Parameter p : model.parameters()) {
             Tensor source = data.tensor("param." + p.name());
             for (int i = 0; i < p.size(); i++) {
@@ -268,7 +279,7 @@ class PyTorchParityTest {
      * {@code embedding.weight} needs neither; the model then computes PyTorch's outputs.
      */
     private static void checkEmbeddingImport(Case c, TensorFile data) throws Exception {
-        Class<?> type = classes.get(c.model().qualifiedName());
+        Class<?> type = c.type();
         String recurrent = data.metadata().get("cell").replace("rnn_tanh", "rnn").replace("rnn_relu", "rnn") + ".";
         for (String embedding : List.of("emb.", "embedding.")) {
             List<OutputTensor> stateDict = new ArrayList<>();
@@ -277,7 +288,7 @@ class PyTorchParityTest {
                 stateDict.add(OutputTensor.of(name.replace("rnn.", recurrent).replace("head.", "fc.")
                         .replace("embedding.", embedding), t.toDoubleArray(), t.shape()));
             }
-            Path file = work.resolve(c.model().qualifiedName() + "-" + embedding + "safetensors");
+            Path file = c.work().resolve(c.model().qualifiedName() + "-" + embedding + "safetensors");
             SafeTensors.write(file, stateDict, Map.of());
             for (boolean named : new boolean[] {false, true}) {
                 ModelHandle fresh = new ModelHandle(type);
@@ -324,7 +335,7 @@ class PyTorchParityTest {
      * import into a fresh model, survive a checkpoint, and a state_dict without the peepholes is refused by name.
      */
     private static void checkImportAndCheckpoint(Case c, TensorFile data) throws Exception {
-        Class<?> type = classes.get(c.model().qualifiedName());
+        Class<?> type = c.type();
         String prefix = data.metadata().get("cell").startsWith("lstm") ? "lstm." : "gru.";
         List<OutputTensor> stateDict = new ArrayList<>();
         for (String name : data.metadata().get("parameters").split(",")) {
@@ -335,11 +346,11 @@ class PyTorchParityTest {
             }
             stateDict.add(OutputTensor.of(name.replace("rnn.", prefix).replace("head.", "fc."), values, t.shape()));
         }
-        Path file = work.resolve(c.model().qualifiedName() + ".torch.safetensors");
+        Path file = c.work().resolve(c.model().qualifiedName() + ".torch.safetensors");
         SafeTensors.write(file, stateDict, Map.of());
         ModelHandle imported = new ModelHandle(type);
         imported.call("importPyTorch", file);
-        Path checkpoint = work.resolve(c.model().qualifiedName() + ".unroll.safetensors");
+        Path checkpoint = c.work().resolve(c.model().qualifiedName() + ".unroll.safetensors");
         imported.call("save", checkpoint);
         ModelHandle loaded = new ModelHandle(type);
         loaded.call("load", checkpoint);
@@ -366,7 +377,7 @@ class PyTorchParityTest {
      * maps every one, the {@code _reverse} ones included, and the model then computes PyTorch's outputs.
      */
     private static void checkImport(Case c, TensorFile data) throws Exception {
-        ModelHandle fresh = new ModelHandle(classes.get(c.model().qualifiedName()));
+        ModelHandle fresh = new ModelHandle(c.type());
         List<OutputTensor> stateDict = new ArrayList<>();
         for (Parameter p : fresh.parameters()) {
             Tensor t = data.tensor("param." + p.name());
@@ -375,7 +386,7 @@ class PyTorchParityTest {
             stateDict.add(OutputTensor.of(name, t.toDoubleArray(), t.shape()));
         }
         assertTrue(stateDict.stream().anyMatch(t -> t.name().endsWith("_l0_reverse")), "reverse tensors");
-        Path file = work.resolve(c.model().name() + (c.isFloat() ? "-f32" : "") + "-state_dict.safetensors");
+        Path file = c.work().resolve(c.model().name() + (c.isFloat() ? "-f32" : "") + "-state_dict.safetensors");
         SafeTensors.write(file, stateDict, Map.of());
         fresh.call("importPyTorch", file);
         Map<String, String> meta = data.metadata();

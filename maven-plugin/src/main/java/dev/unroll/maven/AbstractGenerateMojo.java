@@ -1,5 +1,6 @@
 package dev.unroll.maven;
 
+import dev.unroll.compiler.plan.KernelStyle;
 import dev.unroll.dsl.SourcePosition;
 import dev.unroll.maven.IncrementalGenerator.Generated;
 import dev.unroll.maven.IncrementalGenerator.Problem;
@@ -61,6 +62,15 @@ public abstract class AbstractGenerateMojo extends AbstractMojo {
     @Parameter
     private Set<String> excludes = new HashSet<>();
 
+    /**
+     * Writes the generated matrix products with {@code jdk.incubator.vector} at this width: 128, 256 or 512 bits
+     * (choose the width of the processors the models run on: 256 for AVX2, 512 for AVX-512, 128 for NEON). The
+     * generated sources then need {@code --add-modules jdk.incubator.vector} to compile and to run, and javac warns
+     * that they use an incubating module. 0, the default, writes plain Java loops that need nothing.
+     */
+    @Parameter(property = "unroll.vectorBits", defaultValue = "0")
+    private int vectorBits;
+
     /** Skips generation altogether. */
     @Parameter(property = "unroll.skip", defaultValue = "false")
     private boolean skip;
@@ -99,8 +109,14 @@ public abstract class AbstractGenerateMojo extends AbstractMojo {
             getLog().info("Skipping .rnn generation: " + skipReason);
             return;
         }
+        KernelStyle kernels;
+        try {
+            kernels = new KernelStyle(vectorBits);
+        } catch (IllegalArgumentException e) {
+            throw new MojoExecutionException("vectorBits: " + e.getMessage());
+        }
         IncrementalGenerator generator = new IncrementalGenerator(sourceDirectory().toPath(),
-                outputDirectory().toPath(), stateFile(), generatorVersion(), failOnWarning);
+                outputDirectory().toPath(), stateFile(), generatorVersion(), failOnWarning, kernels);
         Path sources = generator.sourceDirectory();
         Path outputs = generator.outputDirectory();
         addSourceRoot(outputs.toString());

@@ -1,6 +1,7 @@
 package dev.unroll.maven;
 
 import dev.unroll.compiler.UnrollCompiler;
+import dev.unroll.compiler.plan.KernelStyle;
 import dev.unroll.dsl.CheckResult;
 import dev.unroll.dsl.Diagnostic;
 import dev.unroll.dsl.Severity;
@@ -48,6 +49,7 @@ final class IncrementalGenerator {
     private final Path stateFile;
     private final String generator;
     private final boolean warningsAreErrors;
+    private final KernelStyle kernels;
 
     /**
      * @param sourceDirectory where the specs are
@@ -55,14 +57,23 @@ final class IncrementalGenerator {
      * @param stateFile the build state; its folder also holds the temporary directory
      * @param generator the generator's version; a change regenerates everything
      * @param warningsAreErrors whether a warning fails the run, writing nothing
+     * @param kernels how the matrix products are written; part of what the build state records of the generator,
+     *     so that changing it regenerates everything
      */
     IncrementalGenerator(Path sourceDirectory, Path outputDirectory, Path stateFile, String generator,
-            boolean warningsAreErrors) {
+            boolean warningsAreErrors, KernelStyle kernels) {
         this.sourceDirectory = sourceDirectory.toAbsolutePath().normalize();
         this.outputDirectory = outputDirectory.toAbsolutePath().normalize();
         this.stateFile = stateFile.toAbsolutePath().normalize();
-        this.generator = generator;
+        this.generator = kernels.isVector() ? generator + " vector " + kernels.vectorBits() : generator;
         this.warningsAreErrors = warningsAreErrors;
+        this.kernels = kernels;
+    }
+
+    /** As {@link #IncrementalGenerator(Path, Path, Path, String, boolean, KernelStyle)}, plain kernels. */
+    IncrementalGenerator(Path sourceDirectory, Path outputDirectory, Path stateFile, String generator,
+            boolean warningsAreErrors) {
+        this(sourceDirectory, outputDirectory, stateFile, generator, warningsAreErrors, KernelStyle.PLAIN);
     }
 
     /** As {@link #IncrementalGenerator(Path, Path, Path, String, boolean)}, warnings allowed. */
@@ -155,7 +166,8 @@ final class IncrementalGenerator {
             for (String spec : plan.stale().keySet()) {
                 Path folder = temp.resolve(Integer.toString(folders.size()));
                 folders.put(spec, folder);
-                UnrollCompiler.Result result = UnrollCompiler.compile(List.of(sourceDirectory.resolve(spec)), folder);
+                UnrollCompiler.Result result = UnrollCompiler.compile(List.of(sourceDirectory.resolve(spec)), folder,
+                        kernels);
                 List<Problem> found = problems(result);
                 problems.addAll(found);
                 warnings.put(spec, found.stream().filter(p -> !p.diagnostic().isError())

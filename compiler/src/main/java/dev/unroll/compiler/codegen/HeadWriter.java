@@ -28,9 +28,10 @@ final class HeadWriter {
         this.plan = plan;
         this.head = plan.head();
         this.net = plan.network();
-        this.num = num;
         this.o = head.size();
         this.f = head.inputSize();
+        // the backward product has f rows; both have o * f weights
+        this.num = num.forProduct(Math.max(o, f), (long) o * f);
     }
 
     void addTo(TypeSpec.Builder type) {

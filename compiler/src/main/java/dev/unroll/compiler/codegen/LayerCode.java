@@ -56,7 +56,9 @@ public final class LayerCode {
         this.pytorchModule = whole.pytorchModule();
         this.pass = layer.pass();
         this.net = net;
-        this.num = num;
+        // the layer's largest product: W_hh or W_ih, by rows the gate rows either way
+        this.num = num.forProduct(layer.gateRows(), (long) layer.gateRows()
+                * Math.max(layer.hiddenSize(), layer.shape().inputSize()));
         this.l = layer.index();
         this.h = layer.hiddenSize();
         this.gh = layer.gateRows();

@@ -40,7 +40,7 @@ public final class ModelWriter {
     private ModelWriter(ModelPlan plan) {
         this.plan = plan;
         this.model = plan.model();
-        this.num = new Num(model.precision());
+        this.num = new Num(model.precision(), plan.kernels());
         this.api = new ApiWriter(plan, num);
     }
 
@@ -69,6 +69,14 @@ public final class ModelWriter {
                         ArrayTypeName.of(api.outputType())))
                 .addJavadoc(classJavadoc());
         addConstants(type);
+        if (num.isVector()) {
+            type.addField(FieldSpec.builder(num.speciesType(), Num.SPECIES, Modifier.PRIVATE, Modifier.STATIC,
+                            Modifier.FINAL)
+                    .addJavadoc("The vectors of the matrix products: $L, fixed when the code was generated.\n",
+                            plan.kernels().description())
+                    .initializer("$T.SPECIES_$L", num.vectorType(), plan.kernels().vectorBits())
+                    .build());
+        }
         new ParameterWriter(plan, num).addTo(type);
         type.addField(FieldSpec.builder(boolean.class, "parallel", Modifier.PRIVATE, Modifier.VOLATILE)
                 .addJavadoc("Whether large batches use a second thread; see {@link #setParallel}.\n")
@@ -125,6 +133,7 @@ public final class ModelWriter {
             new StepperWriter(plan, num).addTo(type);
         }
         workspace.addTo(type);
+        num.vectorMethods().addTo(type);
         return type.build();
     }
 
@@ -178,6 +187,12 @@ public final class ModelWriter {
                     + " the seed $L, the update count, the sequence's index in its\nbatch, the layer and the element:"
                     + " the same seed and updates give the same masks on any number of threads.\n{@code forward},"
                     + " {@code loss} and the stepper use no dropout.\n", model.training().seed());
+        }
+        if (num.isVector()) {
+            doc.add("\n<p>Kernels: the matrix products use {@code jdk.incubator.vector} with $L-bit vectors (generated so"
+                    + " on request;\nthe default is plain Java loops). Compile and run with {@code --add-modules"
+                    + " jdk.incubator.vector}. The results\nagree with the plain kernels' to rounding: fused"
+                    + " multiply-adds, in another order.\n", plan.kernels().vectorBits());
         }
         doc.add("\n<p>Thread safety: the forward methods only read the parameters, so one model can serve many\n"
                 + "threads at once as long as each uses its own {@link Workspace}. Methods that compute gradients\n"

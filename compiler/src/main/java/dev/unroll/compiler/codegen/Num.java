@@ -3,22 +3,97 @@ package dev.unroll.compiler.codegen;
 import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.TypeName;
+import dev.unroll.compiler.plan.KernelStyle;
 import dev.unroll.dsl.model.Precision;
 import java.math.BigDecimal;
 
 /**
- * The numeric type of the generated code, float or double, and how to spell its literals and
- * arrays. Every place that would otherwise branch on precision asks this instead.
+ * The numeric type of the generated code, float or double, how to spell its literals and arrays, and whether its
+ * matrix products are plain loops or Vector API code ({@link KernelStyle}). Every place that would otherwise
+ * branch on precision or on the kernel style asks this instead.
  */
 public final class Num {
     static final ClassName DOUBLE_PARAMETER = ClassName.get("dev.unroll.runtime", "DoubleParameter");
     static final ClassName FLOAT_PARAMETER = ClassName.get("dev.unroll.runtime", "FloatParameter");
 
-    private final boolean isFloat;
+    static final ClassName VECTOR_SPECIES = ClassName.get("jdk.incubator.vector", "VectorSpecies");
 
-    /** Returns the numeric type of a model of this precision. */
+    /** The generated class's constant that holds the species its vector code uses. */
+    public static final String SPECIES = "SPECIES";
+
+    private final boolean isFloat;
+    private final KernelStyle kernels;
+    private final VectorMethods vectorMethods = new VectorMethods();
+
+    /**
+     * The largest product the Vector API kernels take: at most this many rows (four blocks of 128 floats at 512
+     * bits) and weights of at most {@link #VECTOR_MAX_BYTES}. Past either, the blocked kernel reads each column's
+     * block of rows from a different place for each block, over weights that live in L2 or L3 rather than L1, and
+     * lost to the plain loop: LSTM-512's step 1.38x, GRU-512's 1.15x the plain step (JMH, this machine); LSTM-128
+     * (512 rows, 256 KiB) was a tie, LSTM-64 0.88x, GRU-128 0.88x, LSTM-32 0.80x.
+     */
+    static final int VECTOR_MAX_ROWS = 512;
+
+    /** See {@link #VECTOR_MAX_ROWS}. */
+    static final long VECTOR_MAX_BYTES = 512 * 1024;
+
+    /** Returns the numeric type of a model of this precision, with plain Java kernels. */
     public Num(Precision precision) {
+        this(precision, KernelStyle.PLAIN);
+    }
+
+    /** Returns the numeric type of a model of this precision whose matrix products are written in {@code kernels}. */
+    public Num(Precision precision, KernelStyle kernels) {
         this.isFloat = precision == Precision.FLOAT32;
+        this.kernels = kernels;
+    }
+
+    /** Returns how the matrix products are written. */
+    public KernelStyle kernels() {
+        return kernels;
+    }
+
+    /**
+     * Returns the numeric type for the products of one layer or head, whose largest product has {@code rows} rows and
+     * {@code weights} weights: this, or for a product past the Vector API kernels' gain ({@link #VECTOR_MAX_ROWS}),
+     * plain kernels. Decided per layer, not per product, so that a step cut into row ranges computes each row as the
+     * whole step does.
+     */
+    public Num forProduct(int rows, long weights) {
+        if (!isVector() || (rows <= VECTOR_MAX_ROWS && weights * (isFloat ? 4 : 8) <= VECTOR_MAX_BYTES)) {
+            return this;
+        }
+        return new Num(isFloat, KernelStyle.PLAIN);
+    }
+
+    private Num(boolean isFloat, KernelStyle kernels) {
+        this.isFloat = isFloat;
+        this.kernels = kernels;
+    }
+
+    /** Returns the Vector API helper methods of the class being written (none for plain kernels). */
+    VectorMethods vectorMethods() {
+        return vectorMethods;
+    }
+
+    /** Returns true when the matrix products are Vector API code. */
+    public boolean isVector() {
+        return kernels.isVector();
+    }
+
+    /** Returns the lanes of one vector of this type; only for Vector API kernels. */
+    public int lanes() {
+        return kernels.lanes(isFloat ? 32 : 64);
+    }
+
+    /** Returns {@code FloatVector} or {@code DoubleVector}. */
+    public ClassName vectorType() {
+        return ClassName.get("jdk.incubator.vector", isFloat ? "FloatVector" : "DoubleVector");
+    }
+
+    /** Returns {@code VectorSpecies<Float>} or {@code VectorSpecies<Double>}. */
+    public TypeName speciesType() {
+        return com.palantir.javapoet.ParameterizedTypeName.get(VECTOR_SPECIES, type().box());
     }
 
     /** Returns true for float32. */

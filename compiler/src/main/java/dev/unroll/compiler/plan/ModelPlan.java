@@ -22,20 +22,23 @@ import java.util.Optional;
  * @param forwardFlops floating-point operations of one sequence's forward pass (matrix products only)
  * @param embedding the embedding table of an {@code embedding} input
  * @param decoder the decoder of an encoder-decoder, whose encoder {@code layers} are then
+ * @param kernels how the matrix products are written (plain Java or the Vector API)
  */
 public record ModelPlan(NetworkModel model, ValueShape input, ValueShape target, ValueShape output,
         TimeSchedule schedule, List<LayerPlan> layers, HeadPlan head, NetworkBuffers network, long forwardFlops,
-        Optional<EmbeddingPlan> embedding, Optional<DecoderPlan> decoder) {
+        Optional<EmbeddingPlan> embedding, Optional<DecoderPlan> decoder, KernelStyle kernels) {
 
     public ModelPlan {
         layers = List.copyOf(layers);
+        java.util.Objects.requireNonNull(kernels, "kernels");
     }
 
     /** Returns the plan of a model without a decoder. */
     public ModelPlan(NetworkModel model, ValueShape input, ValueShape target, ValueShape output,
             TimeSchedule schedule, List<LayerPlan> layers, HeadPlan head, NetworkBuffers network, long forwardFlops,
             Optional<EmbeddingPlan> embedding) {
-        this(model, input, target, output, schedule, layers, head, network, forwardFlops, embedding, Optional.empty());
+        this(model, input, target, output, schedule, layers, head, network, forwardFlops, embedding, Optional.empty(),
+                KernelStyle.PLAIN);
     }
 
     /**

@@ -101,10 +101,25 @@ public final class Planner {
      *
      * @param deferWeightGradients form the weight gradients once per sequence where the plan allows it
      *     ({@link LayerPlan.WeightGradients}); false keeps them per step everywhere
+     * @param kernels how the matrix products are written: plain Java, or the Vector API at a fixed width
      */
-    public record Options(boolean deferWeightGradients) {
+    public record Options(boolean deferWeightGradients, KernelStyle kernels) {
         /** The options of the compiler. */
-        public static final Options DEFAULT = new Options(true);
+        public static final Options DEFAULT = new Options(true, KernelStyle.PLAIN);
+
+        public Options {
+            java.util.Objects.requireNonNull(kernels, "kernels");
+        }
+
+        /** Returns options with plain kernels. */
+        public Options(boolean deferWeightGradients) {
+            this(deferWeightGradients, KernelStyle.PLAIN);
+        }
+
+        /** Returns these options with {@code kernels}. */
+        public Options withKernels(KernelStyle kernels) {
+            return new Options(deferWeightGradients, kernels);
+        }
     }
 
     /** Plans a validated model, or says what in it cannot be generated yet. */
@@ -255,7 +270,7 @@ public final class Planner {
                         new TensorSpec.Init(TensorSpec.Init.Kind.EMBEDDING, e.size()), false, false),
                 e.frozen(), sequenceInput ? steps : 1));
         return new ModelPlan(model, input, target, output, schedule, layers, head, network, forwardFlops(), table,
-                decoder);
+                decoder, options.kernels());
     }
 
     /**

@@ -155,9 +155,7 @@ public final class LstmCell implements RowSplitCell {
             b.add("// gates i and f: sigmoid; g: tanh; o: sigmoid, in one loop: sigmoid(x) = 0.5 tanh(0.5 x) + 0.5\n");
             b.addStatement("final float[] gateScales = $L", gateScales());
             b.addStatement("final float[] gateShifts = $L", gateShifts());
-            Kernels.beginLoop(b, "k", 0, gh);
-            b.addStatement("a[k] = $T.gate(a[k], gateScales[k], gateShifts[k])", RuntimeTypes.ACTIVATIONS);
-            Kernels.endLoop(b);
+            Kernels.gateLoop(b, code.num(), "a", "gateScales", "gateShifts", gh);
         } else {
             b.add("// gates i and f: sigmoid; g: tanh; o: sigmoid (one loop per function, so each vectorizes)\n");
             Kernels.activationLoop(b, "a", 0, 2 * h, "sigmoid");
