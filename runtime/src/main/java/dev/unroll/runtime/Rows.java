@@ -50,6 +50,37 @@ public final class Rows {
         }
     }
 
+    /**
+     * Writes the row-major {@code w} (of {@code cols} columns) transposed into one flat array, column after column:
+     * {@code wT[i * rows + k] = w[k * cols + i]}, the layout the Vector API kernels read.
+     */
+    public static void transposeFlat(float[] w, int cols, float[] wT) {
+        int rows = w.length / cols;
+        for (int i0 = 0; i0 < cols; i0 += BLOCK) {
+            int i1 = Math.min(i0 + BLOCK, cols);
+            for (int k = 0; k < rows; k++) {
+                int row = k * cols;
+                for (int i = i0; i < i1; i++) {
+                    wT[i * rows + k] = w[row + i];
+                }
+            }
+        }
+    }
+
+    /** The {@code double} form of {@link #transposeFlat(float[], int, float[])}. */
+    public static void transposeFlat(double[] w, int cols, double[] wT) {
+        int rows = w.length / cols;
+        for (int i0 = 0; i0 < cols; i0 += BLOCK) {
+            int i1 = Math.min(i0 + BLOCK, cols);
+            for (int k = 0; k < rows; k++) {
+                int row = k * cols;
+                for (int i = i0; i < i1; i++) {
+                    wT[i * rows + k] = w[row + i];
+                }
+            }
+        }
+    }
+
     /** Copies the row-major matrix {@code w} into one array per row: {@code rows[k][i] = w[k * cols + i]}. */
     public static void split(float[] w, float[][] rows) {
         for (int k = 0; k < rows.length; k++) {

@@ -30,8 +30,7 @@ final class HeadWriter {
         this.net = plan.network();
         this.o = head.size();
         this.f = head.inputSize();
-        // the backward product has f rows; both have o * f weights
-        this.num = num.forProduct(Math.max(o, f), (long) o * f);
+        this.num = num.forTensor(head.weight());
     }
 
     void addTo(TypeSpec.Builder type) {
@@ -46,7 +45,8 @@ final class HeadWriter {
     private MethodSpec forward() {
         String t = num.keyword();
         CodeBlock.Builder b = CodeBlock.builder()
-                .addStatement("final $L[][] wT = $L", t, head.weight().packedField())
+                .addStatement("final $T wT = $L", num.array(num.flatWeights(head.weight()) ? 1 : 2),
+                        head.weight().packedField())
                 .addStatement("final $L[] h = $L", t, head.source().ref())
                 .addStatement("final $L[] z = $L", t, net.logits().ref())
                 .addStatement("final int ho = $L", head.sourceOffset())
@@ -54,7 +54,7 @@ final class HeadWriter {
                 .addStatement("final $L[] acc = $L", t, net.headAcc().ref())
                 .add("// summed at offset 0 of a scratch array (vectorizes), then copied to output s\n")
                 .addStatement("System.arraycopy($L, 0, acc, 0, $L)", head.bias().valueRef(), o);
-        Kernels.axpyColumns(b, num, "acc", "wT", "h", "ho", f, o);
+        Kernels.axpyColumns(b, num, "acc", "wT", "h", "ho", f, o, head.weight().rows());
         b.addStatement("System.arraycopy(acc, 0, z, zo, $L)", o);
         String y = net.y().ref();
         switch (head.activation()) {
@@ -164,8 +164,8 @@ final class HeadWriter {
         net.dyFeedback().ifPresent(dy -> b
                 .add("// the output was also the next step's input: add that path's gradient\n")
                 .addStatement("addActivationGradient($L, zo, $L, $L)", net.y().ref(), dy.ref(), net.dLogits().ref()));
-        b.addStatement("final $L[][] w = $L", t, head.weight().rowsField())
-                .addStatement("final $L[][] gw = $L", t, head.weight().gradientRef())
+        LayerCode.rowsLocal(b, num, "w", head.weight());
+        b.addStatement("final $L[][] gw = $L", t, head.weight().gradientRef())
                 .addStatement("final $L[] gb = $L", t, head.bias().gradientRef())
                 .addStatement("final $L[] hs = $L", t, net.headIn().ref())
                 .addStatement("final $L[] dh = $L", t, head.sourceGradient().ref())
@@ -174,7 +174,7 @@ final class HeadWriter {
                 .addStatement("System.arraycopy($L, $L, hs, 0, $L)", head.source().ref(), head.sourceOffset(), f);
         Kernels.outerProductRows(b, num, "o", o, "dz", "zo", "gw", "gb", "j", "hs", f);
         b.add("// dh_t += W^T dz: AXPYs over the rows of W, four per pass\n");
-        Kernels.axpyColumns(b, num, "dh", "w", "dz", "zo", o, f);
+        Kernels.axpyColumns(b, num, "dh", "w", "dz", "zo", o, f, head.weight().cols());
         return MethodSpec.methodBuilder("headBackward")
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")

@@ -44,6 +44,9 @@ public final class LayerCode {
     private final LayerPlan layer;
     private final NetworkBuffers net;
     private final Num num;
+    /** How the products of W_ih and of W_hh are written: the Vector API's kernels stop at a size (Num#forTensor). */
+    private final Num numIh;
+    private final Num numHh;
     private final int l;
     private final int h;
     private final int gh;
@@ -56,9 +59,9 @@ public final class LayerCode {
         this.pytorchModule = whole.pytorchModule();
         this.pass = layer.pass();
         this.net = net;
-        // the layer's largest product: W_hh or W_ih, by rows the gate rows either way
-        this.num = num.forProduct(layer.gateRows(), (long) layer.gateRows()
-                * Math.max(layer.hiddenSize(), layer.shape().inputSize()));
+        this.num = num;
+        this.numIh = num.forTensor(layer.weightIh());
+        this.numHh = num.forTensor(layer.weightHh());
         this.l = layer.index();
         this.h = layer.hiddenSize();
         this.gh = layer.gateRows();
@@ -72,6 +75,14 @@ public final class LayerCode {
     /** Returns the numeric type. */
     public Num num() {
         return num;
+    }
+
+    /**
+     * Returns the numeric type of the products of {@code W_hh} (plain kernels past the Vector API kernels' size even
+     * when the model asked for vectors), and so the type of {@code whhT} and {@code whh}.
+     */
+    public Num numHh() {
+        return numHh;
     }
 
     /** Returns the numeric keyword, {@code float} or {@code double}. */
@@ -159,8 +170,10 @@ public final class LayerCode {
 
     /** Emits the forward step's locals: the packed weights, the biases, {@code h} and {@code prev}. */
     private void forwardLocals(CodeBlock.Builder b) {
-        b.addStatement("final $L[][] wihT = $L", t(), layer.weightIh().packedField());
-        b.addStatement("final $L[][] whhT = $L", t(), layer.weightHh().packedField());
+        b.addStatement("final $T wihT = $L", numIh.array(numIh.flatWeights(layer.weightIh()) ? 1 : 2),
+                layer.weightIh().packedField());
+        b.addStatement("final $T whhT = $L", numHh.array(numHh.flatWeights(layer.weightHh()) ? 1 : 2),
+                layer.weightHh().packedField());
         b.addStatement("final $L[] bih = $L", t(), layer.biasIh().valueRef());
         b.addStatement("final $L[] bhh = $L", t(), layer.biasHh().valueRef());
         local(b, "h", layer.buffers().h());
@@ -219,7 +232,8 @@ public final class LayerCode {
      */
     public void recurrentProjection(CodeBlock.Builder b, String acc) {
         b.add("// W_hh h_{t-1}, the same way\n");
-        Kernels.axpyColumns(b, num, acc, "whhT", "h", "prev", h, layer.cell().recurrentRows(layer));
+        Kernels.axpyColumns(b, numHh, acc, "whhT", "h", "prev", h, layer.cell().recurrentRows(layer),
+                layer.weightHh().rows());
     }
 
     /**
@@ -232,7 +246,8 @@ public final class LayerCode {
             return;
         }
         b.add("// W_hh h_{t-1}, the same way, rows $L to $L\n", from, to - 1);
-        Kernels.axpyColumns(b, num, acc, from, "whhT", "h", "prev", 0, h, from, to - from);
+        Kernels.axpyColumns(b, numHh, acc, from, "whhT", "h", "prev", 0, h, from, to - from,
+                layer.weightHh().rows());
     }
 
     /** A range of gate rows, {@code [from, to)}. */
@@ -247,10 +262,11 @@ public final class LayerCode {
         b.addStatement("final $L[] x = $L", t(), layer.source().orElseThrow().ref());
         b.addStatement("final int xo = $L", layer.sourceOffset());
         if (rows.all(gh)) {
-            Kernels.axpyColumns(b, num, acc, "wihT", "x", "xo", layer.shape().inputSize(), gh);
+            Kernels.axpyColumns(b, numIh, acc, "wihT", "x", "xo", layer.shape().inputSize(), gh,
+                    layer.weightIh().rows());
         } else {
-            Kernels.axpyColumns(b, num, acc, rows.from(), "wihT", "x", "xo", 0, layer.shape().inputSize(),
-                    rows.from(), rows.to() - rows.from());
+            Kernels.axpyColumns(b, numIh, acc, rows.from(), "wihT", "x", "xo", 0, layer.shape().inputSize(),
+                    rows.from(), rows.to() - rows.from(), layer.weightIh().rows());
         }
     }
 
@@ -260,10 +276,29 @@ public final class LayerCode {
 
     private void symbolInputForward(CodeBlock.Builder b, String acc, Rows rows, BufferSpec symbols, String time) {
         b.add("// a one-hot input selects one column of W_ih\n");
+        if (numIh.flatWeights(layer.weightIh())) {
+            b.addStatement("final int symbolColumn = $L[$L] * $L", symbols.ref(), time, layer.weightIh().rows());
+            Kernels.beginLoop(b, "k", rows.from(), rows.to());
+            b.addStatement("$L[k] += wihT[symbolColumn + k]", acc);
+            Kernels.endLoop(b);
+            return;
+        }
         b.addStatement("final $L[] symbolColumn = wihT[$L[$L]]", t(), symbols.ref(), time);
         Kernels.beginLoop(b, "k", rows.from(), rows.to());
         b.addStatement("$L[k] += symbolColumn[k]", acc);
         Kernels.endLoop(b);
+    }
+
+    /**
+     * Declares {@code name}, the weight {@code w} by rows as the backward products read it: one array per row, or,
+     * for the Vector API kernels, the parameter's own row-major values.
+     */
+    static void rowsLocal(CodeBlock.Builder b, Num num, String name, dev.unroll.compiler.plan.TensorSpec w) {
+        if (num.flatWeights(w)) {
+            b.addStatement("final $T $L = $L", num.array(1), name, w.valueRef());
+        } else {
+            b.addStatement("final $T $L = $L", num.array(2), name, w.rowsField());
+        }
     }
 
     // ---- backward ----------------------------------------------------------------------------
@@ -286,9 +321,9 @@ public final class LayerCode {
                                         : "the input gradient"));
         CodeBlock.Builder b = CodeBlock.builder();
         if (layer.weightIh().rowCopy()) {
-            b.addStatement("final $L[][] wih = $L", t(), layer.weightIh().rowsField());
+            rowsLocal(b, numIh, "wih", layer.weightIh());
         }
-        b.addStatement("final $L[][] whh = $L", t(), layer.weightHh().rowsField());
+        rowsLocal(b, numHh, "whh", layer.weightHh());
         b.addStatement("final $L[][] gwih = $L", t(), layer.weightIh().gradientRef());
         b.addStatement("final $L[][] gwhh = $L", t(), layer.weightHh().gradientRef());
         b.addStatement("final $L[] gbih = $L", t(), layer.biasIh().gradientRef());
@@ -352,7 +387,7 @@ public final class LayerCode {
             Kernels.outerProductRows(b, num, "k", recurrentRows, recurrentDz, null, "gwhh", null, "j", "hp", h);
         }
         b.add("// dh_{t-1} = W_hh^T dz_h: AXPYs over the rows of W_hh, four per pass\n");
-        Kernels.axpyColumns(b, num, "dh", "whh", recurrentDz, "0", recurrentRows, h);
+        Kernels.axpyColumns(b, numHh, "dh", "whh", recurrentDz, "0", recurrentRows, h, layer.weightHh().cols());
         inputBackward(b);
         return m.addCode(b.build()).build();
     }
@@ -684,7 +719,7 @@ public final class LayerCode {
         }
         if (dx != null) {
             b.add("// dx_t = W_ih^T dz: AXPYs over the rows of W_ih, four per pass\n");
-            Kernels.axpyColumns(b, num, "dx", "wih", "dz", "0", gh, inputSize);
+            Kernels.axpyColumns(b, numIh, "dx", "wih", "dz", "0", gh, inputSize, layer.weightIh().cols());
         }
     }
 

@@ -66,6 +66,24 @@ public final class Num {
         return new Num(isFloat, KernelStyle.PLAIN);
     }
 
+    /**
+     * Returns the numeric type of the products with weight {@code w} (forward over {@code W^T}, backward over
+     * {@code W}): decided by the tensor, so that every product of it, whole or cut into row ranges, is written the
+     * same way.
+     */
+    public Num forTensor(dev.unroll.compiler.plan.TensorSpec w) {
+        return forProduct(Math.max(w.rows(), w.cols()), (long) w.rows() * w.cols());
+    }
+
+    /**
+     * Returns true when the products of {@code w} read it as flat arrays: {@code W^T} packed column after column
+     * ({@code packed[i * rows + k] = W[k][i]}) forward, and {@code W}'s own row-major values backward. Only the Vector
+     * API kernels do; the plain ones read one array per column.
+     */
+    public boolean flatWeights(dev.unroll.compiler.plan.TensorSpec w) {
+        return forTensor(w).isVector();
+    }
+
     private Num(boolean isFloat, KernelStyle kernels) {
         this.isFloat = isFloat;
         this.kernels = kernels;

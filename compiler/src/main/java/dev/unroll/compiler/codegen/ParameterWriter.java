@@ -72,7 +72,16 @@ final class ParameterWriter {
                         + " into those\nthe backward pass reads.\n");
         List<TensorSpec> tensors = plan.tensors();
         for (TensorSpec tensor : tensors) {
-            if (tensor.packed()) {
+            if (tensor.packed() && num.flatWeights(tensor)) {
+                type.addField(FieldSpec.builder(num.array(1), tensor.packedField(), Modifier.PRIVATE, Modifier.FINAL)
+                        .addJavadoc("{@code $L} transposed, column after column: {@code $L[i * $L + k] = W[k][i]}, the"
+                                + " layout of the Vector API kernels.\n", tensor.name(), tensor.packedField(),
+                                tensor.rows())
+                        .initializer("new $T[$L]", num.type(), (long) tensor.rows() * tensor.cols())
+                        .build());
+                repack.addStatement("$T.transposeFlat($L, $L, $L)", RuntimeTypes.ARRAYS2D, tensor.valueRef(),
+                        tensor.cols(), tensor.packedField());
+            } else if (tensor.packed()) {
                 type.addField(FieldSpec.builder(num.array(2), tensor.packedField(), Modifier.PRIVATE, Modifier.FINAL)
                         .addJavadoc("{@code $L} transposed: {@code $L[i][k] = W[k][i]}.\n", tensor.name(),
                                 tensor.packedField())
@@ -83,7 +92,8 @@ final class ParameterWriter {
             }
         }
         for (TensorSpec tensor : tensors) {
-            if (tensor.rowCopy()) {
+            // the Vector API kernels read the row-major values themselves
+            if (tensor.rowCopy() && !num.flatWeights(tensor)) {
                 type.addField(FieldSpec.builder(num.array(2), tensor.rowsField(), Modifier.PRIVATE, Modifier.FINAL)
                         .addJavadoc("{@code $L}, one array per row: {@code $L[k][i] = W[k][i]}.\n", tensor.name(),
                                 tensor.rowsField())
