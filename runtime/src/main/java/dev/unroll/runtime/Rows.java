@@ -51,32 +51,66 @@ public final class Rows {
     }
 
     /**
-     * Writes the row-major {@code w} (of {@code cols} columns) transposed into one flat array, column after column:
-     * {@code wT[i * rows + k] = w[k * cols + i]}, the layout the Vector API kernels read.
+     * Writes the row-major {@code w} ({@code cols} columns) in blocks of rows, each block column after column: rows
+     * {@code [starts[j], starts[j + 1])} from {@code starts[j] * cols} on, element {@code (r, i)} of the block at
+     * {@code starts[j] * cols + i * (starts[j + 1] - starts[j]) + r - starts[j]}. The layout of the generated Vector API
+     * kernels' forward products; {@code starts} begins with 0 and ends with the number of rows.
      */
-    public static void transposeFlat(float[] w, int cols, float[] wT) {
-        int rows = w.length / cols;
-        for (int i0 = 0; i0 < cols; i0 += BLOCK) {
-            int i1 = Math.min(i0 + BLOCK, cols);
-            for (int k = 0; k < rows; k++) {
-                int row = k * cols;
-                for (int i = i0; i < i1; i++) {
-                    wT[i * rows + k] = w[row + i];
+    public static void blocked(float[] w, int cols, int[] starts, float[] out) {
+        for (int j = 0; j + 1 < starts.length; j++) {
+            int from = starts[j];
+            int size = starts[j + 1] - from;
+            int base = from * cols;
+            for (int r = 0; r < size; r++) {
+                int row = (from + r) * cols;
+                for (int i = 0; i < cols; i++) {
+                    out[base + i * size + r] = w[row + i];
                 }
             }
         }
     }
 
-    /** The {@code double} form of {@link #transposeFlat(float[], int, float[])}. */
-    public static void transposeFlat(double[] w, int cols, double[] wT) {
-        int rows = w.length / cols;
-        for (int i0 = 0; i0 < cols; i0 += BLOCK) {
-            int i1 = Math.min(i0 + BLOCK, cols);
-            for (int k = 0; k < rows; k++) {
-                int row = k * cols;
-                for (int i = i0; i < i1; i++) {
-                    wT[i * rows + k] = w[row + i];
+    /** The {@code double} form of {@link #blocked(float[], int, int[], float[])}. */
+    public static void blocked(double[] w, int cols, int[] starts, double[] out) {
+        for (int j = 0; j + 1 < starts.length; j++) {
+            int from = starts[j];
+            int size = starts[j + 1] - from;
+            int base = from * cols;
+            for (int r = 0; r < size; r++) {
+                int row = (from + r) * cols;
+                for (int i = 0; i < cols; i++) {
+                    out[base + i * size + r] = w[row + i];
                 }
+            }
+        }
+    }
+
+    /**
+     * Writes the transpose of the row-major {@code w} ({@code cols} columns) as {@link #blocked(float[], int, int[],
+     * float[])} writes a matrix: its rows (the columns of {@code w}) in blocks {@code [starts[j], starts[j + 1])}, each
+     * block column after column. The layout of the generated Vector API kernels' backward products.
+     */
+    public static void blockedTransposed(float[] w, int cols, int[] starts, float[] out) {
+        int rows = w.length / cols;
+        for (int j = 0; j + 1 < starts.length; j++) {
+            int from = starts[j];
+            int size = starts[j + 1] - from;
+            int base = from * rows;
+            for (int k = 0; k < rows; k++) {
+                System.arraycopy(w, k * cols + from, out, base + k * size, size);
+            }
+        }
+    }
+
+    /** The {@code double} form of {@link #blockedTransposed(float[], int, int[], float[])}. */
+    public static void blockedTransposed(double[] w, int cols, int[] starts, double[] out) {
+        int rows = w.length / cols;
+        for (int j = 0; j + 1 < starts.length; j++) {
+            int from = starts[j];
+            int size = starts[j + 1] - from;
+            int base = from * rows;
+            for (int k = 0; k < rows; k++) {
+                System.arraycopy(w, k * cols + from, out, base + k * size, size);
             }
         }
     }

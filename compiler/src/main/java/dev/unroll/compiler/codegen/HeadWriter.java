@@ -54,7 +54,7 @@ final class HeadWriter {
                 .addStatement("final $L[] acc = $L", t, net.headAcc().ref())
                 .add("// summed at offset 0 of a scratch array (vectorizes), then copied to output s\n")
                 .addStatement("System.arraycopy($L, 0, acc, 0, $L)", head.bias().valueRef(), o);
-        Kernels.axpyColumns(b, num, "acc", "wT", "h", "ho", f, o, head.weight().rows());
+        Kernels.axpyColumns(b, num, "acc", "wT", "h", "ho", f, o, num.forwardLayout(head.weight()));
         b.addStatement("System.arraycopy(acc, 0, z, zo, $L)", o);
         String y = net.y().ref();
         switch (head.activation()) {
@@ -174,7 +174,7 @@ final class HeadWriter {
                 .addStatement("System.arraycopy($L, $L, hs, 0, $L)", head.source().ref(), head.sourceOffset(), f);
         Kernels.outerProductRows(b, num, "o", o, "dz", "zo", "gw", "gb", "j", "hs", f);
         b.add("// dh_t += W^T dz: AXPYs over the rows of W, four per pass\n");
-        Kernels.axpyColumns(b, num, "dh", "w", "dz", "zo", o, f, head.weight().cols());
+        Kernels.axpyColumns(b, num, "dh", "w", "dz", "zo", o, f, num.backwardLayout(head.weight()));
         return MethodSpec.methodBuilder("headBackward")
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")

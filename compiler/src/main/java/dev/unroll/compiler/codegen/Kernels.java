@@ -3,6 +3,7 @@ package dev.unroll.compiler.codegen;
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
+import java.util.List;
 
 /**
  * The loop shapes every emitter and writer shares, written once. Each emits straight Java with
@@ -51,21 +52,17 @@ public final class Kernels {
      */
     public static void axpyColumns(CodeBlock.Builder b, Num num, String acc, String columns, String src,
             String srcOffset, int count, int length) {
-        axpyColumns(b, num, acc, 0, columns, src, srcOffset, 0, count, 0, length, UNKNOWN_STRIDE);
+        axpyColumns(b, num, acc, 0, columns, src, srcOffset, 0, count, 0, length, null);
     }
 
     /**
-     * {@link #axpyColumns(CodeBlock.Builder, Num, String, String, String, String, int, int)} over columns of
-     * {@code stride} elements: what the Vector API kernels need, whose weights are one flat array (column {@code i}
-     * at {@code i * stride}).
+     * {@link #axpyColumns(CodeBlock.Builder, Num, String, String, String, String, int, int)} over a matrix stored
+     * as {@code layout} says: what the Vector API kernels need (null for plain kernels).
      */
     public static void axpyColumns(CodeBlock.Builder b, Num num, String acc, String columns, String src,
-            String srcOffset, int count, int length, int stride) {
-        axpyColumns(b, num, acc, 0, columns, src, srcOffset, 0, count, 0, length, stride);
+            String srcOffset, int count, int length, BlockLayout layout) {
+        axpyColumns(b, num, acc, 0, columns, src, srcOffset, 0, count, 0, length, layout);
     }
-
-    /** A call that did not say how long the columns are: plain kernels only. */
-    private static final int UNKNOWN_STRIDE = -1;
 
     /**
      * Emits {@code acc[0, length) += sum_i src[srcOffset + i] * columns[i][first, first + length)} for {@code i} in
@@ -76,13 +73,13 @@ public final class Kernels {
      */
     public static void axpyColumns(CodeBlock.Builder b, Num num, String acc, String columns, String src,
             String srcOffset, int firstColumn, int count, int first, int length) {
-        axpyColumns(b, num, acc, 0, columns, src, srcOffset, firstColumn, count, first, length, UNKNOWN_STRIDE);
+        axpyColumns(b, num, acc, 0, columns, src, srcOffset, firstColumn, count, first, length, null);
     }
 
-    /** The form above over columns of {@code stride} elements (see the stride form of the whole product). */
+    /** The form above over a matrix stored as {@code layout} says (null for plain kernels). */
     public static void axpyColumns(CodeBlock.Builder b, Num num, String acc, String columns, String src,
-            String srcOffset, int firstColumn, int count, int first, int length, int stride) {
-        axpyColumns(b, num, acc, 0, columns, src, srcOffset, firstColumn, count, first, length, stride);
+            String srcOffset, int firstColumn, int count, int first, int length, BlockLayout layout) {
+        axpyColumns(b, num, acc, 0, columns, src, srcOffset, firstColumn, count, first, length, layout);
     }
 
     /**
@@ -94,22 +91,22 @@ public final class Kernels {
      */
     public static void axpyColumns(CodeBlock.Builder b, Num num, String acc, int accFirst, String columns, String src,
             String srcOffset, int firstColumn, int count, int first, int length) {
-        axpyColumns(b, num, acc, accFirst, columns, src, srcOffset, firstColumn, count, first, length, UNKNOWN_STRIDE);
+        axpyColumns(b, num, acc, accFirst, columns, src, srcOffset, firstColumn, count, first, length, null);
     }
 
     /**
-     * The form above over columns of {@code stride} elements. With Vector API kernels {@code columns} is one flat
-     * array, column {@code i} at {@code i * stride} (the layout {@link Num#flatWeights} says); with plain kernels one
-     * array per column, and {@code stride} is unused.
+     * The form above over a matrix stored as {@code layout} says. With Vector API kernels {@code columns} is one
+     * flat array in {@link BlockLayout blocks of rows}; with plain kernels one array per column, and {@code layout}
+     * is null.
      */
     public static void axpyColumns(CodeBlock.Builder b, Num num, String acc, int accFirst, String columns, String src,
-            String srcOffset, int firstColumn, int count, int first, int length, int stride) {
+            String srcOffset, int firstColumn, int count, int first, int length, BlockLayout layout) {
         if (num.isVector()) {
-            if (stride < first + length) {
-                throw new IllegalArgumentException("columns of " + stride + " elements, rows to " + (first + length));
+            if (layout == null) {
+                throw new IllegalArgumentException("the Vector API kernels need the weights' layout");
             }
             vectorAxpyColumns(b, num, acc, accFirst, columns, src, srcOffset, firstColumn, count, first, length,
-                    stride);
+                    layout);
             return;
         }
         plainAxpyColumns(b, num, acc, accFirst, columns, src, srcOffset, firstColumn, count, first, length);
@@ -120,89 +117,90 @@ public final class Kernels {
 
     /**
      * The Vector API form of {@link #axpyColumns(CodeBlock.Builder, Num, String, int, String, String, String, int,
-     * int, int, int)}: a call of the class's helper for {@code length} rows and {@code count} columns
-     * ({@link #vectorProduct}), written once per shape.
+     * int, int, int, BlockLayout)}: a call of the class's helper for these rows of this matrix ({@link #vectorProduct}),
+     * written once however many call sites share it.
      */
     private static void vectorAxpyColumns(CodeBlock.Builder b, Num num, String acc, int accFirst, String columns,
-            String src, String srcOffset, int firstColumn, int count, int first, int length, int stride) {
+            String src, String srcOffset, int firstColumn, int count, int first, int length, BlockLayout layout) {
         if (count == 0 || length == 0) {
             return;
         }
-        String helper = "mulAdd" + length + "x" + count + (stride == length ? "" : "of" + stride);
-        String name = num.vectorMethods().use(helper, () -> vectorProduct(num, helper, count, length, stride));
+        String helper = "mulAdd" + layout.rows() + "x" + layout.cols()
+                + (first == 0 && length == layout.rows() ? "" : "Rows" + first + "To" + (first + length - 1))
+                + (count == layout.cols() ? "" : "Columns" + count);
+        String name = num.vectorMethods().use(helper, List.of(layout, first, length, count),
+                n -> vectorProduct(num, n, count, first, length, layout));
         String offset = "0".equals(srcOffset) ? String.valueOf(firstColumn)
                 : firstColumn == 0 ? srcOffset : srcOffset + " + " + firstColumn;
-        b.addStatement("$L($L, $L, $L, $L, $L, $L, $L)", name, acc, accFirst, columns, firstColumn, src, offset, first);
+        b.addStatement("$L($L, $L, $L, $L, $L, $L)", name, acc, accFirst, columns, firstColumn, src, offset);
     }
 
     /**
-     * The helper {@code name(acc, accFirst, columns, firstColumn, src, srcOffset, first)}: {@code acc[accFirst + k]
-     * += sum_i src[srcOffset + i] * columns[(firstColumn + i) * stride + first + k]} for {@code k < length},
-     * {@code i < count}, the weights one flat array (contiguous loads: 1.4x the speed of one array per column at
-     * LSTM-32's shapes).
-     * The rows in blocks of at most {@value #VECTORS_PER_BLOCK} vectors, each block's accumulators loaded once,
-     * updated in registers by one fused multiply-add per vector and column, and stored once; the rows past the last
-     * whole vector by scalar fused multiply-adds. Every element is so {@code a = fma(c_i, s_i, a)} over the columns in
-     * order, whichever block or tail holds it: a step cut into row ranges for two threads gives the bits of the whole.
-     * C2 keeps a vector in a register only when the number of them is a constant, which is why the width is fixed when
-     * the code is generated. Measured alone (JDK 17, AVX-512, 128 rows by 96 columns): 29-35 multiply-adds per ns
-     * against the plain loop's 15-20.
+     * The helper {@code name(acc, accFirst, w, firstColumn, src, srcOffset)}: {@code acc[accFirst + r - first] +=
+     * sum_i src[srcOffset + i] * M[r][firstColumn + i]} for the rows {@code r} in {@code [first, first + length)} and
+     * {@code i < count}, {@code M} stored in {@code w} as {@code layout} says. Each block of whole vectors is loaded
+     * into registers once, updated by one fused multiply-add per vector and column, and stored once; a block of fewer
+     * rows than a vector by scalar fused multiply-adds. Every element is so {@code a = fma(m_i, s_i, a)} over the
+     * columns in order, whichever block holds it: a step cut into row ranges for two threads gives the bits of the
+     * whole. C2 keeps a vector in a register only when the number of them is a constant, which is why the width is
+     * fixed when the code is generated. Measured alone (JDK 17, AVX-512): 29-35 multiply-adds per ns at LSTM-32's
+     * shapes against the plain loop's 15-20; at LSTM-512's, 19 against 14.
      */
-    private static MethodSpec vectorProduct(Num num, String name, int count, int length, int stride) {
+    private static MethodSpec vectorProduct(Num num, String name, int count, int first, int length,
+            BlockLayout layout) {
         CodeBlock.Builder b = CodeBlock.builder();
         int lanes = num.lanes();
-        int vectors = length / lanes;
-        int blocks = (vectors + VECTORS_PER_BLOCK - 1) / VECTORS_PER_BLOCK;
-        int vector = 0;
-        for (int block = 0; block < blocks; block++) {
-            // blocks of even size: 12 vectors as 6 + 6, not 8 + 4
-            int size = (vectors - vector) / (blocks - block);
-            int row = vector * lanes;
-            b.add("// rows $L to $L: $L vectors in registers over the columns\n", row, row + size * lanes - 1, size);
+        for (int j = layout.blockAt(first); j < layout.blockAt(first + length); j++) {
+            int size = layout.size(j);
+            int row = layout.start(j) - first;
+            if (size % lanes != 0) {
+                b.add("// rows $L to $L, fewer than a vector: the same fused multiply-adds, one row at a time\n",
+                        layout.start(j), layout.start(j) + size - 1);
+                b.beginControlFlow("for (int i = 0; i < $L; i++)", count);
+                b.addStatement("final $L vs = src[srcOffset + i]", num.keyword());
+                b.addStatement("final int o = $L + (firstColumn + i) * $L", layout.offset(j), size);
+                beginLoop(b, "k", 0, size);
+                b.addStatement("acc[$L] = Math.fma(w[o + k], vs, acc[$L])", plus(row, "accFirst + k"),
+                        plus(row, "accFirst + k"));
+                endLoop(b);
+                b.endControlFlow();
+                continue;
+            }
+            int vectors = size / lanes;
+            b.add("// rows $L to $L: $L vectors in registers over the columns\n", layout.start(j),
+                    layout.start(j) + size - 1, vectors);
             b.add("{\n").indent();
-            for (int v = 0; v < size; v++) {
+            for (int v = 0; v < vectors; v++) {
                 b.addStatement("$T va$L = $T.fromArray($L, acc, $L)", num.vectorType(), v, num.vectorType(),
                         Num.SPECIES, plus(row + v * lanes, "accFirst"));
             }
             b.beginControlFlow("for (int i = 0; i < $L; i++)", count);
             b.addStatement("final $T vs = $T.broadcast($L, src[srcOffset + i])", num.vectorType(), num.vectorType(),
                     Num.SPECIES);
-            b.addStatement("final int o = (firstColumn + i) * $L + first", stride);
-            for (int v = 0; v < size; v++) {
-                b.addStatement("va$L = $T.fromArray($L, columns, $L).fma(vs, va$L)", v, num.vectorType(), Num.SPECIES,
-                        plus(row + v * lanes, "o"), v);
+            b.addStatement("final int o = $L + (firstColumn + i) * $L", layout.offset(j), size);
+            for (int v = 0; v < vectors; v++) {
+                b.addStatement("va$L = $T.fromArray($L, w, $L).fma(vs, va$L)", v, num.vectorType(), Num.SPECIES,
+                        plus(v * lanes, "o"), v);
             }
             b.endControlFlow();
-            for (int v = 0; v < size; v++) {
+            for (int v = 0; v < vectors; v++) {
                 b.addStatement("va$L.intoArray(acc, $L)", v, plus(row + v * lanes, "accFirst"));
             }
             b.unindent().add("}\n");
-            vector += size;
-        }
-        int done = vectors * lanes;
-        if (done < length) {
-            b.add("// rows $L to $L, fewer than a vector: the same fused multiply-adds, one row at a time\n", done,
-                    length - 1);
-            b.beginControlFlow("for (int i = 0; i < $L; i++)", count);
-            b.addStatement("final $L vs = src[srcOffset + i]", num.keyword());
-            b.addStatement("final int o = (firstColumn + i) * $L + first", stride);
-            beginLoop(b, "k", done, length);
-            b.addStatement("acc[accFirst + k] = Math.fma(columns[o + k], vs, acc[accFirst + k])");
-            endLoop(b);
-            b.endControlFlow();
         }
         return MethodSpec.methodBuilder(name)
                 .addModifiers(javax.lang.model.element.Modifier.PRIVATE, javax.lang.model.element.Modifier.STATIC)
-                .addJavadoc("Adds {@code sum_i src[srcOffset + i] * columns[(firstColumn + i) * $L + first + k]} to"
-                        + " {@code acc[accFirst + k]}\nfor {@code k < $L} and {@code i < $L}: the rows in registers,"
-                        + " fused multiply-adds in column order.\n", stride, length, count)
+                .addJavadoc("Adds {@code sum_i src[srcOffset + i] * M[r][firstColumn + i]} to"
+                        + " {@code acc[accFirst + r - $L]} for the rows\n{@code r} from $L to $L and {@code i < $L},"
+                        + " {@code M} ($L x $L) stored in blocks of rows {@code $L}: each block in\nregisters, fused"
+                        + " multiply-adds in column order.\n", first, first, first + length - 1, count, layout.rows(),
+                        layout.cols(), layout.startsSource())
                 .addParameter(num.array(1), "acc")
                 .addParameter(int.class, "accFirst")
-                .addParameter(num.array(1), "columns")
+                .addParameter(num.array(1), "w")
                 .addParameter(int.class, "firstColumn")
                 .addParameter(num.array(1), "src")
                 .addParameter(int.class, "srcOffset")
-                .addParameter(int.class, "first")
                 .addCode(b.build())
                 .build();
     }
@@ -220,7 +218,8 @@ public final class Kernels {
             throw new IllegalArgumentException("the gate loop is float's");
         }
         if (num.isVector() && length >= num.lanes()) {
-            String name = num.vectorMethods().use("gates" + length, () -> vectorGates(num, "gates" + length, length));
+            String name = num.vectorMethods().use("gates" + length, List.of(length),
+                    n -> vectorGates(num, n, length));
             b.addStatement("$L($L, $L, $L)", name, array, scales, shifts);
             return;
         }

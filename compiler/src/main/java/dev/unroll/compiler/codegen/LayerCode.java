@@ -233,7 +233,7 @@ public final class LayerCode {
     public void recurrentProjection(CodeBlock.Builder b, String acc) {
         b.add("// W_hh h_{t-1}, the same way\n");
         Kernels.axpyColumns(b, numHh, acc, "whhT", "h", "prev", h, layer.cell().recurrentRows(layer),
-                layer.weightHh().rows());
+                numHh.forwardLayout(layer.weightHh()));
     }
 
     /**
@@ -247,7 +247,7 @@ public final class LayerCode {
         }
         b.add("// W_hh h_{t-1}, the same way, rows $L to $L\n", from, to - 1);
         Kernels.axpyColumns(b, numHh, acc, from, "whhT", "h", "prev", 0, h, from, to - from,
-                layer.weightHh().rows());
+                numHh.forwardLayout(layer.weightHh()));
     }
 
     /** A range of gate rows, {@code [from, to)}. */
@@ -263,10 +263,10 @@ public final class LayerCode {
         b.addStatement("final int xo = $L", layer.sourceOffset());
         if (rows.all(gh)) {
             Kernels.axpyColumns(b, numIh, acc, "wihT", "x", "xo", layer.shape().inputSize(), gh,
-                    layer.weightIh().rows());
+                    numIh.forwardLayout(layer.weightIh()));
         } else {
             Kernels.axpyColumns(b, numIh, acc, rows.from(), "wihT", "x", "xo", 0, layer.shape().inputSize(),
-                    rows.from(), rows.to() - rows.from(), layer.weightIh().rows());
+                    rows.from(), rows.to() - rows.from(), numIh.forwardLayout(layer.weightIh()));
         }
     }
 
@@ -277,10 +277,15 @@ public final class LayerCode {
     private void symbolInputForward(CodeBlock.Builder b, String acc, Rows rows, BufferSpec symbols, String time) {
         b.add("// a one-hot input selects one column of W_ih\n");
         if (numIh.flatWeights(layer.weightIh())) {
-            b.addStatement("final int symbolColumn = $L[$L] * $L", symbols.ref(), time, layer.weightIh().rows());
-            Kernels.beginLoop(b, "k", rows.from(), rows.to());
-            b.addStatement("$L[k] += wihT[symbolColumn + k]", acc);
-            Kernels.endLoop(b);
+            // the column is in pieces, one in each block of rows
+            BlockLayout layout = numIh.forwardLayout(layer.weightIh());
+            b.addStatement("final int symbol = $L[$L]", symbols.ref(), time);
+            for (int j = layout.blockAt(rows.from()); j < layout.blockAt(rows.to()); j++) {
+                b.addStatement("final int column$L = $L + symbol * $L", j, layout.offset(j), layout.size(j));
+                Kernels.beginLoop(b, "k", 0, layout.size(j));
+                b.addStatement("$L[$L + k] += wihT[column$L + k]", acc, layout.start(j), j);
+                Kernels.endLoop(b);
+            }
             return;
         }
         b.addStatement("final $L[] symbolColumn = wihT[$L[$L]]", t(), symbols.ref(), time);
@@ -291,11 +296,11 @@ public final class LayerCode {
 
     /**
      * Declares {@code name}, the weight {@code w} by rows as the backward products read it: one array per row, or,
-     * for the Vector API kernels, the parameter's own row-major values.
+     * for the Vector API kernels, {@code W^T} in blocks ({@link Num#backwardLayout}).
      */
     static void rowsLocal(CodeBlock.Builder b, Num num, String name, dev.unroll.compiler.plan.TensorSpec w) {
         if (num.flatWeights(w)) {
-            b.addStatement("final $T $L = $L", num.array(1), name, w.valueRef());
+            b.addStatement("final $T $L = $L", num.array(1), name, w.rowsField());
         } else {
             b.addStatement("final $T $L = $L", num.array(2), name, w.rowsField());
         }
@@ -387,7 +392,8 @@ public final class LayerCode {
             Kernels.outerProductRows(b, num, "k", recurrentRows, recurrentDz, null, "gwhh", null, "j", "hp", h);
         }
         b.add("// dh_{t-1} = W_hh^T dz_h: AXPYs over the rows of W_hh, four per pass\n");
-        Kernels.axpyColumns(b, numHh, "dh", "whh", recurrentDz, "0", recurrentRows, h, layer.weightHh().cols());
+        Kernels.axpyColumns(b, numHh, "dh", "whh", recurrentDz, "0", recurrentRows, h,
+                numHh.backwardLayout(layer.weightHh()));
         inputBackward(b);
         return m.addCode(b.build()).build();
     }
@@ -719,7 +725,8 @@ public final class LayerCode {
         }
         if (dx != null) {
             b.add("// dx_t = W_ih^T dz: AXPYs over the rows of W_ih, four per pass\n");
-            Kernels.axpyColumns(b, numIh, "dx", "wih", "dz", "0", gh, inputSize, layer.weightIh().cols());
+            Kernels.axpyColumns(b, numIh, "dx", "wih", "dz", "0", gh, inputSize,
+                    numIh.backwardLayout(layer.weightIh()));
         }
     }
 

@@ -41,6 +41,16 @@ public final class ModelWriter {
         this.plan = plan;
         this.model = plan.model();
         this.num = new Num(model.precision(), plan.kernels());
+        // the rows where a product of part of a weight begins: the Vector API kernels' layout begins a block there
+        for (LayerPlan layer : plan.allLayers()) {
+            for (LayerPlan pass : layer.passes()) {
+                pass.twoThreadCut().ifPresent(cut -> {
+                    num.splitAt(pass.weightIh(), cut);
+                    num.splitAt(pass.weightHh(), cut);
+                });
+                num.splitAt(pass.weightHh(), pass.cell().recurrentRows(pass));
+            }
+        }
         this.api = new ApiWriter(plan, num);
     }
 

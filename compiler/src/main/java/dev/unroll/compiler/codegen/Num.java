@@ -24,6 +24,8 @@ public final class Num {
     private final boolean isFloat;
     private final KernelStyle kernels;
     private final VectorMethods vectorMethods = new VectorMethods();
+    /** Rows at which a weight's forward layout must begin a block (a two-thread cut, a cell's separate products). */
+    private final java.util.Map<String, java.util.SortedSet<Integer>> splits = new java.util.HashMap<>();
 
     /**
      * The largest product the Vector API kernels take: at most this many rows (four blocks of 128 floats at 512
@@ -76,12 +78,36 @@ public final class Num {
     }
 
     /**
-     * Returns true when the products of {@code w} read it as flat arrays: {@code W^T} packed column after column
-     * ({@code packed[i * rows + k] = W[k][i]}) forward, and {@code W}'s own row-major values backward. Only the Vector
-     * API kernels do; the plain ones read one array per column.
+     * Returns true when the products of {@code w} read it as flat arrays in {@link BlockLayout blocks of rows}: only
+     * the Vector API kernels do; the plain ones read one array per column.
      */
     public boolean flatWeights(dev.unroll.compiler.plan.TensorSpec w) {
         return forTensor(w).isVector();
+    }
+
+    /**
+     * Makes the forward layout of {@code w} begin a block at {@code row}, for a product that starts there. The
+     * model writer says so for every such product before anything is written.
+     */
+    public void splitAt(dev.unroll.compiler.plan.TensorSpec w, int row) {
+        if (row > 0 && row < w.rows()) {
+            splits.computeIfAbsent(w.field(), f -> new java.util.TreeSet<>()).add(row);
+        }
+    }
+
+    /** Returns how the forward products store {@code W} (rows its rows), or null for plain kernels. */
+    public BlockLayout forwardLayout(dev.unroll.compiler.plan.TensorSpec w) {
+        if (!flatWeights(w)) {
+            return null;
+        }
+        int[] at = splits.getOrDefault(w.field(), new java.util.TreeSet<>()).stream().mapToInt(Integer::intValue)
+                .toArray();
+        return BlockLayout.of(w.rows(), w.cols(), lanes(), at);
+    }
+
+    /** Returns how the backward products store {@code W^T} (rows the columns of {@code W}), or null for plain. */
+    public BlockLayout backwardLayout(dev.unroll.compiler.plan.TensorSpec w) {
+        return flatWeights(w) ? BlockLayout.of(w.cols(), w.rows(), lanes()) : null;
     }
 
     private Num(boolean isFloat, KernelStyle kernels) {

@@ -73,14 +73,14 @@ final class ParameterWriter {
         List<TensorSpec> tensors = plan.tensors();
         for (TensorSpec tensor : tensors) {
             if (tensor.packed() && num.flatWeights(tensor)) {
+                BlockLayout layout = num.forwardLayout(tensor);
                 type.addField(FieldSpec.builder(num.array(1), tensor.packedField(), Modifier.PRIVATE, Modifier.FINAL)
-                        .addJavadoc("{@code $L} transposed, column after column: {@code $L[i * $L + k] = W[k][i]}, the"
-                                + " layout of the Vector API kernels.\n", tensor.name(), tensor.packedField(),
-                                tensor.rows())
+                        .addJavadoc("{@code $L} in blocks of rows {@code $L}, each block column after column: the"
+                                + " layout of the Vector API kernels.\n", tensor.name(), layout.startsSource())
                         .initializer("new $T[$L]", num.type(), (long) tensor.rows() * tensor.cols())
                         .build());
-                repack.addStatement("$T.transposeFlat($L, $L, $L)", RuntimeTypes.ARRAYS2D, tensor.valueRef(),
-                        tensor.cols(), tensor.packedField());
+                repack.addStatement("$T.blocked($L, $L, new int[] $L, $L)", RuntimeTypes.ARRAYS2D, tensor.valueRef(),
+                        tensor.cols(), layout.startsSource(), tensor.packedField());
             } else if (tensor.packed()) {
                 type.addField(FieldSpec.builder(num.array(2), tensor.packedField(), Modifier.PRIVATE, Modifier.FINAL)
                         .addJavadoc("{@code $L} transposed: {@code $L[i][k] = W[k][i]}.\n", tensor.name(),
@@ -92,8 +92,19 @@ final class ParameterWriter {
             }
         }
         for (TensorSpec tensor : tensors) {
-            // the Vector API kernels read the row-major values themselves
-            if (tensor.rowCopy() && !num.flatWeights(tensor)) {
+            if (tensor.rowCopy() && num.flatWeights(tensor)) {
+                BlockLayout layout = num.backwardLayout(tensor);
+                type.addField(FieldSpec.builder(num.array(1), tensor.rowsField(), Modifier.PRIVATE, Modifier.FINAL)
+                        .addJavadoc("{@code $L} transposed, in blocks of its columns {@code $L}, each block row after"
+                                + " row: the layout of the\nVector API kernels of the backward pass.\n", tensor.name(),
+                                layout.startsSource())
+                        .initializer("new $T[$L]", num.type(), (long) tensor.rows() * tensor.cols())
+                        .build());
+                repack.addStatement("$T.blockedTransposed($L, $L, new int[] $L, $L)", RuntimeTypes.ARRAYS2D,
+                        tensor.valueRef(), tensor.cols(), layout.startsSource(), tensor.rowsField());
+                continue;
+            }
+            if (tensor.rowCopy()) {
                 type.addField(FieldSpec.builder(num.array(2), tensor.rowsField(), Modifier.PRIVATE, Modifier.FINAL)
                         .addJavadoc("{@code $L}, one array per row: {@code $L[k][i] = W[k][i]}.\n", tensor.name(),
                                 tensor.rowsField())

@@ -2,9 +2,10 @@ package dev.unroll.compiler.codegen;
 
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeSpec;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The Vector API helper methods of one generated class, each written once however many call sites use it (kernels
@@ -16,17 +17,29 @@ import java.util.function.Supplier;
  */
 final class VectorMethods {
     private final Map<String, MethodSpec> methods = new LinkedHashMap<>();
+    private final Map<Object, String> names = new HashMap<>();
 
-    /** Returns {@code name}, having written its method with {@code write} the first time it is asked for. */
-    String use(String name, Supplier<MethodSpec> write) {
-        methods.computeIfAbsent(name, n -> {
-            MethodSpec method = write.get();
-            if (!method.name().equals(n)) {
-                throw new IllegalStateException("helper " + n + " written as " + method.name());
-            }
-            return method;
-        });
-        return name;
+    /**
+     * Returns the name of the helper that {@code key} identifies (equal keys, one helper), having written it with
+     * {@code write} the first time: {@code name}, or, when another helper already has that name, {@code name} with a
+     * letter after it.
+     */
+    String use(String name, Object key, Function<String, MethodSpec> write) {
+        String known = names.get(key);
+        if (known != null) {
+            return known;
+        }
+        String unique = name;
+        for (char suffix = 'B'; methods.containsKey(unique); suffix++) {
+            unique = name + suffix;
+        }
+        MethodSpec method = write.apply(unique);
+        if (!method.name().equals(unique)) {
+            throw new IllegalStateException("helper " + unique + " written as " + method.name());
+        }
+        methods.put(unique, method);
+        names.put(key, unique);
+        return unique;
     }
 
     /** Adds every helper asked for so far to {@code type}, in the order they were first asked for. */
