@@ -30,7 +30,7 @@ final class HeadWriter {
         this.net = plan.network();
         this.o = head.size();
         this.f = head.inputSize();
-        this.num = num.forTensor(head.weight());
+        this.num = num;
     }
 
     void addTo(TypeSpec.Builder type) {

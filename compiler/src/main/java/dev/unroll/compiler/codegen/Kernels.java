@@ -117,88 +117,80 @@ public final class Kernels {
 
     /**
      * The Vector API form of {@link #axpyColumns(CodeBlock.Builder, Num, String, int, String, String, String, int,
-     * int, int, int, BlockLayout)}: a call of the class's helper for these rows of this matrix ({@link #vectorProduct}),
-     * written once however many call sites share it.
+     * int, int, int, BlockLayout)}: one call per block of the layout's rows in {@code [first, first + length)}, of the
+     * class's helper for blocks of that size and {@code count} columns ({@link #vectorBlock}), written once however
+     * many blocks and call sites share it. One helper per block, not per product: a helper over all of LSTM-512's
+     * 2,048 rows passed the JIT's 8,000-byte limit and ran interpreted.
      */
     private static void vectorAxpyColumns(CodeBlock.Builder b, Num num, String acc, int accFirst, String columns,
             String src, String srcOffset, int firstColumn, int count, int first, int length, BlockLayout layout) {
         if (count == 0 || length == 0) {
             return;
         }
-        String helper = "mulAdd" + layout.rows() + "x" + layout.cols()
-                + (first == 0 && length == layout.rows() ? "" : "Rows" + first + "To" + (first + length - 1))
-                + (count == layout.cols() ? "" : "Columns" + count);
-        String name = num.vectorMethods().use(helper, List.of(layout, first, length, count),
-                n -> vectorProduct(num, n, count, first, length, layout));
         String offset = "0".equals(srcOffset) ? String.valueOf(firstColumn)
                 : firstColumn == 0 ? srcOffset : srcOffset + " + " + firstColumn;
-        b.addStatement("$L($L, $L, $L, $L, $L, $L)", name, acc, accFirst, columns, firstColumn, src, offset);
+        for (int j = layout.blockAt(first); j < layout.blockAt(first + length); j++) {
+            int size = layout.size(j);
+            boolean whole = size % num.lanes() == 0;
+            String helper = (whole ? "mulAddVectors" + size / num.lanes() : "mulAddRows" + size) + "x" + count;
+            String name = num.vectorMethods().use(helper, List.of(whole, size, count),
+                    n -> vectorBlock(num, n, size, count));
+            b.addStatement("$L($L, $L, $L, $L, $L, $L)", name, acc, accFirst + layout.start(j) - first, columns,
+                    layout.offset(j) + firstColumn * size, src, offset);
+        }
     }
 
     /**
-     * The helper {@code name(acc, accFirst, w, firstColumn, src, srcOffset)}: {@code acc[accFirst + r - first] +=
-     * sum_i src[srcOffset + i] * M[r][firstColumn + i]} for the rows {@code r} in {@code [first, first + length)} and
-     * {@code i < count}, {@code M} stored in {@code w} as {@code layout} says. Each block of whole vectors is loaded
-     * into registers once, updated by one fused multiply-add per vector and column, and stored once; a block of fewer
-     * rows than a vector by scalar fused multiply-adds. Every element is so {@code a = fma(m_i, s_i, a)} over the
-     * columns in order, whichever block holds it: a step cut into row ranges for two threads gives the bits of the
-     * whole. C2 keeps a vector in a register only when the number of them is a constant, which is why the width is
-     * fixed when the code is generated. Measured alone (JDK 17, AVX-512): 29-35 multiply-adds per ns at LSTM-32's
-     * shapes against the plain loop's 15-20; at LSTM-512's, 19 against 14.
+     * The helper {@code name(acc, accFirst, w, o, src, srcOffset)} of one block of {@code size} rows and
+     * {@code count} columns: {@code acc[accFirst + k] += sum_i src[srcOffset + i] * w[o + i * size + k]} for
+     * {@code k < size}, {@code i < count}. A block of whole vectors is loaded into registers once, updated by one
+     * fused multiply-add per vector and column, and stored once; a block of fewer rows than a vector by scalar fused
+     * multiply-adds. Every element is so {@code a = fma(m_i, s_i, a)} over the columns in order, whichever block
+     * holds it: a step cut into row ranges for two threads gives the bits of the whole. C2 keeps a vector in a
+     * register only when the number of them is a constant, which is why the width is fixed when the code is
+     * generated. Measured alone (JDK 17, AVX-512): 29-35 multiply-adds per ns at LSTM-32's shapes against the plain
+     * loop's 15-20; at LSTM-512's, 19 against 14.
      */
-    private static MethodSpec vectorProduct(Num num, String name, int count, int first, int length,
-            BlockLayout layout) {
+    private static MethodSpec vectorBlock(Num num, String name, int size, int count) {
         CodeBlock.Builder b = CodeBlock.builder();
         int lanes = num.lanes();
-        for (int j = layout.blockAt(first); j < layout.blockAt(first + length); j++) {
-            int size = layout.size(j);
-            int row = layout.start(j) - first;
-            if (size % lanes != 0) {
-                b.add("// rows $L to $L, fewer than a vector: the same fused multiply-adds, one row at a time\n",
-                        layout.start(j), layout.start(j) + size - 1);
-                b.beginControlFlow("for (int i = 0; i < $L; i++)", count);
-                b.addStatement("final $L vs = src[srcOffset + i]", num.keyword());
-                b.addStatement("final int o = $L + (firstColumn + i) * $L", layout.offset(j), size);
-                beginLoop(b, "k", 0, size);
-                b.addStatement("acc[$L] = Math.fma(w[o + k], vs, acc[$L])", plus(row, "accFirst + k"),
-                        plus(row, "accFirst + k"));
-                endLoop(b);
-                b.endControlFlow();
-                continue;
-            }
+        if (size % lanes != 0) {
+            b.beginControlFlow("for (int i = 0; i < $L; i++)", count);
+            b.addStatement("final $L vs = src[srcOffset + i]", num.keyword());
+            b.addStatement("final int column = o + i * $L", size);
+            beginLoop(b, "k", 0, size);
+            b.addStatement("acc[accFirst + k] = Math.fma(w[column + k], vs, acc[accFirst + k])");
+            endLoop(b);
+            b.endControlFlow();
+        } else {
             int vectors = size / lanes;
-            b.add("// rows $L to $L: $L vectors in registers over the columns\n", layout.start(j),
-                    layout.start(j) + size - 1, vectors);
-            b.add("{\n").indent();
             for (int v = 0; v < vectors; v++) {
                 b.addStatement("$T va$L = $T.fromArray($L, acc, $L)", num.vectorType(), v, num.vectorType(),
-                        Num.SPECIES, plus(row + v * lanes, "accFirst"));
+                        Num.SPECIES, plus(v * lanes, "accFirst"));
             }
             b.beginControlFlow("for (int i = 0; i < $L; i++)", count);
             b.addStatement("final $T vs = $T.broadcast($L, src[srcOffset + i])", num.vectorType(), num.vectorType(),
                     Num.SPECIES);
-            b.addStatement("final int o = $L + (firstColumn + i) * $L", layout.offset(j), size);
+            b.addStatement("final int column = o + i * $L", size);
             for (int v = 0; v < vectors; v++) {
                 b.addStatement("va$L = $T.fromArray($L, w, $L).fma(vs, va$L)", v, num.vectorType(), Num.SPECIES,
-                        plus(v * lanes, "o"), v);
+                        plus(v * lanes, "column"), v);
             }
             b.endControlFlow();
             for (int v = 0; v < vectors; v++) {
-                b.addStatement("va$L.intoArray(acc, $L)", v, plus(row + v * lanes, "accFirst"));
+                b.addStatement("va$L.intoArray(acc, $L)", v, plus(v * lanes, "accFirst"));
             }
-            b.unindent().add("}\n");
         }
         return MethodSpec.methodBuilder(name)
                 .addModifiers(javax.lang.model.element.Modifier.PRIVATE, javax.lang.model.element.Modifier.STATIC)
-                .addJavadoc("Adds {@code sum_i src[srcOffset + i] * M[r][firstColumn + i]} to"
-                        + " {@code acc[accFirst + r - $L]} for the rows\n{@code r} from $L to $L and {@code i < $L},"
-                        + " {@code M} ($L x $L) stored in blocks of rows {@code $L}: each block in\nregisters, fused"
-                        + " multiply-adds in column order.\n", first, first, first + length - 1, count, layout.rows(),
-                        layout.cols(), layout.startsSource())
+                .addJavadoc("Adds {@code sum_i src[srcOffset + i] * w[o + i * $L + k]} to {@code acc[accFirst + k]}"
+                        + " for {@code k < $L} and\n{@code i < $L}: one block of a weight stored in blocks of rows,"
+                        + " $L, fused multiply-adds in column order.\n", size, size, count,
+                        size % lanes == 0 ? "in registers" : "fewer rows than a vector")
                 .addParameter(num.array(1), "acc")
                 .addParameter(int.class, "accFirst")
                 .addParameter(num.array(1), "w")
-                .addParameter(int.class, "firstColumn")
+                .addParameter(int.class, "o")
                 .addParameter(num.array(1), "src")
                 .addParameter(int.class, "srcOffset")
                 .addCode(b.build())

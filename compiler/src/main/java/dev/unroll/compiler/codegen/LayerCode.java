@@ -44,9 +44,6 @@ public final class LayerCode {
     private final LayerPlan layer;
     private final NetworkBuffers net;
     private final Num num;
-    /** How the products of W_ih and of W_hh are written: the Vector API's kernels stop at a size (Num#forTensor). */
-    private final Num numIh;
-    private final Num numHh;
     private final int l;
     private final int h;
     private final int gh;
@@ -60,8 +57,6 @@ public final class LayerCode {
         this.pass = layer.pass();
         this.net = net;
         this.num = num;
-        this.numIh = num.forTensor(layer.weightIh());
-        this.numHh = num.forTensor(layer.weightHh());
         this.l = layer.index();
         this.h = layer.hiddenSize();
         this.gh = layer.gateRows();
@@ -75,14 +70,6 @@ public final class LayerCode {
     /** Returns the numeric type. */
     public Num num() {
         return num;
-    }
-
-    /**
-     * Returns the numeric type of the products of {@code W_hh} (plain kernels past the Vector API kernels' size even
-     * when the model asked for vectors), and so the type of {@code whhT} and {@code whh}.
-     */
-    public Num numHh() {
-        return numHh;
     }
 
     /** Returns the numeric keyword, {@code float} or {@code double}. */
@@ -170,9 +157,9 @@ public final class LayerCode {
 
     /** Emits the forward step's locals: the packed weights, the biases, {@code h} and {@code prev}. */
     private void forwardLocals(CodeBlock.Builder b) {
-        b.addStatement("final $T wihT = $L", numIh.array(numIh.flatWeights(layer.weightIh()) ? 1 : 2),
+        b.addStatement("final $T wihT = $L", num.array(num.flatWeights(layer.weightIh()) ? 1 : 2),
                 layer.weightIh().packedField());
-        b.addStatement("final $T whhT = $L", numHh.array(numHh.flatWeights(layer.weightHh()) ? 1 : 2),
+        b.addStatement("final $T whhT = $L", num.array(num.flatWeights(layer.weightHh()) ? 1 : 2),
                 layer.weightHh().packedField());
         b.addStatement("final $L[] bih = $L", t(), layer.biasIh().valueRef());
         b.addStatement("final $L[] bhh = $L", t(), layer.biasHh().valueRef());
@@ -232,8 +219,8 @@ public final class LayerCode {
      */
     public void recurrentProjection(CodeBlock.Builder b, String acc) {
         b.add("// W_hh h_{t-1}, the same way\n");
-        Kernels.axpyColumns(b, numHh, acc, "whhT", "h", "prev", h, layer.cell().recurrentRows(layer),
-                numHh.forwardLayout(layer.weightHh()));
+        Kernels.axpyColumns(b, num, acc, "whhT", "h", "prev", h, layer.cell().recurrentRows(layer),
+                num.forwardLayout(layer.weightHh()));
     }
 
     /**
@@ -246,8 +233,8 @@ public final class LayerCode {
             return;
         }
         b.add("// W_hh h_{t-1}, the same way, rows $L to $L\n", from, to - 1);
-        Kernels.axpyColumns(b, numHh, acc, from, "whhT", "h", "prev", 0, h, from, to - from,
-                numHh.forwardLayout(layer.weightHh()));
+        Kernels.axpyColumns(b, num, acc, from, "whhT", "h", "prev", 0, h, from, to - from,
+                num.forwardLayout(layer.weightHh()));
     }
 
     /** A range of gate rows, {@code [from, to)}. */
@@ -262,11 +249,11 @@ public final class LayerCode {
         b.addStatement("final $L[] x = $L", t(), layer.source().orElseThrow().ref());
         b.addStatement("final int xo = $L", layer.sourceOffset());
         if (rows.all(gh)) {
-            Kernels.axpyColumns(b, numIh, acc, "wihT", "x", "xo", layer.shape().inputSize(), gh,
-                    numIh.forwardLayout(layer.weightIh()));
+            Kernels.axpyColumns(b, num, acc, "wihT", "x", "xo", layer.shape().inputSize(), gh,
+                    num.forwardLayout(layer.weightIh()));
         } else {
-            Kernels.axpyColumns(b, numIh, acc, rows.from(), "wihT", "x", "xo", 0, layer.shape().inputSize(),
-                    rows.from(), rows.to() - rows.from(), numIh.forwardLayout(layer.weightIh()));
+            Kernels.axpyColumns(b, num, acc, rows.from(), "wihT", "x", "xo", 0, layer.shape().inputSize(),
+                    rows.from(), rows.to() - rows.from(), num.forwardLayout(layer.weightIh()));
         }
     }
 
@@ -276,9 +263,9 @@ public final class LayerCode {
 
     private void symbolInputForward(CodeBlock.Builder b, String acc, Rows rows, BufferSpec symbols, String time) {
         b.add("// a one-hot input selects one column of W_ih\n");
-        if (numIh.flatWeights(layer.weightIh())) {
+        if (num.flatWeights(layer.weightIh())) {
             // the column is in pieces, one in each block of rows
-            BlockLayout layout = numIh.forwardLayout(layer.weightIh());
+            BlockLayout layout = num.forwardLayout(layer.weightIh());
             b.addStatement("final int symbol = $L[$L]", symbols.ref(), time);
             for (int j = layout.blockAt(rows.from()); j < layout.blockAt(rows.to()); j++) {
                 b.addStatement("final int column$L = $L + symbol * $L", j, layout.offset(j), layout.size(j));
@@ -326,9 +313,9 @@ public final class LayerCode {
                                         : "the input gradient"));
         CodeBlock.Builder b = CodeBlock.builder();
         if (layer.weightIh().rowCopy()) {
-            rowsLocal(b, numIh, "wih", layer.weightIh());
+            rowsLocal(b, num, "wih", layer.weightIh());
         }
-        rowsLocal(b, numHh, "whh", layer.weightHh());
+        rowsLocal(b, num, "whh", layer.weightHh());
         b.addStatement("final $L[][] gwih = $L", t(), layer.weightIh().gradientRef());
         b.addStatement("final $L[][] gwhh = $L", t(), layer.weightHh().gradientRef());
         b.addStatement("final $L[] gbih = $L", t(), layer.biasIh().gradientRef());
@@ -392,8 +379,8 @@ public final class LayerCode {
             Kernels.outerProductRows(b, num, "k", recurrentRows, recurrentDz, null, "gwhh", null, "j", "hp", h);
         }
         b.add("// dh_{t-1} = W_hh^T dz_h: AXPYs over the rows of W_hh, four per pass\n");
-        Kernels.axpyColumns(b, numHh, "dh", "whh", recurrentDz, "0", recurrentRows, h,
-                numHh.backwardLayout(layer.weightHh()));
+        Kernels.axpyColumns(b, num, "dh", "whh", recurrentDz, "0", recurrentRows, h,
+                num.backwardLayout(layer.weightHh()));
         inputBackward(b);
         return m.addCode(b.build()).build();
     }
@@ -725,8 +712,8 @@ public final class LayerCode {
         }
         if (dx != null) {
             b.add("// dx_t = W_ih^T dz: AXPYs over the rows of W_ih, four per pass\n");
-            Kernels.axpyColumns(b, numIh, "dx", "wih", "dz", "0", gh, inputSize,
-                    numIh.backwardLayout(layer.weightIh()));
+            Kernels.axpyColumns(b, num, "dx", "wih", "dz", "0", gh, inputSize,
+                    num.backwardLayout(layer.weightIh()));
         }
     }
 

@@ -27,18 +27,6 @@ public final class Num {
     /** Rows at which a weight's forward layout must begin a block (a two-thread cut, a cell's separate products). */
     private final java.util.Map<String, java.util.SortedSet<Integer>> splits = new java.util.HashMap<>();
 
-    /**
-     * The largest product the Vector API kernels take: at most this many rows (four blocks of 128 floats at 512
-     * bits) and weights of at most {@link #VECTOR_MAX_BYTES}. Past either, the blocked kernel reads each column's
-     * block of rows from a different place for each block, over weights that live in L2 or L3 rather than L1, and
-     * lost to the plain loop: LSTM-512's step 1.38x, GRU-512's 1.15x the plain step (JMH, this machine); LSTM-128
-     * (512 rows, 256 KiB) was a tie, LSTM-64 0.88x, GRU-128 0.88x, LSTM-32 0.80x.
-     */
-    static final int VECTOR_MAX_ROWS = 512;
-
-    /** See {@link #VECTOR_MAX_ROWS}. */
-    static final long VECTOR_MAX_BYTES = 512 * 1024;
-
     /** Returns the numeric type of a model of this precision, with plain Java kernels. */
     public Num(Precision precision) {
         this(precision, KernelStyle.PLAIN);
@@ -56,33 +44,11 @@ public final class Num {
     }
 
     /**
-     * Returns the numeric type for the products of one layer or head, whose largest product has {@code rows} rows and
-     * {@code weights} weights: this, or for a product past the Vector API kernels' gain ({@link #VECTOR_MAX_ROWS}),
-     * plain kernels. Decided per layer, not per product, so that a step cut into row ranges computes each row as the
-     * whole step does.
-     */
-    public Num forProduct(int rows, long weights) {
-        if (!isVector() || (rows <= VECTOR_MAX_ROWS && weights * (isFloat ? 4 : 8) <= VECTOR_MAX_BYTES)) {
-            return this;
-        }
-        return new Num(isFloat, KernelStyle.PLAIN);
-    }
-
-    /**
-     * Returns the numeric type of the products with weight {@code w} (forward over {@code W^T}, backward over
-     * {@code W}): decided by the tensor, so that every product of it, whole or cut into row ranges, is written the
-     * same way.
-     */
-    public Num forTensor(dev.unroll.compiler.plan.TensorSpec w) {
-        return forProduct(Math.max(w.rows(), w.cols()), (long) w.rows() * w.cols());
-    }
-
-    /**
      * Returns true when the products of {@code w} read it as flat arrays in {@link BlockLayout blocks of rows}: only
      * the Vector API kernels do; the plain ones read one array per column.
      */
     public boolean flatWeights(dev.unroll.compiler.plan.TensorSpec w) {
-        return forTensor(w).isVector();
+        return isVector();
     }
 
     /**

@@ -114,7 +114,7 @@ public final class ChoGruCell implements CellEmitter {
         Kernels.beginLoop(b, "j", 0, h);
         b.addStatement("rh[j] = xin[j] * hs[j]");
         Kernels.endLoop(b);
-        Kernels.axpyColumns(b, code.numHh(), "hn", "whhT", "rh", "0", 0, h, 2 * h, h, code.numHh().forwardLayout(code.layer().weightHh()));
+        Kernels.axpyColumns(b, code.num(), "hn", "whhT", "rh", "0", 0, h, 2 * h, h, code.num().forwardLayout(code.layer().weightHh()));
         b.add("// n = tanh(xin_n + hn), h_t = (1 - z) n + z h_{t-1}\n");
         Kernels.beginLoop(b, "j", 0, h);
         b.addStatement("xin[$L + j] = $T.tanh(xin[$L + j] + hn[j])", 2 * h, RuntimeTypes.ACTIVATIONS, 2 * h);
@@ -150,7 +150,7 @@ public final class ChoGruCell implements CellEmitter {
         Kernels.endLoop(b);
         b.add("// dW_hn += dn (r * h_{t-1})^T, then drh = W_hn^T dn: AXPYs over the n rows of W_hh\n");
         Kernels.outerProductRows(b, code.num(), "k", 2 * h, gh, "dz", null, "gwhh", null, "j", "rh", h);
-        Kernels.axpyColumns(b, code.numHh(), "drh", "whh", "dz", "0", 2 * h, h, 0, h, code.numHh().backwardLayout(code.layer().weightHh()));
+        Kernels.axpyColumns(b, code.num(), "drh", "whh", "dz", "0", 2 * h, h, 0, h, code.num().backwardLayout(code.layer().weightHh()));
         b.add("// dr = drh * h_{t-1} * r (1 - r); dh_{t-1} gets drh * r here, W_hr^T dr + W_hz^T dz_u after\n");
         Kernels.beginLoop(b, "j", 0, h);
         b.addStatement("final $L rg = gs[j]", t);
