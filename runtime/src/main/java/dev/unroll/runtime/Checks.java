@@ -97,9 +97,18 @@ public final class Checks {
         if (x.length != size) {
             throw new IllegalArgumentException(name + ": expected " + size + " values (" + what + "), got " + x.length);
         }
+        // A value is NaN or infinite exactly when its exponent bits are all ones, the largest they can be: the
+        // largest exponent field over x is a max reduction C2 vectorizes, where a loop of isFinite tests with an
+        // exit each stays scalar (64 inputs: 2 % of a small model's step). Only a bad input pays for finding which.
+        int exponents = 0;
         for (int i = 0; i < size; i++) {
-            if (!Float.isFinite(x[i])) {
-                throw new IllegalArgumentException(name + "[" + i + "] is " + x[i] + "; inputs must be finite");
+            exponents = Math.max(exponents, Float.floatToRawIntBits(x[i]) & 0x7f800000);
+        }
+        if (exponents == 0x7f800000) {
+            for (int i = 0; i < size; i++) {
+                if (!Float.isFinite(x[i])) {
+                    throw new IllegalArgumentException(name + "[" + i + "] is " + x[i] + "; inputs must be finite");
+                }
             }
         }
     }

@@ -41,4 +41,29 @@ class ChecksTest {
                 () -> Checks.symbols(new int[] {0, 70}, 2, 65, Checks.element("xs", 3)));
         assertEquals(true, e.getMessage().startsWith("xs[3]"), e.getMessage());
     }
+
+    @Test
+    void aFloatVectorCheckFindsEveryNonFiniteValueAndPassesEveryFiniteOne() {
+        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+            Float.intBitsToFloat(0x7fc00001), Float.intBitsToFloat(0xffffffff)};
+        for (int size : new int[] {1, 7, 64, 129}) {
+            for (float bad : specials) {
+                for (int at : new int[] {0, size / 2, size - 1}) {
+                    float[] x = new float[size];
+                    java.util.Arrays.fill(x, 1.5f);
+                    x[at] = bad;
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> Checks.vector(x, size, "x", "the input size"));
+                    assertEquals("x[" + at + "] is " + bad + "; inputs must be finite", e.getMessage());
+                }
+            }
+            // the largest finite values, subnormals and signed zeros pass
+            float[] x = new float[size];
+            float[] finite = {Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, -0.0f, 0.0f, Float.MIN_NORMAL};
+            for (int i = 0; i < size; i++) {
+                x[i] = finite[i % finite.length];
+            }
+            Checks.vector(x, size, "x", "the input size");
+        }
+    }
 }

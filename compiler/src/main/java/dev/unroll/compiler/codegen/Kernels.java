@@ -235,18 +235,8 @@ public final class Kernels {
         b.beginControlFlow("for (int k = 0; k < $L; k += $L)", full, lanes);
         b.addStatement("final $T scale = $T.fromArray($L, scales, k)", v, v, Num.SPECIES);
         b.add("// Activations.tanh(scale * x), lane by lane\n");
-        b.addStatement("final $T x = $T.fromArray($L, a, k).mul(scale).min($L).max(-$L)", v, v, Num.SPECIES,
-                TANH_CLAMP, TANH_CLAMP);
-        b.addStatement("final $T x2 = x.mul(x)", v);
-        b.addStatement("$T p = x2.mul($L).add($L)", v, TANH_P[0], TANH_P[1]);
-        for (int i = 2; i < TANH_P.length; i++) {
-            b.addStatement("p = x2.mul(p).add($L)", TANH_P[i]);
-        }
-        b.addStatement("$T q = x2.mul($L).add($L)", v, TANH_Q[0], TANH_Q[1]);
-        for (int i = 2; i < TANH_Q.length; i++) {
-            b.addStatement("q = x2.mul(q).add($L)", TANH_Q[i]);
-        }
-        b.addStatement("scale.mul(x.mul(p.div(q))).add($T.fromArray($L, shifts, k)).intoArray(a, k)", v, Num.SPECIES);
+        tanhLanes(b, v, "x", "$T.fromArray($L, a, k).mul(scale)", v, Num.SPECIES);
+        b.addStatement("scale.mul(x).add($T.fromArray($L, shifts, k)).intoArray(a, k)", v, Num.SPECIES);
         b.endControlFlow();
         if (full < length) {
             beginLoop(b, "k", full, length);
@@ -261,6 +251,83 @@ public final class Kernels {
                 .addParameter(num.array(1), "a")
                 .addParameter(num.array(1), "scales")
                 .addParameter(num.array(1), "shifts")
+                .addCode(b.build())
+                .build();
+    }
+
+    /**
+     * Emits {@code Activations.tanh} of a vector expression into the vector {@code result}, lane by lane with the
+     * operations of the scalar function in its order (the clamp as min and max, the two polynomials by multiplies and
+     * adds, one divide; no fused multiply-add), so that every lane has the scalar function's bits.
+     */
+    private static void tanhLanes(CodeBlock.Builder b, ClassName v, String result, String argument, Object... args) {
+        b.addStatement("final $T " + result + "In = " + argument, prepend(v, args));
+        b.addStatement("final $T $LClamped = $LIn.min($L).max(-$L)", v, result, result, TANH_CLAMP, TANH_CLAMP);
+        b.addStatement("final $T $LSquared = $LClamped.mul($LClamped)", v, result, result, result);
+        b.addStatement("$T $LP = $LSquared.mul($L).add($L)", v, result, result, TANH_P[0], TANH_P[1]);
+        for (int i = 2; i < TANH_P.length; i++) {
+            b.addStatement("$LP = $LSquared.mul($LP).add($L)", result, result, result, TANH_P[i]);
+        }
+        b.addStatement("$T $LQ = $LSquared.mul($L).add($L)", v, result, result, TANH_Q[0], TANH_Q[1]);
+        for (int i = 2; i < TANH_Q.length; i++) {
+            b.addStatement("$LQ = $LSquared.mul($LQ).add($L)", result, result, result, TANH_Q[i]);
+        }
+        b.addStatement("final $T $L = $LClamped.mul($LP.div($LQ))", v, result, result, result, result);
+    }
+
+    private static Object[] prepend(Object first, Object[] rest) {
+        Object[] all = new Object[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
+    /**
+     * Emits a float LSTM's cell update over {@code cs} (which holds {@code c_{t-1}}) and the activated gates {@code a}:
+     * {@code cs = f * cs + i * g}, {@code ts = tanh(cs)}, {@code hs = o * ts}, with the operations of the plain loops
+     * (two products and a sum; {@code Activations.tanh}), so the same bits: a call of the class's Vector API helper
+     * when the kernels are vectors and returns true, else writes nothing and returns false.
+     */
+    public static boolean lstmCellLoop(CodeBlock.Builder b, Num num, int h) {
+        if (!num.isVector() || !num.isFloat() || h < num.lanes()) {
+            return false;
+        }
+        String name = num.vectorMethods().use("lstmCell" + h, List.of("lstmCell", h), n -> vectorLstmCell(num, n, h));
+        b.addStatement("$L(a, cs, ts, hs)", name);
+        return true;
+    }
+
+    private static MethodSpec vectorLstmCell(Num num, String name, int h) {
+        int lanes = num.lanes();
+        int full = h - h % lanes;
+        ClassName v = num.vectorType();
+        CodeBlock.Builder b = CodeBlock.builder();
+        b.beginControlFlow("for (int j = 0; j < $L; j += $L)", full, lanes);
+        b.addStatement("final $T c = $T.fromArray($L, a, $L + j).mul($T.fromArray($L, cs, j))"
+                + ".add($T.fromArray($L, a, j).mul($T.fromArray($L, a, $L + j)))", v, v, Num.SPECIES, h, v,
+                Num.SPECIES, v, Num.SPECIES, v, Num.SPECIES, 2 * h);
+        b.addStatement("c.intoArray(cs, j)");
+        tanhLanes(b, v, "tc", "c");
+        b.addStatement("tc.intoArray(ts, j)");
+        b.addStatement("$T.fromArray($L, a, $L + j).mul(tc).intoArray(hs, j)", v, Num.SPECIES, 3 * h);
+        b.endControlFlow();
+        if (full < h) {
+            beginLoop(b, "j", full, h);
+            b.addStatement("cs[j] = a[$L + j] * cs[j] + a[j] * a[$L + j]", h, 2 * h);
+            b.addStatement("final float tc = $T.tanh(cs[j])", RuntimeTypes.ACTIVATIONS);
+            b.addStatement("ts[j] = tc");
+            b.addStatement("hs[j] = a[$L + j] * tc", 3 * h);
+            endLoop(b);
+        }
+        return MethodSpec.methodBuilder(name)
+                .addModifiers(javax.lang.model.element.Modifier.PRIVATE, javax.lang.model.element.Modifier.STATIC)
+                .addJavadoc("An LSTM cell of $L units from its activated gates {@code a = [i; f; g; o]} and"
+                        + " {@code cs = c_{t-1}}:\n{@code cs = f * cs + i * g}, {@code ts = tanh(cs)}, {@code hs = o"
+                        + " * ts}, $L lanes at a time with the plain loops' operations (the same bits).\n", h, lanes)
+                .addParameter(num.array(1), "a")
+                .addParameter(num.array(1), "cs")
+                .addParameter(num.array(1), "ts")
+                .addParameter(num.array(1), "hs")
                 .addCode(b.build())
                 .build();
     }

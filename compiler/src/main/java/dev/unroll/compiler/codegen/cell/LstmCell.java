@@ -164,6 +164,10 @@ public final class LstmCell implements RowSplitCell {
         }
         b.add("// c_t = f * c_{t-1} + i * g,  h_t = o * tanh(c_t)\n");
         b.addStatement("System.arraycopy(c, prev, cs, 0, $L)", h);
+        if (Kernels.lstmCellLoop(b, code.num(), h)) {
+            keep(b, h, gh, gates, tanhC);
+            return;
+        }
         Kernels.beginLoop(b, "j", 0, h);
         b.addStatement("cs[j] = a[$L + j] * cs[j] + a[j] * a[$L + j]", h, 2 * h);
         Kernels.endLoop(b);
@@ -212,6 +216,11 @@ public final class LstmCell implements RowSplitCell {
                 .addStatement("ts[j] = tc")
                 .addStatement("hs[j] = a[$L + j] * tc", 3 * h);
         Kernels.endLoop(b);
+        keep(b, h, gh, gates, tanhC);
+    }
+
+    /** Emits the copies that keep the activated gates, {@code c_t}, {@code tanh(c_t)} and {@code h_t} for BPTT. */
+    static void keep(CodeBlock.Builder b, int h, int gh, BufferSpec gates, BufferSpec tanhC) {
         b.add("// keep the activated gates, c_t and tanh(c_t) for BPTT\n");
         b.addStatement("System.arraycopy(a, 0, $L, t * $L, $L)", gates.ref(), gh, gh);
         b.addStatement("System.arraycopy(cs, 0, c, out, $L)", h);
