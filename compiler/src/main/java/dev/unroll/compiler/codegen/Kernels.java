@@ -332,6 +332,68 @@ public final class Kernels {
                 .build();
     }
 
+    /**
+     * Emits a float GRU's activations and state update (PyTorch's form) over {@code xin = b_ih + W_ih x},
+     * {@code hid = b_hh + W_hh h} and {@code hs = h_{t-1}}: {@code r, z = sigmoid(xin + hid)} into {@code xin},
+     * {@code n = tanh(xin_n + r * hid_n)} into {@code xin}, {@code hs = (1 - z) n + z hs}, with the plain loops'
+     * operations ({@code Activations.sigmoid(x) = 0.5 + 0.5 tanh(0.5 x)} in float), so the same bits: a call of the
+     * class's Vector API helper when the kernels are vectors and returns true, else writes nothing and returns false.
+     */
+    public static boolean gruCellLoop(CodeBlock.Builder b, Num num, int h) {
+        if (!num.isVector() || !num.isFloat() || h < num.lanes()) {
+            return false;
+        }
+        String name = num.vectorMethods().use("gruCell" + h, List.of("gruCell", h), n -> vectorGruCell(num, n, h));
+        b.addStatement("$L(xin, hid, hs)", name);
+        return true;
+    }
+
+    private static MethodSpec vectorGruCell(Num num, String name, int h) {
+        int lanes = num.lanes();
+        ClassName v = num.vectorType();
+        CodeBlock.Builder b = CodeBlock.builder();
+        int rz = 2 * h - 2 * h % lanes;
+        b.add("// r and z: sigmoid(x) = 0.5 + 0.5 tanh(0.5 x)\n");
+        b.beginControlFlow("for (int k = 0; k < $L; k += $L)", rz, lanes);
+        tanhLanes(b, v, "t", "$T.fromArray($L, xin, k).add($T.fromArray($L, hid, k)).mul(0.5f)", v, Num.SPECIES, v,
+                Num.SPECIES);
+        b.addStatement("t.mul(0.5f).add(0.5f).intoArray(xin, k)");
+        b.endControlFlow();
+        if (rz < 2 * h) {
+            beginLoop(b, "k", rz, 2 * h);
+            b.addStatement("xin[k] = $T.sigmoid(xin[k] + hid[k])", RuntimeTypes.ACTIVATIONS);
+            endLoop(b);
+        }
+        int full = h - h % lanes;
+        b.add("// n = tanh(xin_n + r * hid_n), h_t = (1 - z) n + z h_{t-1}\n");
+        b.beginControlFlow("for (int j = 0; j < $L; j += $L)", full, lanes);
+        tanhLanes(b, v, "n", "$T.fromArray($L, xin, $L + j).add($T.fromArray($L, xin, j).mul($T.fromArray($L, hid, $L"
+                + " + j)))", v, Num.SPECIES, 2 * h, v, Num.SPECIES, v, Num.SPECIES, 2 * h);
+        b.addStatement("n.intoArray(xin, $L + j)", 2 * h);
+        b.addStatement("final $T z = $T.fromArray($L, xin, $L + j)", v, v, Num.SPECIES, h);
+        b.addStatement("$T.broadcast($L, 1f).sub(z).mul(n).add(z.mul($T.fromArray($L, hs, j))).intoArray(hs, j)", v,
+                Num.SPECIES, v, Num.SPECIES);
+        b.endControlFlow();
+        if (full < h) {
+            beginLoop(b, "j", full, h);
+            b.addStatement("xin[$L + j] = $T.tanh(xin[$L + j] + xin[j] * hid[$L + j])", 2 * h,
+                    RuntimeTypes.ACTIVATIONS, 2 * h, 2 * h);
+            b.addStatement("hs[j] = (1 - xin[$L + j]) * xin[$L + j] + xin[$L + j] * hs[j]", h, 2 * h, h);
+            endLoop(b);
+        }
+        return MethodSpec.methodBuilder(name)
+                .addModifiers(javax.lang.model.element.Modifier.PRIVATE, javax.lang.model.element.Modifier.STATIC)
+                .addJavadoc("A GRU cell of $L units from {@code xin = b_ih + W_ih x} and {@code hid = b_hh + W_hh h}"
+                        + " ([r; z; n] each)\nand {@code hs = h_{t-1}}: the activated gates into {@code xin},"
+                        + " {@code h_t} into {@code hs}, $L lanes at a time with the plain\nloops' operations (the"
+                        + " same bits).\n", h, lanes)
+                .addParameter(num.array(1), "xin")
+                .addParameter(num.array(1), "hid")
+                .addParameter(num.array(1), "hs")
+                .addCode(b.build())
+                .build();
+    }
+
     private static void plainAxpyColumns(CodeBlock.Builder b, Num num, String acc, int accFirst, String columns,
             String src, String srcOffset, int firstColumn, int count, int first, int length) {
         String t = num.keyword();

@@ -91,17 +91,23 @@ public final class GruCell implements RowSplitCell {
         code.local(b, "hs", code.layer().buffers().hStep());
         b.add("// r = sig(xin_r + hid_r), z = sig(xin_z + hid_z), n = tanh(xin_n + r * hid_n),"
                 + " h_t = (1 - z) n + z h_{t-1}\n");
-        Kernels.beginLoop(b, "k", 0, 2 * h);
-        b.addStatement("xin[k] = $T.sigmoid(xin[k] + hid[k])", RuntimeTypes.ACTIVATIONS);
-        Kernels.endLoop(b);
-        Kernels.beginLoop(b, "j", 0, h);
-        b.addStatement("xin[$L + j] = $T.tanh(xin[$L + j] + xin[j] * hid[$L + j])", 2 * h, RuntimeTypes.ACTIVATIONS,
-                2 * h, 2 * h);
-        Kernels.endLoop(b);
-        b.addStatement("System.arraycopy(h, prev, hs, 0, $L)", h);
-        Kernels.beginLoop(b, "j", 0, h);
-        b.addStatement("hs[j] = (1 - xin[$L + j]) * xin[$L + j] + xin[$L + j] * hs[j]", h, 2 * h, h);
-        Kernels.endLoop(b);
+        CodeBlock.Builder vector = CodeBlock.builder();
+        if (Kernels.gruCellLoop(vector, code.num(), h)) {
+            b.addStatement("System.arraycopy(h, prev, hs, 0, $L)", h);
+            b.add(vector.build());
+        } else {
+            Kernels.beginLoop(b, "k", 0, 2 * h);
+            b.addStatement("xin[k] = $T.sigmoid(xin[k] + hid[k])", RuntimeTypes.ACTIVATIONS);
+            Kernels.endLoop(b);
+            Kernels.beginLoop(b, "j", 0, h);
+            b.addStatement("xin[$L + j] = $T.tanh(xin[$L + j] + xin[j] * hid[$L + j])", 2 * h,
+                    RuntimeTypes.ACTIVATIONS, 2 * h, 2 * h);
+            Kernels.endLoop(b);
+            b.addStatement("System.arraycopy(h, prev, hs, 0, $L)", h);
+            Kernels.beginLoop(b, "j", 0, h);
+            b.addStatement("hs[j] = (1 - xin[$L + j]) * xin[$L + j] + xin[$L + j] * hs[j]", h, 2 * h, h);
+            Kernels.endLoop(b);
+        }
         b.add("// keep the activated gates and W_hn h_{t-1} + b_hn for BPTT\n");
         b.addStatement("System.arraycopy(xin, 0, $L, t * $L, $L)", gates.ref(), gh, gh);
         b.addStatement("System.arraycopy(hid, $L, $L, prev, $L)", 2 * h, hiddenN.ref(), h);

@@ -16,15 +16,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Vector API element-wise helpers of a float LSTM compute what the plain loops compute, to the bit: the gate
- * activations ({@code gates{4H}}: {@code Activations.gate(a, scale, shift)} per row) and the cell update
- * ({@code lstmCell{H}}: {@code c = f c + i g}, {@code tanh(c)}, {@code h = o tanh(c)}), each called by reflection on
+ * The Vector API element-wise helpers of float LSTMs and GRUs compute what the plain loops compute, to the bit: the
+ * LSTM gate activations ({@code gates{4H}}: {@code Activations.gate(a, scale, shift)} per row), the LSTM cell update
+ * ({@code lstmCell{H}}: {@code c = f c + i g}, {@code tanh(c)}, {@code h = o tanh(c)}) and the GRU cell
+ * ({@code gruCell{H}}: {@code r, z = sigmoid}, {@code n = tanh(xin_n + r hid_n)}, {@code h = (1 - z) n + z h}), each
+ * called by reflection on
  * random values from 1e-3 to 1e3 in magnitude, with NaN, infinities, signed zeros and subnormals among them, at
  * every vector width and at a hidden size whose rows end in a partial vector (37, so 4H = 148). Bit identity is the
  * claim these helpers make (the same operations in the same order, no fused multiply-add), which is what lets a vector
  * model's activations need no tolerance of their own.
  */
-class VectorLstmCellBitsTest {
+class VectorCellBitsTest {
     @TempDir
     Path work;
 
@@ -33,7 +35,39 @@ class VectorLstmCellBitsTest {
         for (int bits : new int[] {128, 256, 512}) {
             for (int hidden : new int[] {16, 37}) {
                 check(bits, hidden);
+                checkGru(bits, hidden);
             }
+        }
+    }
+
+    private void checkGru(int bits, int hidden) throws Exception {
+        String name = "Gru" + bits + "H" + hidden;
+        NetworkModel model = GeneratedCode.model(name + ".rnn", "package bits;\nmodel " + name + " {\n    input 3;\n"
+                + "    gru " + hidden + ";\n    output 2;\n    many_to_many steps 2;\n    loss mse;\n"
+                + "    precision float32;\n}\n");
+        Class<?> type = GeneratedCode.compile(List.of(model), work.resolve(name),
+                Planner.Options.DEFAULT.withKernels(KernelStyle.vector(bits))).get("bits." + name);
+        Method cell = type.getDeclaredMethod("gruCell" + hidden, float[].class, float[].class, float[].class);
+        cell.setAccessible(true);
+        SplittableRandom random = new SplittableRandom(bits * 7000L + hidden);
+        int h = hidden;
+        for (int round = 0; round < 2000; round++) {
+            float[] xin = values(random, 3 * h);
+            float[] hid = values(random, 3 * h);
+            float[] hs = values(random, h);
+            float[] x = xin.clone();
+            float[] hPrev = hs.clone();
+            for (int k = 0; k < 2 * h; k++) {
+                x[k] = Activations.sigmoid(x[k] + hid[k]);
+            }
+            float[] expected = new float[h];
+            for (int j = 0; j < h; j++) {
+                x[2 * h + j] = Activations.tanh(x[2 * h + j] + x[j] * hid[2 * h + j]);
+                expected[j] = (1 - x[h + j]) * x[2 * h + j] + x[h + j] * hPrev[j];
+            }
+            cell.invoke(null, xin, hid, hs);
+            assertSameBits(x, xin, "GRU gates, " + bits + " bits, H " + hidden);
+            assertSameBits(expected, hs, "GRU h, " + bits + " bits, H " + hidden);
         }
     }
 
