@@ -23,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the plain code's (which {@link VectorKernelsTest} shows). The specs have hidden sizes whose gate rows leave a tail
  * past the last whole vector at 128 and at 256 bits (2 and 4 doubles) as well as ones that do not: lstm 5 (20 rows),
  * gru 5 (15), rnn 7, lstm peepholes 6 under a Cho gru 5, a bidirectional relu rnn 9 on one_hot symbols, a
- * bidirectional lstm 13 on an embedding; each at 128 and 256 bits. The 128-bit models run first only for time: in
+ * bidirectional lstm 13 on an embedding, an lstm 6 encoder-decoder (its decoder's own weights), an lstm 5 with dropout
+ * 0.5 under a gru 7 (computeGradients against differences of trainingLoss under the masks of update 0, as
+ * {@link FiniteDifferenceTest} does); each at 128 and 256 bits. The 128-bit models run first only for time: in
  * one JVM, the 128-bit bidirectional LSTM run after the 256-bit models took 5 to 8 s instead of about 1.5 s.
  */
 class VectorFiniteDifferenceTest {
@@ -53,7 +55,11 @@ class VectorFiniteDifferenceTest {
                 new NetSpec(pkg, "Relu9Concat", List.of(new NetSpec.Layer(NetSpec.Cell.RNN_RELU, 9, concat)), 5, true,
                         3, NetSpec.Head.SOFTMAX_MSE, m2o, 3, 0, true),
                 new NetSpec(pkg, "Lstm13SumEmbedding", List.of(new NetSpec.Layer(NetSpec.Cell.LSTM, 13, sum)), 6,
-                        true, 3, NetSpec.Head.SOFTMAX_CE, m2m, 3, 0, true, 3));
+                        true, 3, NetSpec.Head.SOFTMAX_CE, m2m, 3, 0, true, 3),
+                new NetSpec(pkg, "EncoderDecoderLstm6", List.of(new NetSpec.Layer(NetSpec.Cell.LSTM, 6)), 3, false, 2,
+                        NetSpec.Head.LINEAR_MSE, NetSpec.Topo.ENCODER_DECODER, 3, 0, true, 0, 2),
+                new NetSpec(pkg, "Lstm5DropoutGru7", List.of(new NetSpec.Layer(NetSpec.Cell.LSTM, 5).withDropout(0.5),
+                        new NetSpec.Layer(NetSpec.Cell.GRU, 7)), 3, false, 2, NetSpec.Head.SIGMOID_BCE, m2m, 3, 2, true));
     }
 
     @BeforeAll
@@ -81,7 +87,7 @@ class VectorFiniteDifferenceTest {
 
     @TestFactory
     Stream<DynamicTest> vectorGradientsMatchCentralDifferences() {
-        assertTrue(cases.size() == 12, cases.size() + " cases");
+        assertTrue(cases.size() == 16, cases.size() + " cases");
         return cases.stream().map(spec -> DynamicTest.dynamicTest(spec + " at " + widths.get(spec.qualifiedName())
                 + " bits", () -> FiniteDifferenceTest.check(spec, classes.get(spec.qualifiedName()))));
     }
