@@ -479,7 +479,7 @@ class FiniteDifferenceTest {
     /**
      * Checks the gradients of {@code spec}'s model compiled as {@code type} (by any planner options, e.g. vector
      * kernels: {@link VectorFiniteDifferenceTest}) against central differences of its loss, as every case here is.
-     * A spec this class did not draw has no lengths, and is not frozen.
+     * A spec not named as this class names its cases ({@code Fd} and a number) has no lengths and is not frozen.
      */
     static void check(NetSpec spec, Class<?> type) {
         ModelHandle model = new ModelHandle(type);

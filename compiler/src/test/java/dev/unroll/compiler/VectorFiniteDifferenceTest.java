@@ -59,7 +59,8 @@ class VectorFiniteDifferenceTest {
                 new NetSpec(pkg, "EncoderDecoderLstm6", List.of(new NetSpec.Layer(NetSpec.Cell.LSTM, 6)), 3, false, 2,
                         NetSpec.Head.LINEAR_MSE, NetSpec.Topo.ENCODER_DECODER, 3, 0, true, 0, 2),
                 new NetSpec(pkg, "Lstm5DropoutGru7", List.of(new NetSpec.Layer(NetSpec.Cell.LSTM, 5).withDropout(0.5),
-                        new NetSpec.Layer(NetSpec.Cell.GRU, 7)), 3, false, 2, NetSpec.Head.SIGMOID_BCE, m2m, 3, 2, true));
+                        new NetSpec.Layer(NetSpec.Cell.GRU, 7)), 3, false, 2, NetSpec.Head.SIGMOID_BCE, m2m, 3, 2,
+                        true));
     }
 
     @BeforeAll

@@ -294,7 +294,8 @@ class VectorKernelsTest {
                     }
                 }
             }
-            System.out.printf("VectorKernelsTest: %s, %d calls in %.2f s%n", c, CALLS, (System.nanoTime() - start) / 1e9);
+            System.out.printf("VectorKernelsTest: %s, %d calls in %.2f s%n", c, CALLS,
+                    (System.nanoTime() - start) / 1e9);
         }
     }
 
@@ -376,10 +377,11 @@ class VectorKernelsTest {
         String source = generate("Lstm200", layers("8", "    lstm 200;\n", 3, "float32"), 256);
         assertFalse(hasHelperOf(source, 800), "800 gate rows are past the 512 of VECTOR_MAX_ROWS");
         assertFalse(source.contains("gates800"), "nor the gates");
-        assertFalse(source.contains("mulAdd200x800") || source.contains("mulAdd8x800") || source.contains("mulAdd800x8"),
-                "the layer is plain in both passes, for its input product as well");
+        assertFalse(source.contains("mulAdd200x800") || source.contains("mulAdd8x800")
+                || source.contains("mulAdd800x8"), "the layer is plain in both passes, for its input product as well");
         assertTrue(source.contains("Activations.gate(a[k], gateScales[k], gateShifts[k])"), "the plain gate loop");
-        assertTrue(source.contains(" mulAdd3x200(") && source.contains(" mulAdd200x3("), "the head (3 x 200) is vector");
+        assertTrue(source.contains(" mulAdd3x200(") && source.contains(" mulAdd200x3("),
+                "the head (3 x 200) is vector");
     }
 
     @Test
