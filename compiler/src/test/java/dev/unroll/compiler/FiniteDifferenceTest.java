@@ -473,7 +473,16 @@ class FiniteDifferenceTest {
     }
 
     private static void check(NetSpec spec) {
-        ModelHandle model = new ModelHandle(classes.get(spec.qualifiedName()));
+        check(spec, classes.get(spec.qualifiedName()));
+    }
+
+    /**
+     * Checks the gradients of {@code spec}'s model compiled as {@code type} (by any planner options, e.g. vector
+     * kernels: {@link VectorFiniteDifferenceTest}) against central differences of its loss, as every case here is.
+     * A spec not named as this class names its cases ({@code Fd} and a number) has no lengths and is not frozen.
+     */
+    static void check(NetSpec spec, Class<?> type) {
+        ModelHandle model = new ModelHandle(type);
         SplittableRandom random = new SplittableRandom(SEED ^ spec.name().hashCode());
         TestBatch batch = null;
         for (int attempt = 0; attempt < 200 && batch == null; attempt++) {
