@@ -36,9 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * another order round differently, so equal bits in every tensor of a case would mean the vector code did not run.
  * Their sources must call the {@code mulAdd} helpers and hold the species of their width, the plain ones neither.
  *
- * <p>Which layers get vector kernels is checked on generated sources against the documented limits (Num's
- * {@code VECTOR_MAX_ROWS} = 512 gate rows, {@code VECTOR_MAX_BYTES} = 512 KiB of weights, decided per layer and for
- * the head): either side of each limit.
+ * <p>Every product of a vector model is vector code, however large: checked on the generated sources of an LSTM of
+ * 800 gate rows and of a head of 600 outputs.
  */
 class VectorKernelsTest {
     static final double F64_TOLERANCE = 1e-12;
@@ -172,8 +171,9 @@ class VectorKernelsTest {
         int rows = first.cell().gates() * first.hidden();
         // the Cho GRU's W_hn multiplies r * h_{t-1}, not h_{t-1}: its recurrent product is z and r's 2H rows, and H
         int recurrentRows = first.cell() == NetSpec.Cell.GRU_CHO ? 2 * first.hidden() : rows;
-        assertTrue(vectorSource.contains(" mulAdd" + recurrentRows + "x" + first.hidden() + "("),
-                "layer 0's recurrent product (" + recurrentRows + " x " + first.hidden() + ") is a vector helper");
+        assertTrue(java.util.regex.Pattern.compile("mulAdd(Vectors|Rows)\\d+x" + first.hidden() + "\\(")
+                .matcher(vectorSource).find(), "layer 0's recurrent product (" + recurrentRows + " x "
+                + first.hidden() + ") calls the vector block helpers");
         int lanes = c.bits() / (c.plain().float64() ? 64 : 32);
         // the peephole LSTM activates its gates in separate loops (i and f see c_{t-1}): no gate helper
         boolean floatLstm = !c.plain().float64() && first.cell().gates() == 4 && !first.cell().peepholes();
@@ -352,10 +352,10 @@ class VectorKernelsTest {
         }
     }
 
-    // --- which layers get vector kernels: generated sources either side of the limits ---
+    // --- every product is vector code, however large ---
 
     private static String generate(String name, String body, int bits) {
-        NetworkModel model = GeneratedCode.model(name + ".rnn", "package vk.limits;\nmodel " + name + " {\n" + body
+        NetworkModel model = GeneratedCode.model(name + ".rnn", "package vk.large;\nmodel " + name + " {\n" + body
                 + "}\n");
         return ModelWriter.write(Planner.planOrThrow(model,
                 Planner.Options.DEFAULT.withKernels(KernelStyle.vector(bits)))).toString();
@@ -366,52 +366,15 @@ class VectorKernelsTest {
                 + "    many_to_one steps 2;\n    precision " + precision + ";\n";
     }
 
-    /** Whether the source calls a helper for a product of {@code rows} rows or of {@code rows} columns. */
-    private static boolean hasHelperOf(String source, int rows) {
-        return source.contains(" mulAdd" + rows + "x") || java.util.regex.Pattern.compile("mulAdd\\d+x" + rows + "\\(")
-                .matcher(source).find();
-    }
-
     @Test
-    void anLstmOf800GateRowsKeepsPlainKernelsAndItsHeadGetsVectors() {
-        String source = generate("Lstm200", layers("8", "    lstm 200;\n", 3, "float32"), 256);
-        assertFalse(hasHelperOf(source, 800), "800 gate rows are past the 512 of VECTOR_MAX_ROWS");
-        assertFalse(source.contains("gates800"), "nor the gates");
-        assertFalse(source.contains("mulAdd200x800") || source.contains("mulAdd8x800")
-                || source.contains("mulAdd800x8"), "the layer is plain in both passes, for its input product as well");
-        assertTrue(source.contains("Activations.gate(a[k], gateScales[k], gateShifts[k])"), "the plain gate loop");
-        assertTrue(source.contains(" mulAdd3x200(") && source.contains(" mulAdd200x3("),
-                "the head (3 x 200) is vector");
-    }
-
-    @Test
-    void theRowLimitIsDecidedPerLayerAt512() {
-        String gru = generate("Gru170", layers("8", "    gru 170;\n    gru 171;\n", 3, "float32"), 512);
-        assertTrue(gru.contains(" mulAdd510x170(") && gru.contains(" mulAdd510x8("), "510 rows: vector");
-        assertFalse(hasHelperOf(gru, 513), "513 rows: plain");
-        String lstm = generate("Lstm128", layers("8", "    lstm 128;\n", 3, "float32"), 128);
-        assertTrue(lstm.contains(" mulAdd512x128(") && lstm.contains(" gates512("),
-                "512 rows and 256 KiB: vector, the limit included");
-    }
-
-    @Test
-    void theWeightLimitIs512KiBOfTheLayersLargestProduct() {
-        String rnn = generate("Rnn362", layers("8", "    rnn 362;\n    rnn 363;\n", 3, "float32"), 256);
-        assertTrue(rnn.contains(" mulAdd362x362("), "362 x 362 floats are 524,176 bytes: vector");
-        assertFalse(rnn.contains("mulAdd363x363") || rnn.contains("mulAdd363x362") || rnn.contains("mulAdd362x363"),
-                "363 x 363 floats are 527,076 bytes: plain");
-        assertTrue(rnn.contains(" mulAdd3x363(") && rnn.contains(" mulAdd363x3("), "the head (3 x 363) is vector");
-        String atLimit = generate("Lstm128D", layers("128", "    lstm 128;\n", 3, "float64"), 256);
-        assertTrue(atLimit.contains(" mulAdd512x128("), "512 x 128 doubles are exactly 512 KiB: vector");
-        String past = generate("Lstm128In129D", layers("129", "    lstm 128;\n", 3, "float64"), 256);
-        assertFalse(hasHelperOf(past, 512), "W_ih of 512 x 129 doubles is past 512 KiB: the whole layer plain");
-        assertTrue(past.contains(" mulAdd3x128("), "the head stays vector");
-    }
-
-    @Test
-    void aHeadOfMoreThan512RowsKeepsPlainKernels() {
-        String source = generate("WideHead", layers("8", "    rnn 8;\n", 600, "float32"), 256);
-        assertFalse(source.contains("mulAdd600x8") || source.contains("mulAdd8x600"), "600 output rows: plain head");
-        assertTrue(source.contains(" mulAdd8x8("), "the layer (8 rows) is vector");
+    void largeLayersAndHeadsAreVectorCodeToo() {
+        String lstm = generate("Lstm200", layers("8", "    lstm 200;\n", 3, "float32"), 256);
+        assertTrue(lstm.contains(" gates800(") && java.util.regex.Pattern.compile("mulAddVectors\\d+x200\\(")
+                .matcher(lstm).find(), "800 gate rows: the gate helper and the block helpers");
+        assertFalse(lstm.contains("Activations.gate(a[k], gateScales[k], gateShifts[k])"), "no plain gate loop");
+        String head = generate("WideHead", layers("8", "    rnn 8;\n", 600, "float32"), 256);
+        assertTrue(java.util.regex.Pattern.compile("mulAddVectors\\d+x8\\(").matcher(head).find(),
+                "600 output rows: the head's blocks are vector helpers");
+        assertFalse(head.contains("final float[][] wT"), "the head's weights are blocked, not one array per column");
     }
 }
