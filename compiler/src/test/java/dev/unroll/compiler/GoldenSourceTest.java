@@ -10,6 +10,9 @@ import dev.unroll.dsl.model.CellSpec;
 import dev.unroll.dsl.model.CellType;
 import dev.unroll.dsl.model.InputEncoding;
 import dev.unroll.dsl.model.LayerSpec;
+import dev.unroll.compiler.codegen.ModelWriter;
+import dev.unroll.compiler.plan.KernelStyle;
+import dev.unroll.compiler.plan.Planner;
 import dev.unroll.dsl.model.NetworkModel;
 import dev.unroll.dsl.model.Precision;
 import dev.unroll.dsl.model.RnnActivation;
@@ -34,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The generated source of a few specs, compared exactly with reviewed copies.
  *
- * <p>Each {@code src/test/resources/golden/NAME.rnn} declares one model; its generated source is
+ * <p>Each {@code src/test/resources/golden/NAME.rnn} declares one model ({@code vectorBITS_NAME.rnn}: generated with
+ * the Vector API kernels at BITS bits); its generated source is
  * expected in {@code NAME.java.txt} next to it. Together the specs cover every cell (rnn tanh,
  * rnn relu, lstm, gru), every topology, both precisions and both input encodings.
  *
@@ -81,7 +85,8 @@ class GoldenSourceTest {
             assertFalse(result.hasErrors(), result::formattedDiagnostics);
             assertEquals(1, result.models().size(), spec + " declares one model");
             NetworkModel model = result.models().get(0);
-            goldens.add(new Golden(spec, model, UnrollCompiler.generate(model).toString()));
+            goldens.add(new Golden(spec, model, ModelWriter.write(Planner.planOrThrow(model,
+                    Planner.Options.DEFAULT.withKernels(kernels(spec)))).toString()));
         }
         if (UPDATE) {
             for (Golden g : goldens) {
@@ -96,6 +101,13 @@ class GoldenSourceTest {
             }
             System.out.println("GoldenSourceTest: rewrote " + goldens.size() + " goldens in " + GOLDEN.toAbsolutePath());
         }
+    }
+
+    /** The kernels of a golden: {@code vectorBITS_*.rnn} is generated with the Vector API at BITS, the rest plain. */
+    static KernelStyle kernels(Path spec) {
+        java.util.regex.Matcher vector = java.util.regex.Pattern.compile("vector(\\d+)_.*")
+                .matcher(spec.getFileName().toString());
+        return vector.matches() ? KernelStyle.vector(Integer.parseInt(vector.group(1))) : KernelStyle.PLAIN;
     }
 
     @TestFactory
