@@ -167,6 +167,25 @@ class CommandLineTest {
         assertTrue(noOutput.err().contains("--output-directory"), noOutput::toString);
         assertEquals(2, unroll("generate", "-d", work.resolve("out").toString()).status(), "generate without a file");
         assertTrue(filesUnder(work.resolve("out")).isEmpty());
+        Run badWidth = unroll("generate", "--vector-bits", "384", "-d", work.resolve("out").toString(),
+                spec("good.rnn", GOOD).toString());
+        assertEquals(2, badWidth.status(), badWidth::toString);
+        assertTrue(badWidth.err().contains("--vector-bits: vector width 384 bits: the Vector API's are 128, 256 and 512"),
+                badWidth::toString);
+        assertTrue(filesUnder(work.resolve("out")).isEmpty(), "nothing written for a bad width");
+    }
+
+    @Test
+    void generateWithVectorBitsWritesVectorKernels() throws IOException {
+        Path out = work.resolve("vector");
+        Run run = unroll("generate", "--vector-bits", "256", "-d", out.toString(), spec("good.rnn", GOOD).toString());
+        assertEquals(0, run.status(), run::toString);
+        List<Path> files = filesUnder(out);
+        assertEquals(2, files.size(), files::toString);
+        for (Path file : files) {
+            String source = Files.readString(file);
+            assertTrue(source.contains("SPECIES_256") && source.contains(" mulAdd"), file + ": 256-bit kernels");
+        }
     }
 
     // ---- generate -------------------------------------------------------------------------------

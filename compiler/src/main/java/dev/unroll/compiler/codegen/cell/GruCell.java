@@ -4,6 +4,7 @@ import com.palantir.javapoet.CodeBlock;
 import dev.unroll.compiler.codegen.Kernels;
 import dev.unroll.compiler.codegen.LayerCode;
 import dev.unroll.compiler.codegen.RuntimeTypes;
+import dev.unroll.compiler.codegen.VectorKernels;
 import dev.unroll.compiler.plan.BufferSpec;
 import dev.unroll.compiler.plan.LayerShape;
 import dev.unroll.dsl.model.CellSpec;
@@ -92,7 +93,7 @@ public final class GruCell implements RowSplitCell {
         b.add("// r = sig(xin_r + hid_r), z = sig(xin_z + hid_z), n = tanh(xin_n + r * hid_n),"
                 + " h_t = (1 - z) n + z h_{t-1}\n");
         CodeBlock.Builder vector = CodeBlock.builder();
-        if (Kernels.gruCellLoop(vector, code.num(), h)) {
+        if (VectorKernels.gruCellLoop(vector, code.num(), h)) {
             b.addStatement("System.arraycopy(h, prev, hs, 0, $L)", h);
             b.add(vector.build());
         } else {

@@ -5,6 +5,7 @@ import com.palantir.javapoet.FieldSpec;
 import dev.unroll.compiler.codegen.Kernels;
 import dev.unroll.compiler.codegen.LayerCode;
 import dev.unroll.compiler.codegen.RuntimeTypes;
+import dev.unroll.compiler.codegen.VectorKernels;
 import dev.unroll.compiler.plan.BufferSpec;
 import dev.unroll.compiler.plan.LayerPlan;
 import dev.unroll.compiler.plan.LayerShape;
@@ -164,7 +165,7 @@ public final class LstmCell implements RowSplitCell {
         }
         b.add("// c_t = f * c_{t-1} + i * g,  h_t = o * tanh(c_t)\n");
         b.addStatement("System.arraycopy(c, prev, cs, 0, $L)", h);
-        if (Kernels.lstmCellLoop(b, code.num(), h)) {
+        if (VectorKernels.lstmCellLoop(b, code.num(), h)) {
             keep(b, h, gh, gates, tanhC);
             return;
         }
