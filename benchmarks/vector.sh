@@ -3,7 +3,8 @@
 #   1. VectorKernelBenchmark.Step.step: the batch-1 step, plain and vector (vectorBits 512), LSTM and GRU, H 32-512;
 #   2. RTNeural (benchmarks/cpp/rtneural.sh, its source in RTNEURAL_SRC) on the same shapes, with an equal head;
 #   3. ONNX Runtime from Java (OrtStepBenchmark, the project's graph, 1 and 2 intra-op threads);
-#   4. VectorKernelBenchmark.Train (one update, LSTM-128 and the char-level LSTM, batch 1 and 32) and .sequence.
+#   4. VectorKernelBenchmark.TwoThreads (the H = 512 vector models on one thread and two), .Train (one update,
+#      LSTM-128 and the char-level LSTM, batch 1 and 32) and .Step.sequence.
 # Results in benchmarks/results/vector-DATE/. Run on an otherwise idle machine: about 20 minutes.
 # Usage: benchmarks/vector.sh [quick]   (quick: 1 fork, short iterations, to try the script)
 set -euo pipefail
@@ -38,6 +39,7 @@ if [ -n "${RTNEURAL_SRC:-}" ]; then
         && tail -n 12 "$out/rtneural.log" || echo "RTNeural failed: see $out/rtneural.log"
 fi
 jmh ort 'OrtStepBenchmark' -p cell=lstm,gru -p hidden=32,64,128,512 -p precision=float -p threads=1,2 -p graph=unroll
+jmh two-threads 'VectorKernelBenchmark.TwoThreads'
 jmh train 'VectorKernelBenchmark.Train'
 jmh sequence 'VectorKernelBenchmark.Step.sequence'
 echo "# load at the end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/README.txt"

@@ -93,5 +93,57 @@ public class VectorKernelBenchmark {
         }
     }
 
+    /**
+     * The batch-1 step of the H = 512 vector models on one thread ({@code newStepper()}) and two
+     * ({@code newParallelStepper()}), as {@link ParallelStepBenchmark} times the plain ones.
+     */
+    @State(Scope.Thread)
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    @Fork(value = 2, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "--add-modules", "jdk.incubator.vector"})
+    @Warmup(iterations = 4, time = 1)
+    @Measurement(iterations = 5, time = 1)
+    public static class TwoThreads {
+        @Param({"lstm", "gru"})
+        public String cell;
+
+        @Param({"1", "2"})
+        public int threads;
+
+        private GeneratedModels.StepF32 step;
+        private AutoCloseable stepper;
+        private final float[] x = new float[64];
+
+        @Setup
+        public void setUp() {
+            boolean two = threads == 2;
+            if (cell.equals("lstm")) {
+                var m = new dev.unroll.bench.vector.VLstmH512F32T25(42);
+                var s = two ? m.newParallelStepper() : m.newStepper();
+                step = GeneratedModels.into32(s::step);
+                stepper = s;
+            } else {
+                var m = new dev.unroll.bench.vector.VGruH512F32T25(42);
+                var s = two ? m.newParallelStepper() : m.newStepper();
+                step = GeneratedModels.into32(s::step);
+                stepper = s;
+            }
+            java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextDouble(-1, 1);
+            }
+        }
+
+        @org.openjdk.jmh.annotations.TearDown
+        public void tearDown() throws Exception {
+            stepper.close();
+        }
+
+        @Benchmark
+        public Object step() {
+            return step.step(x);
+        }
+    }
+
     private VectorKernelBenchmark() {}
 }
