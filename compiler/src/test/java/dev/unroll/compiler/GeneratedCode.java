@@ -90,7 +90,8 @@ final class GeneratedCode {
                 // created up front so that parallel javac runs never race to create a package folder
                 Files.createDirectories(classes.resolve(source.getKey().replace('.', '/')).getParent());
             }
-            javac(files, classes, src);
+            // code with Vector API kernels names the module it needs
+            javac(files, classes, src, sources.values().stream().anyMatch(t -> t.contains("jdk.incubator.vector")));
             MethodSizes.assertBelowHugeMethodLimit(classes);
             URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
                     GeneratedCode.class.getClassLoader());
@@ -111,7 +112,7 @@ final class GeneratedCode {
         return workDir.resolve("classes");
     }
 
-    private static void javac(List<String> files, Path classes, Path src) {
+    private static void javac(List<String> files, Path classes, Path src, boolean vector) {
         int tasks = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(),
                 files.size() / FILES_PER_TASK));
         List<List<String>> chunks = new ArrayList<>();
@@ -122,14 +123,14 @@ final class GeneratedCode {
             chunks.get(i % tasks).add(files.get(i));
         }
         if (tasks == 1) {
-            javacRun(chunks.get(0), classes, src);
+            javacRun(chunks.get(0), classes, src, vector);
             return;
         }
         ExecutorService pool = Executors.newFixedThreadPool(tasks);
         try {
             List<Future<?>> done = new ArrayList<>();
             for (List<String> chunk : chunks) {
-                done.add(pool.submit(() -> javacRun(chunk, classes, src)));
+                done.add(pool.submit(() -> javacRun(chunk, classes, src, vector)));
             }
             for (Future<?> f : done) {
                 f.get();
@@ -147,11 +148,10 @@ final class GeneratedCode {
         }
     }
 
-    private static void javacRun(List<String> files, Path classes, Path src) {
+    private static void javacRun(List<String> files, Path classes, Path src, boolean vector) {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         // Code with Vector API kernels draws javac's one warning that -Xlint cannot turn off, "using incubating
         // module(s)": it compiles without -Werror, and any other warning still fails below.
-        boolean vector = files.stream().anyMatch(GeneratedCode::usesVectorApi);
         List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-classpath",
                 System.getProperty("java.class.path"), "--release", "17", "-Xlint:all", "-implicit:none",
                 "-encoding", "UTF-8"));
@@ -171,10 +171,6 @@ final class GeneratedCode {
                     .filter(l -> !l.matches("\\d+ warnings?")).toList();
             assertTrue(warnings.isEmpty(), () -> "javac warned on generated code in " + src + "\n" + printed);
         }
-    }
-
-    private static boolean usesVectorApi(String file) {
-        return read(Path.of(file)).contains("jdk.incubator.vector");
     }
 
     /** Reads a UTF-8 text file. */

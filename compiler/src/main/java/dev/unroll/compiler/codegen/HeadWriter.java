@@ -45,8 +45,7 @@ final class HeadWriter {
     private MethodSpec forward() {
         String t = num.keyword();
         CodeBlock.Builder b = CodeBlock.builder()
-                .addStatement("final $T wT = $L", num.array(num.flatWeights(head.weight()) ? 1 : 2),
-                        head.weight().packedField())
+                .addStatement("final $T wT = $L", num.weightCopy(), head.weight().packedField())
                 .addStatement("final $L[] h = $L", t, head.source().ref())
                 .addStatement("final $L[] z = $L", t, net.logits().ref())
                 .addStatement("final int ho = $L", head.sourceOffset())
@@ -164,7 +163,7 @@ final class HeadWriter {
         net.dyFeedback().ifPresent(dy -> b
                 .add("// the output was also the next step's input: add that path's gradient\n")
                 .addStatement("addActivationGradient($L, zo, $L, $L)", net.y().ref(), dy.ref(), net.dLogits().ref()));
-        LayerCode.rowsLocal(b, num, "w", head.weight());
+        b.addStatement("final $T w = $L", num.weightCopy(), head.weight().rowsField());
         b.addStatement("final $L[][] gw = $L", t, head.weight().gradientRef())
                 .addStatement("final $L[] gb = $L", t, head.bias().gradientRef())
                 .addStatement("final $L[] hs = $L", t, net.headIn().ref())

@@ -264,7 +264,7 @@ public final class Kernels {
     }
 
     /** Returns {@code offset + v}, or {@code v} for offset 0. */
-    private static String plus(int offset, String v) {
+    static String plus(int offset, String v) {
         return offset == 0 ? v : offset + " + " + v;
     }
 }

@@ -157,10 +157,8 @@ public final class LayerCode {
 
     /** Emits the forward step's locals: the packed weights, the biases, {@code h} and {@code prev}. */
     private void forwardLocals(CodeBlock.Builder b) {
-        b.addStatement("final $T wihT = $L", num.array(num.flatWeights(layer.weightIh()) ? 1 : 2),
-                layer.weightIh().packedField());
-        b.addStatement("final $T whhT = $L", num.array(num.flatWeights(layer.weightHh()) ? 1 : 2),
-                layer.weightHh().packedField());
+        b.addStatement("final $T wihT = $L", num.weightCopy(), layer.weightIh().packedField());
+        b.addStatement("final $T whhT = $L", num.weightCopy(), layer.weightHh().packedField());
         b.addStatement("final $L[] bih = $L", t(), layer.biasIh().valueRef());
         b.addStatement("final $L[] bhh = $L", t(), layer.biasHh().valueRef());
         local(b, "h", layer.buffers().h());
@@ -263,7 +261,7 @@ public final class LayerCode {
 
     private void symbolInputForward(CodeBlock.Builder b, String acc, Rows rows, BufferSpec symbols, String time) {
         b.add("// a one-hot input selects one column of W_ih\n");
-        if (num.flatWeights(layer.weightIh())) {
+        if (num.isVector()) {
             // the column is in pieces, one in each block of rows
             BlockLayout layout = num.forwardLayout(layer.weightIh());
             b.addStatement("final int symbol = $L[$L]", symbols.ref(), time);
@@ -279,18 +277,6 @@ public final class LayerCode {
         Kernels.beginLoop(b, "k", rows.from(), rows.to());
         b.addStatement("$L[k] += symbolColumn[k]", acc);
         Kernels.endLoop(b);
-    }
-
-    /**
-     * Declares {@code name}, the weight {@code w} by rows as the backward products read it: one array per row, or,
-     * for the Vector API kernels, {@code W^T} in blocks ({@link Num#backwardLayout}).
-     */
-    static void rowsLocal(CodeBlock.Builder b, Num num, String name, dev.unroll.compiler.plan.TensorSpec w) {
-        if (num.flatWeights(w)) {
-            b.addStatement("final $T $L = $L", num.array(1), name, w.rowsField());
-        } else {
-            b.addStatement("final $T $L = $L", num.array(2), name, w.rowsField());
-        }
     }
 
     // ---- backward ----------------------------------------------------------------------------
@@ -313,9 +299,9 @@ public final class LayerCode {
                                         : "the input gradient"));
         CodeBlock.Builder b = CodeBlock.builder();
         if (layer.weightIh().rowCopy()) {
-            rowsLocal(b, num, "wih", layer.weightIh());
+            b.addStatement("final $T wih = $L", num.weightCopy(), layer.weightIh().rowsField());
         }
-        rowsLocal(b, num, "whh", layer.weightHh());
+        b.addStatement("final $T whh = $L", num.weightCopy(), layer.weightHh().rowsField());
         b.addStatement("final $L[][] gwih = $L", t(), layer.weightIh().gradientRef());
         b.addStatement("final $L[][] gwhh = $L", t(), layer.weightHh().gradientRef());
         b.addStatement("final $L[] gbih = $L", t(), layer.biasIh().gradientRef());

@@ -44,11 +44,11 @@ public final class Num {
     }
 
     /**
-     * Returns true when the products of {@code w} read it as flat arrays in {@link BlockLayout blocks of rows}: only
-     * the Vector API kernels do; the plain ones read one array per column.
+     * Returns the type of the copies of a weight the products read ({@code packedX} forward, {@code rowsX} backward):
+     * one flat array in blocks for the Vector API kernels, one array per column (or row) for the plain ones.
      */
-    public boolean flatWeights(dev.unroll.compiler.plan.TensorSpec w) {
-        return isVector();
+    public TypeName weightCopy() {
+        return array(isVector() ? 1 : 2);
     }
 
     /**
@@ -61,9 +61,12 @@ public final class Num {
         }
     }
 
-    /** Returns how the forward products store {@code W} (rows its rows), or null for plain kernels. */
+    /**
+     * Returns how the Vector API kernels' forward products store {@code W} (its rows in blocks), or null for plain
+     * kernels, which read one array per column of {@code W}.
+     */
     public BlockLayout forwardLayout(dev.unroll.compiler.plan.TensorSpec w) {
-        if (!flatWeights(w)) {
+        if (!isVector()) {
             return null;
         }
         int[] at = splits.getOrDefault(w.field(), new java.util.TreeSet<>()).stream().mapToInt(Integer::intValue)
@@ -73,12 +76,7 @@ public final class Num {
 
     /** Returns how the backward products store {@code W^T} (rows the columns of {@code W}), or null for plain. */
     public BlockLayout backwardLayout(dev.unroll.compiler.plan.TensorSpec w) {
-        return flatWeights(w) ? BlockLayout.of(w.cols(), w.rows(), lanes()) : null;
-    }
-
-    private Num(boolean isFloat, KernelStyle kernels) {
-        this.isFloat = isFloat;
-        this.kernels = kernels;
+        return isVector() ? BlockLayout.of(w.cols(), w.rows(), lanes()) : null;
     }
 
     /** Returns the Vector API helper methods of the class being written (none for plain kernels). */

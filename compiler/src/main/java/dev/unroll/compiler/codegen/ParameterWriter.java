@@ -72,15 +72,16 @@ final class ParameterWriter {
                         + " into those\nthe backward pass reads.\n");
         List<TensorSpec> tensors = plan.tensors();
         for (TensorSpec tensor : tensors) {
-            if (tensor.packed() && num.flatWeights(tensor)) {
+            if (tensor.packed() && num.isVector()) {
                 BlockLayout layout = num.forwardLayout(tensor);
                 type.addField(FieldSpec.builder(num.array(1), tensor.packedField(), Modifier.PRIVATE, Modifier.FINAL)
                         .addJavadoc("{@code $L} in blocks of rows {@code $L}, each block column after column: the"
                                 + " layout of the Vector API kernels.\n", tensor.name(), layout.startsSource())
                         .initializer("new $T[$L]", num.type(), (long) tensor.rows() * tensor.cols())
                         .build());
-                repack.addStatement("$T.blocked($L, $L, new int[] $L, $L)", RuntimeTypes.ARRAYS2D, tensor.valueRef(),
-                        tensor.cols(), layout.startsSource(), tensor.packedField());
+                String blocks = blocksConstant(type, tensor.packedField(), layout);
+                repack.addStatement("$T.blocked($L, $L, $L, $L)", RuntimeTypes.ARRAYS2D, tensor.valueRef(),
+                        tensor.cols(), blocks, tensor.packedField());
             } else if (tensor.packed()) {
                 type.addField(FieldSpec.builder(num.array(2), tensor.packedField(), Modifier.PRIVATE, Modifier.FINAL)
                         .addJavadoc("{@code $L} transposed: {@code $L[i][k] = W[k][i]}.\n", tensor.name(),
@@ -92,7 +93,7 @@ final class ParameterWriter {
             }
         }
         for (TensorSpec tensor : tensors) {
-            if (tensor.rowCopy() && num.flatWeights(tensor)) {
+            if (tensor.rowCopy() && num.isVector()) {
                 BlockLayout layout = num.backwardLayout(tensor);
                 type.addField(FieldSpec.builder(num.array(1), tensor.rowsField(), Modifier.PRIVATE, Modifier.FINAL)
                         .addJavadoc("{@code $L} transposed, in blocks of its columns {@code $L}, each block row after"
@@ -100,8 +101,9 @@ final class ParameterWriter {
                                 layout.startsSource())
                         .initializer("new $T[$L]", num.type(), (long) tensor.rows() * tensor.cols())
                         .build());
-                repack.addStatement("$T.blockedTransposed($L, $L, new int[] $L, $L)", RuntimeTypes.ARRAYS2D,
-                        tensor.valueRef(), tensor.cols(), layout.startsSource(), tensor.rowsField());
+                String blocks = blocksConstant(type, tensor.rowsField(), layout);
+                repack.addStatement("$T.blockedTransposed($L, $L, $L, $L)", RuntimeTypes.ARRAYS2D,
+                        tensor.valueRef(), tensor.cols(), blocks, tensor.rowsField());
                 continue;
             }
             if (tensor.rowCopy()) {
@@ -140,6 +142,19 @@ final class ParameterWriter {
                         + " without this call.\n")
                 .addStatement("parameters.markChanged()")
                 .build());
+    }
+
+    /**
+     * Declares the block starts of the copy {@code field} as a constant of the class, {@code FIELD_BLOCKS}, and returns
+     * its name: made once, not at every repack (which runs after every training update).
+     */
+    private static String blocksConstant(TypeSpec.Builder type, String field, BlockLayout layout) {
+        String name = field.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT) + "_BLOCKS";
+        type.addField(FieldSpec.builder(int[].class, name, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .addJavadoc("The first row of each block of {@code $L}, then its rows.\n", field)
+                .initializer("$L", layout.startsSource())
+                .build());
+        return name;
     }
 
     private void addConstructors(TypeSpec.Builder type) {

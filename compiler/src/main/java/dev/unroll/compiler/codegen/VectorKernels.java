@@ -68,7 +68,7 @@ public final class VectorKernels {
             int vectors = size / lanes;
             for (int v = 0; v < vectors; v++) {
                 b.addStatement("$T va$L = $T.fromArray($L, acc, $L)", num.vectorType(), v, num.vectorType(),
-                        Num.SPECIES, plus(v * lanes, "accFirst"));
+                        Num.SPECIES, Kernels.plus(v * lanes, "accFirst"));
             }
             b.beginControlFlow("for (int i = 0; i < $L; i++)", count);
             b.addStatement("final $T vs = $T.broadcast($L, src[srcOffset + i])", num.vectorType(), num.vectorType(),
@@ -76,11 +76,11 @@ public final class VectorKernels {
             b.addStatement("final int column = o + i * $L", size);
             for (int v = 0; v < vectors; v++) {
                 b.addStatement("va$L = $T.fromArray($L, w, $L).fma(vs, va$L)", v, num.vectorType(), Num.SPECIES,
-                        plus(v * lanes, "column"), v);
+                        Kernels.plus(v * lanes, "column"), v);
             }
             b.endControlFlow();
             for (int v = 0; v < vectors; v++) {
-                b.addStatement("va$L.intoArray(acc, $L)", v, plus(v * lanes, "accFirst"));
+                b.addStatement("va$L.intoArray(acc, $L)", v, Kernels.plus(v * lanes, "accFirst"));
             }
         }
         return MethodSpec.methodBuilder(name)
@@ -114,7 +114,7 @@ public final class VectorKernels {
         b.beginControlFlow("for (int k = 0; k < $L; k += $L)", full, lanes);
         b.addStatement("final $T scale = $T.fromArray($L, scales, k)", v, v, Num.SPECIES);
         b.add("// Activations.tanh(scale * x), lane by lane\n");
-        tanhLanes(b, v, "x", "$T.fromArray($L, a, k).mul(scale)", v, Num.SPECIES);
+        tanhLanes(b, v, "x", CodeBlock.of("$T.fromArray($L, a, k).mul(scale)", v, Num.SPECIES));
         b.addStatement("scale.mul(x).add($T.fromArray($L, shifts, k)).intoArray(a, k)", v, Num.SPECIES);
         b.endControlFlow();
         if (full < length) {
@@ -139,8 +139,8 @@ public final class VectorKernels {
      * operations of the scalar function in its order (the clamp as min and max, the two polynomials by multiplies and
      * adds, one divide; no fused multiply-add), so that every lane has the scalar function's bits.
      */
-    private static void tanhLanes(CodeBlock.Builder b, ClassName v, String result, String argument, Object... args) {
-        b.addStatement("final $T " + result + "In = " + argument, prepend(v, args));
+    private static void tanhLanes(CodeBlock.Builder b, ClassName v, String result, CodeBlock argument) {
+        b.addStatement("final $T $LIn = $L", v, result, argument);
         b.addStatement("final $T $LClamped = $LIn.min($L).max(-$L)", v, result, result, TANH_CLAMP, TANH_CLAMP);
         b.addStatement("final $T $LSquared = $LClamped.mul($LClamped)", v, result, result, result);
         b.addStatement("$T $LP = $LSquared.mul($L).add($L)", v, result, result, TANH_P[0], TANH_P[1]);
@@ -152,13 +152,6 @@ public final class VectorKernels {
             b.addStatement("$LQ = $LSquared.mul($LQ).add($L)", result, result, result, TANH_Q[i]);
         }
         b.addStatement("final $T $L = $LClamped.mul($LP.div($LQ))", v, result, result, result, result);
-    }
-
-    private static Object[] prepend(Object first, Object[] rest) {
-        Object[] all = new Object[rest.length + 1];
-        all[0] = first;
-        System.arraycopy(rest, 0, all, 1, rest.length);
-        return all;
     }
 
     /**
@@ -186,7 +179,7 @@ public final class VectorKernels {
                 + ".add($T.fromArray($L, a, j).mul($T.fromArray($L, a, $L + j)))", v, v, Num.SPECIES, h, v,
                 Num.SPECIES, v, Num.SPECIES, v, Num.SPECIES, 2 * h);
         b.addStatement("c.intoArray(cs, j)");
-        tanhLanes(b, v, "tc", "c");
+        tanhLanes(b, v, "tc", CodeBlock.of("c"));
         b.addStatement("tc.intoArray(ts, j)");
         b.addStatement("$T.fromArray($L, a, $L + j).mul(tc).intoArray(hs, j)", v, Num.SPECIES, 3 * h);
         b.endControlFlow();
@@ -234,8 +227,8 @@ public final class VectorKernels {
         int rz = 2 * h - 2 * h % lanes;
         b.add("// r and z: sigmoid(x) = 0.5 + 0.5 tanh(0.5 x)\n");
         b.beginControlFlow("for (int k = 0; k < $L; k += $L)", rz, lanes);
-        tanhLanes(b, v, "t", "$T.fromArray($L, xin, k).add($T.fromArray($L, hid, k)).mul(0.5f)", v, Num.SPECIES, v,
-                Num.SPECIES);
+        tanhLanes(b, v, "t", CodeBlock.of("$T.fromArray($L, xin, k).add($T.fromArray($L, hid, k)).mul(0.5f)", v,
+                Num.SPECIES, v, Num.SPECIES));
         b.addStatement("t.mul(0.5f).add(0.5f).intoArray(xin, k)");
         b.endControlFlow();
         if (rz < 2 * h) {
@@ -246,8 +239,9 @@ public final class VectorKernels {
         int full = h - h % lanes;
         b.add("// n = tanh(xin_n + r * hid_n), h_t = (1 - z) n + z h_{t-1}\n");
         b.beginControlFlow("for (int j = 0; j < $L; j += $L)", full, lanes);
-        tanhLanes(b, v, "n", "$T.fromArray($L, xin, $L + j).add($T.fromArray($L, xin, j).mul($T.fromArray($L, hid, $L"
-                + " + j)))", v, Num.SPECIES, 2 * h, v, Num.SPECIES, v, Num.SPECIES, 2 * h);
+        tanhLanes(b, v, "n", CodeBlock.of("$T.fromArray($L, xin, $L + j).add($T.fromArray($L, xin, j)"
+                + ".mul($T.fromArray($L, hid, $L + j)))", v, Num.SPECIES, 2 * h, v, Num.SPECIES, v, Num.SPECIES,
+                2 * h));
         b.addStatement("n.intoArray(xin, $L + j)", 2 * h);
         b.addStatement("final $T z = $T.fromArray($L, xin, $L + j)", v, v, Num.SPECIES, h);
         b.addStatement("$T.broadcast($L, 1f).sub(z).mul(n).add(z.mul($T.fromArray($L, hs, j))).intoArray(hs, j)", v,
@@ -271,10 +265,5 @@ public final class VectorKernels {
                 .addParameter(num.array(1), "hs")
                 .addCode(b.build())
                 .build();
-    }
-
-    /** Returns {@code offset + v}, or {@code v} for offset 0. */
-    private static String plus(int offset, String v) {
-        return offset == 0 ? v : offset + " + " + v;
     }
 }
