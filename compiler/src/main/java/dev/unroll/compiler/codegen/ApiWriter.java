@@ -744,6 +744,62 @@ final class ApiWriter {
         return m.addStatement("return loss * scale").build();
     }
 
+    /**
+     * The start of {@code runSequences} for a model that runs {@link ModelPlan#lockstep()} sequences at once: blocks of
+     * them while the range holds one, in workspaces that share {@code ws}'s gradients; the rest one at a time. The
+     * losses are summed in batch order, and each sequence's weight gradients added whole in batch order, as one at a
+     * time would.
+     */
+    private void lockstepSequences(MethodSpec.Builder m) {
+        int n = plan.lockstep();
+        int steps = plan.schedule().steps();
+        int inputSize = plan.input().size();
+        String want = net.wantInputGradient();
+        StringBuilder all = new StringBuilder("ws");
+        m.addComment("$L sequences at a time, step by step: each weight vector loaded once for the $L", n, n)
+                .beginControlFlow("for (; b + $L <= to; b += $L)", n, n);
+        for (int s = 1; s < n; s++) {
+            m.addStatement("final $T w$L = ws.lockstep($L)", RuntimeTypes.WORKSPACE, s, s);
+            all.append(", w").append(s);
+        }
+        for (int s = 0; s < n; s++) {
+            m.addStatement("loadInput($L, xs[b + $L])", lane(s), s)
+                    .addStatement("loadTarget($L, targets[b + $L])", lane(s), s);
+        }
+        m.addStatement("$L($L)", SequenceWriter.FORWARD_LOCKSTEP, all);
+        for (int s = 0; s < n; s++) {
+            m.addStatement("loss += sequenceLoss($L, scale)", lane(s));
+        }
+        m.beginControlFlow("if (backward)");
+        String dx = net.dx().map(BufferSpec::ref).orElse(null);
+        if (dense) {
+            m.beginControlFlow("if ($L)", want);
+            for (int s = 0; s < n; s++) {
+                m.addStatement("$T.fill($L, 0)", Arrays.class, lane(s) + dx.substring(2));
+            }
+            m.endControlFlow();
+        }
+        m.addStatement("$L($L)", SequenceWriter.BACKWARD_LOCKSTEP, all);
+        if (dense) {
+            m.beginControlFlow("if ($L)", want);
+            for (int s = 0; s < n; s++) {
+                CodeBlock.Builder b = CodeBlock.builder();
+                Kernels.beginLoop(b, "t", 0, steps);
+                b.addStatement("System.arraycopy($L, t * $L, inputGradients[b + $L][t], 0, $L)",
+                        lane(s) + dx.substring(2), inputSize, s, inputSize);
+                Kernels.endLoop(b);
+                m.addCode(b.build());
+            }
+            m.endControlFlow();
+        }
+        m.endControlFlow().endControlFlow();
+    }
+
+    /** The workspace of sequence {@code s} of a lockstep block in {@code runSequences}. */
+    private static String lane(int s) {
+        return s == 0 ? "ws" : "w" + s;
+    }
+
     /** The model's {@code runSequences}: forward, loss and optionally BPTT over {@code xs[from, to)}. */
     private MethodSpec runSequencesMethod() {
         int steps = plan.schedule().steps();
@@ -756,8 +812,14 @@ final class ApiWriter {
                 .returns(double.class)
                 .addJavadoc("Forward, loss and, when {@code backward}, BPTT into {@code ws.grads} for sequences {@code from}"
                         + " to {@code to - 1},\none at a time; returns their summed loss.\n")
-                .addStatement("double loss = 0")
-                .beginControlFlow("for (int b = from; b < to; b++)");
+                .addStatement("double loss = 0");
+        if (plan.lockstep() > 1) {
+            m.addStatement("int b = from");
+            lockstepSequences(m);
+            m.beginControlFlow("for (; b < to; b++)");
+        } else {
+            m.beginControlFlow("for (int b = from; b < to; b++)");
+        }
         if (plan.hasDropout()) {
             m.addComment("the sequence's index in the whole batch keys its masks, whichever half it runs in")
                     .addStatement("ws.sequence = b");

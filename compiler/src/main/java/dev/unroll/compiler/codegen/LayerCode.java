@@ -49,6 +49,20 @@ public final class LayerCode {
     private final int gh;
     private final String pytorchModule;
     private final LayerPlan.Pass pass;
+    /**
+     * The matrix products of one sequence's part of a lockstep step, recorded instead of written while that part is
+     * written, for the lockstep method to write once for all the sequences; null while a step is written whole.
+     */
+    private List<Product> held;
+    /** The expression each local of the code being written stands for, by name: another sequence's is found from it. */
+    private final java.util.Map<String, Local> declared = new java.util.HashMap<>();
+
+    /** A local of the code being written: its type and the expression it is initialized with. */
+    private record Local(com.palantir.javapoet.TypeName type, String expression) {}
+
+    /** One call of {@link Kernels#axpyColumns} (its long form), by the locals it reads. */
+    private record Product(String acc, int accFirst, String columns, String src, String srcOffset, int firstColumn,
+            int count, int first, int length, BlockLayout layout) {}
 
     /** Returns the code writer of one pass of a layer; {@code whole} is the layer, whose PyTorch module it names. */
     public LayerCode(LayerPlan layer, LayerPlan whole, NetworkBuffers net, Num num) {
@@ -89,7 +103,23 @@ public final class LayerCode {
 
     /** Emits {@code final T[] local = buffer;}. */
     public void local(CodeBlock.Builder b, String local, BufferSpec buffer) {
-        b.addStatement("final $L[] $L = $L", num.keyword(), local, buffer.ref());
+        declare(b, num.array(1), local, buffer.ref());
+    }
+
+    /** Emits {@code final type local = expression;}, remembered for a lockstep method. */
+    private void declare(CodeBlock.Builder b, com.palantir.javapoet.TypeName type, String local, String expression) {
+        declared.put(local, new Local(type, expression));
+        b.addStatement("final $T $L = $L", type, local, expression);
+    }
+
+    /** Emits (or, in a sequence's part of a lockstep step, records) one {@link Kernels#axpyColumns} product. */
+    private void product(CodeBlock.Builder b, String acc, int accFirst, String columns, String src, String srcOffset,
+            int firstColumn, int count, int first, int length, BlockLayout layout) {
+        if (held != null) {
+            held.add(new Product(acc, accFirst, columns, src, srcOffset, firstColumn, count, first, length, layout));
+            return;
+        }
+        Kernels.axpyColumns(b, num, acc, accFirst, columns, src, srcOffset, firstColumn, count, first, length, layout);
     }
 
     // ---- forward -----------------------------------------------------------------------------
@@ -138,31 +168,160 @@ public final class LayerCode {
                     .addCode(b.build())
                     .build());
         }
+        methods.add(activate());
+        return methods;
+    }
+
+    /**
+     * Returns the rest of the forward step once every pre-activation is formed, the part after the products of a step
+     * cut in two ({@link #forwardCut}) or run in lockstep ({@link #forwardLockstep}).
+     */
+    public MethodSpec activate() {
+        RowSplitCell cell = (RowSplitCell) layer.cell();
         CodeBlock.Builder b = CodeBlock.builder();
         local(b, "h", layer.buffers().h());
         b.addStatement("final int prev = t * $L", h);
         b.addStatement("final int out = prev + $L", h);
         cell.declareAccumulators(b, this);
         cell.activate(b, this);
-        methods.add(MethodSpec.methodBuilder(layer.activateMethod())
+        return MethodSpec.methodBuilder(layer.activateMethod())
                 .addModifiers(Modifier.PRIVATE)
                 .addParameter(RuntimeTypes.WORKSPACE, "ws")
                 .addParameter(int.class, "t")
                 .addJavadoc("Layer $L, the rest of its forward step at step {@code t} once every pre-activation is"
                         + " formed: $L\n", l, layer.cell().equations())
                 .addCode(b.build())
-                .build());
-        return methods;
+                .build();
+    }
+
+    /**
+     * Returns the forward step of {@code sequences} sequences at once, each in its own workspace ({@code w0},
+     * {@code w1}, ...): each sequence's biases (and one-hot column), then every matrix product once for all of them
+     * ({@link VectorKernels#axpyColumnsLockstep}: each weight vector loaded once), then each sequence's
+     * {@link #activate}. Each sequence gets the bits of {@link #forward()}.
+     */
+    public MethodSpec forwardLockstep(int sequences) {
+        RowSplitCell cell = (RowSplitCell) layer.cell();
+        CodeBlock.Builder b = CodeBlock.builder();
+        List<Product> products = lanes(b, sequences, "its biases", lane -> {
+            forwardLocals(lane);
+            cell.declareAccumulators(lane, this);
+            cell.preActivations(lane, this, 0, gh);
+        });
+        b.add("// the products, each weight vector loaded once for the $L sequences\n", sequences);
+        writeLockstep(b, products, sequences);
+        for (int s = 0; s < sequences; s++) {
+            b.addStatement("$L(w$L, t)", layer.activateMethod(), s);
+        }
+        return lockstepMethod(layer.forwardMethod() + "Lockstep", sequences)
+                .addJavadoc("Layer $L, forward at step {@code t} of $L sequences at once, each in its own workspace:"
+                        + " each one's\npre-activations as {@link #$L} forms them, the matrix products once for all,"
+                        + " then each one's {@link #$L}.\n", l, sequences, layer.forwardMethod(),
+                        layer.activateMethod())
+                .addCode(b.build())
+                .build();
+    }
+
+    /**
+     * Returns the backward step of {@code sequences} sequences at once, each in its own workspace: each sequence's
+     * step as {@link #backward()} writes it but {@code dh_{t-1} += W_hh^T dz}, which follows once for all of them.
+     * Each sequence gets the bits of {@link #backward()}: nothing else in the step reads {@code dh} after the cell
+     * has set it.
+     */
+    public MethodSpec backwardLockstep(int sequences) {
+        if (!layer.weightGradients().isDeferred()) {
+            throw new IllegalStateException("a lockstep backward step adds no weight gradients: they are deferred");
+        }
+        CodeBlock.Builder b = CodeBlock.builder();
+        List<Product> products = lanes(b, sequences, "its step but W_hh^T dz", this::backwardBody);
+        b.add("// dh_{t-1} += W_hh^T dz of each sequence, each weight vector loaded once for the $L\n", sequences);
+        writeLockstep(b, products, sequences);
+        return lockstepMethod(layer.backwardMethod() + "Lockstep", sequences)
+                .addJavadoc("Layer $L, backward at step {@code t} of $L sequences at once, each in its own workspace:"
+                        + " each one's\n{@link #$L} with the product {@code W_hh^T dz} formed once for all.\n", l,
+                        sequences, layer.backwardMethod())
+                .addCode(b.build())
+                .build();
+    }
+
+    /**
+     * Writes one block per sequence, {@code final Workspace ws = wS;} then {@code part}, recording the part's products
+     * instead of writing them, and returns the products (the same for every sequence, but for the workspace).
+     */
+    private List<Product> lanes(CodeBlock.Builder b, int sequences, String what,
+            java.util.function.Consumer<CodeBlock.Builder> part) {
+        List<Product> products = null;
+        for (int s = 0; s < sequences; s++) {
+            b.add("// sequence $L: $L\n", s, what);
+            b.add("{\n").indent();
+            b.addStatement("final $T ws = w$L", RuntimeTypes.WORKSPACE, s);
+            held = new ArrayList<>();
+            declared.clear();
+            part.accept(b);
+            if (products != null && !products.equals(held)) {
+                throw new IllegalStateException("the sequences of a lockstep step differ in their products");
+            }
+            products = held;
+            held = null;
+            b.unindent().add("}\n");
+        }
+        return products;
+    }
+
+    /** Writes the recorded products once for {@code sequences} workspaces, in a block of their own. */
+    private void writeLockstep(CodeBlock.Builder b, List<Product> products, int sequences) {
+        b.add("{\n").indent();
+        java.util.Set<String> shared = new java.util.LinkedHashSet<>();
+        for (Product p : products) {
+            shared.add(p.columns());
+            if (!p.srcOffset().matches("\\d+")) {
+                shared.add(p.srcOffset());
+            }
+        }
+        for (String name : shared) {
+            Local local = declared.get(name);
+            if (local == null || local.expression().contains("ws.")) {
+                throw new IllegalStateException(name + " is not the same for every sequence: " + local);
+            }
+            b.addStatement("final $T $L = $L", local.type(), name, local.expression());
+        }
+        for (Product p : products) {
+            VectorKernels.axpyColumnsLockstep(b, num, ofSequences(p.acc(), sequences), p.accFirst(), p.columns(),
+                    ofSequences(p.src(), sequences), p.srcOffset(), p.firstColumn(), p.count(), p.first(),
+                    p.length(), p.layout());
+        }
+        b.unindent().add("}\n");
+    }
+
+    /** Returns the buffer the local {@code local} names, in each of the workspaces {@code w0, w1, ...}. */
+    private List<String> ofSequences(String local, int sequences) {
+        String expression = declared.containsKey(local) ? declared.get(local).expression() : null;
+        if (expression == null || !expression.startsWith("ws.")) {
+            throw new IllegalStateException(local + " is not a workspace buffer: " + expression);
+        }
+        List<String> all = new ArrayList<>();
+        for (int s = 0; s < sequences; s++) {
+            all.add("w" + s + expression.substring(2));
+        }
+        return all;
+    }
+
+    private MethodSpec.Builder lockstepMethod(String name, int sequences) {
+        MethodSpec.Builder m = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE);
+        for (int s = 0; s < sequences; s++) {
+            m.addParameter(RuntimeTypes.WORKSPACE, "w" + s);
+        }
+        return m.addParameter(int.class, "t");
     }
 
     /** Emits the forward step's locals: the packed weights, the biases, {@code h} and {@code prev}. */
     private void forwardLocals(CodeBlock.Builder b) {
-        b.addStatement("final $T wihT = $L", num.weightCopy(), layer.weightIh().packedField());
-        b.addStatement("final $T whhT = $L", num.weightCopy(), layer.weightHh().packedField());
+        declare(b, num.weightCopy(), "wihT", layer.weightIh().packedField());
+        declare(b, num.weightCopy(), "whhT", layer.weightHh().packedField());
         b.addStatement("final $L[] bih = $L", t(), layer.biasIh().valueRef());
         b.addStatement("final $L[] bhh = $L", t(), layer.biasHh().valueRef());
         local(b, "h", layer.buffers().h());
-        b.addStatement("final int prev = t * $L", h);
+        declare(b, com.palantir.javapoet.TypeName.INT, "prev", "t * " + h);
     }
 
     /** Emits {@code acc[k] += (W_ih x_t)[k]}, reading the input as the layer's input mode says. */
@@ -217,7 +376,7 @@ public final class LayerCode {
      */
     public void recurrentProjection(CodeBlock.Builder b, String acc) {
         b.add("// W_hh h_{t-1}, the same way\n");
-        Kernels.axpyColumns(b, num, acc, "whhT", "h", "prev", h, layer.cell().recurrentRows(layer),
+        product(b, acc, 0, "whhT", "h", "prev", 0, h, 0, layer.cell().recurrentRows(layer),
                 num.forwardLayout(layer.weightHh()));
     }
 
@@ -231,8 +390,7 @@ public final class LayerCode {
             return;
         }
         b.add("// W_hh h_{t-1}, the same way, rows $L to $L\n", from, to - 1);
-        Kernels.axpyColumns(b, num, acc, from, "whhT", "h", "prev", 0, h, from, to - from,
-                num.forwardLayout(layer.weightHh()));
+        product(b, acc, from, "whhT", "h", "prev", 0, h, from, to - from, num.forwardLayout(layer.weightHh()));
     }
 
     /** A range of gate rows, {@code [from, to)}. */
@@ -244,15 +402,10 @@ public final class LayerCode {
 
     private void denseInputForward(CodeBlock.Builder b, String acc, Rows rows) {
         b.add("// W_ih x_t as AXPYs over columns of W_ih (rows of the packed W_ih^T): no reduction\n");
-        b.addStatement("final $L[] x = $L", t(), layer.source().orElseThrow().ref());
-        b.addStatement("final int xo = $L", layer.sourceOffset());
-        if (rows.all(gh)) {
-            Kernels.axpyColumns(b, num, acc, "wihT", "x", "xo", layer.shape().inputSize(), gh,
-                    num.forwardLayout(layer.weightIh()));
-        } else {
-            Kernels.axpyColumns(b, num, acc, rows.from(), "wihT", "x", "xo", 0, layer.shape().inputSize(),
-                    rows.from(), rows.to() - rows.from(), num.forwardLayout(layer.weightIh()));
-        }
+        local(b, "x", layer.source().orElseThrow());
+        declare(b, com.palantir.javapoet.TypeName.INT, "xo", layer.sourceOffset());
+        product(b, acc, rows.from(), "wihT", "x", "xo", 0, layer.shape().inputSize(), rows.from(),
+                rows.to() - rows.from(), num.forwardLayout(layer.weightIh()));
     }
 
     private void symbolInputForward(CodeBlock.Builder b, String acc, Rows rows) {
@@ -298,10 +451,16 @@ public final class LayerCode {
                                 .orElse(layer.shape().decoder() ? "no one (the decoder's input is not differentiated)"
                                         : "the input gradient"));
         CodeBlock.Builder b = CodeBlock.builder();
+        backwardBody(b);
+        return m.addCode(b.build()).build();
+    }
+
+    /** Writes the backward step's code, its products through {@link #product}. */
+    private void backwardBody(CodeBlock.Builder b) {
         if (layer.weightIh().rowCopy()) {
             b.addStatement("final $T wih = $L", num.weightCopy(), layer.weightIh().rowsField());
         }
-        b.addStatement("final $T whh = $L", num.weightCopy(), layer.weightHh().rowsField());
+        declare(b, num.weightCopy(), "whh", layer.weightHh().rowsField());
         b.addStatement("final $L[][] gwih = $L", t(), layer.weightIh().gradientRef());
         b.addStatement("final $L[][] gwhh = $L", t(), layer.weightHh().gradientRef());
         b.addStatement("final $L[] gbih = $L", t(), layer.biasIh().gradientRef());
@@ -365,10 +524,8 @@ public final class LayerCode {
             Kernels.outerProductRows(b, num, "k", recurrentRows, recurrentDz, null, "gwhh", null, "j", "hp", h);
         }
         b.add("// dh_{t-1} = W_hh^T dz_h: AXPYs over the rows of W_hh, four per pass\n");
-        Kernels.axpyColumns(b, num, "dh", "whh", recurrentDz, "0", recurrentRows, h,
-                num.backwardLayout(layer.weightHh()));
+        product(b, "dh", 0, "whh", recurrentDz, "0", 0, recurrentRows, 0, h, num.backwardLayout(layer.weightHh()));
         inputBackward(b);
-        return m.addCode(b.build()).build();
     }
 
     /**

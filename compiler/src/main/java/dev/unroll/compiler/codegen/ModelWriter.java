@@ -123,10 +123,20 @@ public final class ModelWriter {
                 LayerCode code = new LayerCode(pass, layer, plan.network(), num);
                 pass.cell().constants(code).forEach(type::addField);
                 type.addMethod(code.forward());
-                if (plan.hasStepper()) {
-                    pass.twoThreadCut().ifPresent(cut -> code.forwardCut(cut).forEach(type::addMethod));
+                boolean cut = plan.hasStepper() && pass.twoThreadCut().isPresent();
+                if (cut) {
+                    code.forwardCut(pass.twoThreadCut().getAsInt()).forEach(type::addMethod);
+                }
+                if (plan.lockstep() > 1) {
+                    type.addMethod(code.forwardLockstep(plan.lockstep()));
+                    if (!cut) {
+                        type.addMethod(code.activate());
+                    }
                 }
                 type.addMethod(code.backward());
+                if (plan.lockstep() > 1) {
+                    type.addMethod(code.backwardLockstep(plan.lockstep()));
+                }
                 if (pass.weightGradients().isDeferred()) {
                     type.addMethod(code.weightGradients());
                 }

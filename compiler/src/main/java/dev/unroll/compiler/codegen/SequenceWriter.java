@@ -44,6 +44,10 @@ final class SequenceWriter {
         if (net.dxStep().isPresent() && !plan.layerByLayer()) {
             type.addMethod(routeInputGradient());
         }
+        if (plan.lockstep() > 1) {
+            type.addMethod(forwardLockstep());
+            type.addMethod(backwardLockstep());
+        }
     }
 
     /** The embedding's lookup of steps {@code from} to {@code to - 1}, first in the forward pass. */
@@ -125,19 +129,113 @@ final class SequenceWriter {
 
     /** Step {@code t} of BPTT, the body of a loop over {@code t} downwards: the head where it scored, then the layers. */
     void backwardStep(CodeBlock.Builder b) {
-        int steps = schedule.steps();
-        if (schedule.everyStep()) {
-            b.addStatement("headBackward(ws, t, t)");
-        } else if (steps == 1 && !schedule.variableLength()) {
-            b.addStatement("headBackward(ws, t, 0)");
-        } else {
-            b.beginControlFlow("if (t == $L)", schedule.lastStep()).addStatement("headBackward(ws, t, 0)")
-                    .endControlFlow();
-        }
+        headBackwardStep(b, "ws");
         List<LayerPlan> layers = plan.layers();
         for (int i = layers.size() - 1; i >= 0; i--) {
             b.addStatement("$L(ws, t)", layers.get(i).backwardMethod());
         }
+    }
+
+    /** The head's part of BPTT step {@code t} in the workspace {@code ws}: where the head scored. */
+    private void headBackwardStep(CodeBlock.Builder b, String ws) {
+        int steps = schedule.steps();
+        if (schedule.everyStep()) {
+            b.addStatement("headBackward($L, t, t)", ws);
+        } else if (steps == 1 && !schedule.variableLength()) {
+            b.addStatement("headBackward($L, t, 0)", ws);
+        } else {
+            b.beginControlFlow("if (t == $L)", schedule.lastStep()).addStatement("headBackward($L, t, 0)", ws)
+                    .endControlFlow();
+        }
+    }
+
+    /** The name of the forward pass of {@link ModelPlan#lockstep()} sequences at once. */
+    static final String FORWARD_LOCKSTEP = "forwardSequencesLockstep";
+
+    /** The name of BPTT of {@link ModelPlan#lockstep()} sequences at once. */
+    static final String BACKWARD_LOCKSTEP = "backwardSequencesLockstep";
+
+    /**
+     * Returns the forward pass of {@link ModelPlan#lockstep()} sequences at once, each loaded in its own workspace:
+     * at each step every layer's lockstep step, then the head of each sequence where the schedule scores. Each
+     * sequence's values are those {@code forwardSequence} gives it.
+     */
+    private MethodSpec forwardLockstep() {
+        int n = plan.lockstep();
+        CodeBlock.Builder b = CodeBlock.builder();
+        beginTimeLoop(b);
+        for (LayerPlan layer : plan.layers()) {
+            b.addStatement("$L($L, t)", layer.forwardMethod() + "Lockstep", workspaces(n));
+        }
+        if (schedule.everyStep()) {
+            for (int s = 0; s < n; s++) {
+                b.addStatement("headForward(w$L, t, t)", s);
+            }
+        }
+        Kernels.endLoop(b);
+        if (!schedule.everyStep()) {
+            for (int s = 0; s < n; s++) {
+                b.addStatement("headForward(w$L, $L, 0)", s, schedule.lastStep());
+            }
+        }
+        return lockstepMethod(FORWARD_LOCKSTEP, n)
+                .addJavadoc("Runs every layer over the $L sequences loaded in {@code w0} to {@code w$L} at once, step"
+                        + " by step, then the head\nat each output step: each sequence's values are those"
+                        + " {@link #forwardSequence} gives it.\n", n, n - 1)
+                .addCode(b.build())
+                .build();
+    }
+
+    /**
+     * Returns BPTT of {@link ModelPlan#lockstep()} sequences at once: the head of each where it scored, then every
+     * layer's lockstep step, from the last step down; then each sequence's weight gradients, in order, as
+     * {@code backwardSequence} adds them.
+     */
+    private MethodSpec backwardLockstep() {
+        int n = plan.lockstep();
+        CodeBlock.Builder b = CodeBlock.builder();
+        for (int s = 0; s < n; s++) {
+            b.add("{\n").indent().addStatement("final $T ws = w$L", RuntimeTypes.WORKSPACE, s);
+            zeroCarriedGradients(b);
+            b.unindent().add("}\n");
+        }
+        beginBackwardLoop(b);
+        for (int s = 0; s < n; s++) {
+            headBackwardStep(b, "w" + s);
+        }
+        List<LayerPlan> layers = plan.layers();
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            b.addStatement("$L($L, t)", layers.get(i).backwardMethod() + "Lockstep", workspaces(n));
+        }
+        b.unindent().add("}\n");
+        b.add("// each sequence's weight gradients, whole and in order: the sums of one sequence at a time\n");
+        for (int s = 0; s < n; s++) {
+            for (LayerPlan layer : layers) {
+                b.addStatement("$L(w$L)", layer.weightGradientsMethod(), s);
+            }
+        }
+        return lockstepMethod(BACKWARD_LOCKSTEP, n)
+                .addJavadoc("Backpropagation through time over the $L sequences loaded in {@code w0} to {@code w$L}"
+                        + " at once, after\n{@link #$L} and each one's {@link #sequenceLoss}: adds every parameter's"
+                        + " gradient to the\n{@code grad} arrays the workspaces share.\n", n, n - 1, FORWARD_LOCKSTEP)
+                .addCode(b.build())
+                .build();
+    }
+
+    private static String workspaces(int n) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            s.append(i == 0 ? "" : ", ").append('w').append(i);
+        }
+        return s.toString();
+    }
+
+    private static MethodSpec.Builder lockstepMethod(String name, int n) {
+        MethodSpec.Builder m = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE);
+        for (int s = 0; s < n; s++) {
+            m.addParameter(RuntimeTypes.WORKSPACE, "w" + s);
+        }
+        return m;
     }
 
     private MethodSpec forwardLayerByLayer() {

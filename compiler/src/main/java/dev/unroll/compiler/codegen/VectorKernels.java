@@ -99,6 +99,113 @@ public final class VectorKernels {
                 .build();
     }
 
+    /** The most vectors of rows one lockstep block holds per sequence: four, times four sequences, in registers. */
+    static final int VECTORS_PER_LOCKSTEP_BLOCK = 4;
+
+    /**
+     * {@link #axpyColumns} for several sequences at once ({@code accs[s] += M src[s]}, the arrays of sequence
+     * {@code s}, their offsets shared): each block of the layout's rows is cut into pieces of at most
+     * {@link #VECTORS_PER_LOCKSTEP_BLOCK} vectors, and one helper call per piece loads each weight vector once for
+     * every sequence. Every element is still {@code a = fma(m_i, s_i, a)} over the columns in order, so each
+     * sequence's result has the bits {@link #axpyColumns} gives it alone. The rows past a block's last whole vector
+     * are multiplied sequence by sequence, by the scalar helper.
+     */
+    static void axpyColumnsLockstep(CodeBlock.Builder b, Num num, List<String> accs, int accFirst, String columns,
+            List<String> srcs, String srcOffset, int firstColumn, int count, int first, int length,
+            BlockLayout layout) {
+        if (count == 0 || length == 0) {
+            return;
+        }
+        String offset = "0".equals(srcOffset) ? String.valueOf(firstColumn)
+                : firstColumn == 0 ? srcOffset : srcOffset + " + " + firstColumn;
+        int lanes = num.lanes();
+        for (int j = layout.blockAt(first); j < layout.blockAt(first + length); j++) {
+            int size = layout.size(j);
+            int o = layout.offset(j) + firstColumn * size;
+            int at = accFirst + layout.start(j) - first;
+            if (size % lanes != 0) {
+                String name = num.vectorMethods().use("mulAddRows" + size + "x" + count, List.of(false, size, count),
+                        n -> vectorBlock(num, n, size, count));
+                for (int s = 0; s < accs.size(); s++) {
+                    b.addStatement("$L($L, $L, $L, $L, $L, $L)", name, accs.get(s), at, columns, o, srcs.get(s),
+                            offset);
+                }
+                continue;
+            }
+            int vectors = size / lanes;
+            int pieces = (vectors + VECTORS_PER_LOCKSTEP_BLOCK - 1) / VECTORS_PER_LOCKSTEP_BLOCK;
+            int done = 0;
+            for (int piece = 0; piece < pieces; piece++) {
+                int v = (vectors - done) / (pieces - piece);
+                int sequences = accs.size();
+                String name = num.vectorMethods().use("mulAddVectors" + v + "of" + size + "x" + count + "by"
+                        + sequences, List.of("lockstep", v, size, count, sequences),
+                        n -> lockstepBlock(num, n, v, size, count, sequences));
+                CodeBlock.Builder call = CodeBlock.builder().add("$L(", name);
+                for (String acc : accs) {
+                    call.add("$L, ", acc);
+                }
+                call.add("$L, $L, $L", at + done * lanes, columns, o + done * lanes);
+                for (String src : srcs) {
+                    call.add(", $L", src);
+                }
+                b.addStatement("$L, $L)", call.build(), offset);
+                done += v;
+            }
+        }
+    }
+
+    /**
+     * The helper {@code name(acc0, ..., accFirst, w, o, src0, ..., srcOffset)} of {@code vectors} vectors of rows of
+     * a block of {@code size} rows and {@code count} columns, for {@code sequences} sequences:
+     * {@code accS[accFirst + k] += sum_i srcS[srcOffset + i] * w[o + i * size + k]}. Each column's weight vectors are
+     * loaded once and multiplied into every sequence's accumulators.
+     */
+    private static MethodSpec lockstepBlock(Num num, String name, int vectors, int size, int count, int sequences) {
+        CodeBlock.Builder b = CodeBlock.builder();
+        int lanes = num.lanes();
+        ClassName type = num.vectorType();
+        for (int s = 0; s < sequences; s++) {
+            for (int v = 0; v < vectors; v++) {
+                b.addStatement("$T va$L$L = $T.fromArray($L, acc$L, $L)", type, s, v, type, Num.SPECIES, s,
+                        Kernels.plus(v * lanes, "accFirst"));
+            }
+        }
+        b.beginControlFlow("for (int i = 0; i < $L; i++)", count);
+        b.addStatement("final int column = o + i * $L", size);
+        for (int v = 0; v < vectors; v++) {
+            b.addStatement("final $T w$L = $T.fromArray($L, w, $L)", type, v, type, Num.SPECIES,
+                    Kernels.plus(v * lanes, "column"));
+        }
+        for (int s = 0; s < sequences; s++) {
+            b.addStatement("final $T vs$L = $T.broadcast($L, src$L[srcOffset + i])", type, s, type, Num.SPECIES, s);
+            for (int v = 0; v < vectors; v++) {
+                b.addStatement("va$L$L = w$L.fma(vs$L, va$L$L)", s, v, v, s, s, v);
+            }
+        }
+        b.endControlFlow();
+        for (int s = 0; s < sequences; s++) {
+            for (int v = 0; v < vectors; v++) {
+                b.addStatement("va$L$L.intoArray(acc$L, $L)", s, v, s, Kernels.plus(v * lanes, "accFirst"));
+            }
+        }
+        MethodSpec.Builder m = MethodSpec.methodBuilder(name)
+                .addModifiers(javax.lang.model.element.Modifier.PRIVATE, javax.lang.model.element.Modifier.STATIC)
+                .addJavadoc("Adds {@code sum_i srcS[srcOffset + i] * w[o + i * $L + k]} to {@code accS[accFirst + k]}"
+                        + " for {@code k < $L},\n{@code i < $L} and each of $L sequences {@code S}: $L vectors of a"
+                        + " block of $L rows, each weight vector loaded\nonce for all of them, fused multiply-adds in"
+                        + " column order (each sequence's bits as alone).\n", size, vectors * lanes, count,
+                        sequences, vectors, size);
+        for (int s = 0; s < sequences; s++) {
+            m.addParameter(num.array(1), "acc" + s);
+        }
+        m.addParameter(int.class, "accFirst").addParameter(num.array(1), "w").addParameter(int.class, "o");
+        for (int s = 0; s < sequences; s++) {
+            m.addParameter(num.array(1), "src" + s);
+        }
+        return m.addParameter(int.class, "srcOffset").addCode(b.build()).build();
+    }
+
     /** The float constants of {@code Activations.tanh(float)}, as its source spells them: the same floats. */
     static final String TANH_CLAMP = "7.90531110763549805f";
     static final String[] TANH_P = {"-2.76076847742355e-16f", "2.00018790482477e-13f", "-8.60467152213735e-11f",

@@ -119,6 +119,30 @@ final class WorkspaceWriter {
                 .endControlFlow()
                 .addStatement("return partner")
                 .build());
+        if (plan.lockstep() > 1) {
+            type.addField(FieldSpec.builder(com.palantir.javapoet.ArrayTypeName.of(RuntimeTypes.WORKSPACE), "lockstep",
+                            Modifier.PRIVATE)
+                    .addJavadoc("The workspaces of the other sequences run in lockstep with this one's, made when first"
+                            + " needed.\n")
+                    .build());
+            MethodSpec.Builder lockstep = MethodSpec.methodBuilder("lockstep")
+                    .returns(RuntimeTypes.WORKSPACE)
+                    .addParameter(int.class, "s")
+                    .addJavadoc("Returns the workspace of sequence {@code s} (1 to $L) of those run in lockstep with"
+                            + " this one's, adding to this\nworkspace's gradients.\n", plan.lockstep() - 1)
+                    .beginControlFlow("if (lockstep == null)")
+                    .addStatement("lockstep = new Workspace[$L]", plan.lockstep())
+                    .endControlFlow()
+                    .beginControlFlow("if (lockstep[s] == null)")
+                    .addStatement("lockstep[s] = new Workspace()")
+                    .endControlFlow()
+                    .addStatement("lockstep[s].grads = grads");
+            if (plan.network().dx().isPresent() && plan.embedding().isEmpty()) {
+                lockstep.addStatement("lockstep[s].$L = $L", NetworkBuffers.WANT_INPUT_GRADIENT,
+                        NetworkBuffers.WANT_INPUT_GRADIENT);
+            }
+            type.addMethod(lockstep.addStatement("return lockstep[s]").build());
+        }
         type.addMethod(MethodSpec.methodBuilder("zeroGradients")
                 .addJavadoc("Makes the gradient buffers if needed and sets them to zero.\n")
                 .beginControlFlow("if (grads == null)")

@@ -6,6 +6,7 @@ import dev.unroll.compiler.codegen.cell.ElmanCell;
 import dev.unroll.compiler.codegen.cell.GruCell;
 import dev.unroll.compiler.codegen.cell.LstmCell;
 import dev.unroll.compiler.codegen.cell.PeepholeLstmCell;
+import dev.unroll.compiler.codegen.cell.RowSplitCell;
 import dev.unroll.dsl.model.CellSpec;
 import dev.unroll.dsl.model.Direction;
 import dev.unroll.dsl.model.GruVariant;
@@ -102,8 +103,10 @@ public final class Planner {
      * @param deferWeightGradients form the weight gradients once per sequence where the plan allows it
      *     ({@link LayerPlan.WeightGradients}); false keeps them per step everywhere
      * @param kernels how the matrix products are written: plain Java, or the Vector API at a fixed width
+     * @param lockstep run the sequences of a training batch {@link ModelPlan#LOCKSTEP} at a time, step by step, where
+     *     the plan allows it (Vector API kernels only); false runs them one at a time
      */
-    public record Options(boolean deferWeightGradients, KernelStyle kernels) {
+    public record Options(boolean deferWeightGradients, KernelStyle kernels, boolean lockstep) {
         /** The options of the compiler. */
         public static final Options DEFAULT = new Options(true, KernelStyle.PLAIN);
 
@@ -116,9 +119,19 @@ public final class Planner {
             this(deferWeightGradients, KernelStyle.PLAIN);
         }
 
+        /** Returns options that run sequences in lockstep where the plan allows it. */
+        public Options(boolean deferWeightGradients, KernelStyle kernels) {
+            this(deferWeightGradients, kernels, true);
+        }
+
         /** Returns these options with {@code kernels}. */
         public Options withKernels(KernelStyle kernels) {
-            return new Options(deferWeightGradients, kernels);
+            return new Options(deferWeightGradients, kernels, lockstep);
+        }
+
+        /** Returns these options with every batch run one sequence at a time ({@link ModelPlan#lockstep()} 1). */
+        public Options withoutLockstep() {
+            return new Options(deferWeightGradients, kernels, false);
         }
     }
 
@@ -270,7 +283,7 @@ public final class Planner {
                         new TensorSpec.Init(TensorSpec.Init.Kind.EMBEDDING, e.size()), false, false),
                 e.frozen(), sequenceInput ? steps : 1));
         return new ModelPlan(model, input, target, output, schedule, layers, head, network, forwardFlops(), table,
-                decoder, options.kernels());
+                decoder, options.kernels(), lockstep(layers, table.isPresent() || decoder.isPresent()));
     }
 
     /**
@@ -483,6 +496,21 @@ public final class Planner {
                 new TensorSpec("biasIhL" + l + field, shape.tensorName("bias_ih"), gh, 0, g, bias, false, false),
                 new TensorSpec("biasHhL" + l + field, shape.tensorName("bias_hh"), gh, 0, g, bias, false, false),
                 buffers, pass, reverse, merge, dropout, sequenceBuffers, weightGradients);
+    }
+
+    /**
+     * Chooses how many sequences of a training batch run together, step by step ({@link ModelPlan#lockstep()}):
+     * {@link ModelPlan#LOCKSTEP} where the Vector API kernels can share each weight load between them, else 1. That
+     * needs every layer's step cut into its pre-activations and the rest ({@code RowSplitCell}), one fixed-length
+     * BPTT loop with the weight gradients formed after it (so that each sequence's weight gradients are added whole,
+     * in batch order, and come out as when one runs at a time), no dropout and an input at every step.
+     */
+    private int lockstep(List<LayerPlan> layers, boolean tableOrDecoder) {
+        boolean allowed = options.lockstep() && options.kernels().isVector() && !tableOrDecoder && !feedback
+                && layers.stream().allMatch(l -> l.reverse().isEmpty() && l.dropout().isEmpty()
+                        && l.weightGradients().isDeferred() && l.cell() instanceof RowSplitCell
+                        && (l.inputMode() == InputMode.DENSE || l.inputMode() == InputMode.SYMBOL));
+        return allowed ? ModelPlan.LOCKSTEP : 1;
     }
 
     /**
