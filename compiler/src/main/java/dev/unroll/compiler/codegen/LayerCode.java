@@ -196,76 +196,91 @@ public final class LayerCode {
 
     /**
      * Returns the forward step of {@code sequences} sequences at once, each in its own workspace ({@code w0},
-     * {@code w1}, ...): each sequence's biases (and one-hot column), then every matrix product once for all of them
-     * ({@link VectorKernels#axpyColumnsLockstep}: each weight vector loaded once), then each sequence's
-     * {@link #activate}. Each sequence gets the bits of {@link #forward()}.
+     * {@code w1}, ...), and the part of it each sequence does alone: each sequence's biases (and one-hot column), then
+     * every matrix product once for all of them ({@link VectorKernels#axpyColumnsLockstep}: each weight vector loaded
+     * once), then each sequence's {@link #activate}. Each sequence gets the bits of {@link #forward()}.
      */
-    public MethodSpec forwardLockstep(int sequences) {
+    public List<MethodSpec> forwardLockstep(int sequences) {
         RowSplitCell cell = (RowSplitCell) layer.cell();
-        CodeBlock.Builder b = CodeBlock.builder();
-        List<Product> products = lanes(b, sequences, "its biases", lane -> {
-            forwardLocals(lane);
-            cell.declareAccumulators(lane, this);
-            cell.preActivations(lane, this, 0, gh);
+        String alone = layer.forwardMethod() + "Alone";
+        CodeBlock.Builder own = CodeBlock.builder();
+        List<Product> products = recording(() -> {
+            forwardLocals(own);
+            cell.declareAccumulators(own, this);
+            cell.preActivations(own, this, 0, gh);
         });
+        CodeBlock.Builder b = CodeBlock.builder();
+        for (int s = 0; s < sequences; s++) {
+            b.addStatement("$L(w$L, t)", alone, s);
+        }
         b.add("// the products, each weight vector loaded once for the $L sequences\n", sequences);
         writeLockstep(b, products, sequences);
         for (int s = 0; s < sequences; s++) {
             b.addStatement("$L(w$L, t)", layer.activateMethod(), s);
         }
-        return lockstepMethod(layer.forwardMethod() + "Lockstep", sequences)
-                .addJavadoc("Layer $L, forward at step {@code t} of $L sequences at once, each in its own workspace:"
-                        + " each one's\npre-activations as {@link #$L} forms them, the matrix products once for all,"
-                        + " then each one's {@link #$L}.\n", l, sequences, layer.forwardMethod(),
-                        layer.activateMethod())
-                .addCode(b.build())
-                .build();
+        return List.of(lockstepMethod(layer.forwardMethod() + "Lockstep", sequences)
+                        .addJavadoc("Layer $L, forward at step {@code t} of $L sequences at once, each in its own"
+                                + " workspace: each one's\n{@link #$L}, the matrix products once for all, then each"
+                                + " one's {@link #$L}. Each sequence gets the bits of\n{@link #$L}.\n", l, sequences,
+                                alone, layer.activateMethod(), layer.forwardMethod())
+                        .addCode(b.build())
+                        .build(),
+                MethodSpec.methodBuilder(alone)
+                        .addModifiers(Modifier.PRIVATE)
+                        .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                        .addParameter(int.class, "t")
+                        .addJavadoc("Layer $L, the part of {@link #$L} each sequence of a lockstep step does alone: its"
+                                + " pre-activations\nbut the matrix products.\n", l, layer.forwardMethod() + "Lockstep")
+                        .addCode(own.build())
+                        .build());
     }
 
     /**
-     * Returns the backward step of {@code sequences} sequences at once, each in its own workspace: each sequence's
-     * step as {@link #backward()} writes it but {@code dh_{t-1} += W_hh^T dz}, which follows once for all of them.
-     * Each sequence gets the bits of {@link #backward()}: nothing else in the step reads {@code dh} after the cell
-     * has set it.
+     * Returns the backward step of {@code sequences} sequences at once, each in its own workspace, and the part of it
+     * each sequence does alone: its step as {@link #backward()} writes it but {@code dh_{t-1} += W_hh^T dz}, which
+     * follows once for all of them. Each sequence gets the bits of {@link #backward()}: nothing else in the step reads
+     * {@code dh} after the cell has set it.
      */
-    public MethodSpec backwardLockstep(int sequences) {
+    public List<MethodSpec> backwardLockstep(int sequences) {
         if (!layer.weightGradients().isDeferred()) {
             throw new IllegalStateException("a lockstep backward step adds no weight gradients: they are deferred");
         }
+        String alone = layer.backwardMethod() + "Alone";
+        CodeBlock.Builder own = CodeBlock.builder();
+        List<Product> products = recording(() -> backwardBody(own));
         CodeBlock.Builder b = CodeBlock.builder();
-        List<Product> products = lanes(b, sequences, "its step but W_hh^T dz", this::backwardBody);
+        for (int s = 0; s < sequences; s++) {
+            b.addStatement("$L(w$L, t)", alone, s);
+        }
         b.add("// dh_{t-1} += W_hh^T dz of each sequence, each weight vector loaded once for the $L\n", sequences);
         writeLockstep(b, products, sequences);
-        return lockstepMethod(layer.backwardMethod() + "Lockstep", sequences)
-                .addJavadoc("Layer $L, backward at step {@code t} of $L sequences at once, each in its own workspace:"
-                        + " each one's\n{@link #$L} with the product {@code W_hh^T dz} formed once for all.\n", l,
-                        sequences, layer.backwardMethod())
-                .addCode(b.build())
-                .build();
+        return List.of(lockstepMethod(layer.backwardMethod() + "Lockstep", sequences)
+                        .addJavadoc("Layer $L, backward at step {@code t} of $L sequences at once, each in its own"
+                                + " workspace: each one's\n{@link #$L}, then {@code W_hh^T dz} formed once for all.\n",
+                                l, sequences, alone)
+                        .addCode(b.build())
+                        .build(),
+                MethodSpec.methodBuilder(alone)
+                        .addModifiers(Modifier.PRIVATE)
+                        .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                        .addParameter(int.class, "t")
+                        .addJavadoc("Layer $L, the part of {@link #$L} each sequence of a lockstep step does alone:"
+                                + " {@link #$L}\nbut {@code dh_{t-1} += W_hh^T dz}.\n", l,
+                                layer.backwardMethod() + "Lockstep", layer.backwardMethod())
+                        .addCode(own.build())
+                        .build());
     }
 
-    /**
-     * Writes one block per sequence, {@code final Workspace ws = wS;} then {@code part}, recording the part's products
-     * instead of writing them, and returns the products (the same for every sequence, but for the workspace).
-     */
-    private List<Product> lanes(CodeBlock.Builder b, int sequences, String what,
-            java.util.function.Consumer<CodeBlock.Builder> part) {
-        List<Product> products = null;
-        for (int s = 0; s < sequences; s++) {
-            b.add("// sequence $L: $L\n", s, what);
-            b.add("{\n").indent();
-            b.addStatement("final $T ws = w$L", RuntimeTypes.WORKSPACE, s);
-            held = new ArrayList<>();
-            declared.clear();
-            part.accept(b);
-            if (products != null && !products.equals(held)) {
-                throw new IllegalStateException("the sequences of a lockstep step differ in their products");
-            }
-            products = held;
+    /** Runs {@code part}, which writes code, recording its products instead of writing them, and returns them. */
+    private List<Product> recording(Runnable part) {
+        held = new ArrayList<>();
+        declared.clear();
+        try {
+            part.run();
+            return held;
+        } finally {
             held = null;
-            b.unindent().add("}\n");
         }
-        return products;
     }
 
     /** Writes the recorded products once for {@code sequences} workspaces, in a block of their own. */

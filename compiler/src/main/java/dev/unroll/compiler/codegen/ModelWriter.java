@@ -128,14 +128,14 @@ public final class ModelWriter {
                     code.forwardCut(pass.twoThreadCut().getAsInt()).forEach(type::addMethod);
                 }
                 if (plan.lockstep() > 1) {
-                    type.addMethod(code.forwardLockstep(plan.lockstep()));
+                    code.forwardLockstep(plan.lockstep()).forEach(type::addMethod);
                     if (!cut) {
                         type.addMethod(code.activate());
                     }
                 }
                 type.addMethod(code.backward());
                 if (plan.lockstep() > 1) {
-                    type.addMethod(code.backwardLockstep(plan.lockstep()));
+                    code.backwardLockstep(plan.lockstep()).forEach(type::addMethod);
                 }
                 if (pass.weightGradients().isDeferred()) {
                     type.addMethod(code.weightGradients());

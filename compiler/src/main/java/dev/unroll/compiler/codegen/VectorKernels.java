@@ -119,7 +119,8 @@ public final class VectorKernels {
         String offset = "0".equals(srcOffset) ? String.valueOf(firstColumn)
                 : firstColumn == 0 ? srcOffset : srcOffset + " + " + firstColumn;
         int lanes = num.lanes();
-        for (int j = layout.blockAt(first); j < layout.blockAt(first + length); j++) {
+        int end = layout.blockAt(first + length);
+        for (int j = layout.blockAt(first); j < end; ) {
             int size = layout.size(j);
             int o = layout.offset(j) + firstColumn * size;
             int at = accFirst + layout.start(j) - first;
@@ -130,7 +131,17 @@ public final class VectorKernels {
                     b.addStatement("$L($L, $L, $L, $L, $L, $L)", name, accs.get(s), at, columns, o, srcs.get(s),
                             offset);
                 }
+                j++;
                 continue;
+            }
+            // a run of blocks of this size, whose starts are then size rows apart: one loop over them, so that a
+            // large layer's lockstep step stays far below the JIT's 8,000-byte limit
+            int run = 1;
+            while (j + run < end && layout.size(j + run) == size) {
+                run++;
+            }
+            if (run > 1) {
+                b.beginControlFlow("for (int block = 0; block < $L; block++)", run);
             }
             int vectors = size / lanes;
             int pieces = (vectors + VECTORS_PER_LOCKSTEP_BLOCK - 1) / VECTORS_PER_LOCKSTEP_BLOCK;
@@ -145,13 +156,20 @@ public final class VectorKernels {
                 for (String acc : accs) {
                     call.add("$L, ", acc);
                 }
-                call.add("$L, $L, $L", at + done * lanes, columns, o + done * lanes);
+                int pieceAt = at + done * lanes;
+                int pieceO = o + done * lanes;
+                call.add("$L, $L, $L", run > 1 ? Kernels.plus(pieceAt, "block * " + size) : pieceAt, columns,
+                        run > 1 ? Kernels.plus(pieceO, "block * " + size * layout.cols()) : pieceO);
                 for (String src : srcs) {
                     call.add(", $L", src);
                 }
                 b.addStatement("$L, $L)", call.build(), offset);
                 done += v;
             }
+            if (run > 1) {
+                b.endControlFlow();
+            }
+            j += run;
         }
     }
 
