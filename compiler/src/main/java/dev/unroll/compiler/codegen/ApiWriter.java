@@ -771,11 +771,11 @@ final class ApiWriter {
             m.addStatement("loss += sequenceLoss($L, scale)", lane(s));
         }
         m.beginControlFlow("if (backward)");
-        String dx = net.dx().map(BufferSpec::ref).orElse(null);
+        BufferSpec dx = net.dx().orElse(null);
         if (dense) {
             m.beginControlFlow("if ($L)", want);
             for (int s = 0; s < n; s++) {
-                m.addStatement("$T.fill($L, 0)", Arrays.class, lane(s) + dx.substring(2));
+                m.addStatement("$T.fill($L, 0)", Arrays.class, dx.ref(lane(s)));
             }
             m.endControlFlow();
         }
@@ -786,7 +786,7 @@ final class ApiWriter {
                 CodeBlock.Builder b = CodeBlock.builder();
                 Kernels.beginLoop(b, "t", 0, steps);
                 b.addStatement("System.arraycopy($L, t * $L, inputGradients[b + $L][t], 0, $L)",
-                        lane(s) + dx.substring(2), inputSize, s, inputSize);
+                        dx.ref(lane(s)), inputSize, s, inputSize);
                 Kernels.endLoop(b);
                 m.addCode(b.build());
             }

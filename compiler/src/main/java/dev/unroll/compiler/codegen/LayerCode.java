@@ -57,8 +57,11 @@ public final class LayerCode {
     /** The expression each local of the code being written stands for, by name: another sequence's is found from it. */
     private final java.util.Map<String, Local> declared = new java.util.HashMap<>();
 
-    /** A local of the code being written: its type and the expression it is initialized with. */
-    private record Local(com.palantir.javapoet.TypeName type, String expression) {}
+    /**
+     * A local of the code being written: its type, the expression it is initialized with, and the workspace buffer
+     * that expression reads (null for anything else).
+     */
+    private record Local(com.palantir.javapoet.TypeName type, String expression, BufferSpec buffer) {}
 
     /** One call of {@link Kernels#axpyColumns} (its long form), by the locals it reads. */
     private record Product(String acc, int accFirst, String columns, String src, String srcOffset, int firstColumn,
@@ -103,13 +106,17 @@ public final class LayerCode {
 
     /** Emits {@code final T[] local = buffer;}. */
     public void local(CodeBlock.Builder b, String local, BufferSpec buffer) {
-        declare(b, num.array(1), local, buffer.ref());
+        declare(b, new Local(num.array(1), buffer.ref(), buffer), local);
     }
 
     /** Emits {@code final type local = expression;}, remembered for a lockstep method. */
     private void declare(CodeBlock.Builder b, com.palantir.javapoet.TypeName type, String local, String expression) {
-        declared.put(local, new Local(type, expression));
-        b.addStatement("final $T $L = $L", type, local, expression);
+        declare(b, new Local(type, expression, null), local);
+    }
+
+    private void declare(CodeBlock.Builder b, Local declaration, String local) {
+        declared.put(local, declaration);
+        b.addStatement("final $T $L = $L", declaration.type(), local, declaration.expression());
     }
 
     /** Emits (or, in a sequence's part of a lockstep step, records) one {@link Kernels#axpyColumns} product. */
@@ -202,7 +209,7 @@ public final class LayerCode {
      */
     public List<MethodSpec> forwardLockstep(int sequences) {
         RowSplitCell cell = (RowSplitCell) layer.cell();
-        String alone = layer.forwardMethod() + "Alone";
+        String alone = layer.forwardAloneMethod();
         CodeBlock.Builder own = CodeBlock.builder();
         List<Product> products = recording(() -> {
             forwardLocals(own);
@@ -218,21 +225,15 @@ public final class LayerCode {
         for (int s = 0; s < sequences; s++) {
             b.addStatement("$L(w$L, t)", layer.activateMethod(), s);
         }
-        return List.of(lockstepMethod(layer.forwardMethod() + "Lockstep", sequences)
+        return List.of(lockstepMethod(layer.forwardLockstepMethod(), sequences)
                         .addJavadoc("Layer $L, forward at step {@code t} of $L sequences at once, each in its own"
                                 + " workspace: each one's\n{@link #$L}, the matrix products once for all, then each"
                                 + " one's {@link #$L}. Each sequence gets the bits of\n{@link #$L}.\n", l, sequences,
                                 alone, layer.activateMethod(), layer.forwardMethod())
                         .addCode(b.build())
                         .build(),
-                MethodSpec.methodBuilder(alone)
-                        .addModifiers(Modifier.PRIVATE)
-                        .addParameter(RuntimeTypes.WORKSPACE, "ws")
-                        .addParameter(int.class, "t")
-                        .addJavadoc("Layer $L, the part of {@link #$L} each sequence of a lockstep step does alone: its"
-                                + " pre-activations\nbut the matrix products.\n", l, layer.forwardMethod() + "Lockstep")
-                        .addCode(own.build())
-                        .build());
+                aloneMethod(alone, own, "its pre-activations\nbut the matrix products.",
+                        layer.forwardLockstepMethod()));
     }
 
     /**
@@ -245,7 +246,7 @@ public final class LayerCode {
         if (!layer.weightGradients().isDeferred()) {
             throw new IllegalStateException("a lockstep backward step adds no weight gradients: they are deferred");
         }
-        String alone = layer.backwardMethod() + "Alone";
+        String alone = layer.backwardAloneMethod();
         CodeBlock.Builder own = CodeBlock.builder();
         List<Product> products = recording(() -> backwardBody(own));
         CodeBlock.Builder b = CodeBlock.builder();
@@ -254,21 +255,26 @@ public final class LayerCode {
         }
         b.add("// dh_{t-1} += W_hh^T dz of each sequence, each weight vector loaded once for the $L\n", sequences);
         writeLockstep(b, products, sequences);
-        return List.of(lockstepMethod(layer.backwardMethod() + "Lockstep", sequences)
+        return List.of(lockstepMethod(layer.backwardLockstepMethod(), sequences)
                         .addJavadoc("Layer $L, backward at step {@code t} of $L sequences at once, each in its own"
                                 + " workspace: each one's\n{@link #$L}, then {@code W_hh^T dz} formed once for all.\n",
                                 l, sequences, alone)
                         .addCode(b.build())
                         .build(),
-                MethodSpec.methodBuilder(alone)
-                        .addModifiers(Modifier.PRIVATE)
-                        .addParameter(RuntimeTypes.WORKSPACE, "ws")
-                        .addParameter(int.class, "t")
-                        .addJavadoc("Layer $L, the part of {@link #$L} each sequence of a lockstep step does alone:"
-                                + " {@link #$L}\nbut {@code dh_{t-1} += W_hh^T dz}.\n", l,
-                                layer.backwardMethod() + "Lockstep", layer.backwardMethod())
-                        .addCode(own.build())
-                        .build());
+                aloneMethod(alone, own, "{@link #" + layer.backwardMethod() + "}\nbut {@code dh_{t-1} += W_hh^T"
+                        + " dz}.", layer.backwardLockstepMethod()));
+    }
+
+    /** Returns {@code name(ws, t)}, the part of the lockstep step {@code lockstep} each sequence does alone. */
+    private MethodSpec aloneMethod(String name, CodeBlock.Builder code, String what, String lockstep) {
+        return MethodSpec.methodBuilder(name)
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(RuntimeTypes.WORKSPACE, "ws")
+                .addParameter(int.class, "t")
+                .addJavadoc("Layer $L, the part of {@link #$L} each sequence of a lockstep step does alone: $L\n", l,
+                        lockstep, what)
+                .addCode(code.build())
+                .build();
     }
 
     /** Runs {@code part}, which writes code, recording its products instead of writing them, and returns them. */
@@ -289,13 +295,13 @@ public final class LayerCode {
         java.util.Set<String> shared = new java.util.LinkedHashSet<>();
         for (Product p : products) {
             shared.add(p.columns());
-            if (!p.srcOffset().matches("\\d+")) {
+            if (declared.containsKey(p.srcOffset())) {
                 shared.add(p.srcOffset());
             }
         }
         for (String name : shared) {
             Local local = declared.get(name);
-            if (local == null || local.expression().contains("ws.")) {
+            if (local == null || local.buffer() != null || local.expression().contains("ws.")) {
                 throw new IllegalStateException(name + " is not the same for every sequence: " + local);
             }
             b.addStatement("final $T $L = $L", local.type(), name, local.expression());
@@ -310,23 +316,19 @@ public final class LayerCode {
 
     /** Returns the buffer the local {@code local} names, in each of the workspaces {@code w0, w1, ...}. */
     private List<String> ofSequences(String local, int sequences) {
-        String expression = declared.containsKey(local) ? declared.get(local).expression() : null;
-        if (expression == null || !expression.startsWith("ws.")) {
-            throw new IllegalStateException(local + " is not a workspace buffer: " + expression);
+        BufferSpec buffer = declared.containsKey(local) ? declared.get(local).buffer() : null;
+        if (buffer == null) {
+            throw new IllegalStateException(local + " is not a workspace buffer: " + declared.get(local));
         }
         List<String> all = new ArrayList<>();
         for (int s = 0; s < sequences; s++) {
-            all.add("w" + s + expression.substring(2));
+            all.add(buffer.ref("w" + s));
         }
         return all;
     }
 
-    private MethodSpec.Builder lockstepMethod(String name, int sequences) {
-        MethodSpec.Builder m = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE);
-        for (int s = 0; s < sequences; s++) {
-            m.addParameter(RuntimeTypes.WORKSPACE, "w" + s);
-        }
-        return m.addParameter(int.class, "t");
+    private static MethodSpec.Builder lockstepMethod(String name, int sequences) {
+        return SequenceWriter.lockstepMethod(name, sequences).addParameter(int.class, "t");
     }
 
     /** Emits the forward step's locals: the packed weights, the biases, {@code h} and {@code prev}. */
@@ -409,11 +411,7 @@ public final class LayerCode {
     }
 
     /** A range of gate rows, {@code [from, to)}. */
-    private record Rows(int from, int to) {
-        boolean all(int gateRows) {
-            return from == 0 && to == gateRows;
-        }
-    }
+    private record Rows(int from, int to) {}
 
     private void denseInputForward(CodeBlock.Builder b, String acc, Rows rows) {
         b.add("// W_ih x_t as AXPYs over columns of W_ih (rows of the packed W_ih^T): no reduction\n");

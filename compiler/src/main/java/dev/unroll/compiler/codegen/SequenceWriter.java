@@ -165,7 +165,7 @@ final class SequenceWriter {
         CodeBlock.Builder b = CodeBlock.builder();
         beginTimeLoop(b);
         for (LayerPlan layer : plan.layers()) {
-            b.addStatement("$L($L, t)", layer.forwardMethod() + "Lockstep", workspaces(n));
+            b.addStatement("$L($L, t)", layer.forwardLockstepMethod(), workspaces(n));
         }
         if (schedule.everyStep()) {
             for (int s = 0; s < n; s++) {
@@ -205,7 +205,7 @@ final class SequenceWriter {
         }
         List<LayerPlan> layers = plan.layers();
         for (int i = layers.size() - 1; i >= 0; i--) {
-            b.addStatement("$L($L, t)", layers.get(i).backwardMethod() + "Lockstep", workspaces(n));
+            b.addStatement("$L($L, t)", layers.get(i).backwardLockstepMethod(), workspaces(n));
         }
         b.unindent().add("}\n");
         b.add("// each sequence's weight gradients, whole and in order: the sums of one sequence at a time\n");
@@ -230,7 +230,8 @@ final class SequenceWriter {
         return s.toString();
     }
 
-    private static MethodSpec.Builder lockstepMethod(String name, int n) {
+    /** Returns a private method {@code name(w0, ..., w(n-1))} over the workspaces of {@code n} sequences. */
+    static MethodSpec.Builder lockstepMethod(String name, int n) {
         MethodSpec.Builder m = MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE);
         for (int s = 0; s < n; s++) {
             m.addParameter(RuntimeTypes.WORKSPACE, "w" + s);

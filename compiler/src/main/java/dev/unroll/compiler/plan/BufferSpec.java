@@ -65,7 +65,12 @@ public record BufferSpec(String name, Element element, int length, int stepLengt
 
     /** Returns the expression that reads this buffer from the workspace {@code ws}. */
     public String ref() {
-        return "ws." + name;
+        return ref("ws");
+    }
+
+    /** Returns the expression that reads this buffer from the workspace named {@code workspace}. */
+    public String ref(String workspace) {
+        return workspace + "." + name;
     }
 
     @Override

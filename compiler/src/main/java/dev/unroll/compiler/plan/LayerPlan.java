@@ -332,6 +332,26 @@ public record LayerPlan(LayerShape shape, CellEmitter cell, InputMode inputMode,
         return "backwardLayer" + shape.key();
     }
 
+    /** Returns the name of the forward step of the sequences run in lockstep ({@link ModelPlan#lockstep()}). */
+    public String forwardLockstepMethod() {
+        return forwardMethod() + "Lockstep";
+    }
+
+    /** Returns the name of the part of a lockstep forward step each sequence does alone. */
+    public String forwardAloneMethod() {
+        return forwardMethod() + "Alone";
+    }
+
+    /** Returns the name of the backward step of the sequences run in lockstep. */
+    public String backwardLockstepMethod() {
+        return backwardMethod() + "Lockstep";
+    }
+
+    /** Returns the name of the part of a lockstep backward step each sequence does alone. */
+    public String backwardAloneMethod() {
+        return backwardMethod() + "Alone";
+    }
+
     /** Returns the name of the method that forms the deferred weight gradients after BPTT. */
     public String weightGradientsMethod() {
         return "weightGradientsLayer" + shape.key();
