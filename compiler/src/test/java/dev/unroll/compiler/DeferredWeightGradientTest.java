@@ -85,47 +85,26 @@ class DeferredWeightGradientTest {
         for (NetSpec spec : SPECS) {
             ModelHandle deferred = new ModelHandle(classes.get(spec.qualifiedName()));
             ModelHandle perStep = new ModelHandle(classes.get("perstep." + spec.name()));
+            ModelHandle.sameRandomWeights(random, 0.5, deferred, perStep);
             List<Parameter> a = deferred.parameters().list();
             List<Parameter> b = perStep.parameters().list();
-            for (int k = 0; k < a.size(); k++) {
-                for (int i = 0; i < a.get(k).size(); i++) {
-                    double v = random.nextDouble(-0.5, 0.5);
-                    a.get(k).setValue(i, v);
-                    b.get(k).setValue(i, v);
-                }
-            }
-            deferred.call("parametersChanged");
-            perStep.call("parametersChanged");
             for (int size : BATCHES) {
                 TestBatch batch = TestBatch.random(spec, size, random);
                 String what = spec.name() + " (" + spec + "), batch " + size;
                 Object dxDeferred = spec.oneHot() ? null : batch.inputGradientBuffer();
                 Object dxPerStep = spec.oneHot() ? null : batch.inputGradientBuffer();
-                double lossDeferred = computeGradients(deferred, batch, dxDeferred);
-                double lossPerStep = computeGradients(perStep, batch, dxPerStep);
+                double lossDeferred = deferred.computeGradients(batch, dxDeferred);
+                double lossPerStep = perStep.computeGradients(batch, dxPerStep);
                 assertEquals(lossPerStep, lossDeferred, RTOL * Math.abs(lossPerStep), what + ": loss");
                 for (int k = 0; k < a.size(); k++) {
-                    assertClose(grad(b.get(k)), grad(a.get(k)), what + ": gradient of " + a.get(k).name());
+                    assertClose(ModelHandle.gradient(b.get(k)), ModelHandle.gradient(a.get(k)),
+                            what + ": gradient of " + a.get(k).name());
                 }
                 if (dxDeferred != null) {
                     assertClose(TestBatch.flatten(dxPerStep), TestBatch.flatten(dxDeferred), what + ": dL/dx");
                 }
             }
         }
-    }
-
-    private static double computeGradients(ModelHandle model, TestBatch batch, Object dx) {
-        return dx == null
-                ? (double) model.call("computeGradients", model.workspace, batch.xs(), batch.targetsArgument())
-                : (double) model.call("computeGradients", model.workspace, batch.xs(), batch.targetsArgument(), dx);
-    }
-
-    private static double[] grad(Parameter p) {
-        double[] g = new double[p.size()];
-        for (int i = 0; i < g.length; i++) {
-            g[i] = p.grad(i);
-        }
-        return g;
     }
 
     /** Element-wise within {@value #RTOL} of the tensor's largest magnitude. */

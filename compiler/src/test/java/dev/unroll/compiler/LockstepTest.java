@@ -87,33 +87,27 @@ class LockstepTest {
         for (NetSpec spec : SPECS) {
             ModelHandle lockstep = new ModelHandle(classes.get(spec.qualifiedName()));
             ModelHandle alone = new ModelHandle(classes.get("alone." + spec.name()));
+            ModelHandle.sameRandomWeights(random, 0.5, lockstep, alone);
             List<Parameter> a = lockstep.parameters().list();
             List<Parameter> b = alone.parameters().list();
-            for (int k = 0; k < a.size(); k++) {
-                for (int i = 0; i < a.get(k).size(); i++) {
-                    double v = random.nextDouble(-0.5, 0.5);
-                    a.get(k).setValue(i, v);
-                    b.get(k).setValue(i, v);
-                }
-            }
-            lockstep.call("parametersChanged");
-            alone.call("parametersChanged");
             double rtol = spec.float64() ? 1e-12 : 1e-5;
             for (int size : BATCHES) {
                 TestBatch batch = TestBatch.random(spec, size, random);
                 String what = spec.name() + " (" + spec + "), batch " + size;
                 Object dxLockstep = spec.oneHot() ? null : batch.inputGradientBuffer();
                 Object dxAlone = spec.oneHot() ? null : batch.inputGradientBuffer();
-                double lossLockstep = computeGradients(lockstep, batch, dxLockstep);
-                double lossAlone = computeGradients(alone, batch, dxAlone);
+                double lossLockstep = lockstep.computeGradients(batch, dxLockstep);
+                double lossAlone = alone.computeGradients(batch, dxAlone);
                 assertEquals(Double.doubleToRawLongBits(lossAlone), Double.doubleToRawLongBits(lossLockstep),
                         what + ": loss " + lossAlone + " against " + lossLockstep);
                 for (int k = 0; k < a.size(); k++) {
                     String name = a.get(k).name();
                     if (name.startsWith("head.") || spec.oneHot() && name.endsWith("weight_ih_l0")) {
-                        assertClose(grad(b.get(k)), grad(a.get(k)), rtol, what + ": gradient of " + name);
+                        assertClose(ModelHandle.gradient(b.get(k)), ModelHandle.gradient(a.get(k)), rtol,
+                                what + ": gradient of " + name);
                     } else {
-                        assertTrue(Arrays.equals(grad(b.get(k)), grad(a.get(k))), what + ": gradient of " + name
+                        assertTrue(Arrays.equals(ModelHandle.gradient(b.get(k)), ModelHandle.gradient(a.get(k))),
+                                what + ": gradient of " + name
                                 + " differs in its bits");
                     }
                 }
@@ -125,20 +119,6 @@ class LockstepTest {
             }
         }
         assertEquals(CASES * BATCHES.length, compared);
-    }
-
-    private static double computeGradients(ModelHandle model, TestBatch batch, Object dx) {
-        return dx == null
-                ? (double) model.call("computeGradients", model.workspace, batch.xs(), batch.targetsArgument())
-                : (double) model.call("computeGradients", model.workspace, batch.xs(), batch.targetsArgument(), dx);
-    }
-
-    private static double[] grad(Parameter p) {
-        double[] g = new double[p.size()];
-        for (int i = 0; i < g.length; i++) {
-            g[i] = p.grad(i);
-        }
-        return g;
     }
 
     /** Element-wise within {@code rtol} of the tensor's largest magnitude. */

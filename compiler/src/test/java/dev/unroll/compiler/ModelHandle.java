@@ -1,8 +1,11 @@
 package dev.unroll.compiler;
 
+import dev.unroll.runtime.Parameter;
 import dev.unroll.runtime.ParameterSet;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * Test support: calls a generated model class through reflection, so that one test can drive
@@ -25,6 +28,43 @@ final class ModelHandle {
 
     ParameterSet parameters() {
         return (ParameterSet) call("parameters");
+    }
+
+    /**
+     * Runs {@code computeGradients} on the batch in this handle's workspace, filling {@code dx} (a buffer shaped like
+     * the batch's inputs) with the input gradient unless it is null; returns the loss.
+     */
+    double computeGradients(TestBatch batch, Object dx) {
+        return dx == null
+                ? (double) call("computeGradients", workspace, batch.xs(), batch.targetsArgument())
+                : (double) call("computeGradients", workspace, batch.xs(), batch.targetsArgument(), dx);
+    }
+
+    /** Returns a parameter's gradient as an array. */
+    static double[] gradient(Parameter p) {
+        double[] g = new double[p.size()];
+        for (int i = 0; i < g.length; i++) {
+            g[i] = p.grad(i);
+        }
+        return g;
+    }
+
+    /**
+     * Gives the parameters of two models of the same network the same values, uniform in {@code [-bound, bound)} from
+     * {@code random}, and tells both models so.
+     */
+    static void sameRandomWeights(SplittableRandom random, double bound, ModelHandle a, ModelHandle b) {
+        List<Parameter> pa = a.parameters().list();
+        List<Parameter> pb = b.parameters().list();
+        for (int k = 0; k < pa.size(); k++) {
+            for (int i = 0; i < pa.get(k).size(); i++) {
+                double v = random.nextDouble(-bound, bound);
+                pa.get(k).setValue(i, v);
+                pb.get(k).setValue(i, v);
+            }
+        }
+        a.call("parametersChanged");
+        b.call("parametersChanged");
     }
 
     /** Calls the public method called {@code name} taking {@code args.length} arguments. */

@@ -74,7 +74,7 @@ class ParallelBatchTest {
         for (int b = 0; b < BATCH; b++) {
             TestBatch one = batch.subset(b);
             Object dx = spec.oneHot() ? null : one.inputGradientBuffer();
-            double loss = computeGradients(model, one, dx);
+            double loss = model.computeGradients(one, dx);
             assertNull(partner(model.workspace), "a batch of 1 is not split");
             expectedLoss += loss / BATCH;
             int k = 0;
@@ -97,7 +97,7 @@ class ParallelBatchTest {
 
         // the whole batch, split over two threads
         Object dx = spec.oneHot() ? null : batch.inputGradientBuffer();
-        double loss = computeGradients(model, batch, dx);
+        double loss = model.computeGradients(batch, dx);
         assertNotNull(partner(model.workspace), "a batch of " + BATCH + " is split: the test covers the split path");
         assertEquals(expectedLoss, loss, 1e-13 * Math.abs(expectedLoss), "loss");
         List<double[]> parallelGrads = grads(model);
@@ -115,7 +115,7 @@ class ParallelBatchTest {
         // the same split, both halves on the calling thread: the same bits
         model.call("setParallel", false);
         Object dxSerial = spec.oneHot() ? null : batch.inputGradientBuffer();
-        double serialLoss = computeGradients(model, batch, dxSerial);
+        double serialLoss = model.computeGradients(batch, dxSerial);
         assertEquals(loss, serialLoss, 0.0, "loss with setParallel(false)");
         List<double[]> serialGrads = grads(model);
         for (int k = 0; k < serialGrads.size(); k++) {
@@ -129,22 +129,10 @@ class ParallelBatchTest {
         }
     }
 
-    private static double computeGradients(ModelHandle model, TestBatch batch, Object dx) {
-        Object xs = batch.xs();
-        Object targets = batch.targetsArgument();
-        return dx == null
-                ? (double) model.call("computeGradients", model.workspace, xs, targets)
-                : (double) model.call("computeGradients", model.workspace, xs, targets, dx);
-    }
-
     private static List<double[]> grads(ModelHandle model) {
         List<double[]> grads = new ArrayList<>();
         for (Parameter p : model.parameters()) {
-            double[] g = new double[p.size()];
-            for (int i = 0; i < g.length; i++) {
-                g[i] = p.grad(i);
-            }
-            grads.add(g);
+            grads.add(ModelHandle.gradient(p));
         }
         return grads;
     }
